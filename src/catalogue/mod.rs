@@ -1,0 +1,7 @@
+//! The catalogue: OPCO, observatories, branches, publications and their files.
+
+pub mod demo;
+pub mod domain;
+pub mod model;
+pub mod queries;
+pub mod write;

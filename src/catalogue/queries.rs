@@ -1,0 +1,494 @@
+//! The catalogue's SQL, all of it static and checked at compile time against the schema.
+
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+use super::domain::{Idcc, RegionCode, Slug, Year};
+use super::model::{
+    Branch, Count, DocumentType, FileInfo, Observatory, Opco, Page, Publication, PublicationCard,
+    PublicationRecord, Region, StoredFile,
+};
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListSort {
+    /// Newest first.
+    #[default]
+    Date,
+    /// Alphabetical, in French order.
+    Title,
+}
+
+/// The filters of `/publications`; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub opco: Option<Slug>,
+    pub observatory: Option<Slug>,
+    pub document_type: Option<Slug>,
+    pub year_min: Option<Year>,
+    pub year_max: Option<Year>,
+    pub region: Option<RegionCode>,
+    pub branch: Option<Idcc>,
+    /// Words searched in titles, abstracts and keywords (French full-text search).
+    pub text: Option<String>,
+    pub sort: ListSort,
+}
+
+/// Published publications matching `filter`, one page of them.
+pub async fn list_publications(
+    db: &PgPool,
+    filter: &ListFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<PublicationCard>, sqlx::Error> {
+    let opco = filter.opco.as_ref().map(Slug::as_str);
+    let observatory = filter.observatory.as_ref().map(Slug::as_str);
+    let document_type = filter.document_type.as_ref().map(Slug::as_str);
+    let year_min = filter.year_min.map(Year::get);
+    let year_max = filter.year_max.map(Year::get);
+    let region = filter.region.as_ref().map(RegionCode::as_str);
+    let branch = filter.branch.as_ref().map(Idcc::as_str);
+    let text = filter.text.as_deref();
+    let by_title = filter.sort == ListSort::Title;
+    let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
+
+    let total = sqlx::query_scalar!(
+        r#"
+        select count(*) as "count!"
+        from publication p
+        join observatory o on o.id = p.observatory_id
+        where p.status = 'published'
+          and ($1::text is null or o.opco_slug = $1)
+          and ($2::text is null or o.slug = $2)
+          and ($3::text is null or p.document_type = $3)
+          and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+          and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+          and ($6::text is null or exists (
+                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
+          and ($7::text is null or exists (
+                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
+          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
+                @@ websearch_to_tsquery('french', $8))
+        "#,
+        opco,
+        observatory,
+        document_type,
+        year_min,
+        year_max,
+        region,
+        branch,
+        text,
+    )
+    .fetch_one(db)
+    .await?;
+
+    let items = sqlx::query_as!(
+        PublicationCard,
+        r#"
+        select p.id, p.slug, p.title, p.subtitle, p.published_on,
+               p.document_type as type_slug, dt.label as type_label,
+               o.slug as observatory_slug, o.name as observatory_name,
+               left(p.abstract, 400) as excerpt
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        where p.status = 'published'
+          and ($1::text is null or o.opco_slug = $1)
+          and ($2::text is null or o.slug = $2)
+          and ($3::text is null or p.document_type = $3)
+          and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+          and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+          and ($6::text is null or exists (
+                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
+          and ($7::text is null or exists (
+                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
+          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
+                @@ websearch_to_tsquery('french', $8))
+        order by case when $9 then p.title end asc,
+                 p.published_on desc nulls last, p.title, p.id
+        limit $10 offset $11
+        "#,
+        opco,
+        observatory,
+        document_type,
+        year_min,
+        year_max,
+        region,
+        branch,
+        text,
+        by_title,
+        i64::from(per_page),
+        offset,
+    )
+    .fetch_all(db)
+    .await?;
+
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// The newest published publications.
+pub async fn latest_publications(
+    db: &PgPool,
+    limit: i64,
+) -> Result<Vec<PublicationCard>, sqlx::Error> {
+    sqlx::query_as!(
+        PublicationCard,
+        r#"
+        select p.id, p.slug, p.title, p.subtitle, p.published_on,
+               p.document_type as type_slug, dt.label as type_label,
+               o.slug as observatory_slug, o.name as observatory_name,
+               left(p.abstract, 400) as excerpt
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        where p.status = 'published'
+        order by p.published_on desc nulls last, p.title
+        limit $1
+        "#,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A publication by its slug, as the public may see it: published or withdrawn.
+pub async fn find_publication(
+    db: &PgPool,
+    slug: &Slug,
+) -> Result<Option<PublicationRecord>, sqlx::Error> {
+    let Some(publication) = sqlx::query_as!(
+        Publication,
+        r#"
+        select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
+               p.document_type as type_slug, dt.label as type_label,
+               o.id as observatory_id, o.slug as observatory_slug, o.name as observatory_name,
+               o.acronym as observatory_acronym,
+               op.slug as "opco_slug?", op.name as "opco_name?",
+               p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
+               p.source_url, p.language, p.licence,
+               p.status as "status: _", p.withdrawn_reason
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        left join opco op on op.slug = o.opco_slug
+        where p.slug = $1 and p.status in ('published', 'withdrawn')
+        "#,
+        slug.as_str(),
+    )
+    .fetch_optional(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id = publication.id;
+    let (branches, rome_codes, regions, files) = tokio::try_join!(
+        publication_branches(db, id),
+        publication_rome_codes(db, id),
+        publication_regions(db, id),
+        publication_files(db, id),
+    )?;
+    Ok(Some(PublicationRecord {
+        publication,
+        branches,
+        rome_codes,
+        regions,
+        files,
+    }))
+}
+
+async fn publication_branches(db: &PgPool, id: Uuid) -> Result<Vec<Branch>, sqlx::Error> {
+    sqlx::query_as!(
+        Branch,
+        r#"
+        select b.idcc, b.name, b.opco_slug, op.name as opco_name
+        from publication_branch pb
+        join branch b on b.idcc = pb.idcc
+        join opco op on op.slug = b.opco_slug
+        where pb.publication_id = $1
+        order by b.name
+        "#,
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+async fn publication_rome_codes(db: &PgPool, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select rome_code from publication_rome where publication_id = $1 order by rome_code",
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+async fn publication_regions(db: &PgPool, id: Uuid) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        r#"
+        select r.code, r.name
+        from publication_region pr join region r on r.code = pr.region_code
+        where pr.publication_id = $1
+        order by r.name
+        "#,
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+async fn publication_files(db: &PgPool, id: Uuid) -> Result<Vec<FileInfo>, sqlx::Error> {
+    sqlx::query_as!(
+        FileInfo,
+        r#"
+        select id, original_name, media_type, size_bytes, page_count,
+               extraction_status as "extraction_status: _"
+        from file
+        where publication_id = $1
+        order by position, created_at
+        "#,
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published publications that share the most with `id`: ROME codes weigh most, then
+/// branches, then the observatory.
+pub async fn related_publications(
+    db: &PgPool,
+    id: Uuid,
+    limit: i64,
+) -> Result<Vec<PublicationCard>, sqlx::Error> {
+    sqlx::query_as!(
+        PublicationCard,
+        r#"
+        with me as (select id, observatory_id from publication where id = $1),
+        scored as (
+            select p.id,
+                   3 * (select count(*) from publication_rome a join publication_rome b
+                        on a.rome_code = b.rome_code
+                        where a.publication_id = $1 and b.publication_id = p.id)
+                 + 2 * (select count(*) from publication_branch a join publication_branch b
+                        on a.idcc = b.idcc
+                        where a.publication_id = $1 and b.publication_id = p.id)
+                 + case when p.observatory_id = (select observatory_id from me) then 1 else 0 end
+                   as score
+            from publication p
+            where p.status = 'published' and p.id <> $1
+        )
+        select p.id, p.slug, p.title, p.subtitle, p.published_on,
+               p.document_type as type_slug, dt.label as type_label,
+               o.slug as observatory_slug, o.name as observatory_name,
+               left(p.abstract, 400) as excerpt
+        from scored s
+        join publication p on p.id = s.id
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        where s.score > 0
+        order by s.score desc, p.published_on desc nulls last
+        limit $2
+        "#,
+        id,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A file that the public may download: its publication is published or withdrawn.
+pub async fn find_public_file(db: &PgPool, id: Uuid) -> Result<Option<StoredFile>, sqlx::Error> {
+    sqlx::query_as!(
+        StoredFile,
+        r#"
+        select f.id, f.original_name, f.media_type, f.size_bytes, f.sha256, f.storage_key
+        from file f join publication p on p.id = f.publication_id
+        where f.id = $1 and p.status in ('published', 'withdrawn')
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn opcos(db: &PgPool) -> Result<Vec<Opco>, sqlx::Error> {
+    sqlx::query_as!(
+        Opco,
+        "select slug, name, sector, website from opco order by position"
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_opco(db: &PgPool, slug: &Slug) -> Result<Option<Opco>, sqlx::Error> {
+    sqlx::query_as!(
+        Opco,
+        "select slug, name, sector, website from opco where slug = $1",
+        slug.as_str(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Observatories, optionally those of one OPCO, with their OPCO's name.
+pub async fn observatories(
+    db: &PgPool,
+    opco: Option<&Slug>,
+) -> Result<Vec<Observatory>, sqlx::Error> {
+    sqlx::query_as!(
+        Observatory,
+        r#"
+        select o.id, o.slug, o.name, o.acronym, o.opco_slug, op.name as "opco_name?",
+               o.website, o.description
+        from observatory o left join opco op on op.slug = o.opco_slug
+        where ($1::text is null or o.opco_slug = $1)
+        order by op.position nulls last, o.name
+        "#,
+        opco.map(Slug::as_str),
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_observatory(
+    db: &PgPool,
+    slug: &Slug,
+) -> Result<Option<Observatory>, sqlx::Error> {
+    sqlx::query_as!(
+        Observatory,
+        r#"
+        select o.id, o.slug, o.name, o.acronym, o.opco_slug, op.name as "opco_name?",
+               o.website, o.description
+        from observatory o left join opco op on op.slug = o.opco_slug
+        where o.slug = $1
+        "#,
+        slug.as_str(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Branches, optionally those of one OPCO.
+pub async fn branches(db: &PgPool, opco: Option<&Slug>) -> Result<Vec<Branch>, sqlx::Error> {
+    sqlx::query_as!(
+        Branch,
+        r#"
+        select b.idcc, b.name, b.opco_slug, op.name as opco_name
+        from branch b join opco op on op.slug = b.opco_slug
+        where ($1::text is null or b.opco_slug = $1)
+        order by b.name
+        "#,
+        opco.map(Slug::as_str),
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_branch(db: &PgPool, idcc: &Idcc) -> Result<Option<Branch>, sqlx::Error> {
+    sqlx::query_as!(
+        Branch,
+        r#"
+        select b.idcc, b.name, b.opco_slug, op.name as opco_name
+        from branch b join opco op on op.slug = b.opco_slug
+        where b.idcc = $1
+        "#,
+        idcc.as_str(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn regions(db: &PgPool) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query_as!(Region, "select code, name from region order by name")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn document_types(db: &PgPool) -> Result<Vec<DocumentType>, sqlx::Error> {
+    sqlx::query_as!(
+        DocumentType,
+        "select slug, label from document_type order by position"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published publications per OPCO, every OPCO listed.
+pub async fn count_by_opco(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
+    sqlx::query_as!(
+        Count,
+        r#"
+        select op.slug as key, op.name as label, count(p.id) as "count!"
+        from opco op
+        left join observatory o on o.opco_slug = op.slug
+        left join publication p on p.observatory_id = o.id and p.status = 'published'
+        group by op.slug, op.name, op.position
+        order by op.position
+        "#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published publications per observatory, the best-stocked first.
+pub async fn count_by_observatory(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
+    sqlx::query_as!(
+        Count,
+        r#"
+        select o.slug as key, o.name as label, count(p.id) as "count!"
+        from observatory o
+        left join publication p on p.observatory_id = o.id and p.status = 'published'
+        group by o.slug, o.name
+        order by count(p.id) desc, o.name
+        "#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published publications per document type, in the list's order, empty types left out.
+pub async fn count_by_type(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
+    sqlx::query_as!(
+        Count,
+        r#"
+        select dt.slug as key, dt.label, count(p.id) as "count!"
+        from document_type dt
+        join publication p on p.document_type = dt.slug and p.status = 'published'
+        group by dt.slug, dt.label, dt.position
+        order by dt.position
+        "#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published publications per year, newest first.
+pub async fn count_by_year(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
+    sqlx::query_as!(
+        Count,
+        r#"
+        select extract(year from published_on)::int::text as "key!",
+               extract(year from published_on)::int::text as "label!",
+               count(*) as "count!"
+        from publication
+        where status = 'published' and published_on is not null
+        group by 1
+        order by 1 desc
+        "#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the library holds no publication at all (the demo is loaded into such a library).
+pub async fn is_empty(db: impl PgExecutor<'_>) -> Result<bool, sqlx::Error> {
+    let any = sqlx::query_scalar!(r#"select exists(select 1 from publication) as "any!""#)
+        .fetch_one(db)
+        .await?;
+    Ok(!any)
+}

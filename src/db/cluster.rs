@@ -1,0 +1,468 @@
+//! A private PostgreSQL cluster under the data folder, run from the system's server binaries.
+//!
+//! Nothing has to be configured: the first command creates the cluster with `initdb`, starts
+//! `postgres` listening on a Unix socket inside the folder (no TCP port), and stops it when it
+//! is done. A command that finds the cluster already running (an `import` while `serve` runs)
+//! connects to it and leaves it alone.
+//!
+//! The server process is started from a thread that lives as long as this process, with the
+//! Linux parent-death signal set to SIGINT (PostgreSQL's "fast shutdown"): even if this
+//! process is killed, the cluster stops cleanly behind it instead of lingering.
+
+use std::ffi::CString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::{PermissionsExt, chown};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+/// The superuser created by `initdb`; the only role of the private cluster.
+const SUPERUSER: &str = "bibliotheque";
+/// Longest path the kernel accepts for a Unix socket, minus the file name PostgreSQL adds.
+const MAX_SOCKET_DIR_LEN: usize = 107 - ".s.PGSQL.5432".len() - 1;
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "PostgreSQL est introuvable (initdb, postgres). Installez le paquet serveur \
+         (Debian : apt-get install postgresql) ou indiquez une base avec DATABASE_URL. \
+         / PostgreSQL server binaries not found: install the server package or set DATABASE_URL."
+    )]
+    BinariesNotFound,
+    #[error(
+        "PostgreSQL refuse de tourner en root et l'utilisateur système « postgres » n'existe pas : \
+         lancez la commande sous un autre utilisateur ou indiquez DATABASE_URL. \
+         / PostgreSQL cannot run as root and there is no `postgres` user: run as another user or set DATABASE_URL."
+    )]
+    NoUnprivilegedUser,
+    #[error(
+        "le chemin du dossier de données est trop long pour une socket Unix ({0}) : choisissez un --data-dir plus court \
+         / the data folder path is too long for a Unix socket"
+    )]
+    SocketPathTooLong(PathBuf),
+    #[error("{context} : {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{step} a échoué / failed:\n{output}")]
+    Command { step: &'static str, output: String },
+    #[error("le serveur PostgreSQL n'a pas démarré / did not start; fin du journal {log}:\n{tail}")]
+    StartFailed { log: PathBuf, tail: String },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
+    let context = context.into();
+    move |source| ClusterError::Io { context, source }
+}
+
+/// How much durability the cluster trades for speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit reaches the disk: the library's own data.
+    Full,
+    /// No fsync: throwaway test databases, several times faster.
+    Relaxed,
+}
+
+/// The system user the server runs as, when this process cannot be that user itself.
+#[derive(Debug, Clone, Copy)]
+struct RunAs {
+    uid: u32,
+    gid: u32,
+}
+
+/// A running private cluster, started by this process or found running.
+#[derive(Debug)]
+pub struct Cluster {
+    socket_dir: PathBuf,
+    /// The server this process started, to stop when done; `None` when another process owns it.
+    owned: Option<Child>,
+}
+
+impl Cluster {
+    /// Starts the cluster under `dir` (creating it on first use), or attaches to the one already
+    /// running there.
+    pub fn start(dir: &Path, durability: Durability) -> Result<Self, ClusterError> {
+        let dir = absolute(dir)?;
+        let layout = Layout::new(&dir)?;
+        let run_as = run_as()?;
+        let bin = find_binaries()?;
+        layout.prepare(run_as)?;
+        if !layout.data.join("PG_VERSION").exists() {
+            initdb(&bin, &layout, run_as)?;
+        }
+        if layout.server_answers() {
+            tracing::info!(socket = %layout.socket.display(), "PostgreSQL déjà démarré, connexion");
+            return Ok(Self {
+                socket_dir: layout.socket,
+                owned: None,
+            });
+        }
+        let child = spawn_postgres(&bin, &layout, run_as, durability)?;
+        let cluster = layout.wait_until_ready(child)?;
+        cluster.ensure_database("bibliotheque")?;
+        Ok(cluster)
+    }
+
+    /// Connection options for one database of the cluster.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .username(SUPERUSER)
+            .database(database)
+    }
+
+    /// Whether this process started the server (and so must stop it).
+    pub fn is_owned(&self) -> bool {
+        self.owned.is_some()
+    }
+
+    /// Creates `name` when missing. Blocking: runs once at start-up.
+    fn ensure_database(&self, name: &str) -> Result<(), ClusterError> {
+        let options = self.connect_options("postgres");
+        let name = name.to_owned();
+        run_blocking(async move {
+            let mut conn = PgConnection::connect_with(&options).await?;
+            let exists: bool =
+                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await?;
+            if !exists {
+                // The name is ours (a constant of the caller), never user input.
+                sqlx::query(sqlx::AssertSqlSafe(format!("create database \"{name}\"")))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            conn.close().await
+        })
+        .map_err(|e| ClusterError::Command {
+            step: "create database",
+            output: e.to_string(),
+        })
+    }
+
+    /// Stops the server if this process started it (fast shutdown: clients are disconnected,
+    /// a checkpoint is written).
+    pub fn stop(mut self) {
+        if let Some(mut child) = self.owned.take() {
+            let pid = child.id() as libc::pid_t;
+            // SAFETY: plain kill(2) on the pid of a child we have not reaped yet.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+            match child.wait() {
+                Ok(status) => tracing::info!(%status, "PostgreSQL arrêté"),
+                Err(error) => tracing::warn!(%error, "arrêt de PostgreSQL"),
+            }
+        }
+    }
+}
+
+/// Runs a future to completion on a throwaway runtime in its own thread, so that start-up code
+/// can be called from inside or outside an async context alike.
+fn run_blocking<T: Send + 'static>(
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime can always be built")
+            .block_on(fut)
+    })
+    .join()
+    .expect("the start-up thread does not panic")
+}
+
+/// Where things live under the cluster folder.
+struct Layout {
+    root: PathBuf,
+    data: PathBuf,
+    socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Layout {
+    fn new(root: &Path) -> Result<Self, ClusterError> {
+        let socket = root.join("run");
+        if socket.as_os_str().len() > MAX_SOCKET_DIR_LEN {
+            return Err(ClusterError::SocketPathTooLong(socket));
+        }
+        Ok(Self {
+            root: root.to_owned(),
+            data: root.join("data"),
+            socket,
+            log: root.join("postgres.log"),
+        })
+    }
+
+    /// Creates the folders, owned by the user the server runs as, private to it.
+    fn prepare(&self, run_as: Option<RunAs>) -> Result<(), ClusterError> {
+        for dir in [&self.root, &self.socket] {
+            fs::create_dir_all(dir).map_err(io(format!("création de {}", dir.display())))?;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                .map_err(io(format!("droits de {}", dir.display())))?;
+        }
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .map_err(io(format!("journal {}", self.log.display())))?;
+        if let Some(user) = run_as {
+            for path in [&self.root, &self.socket, &self.log] {
+                chown(path, Some(user.uid), Some(user.gid))
+                    .map_err(io(format!("chown {}", path.display())))?;
+            }
+            if self.data.exists() {
+                chown(&self.data, Some(user.uid), Some(user.gid))
+                    .map_err(io(format!("chown {}", self.data.display())))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn options(&self) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket)
+            .username(SUPERUSER)
+            .database("postgres")
+    }
+
+    /// True when a server is accepting connections on our socket.
+    fn server_answers(&self) -> bool {
+        if !self.socket.join(".s.PGSQL.5432").exists() {
+            return false;
+        }
+        let options = self.options();
+        run_blocking(async move {
+            match PgConnection::connect_with(&options).await {
+                Ok(conn) => {
+                    let _ = conn.close().await;
+                    true
+                }
+                Err(_) => false,
+            }
+        })
+    }
+
+    /// Polls until the server answers. Our child may lose a start-up race against another
+    /// command starting the same cluster; then we attach to the winner.
+    fn wait_until_ready(&self, mut child: Child) -> Result<Cluster, ClusterError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut exited = false;
+        while Instant::now() < deadline {
+            if !exited && child.try_wait().ok().flatten().is_some() {
+                exited = true;
+            }
+            if self.server_answers() {
+                let owned = (!exited).then_some(child);
+                return Ok(Cluster {
+                    socket_dir: self.socket.clone(),
+                    owned,
+                });
+            }
+            if exited && !self.data.join("postmaster.pid").exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !exited {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        Err(ClusterError::StartFailed {
+            log: self.log.clone(),
+            tail: tail(&self.log, 2000),
+        })
+    }
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf, ClusterError> {
+    fs::create_dir_all(dir).map_err(io(format!("création de {}", dir.display())))?;
+    fs::canonicalize(dir).map_err(io(format!("chemin de {}", dir.display())))
+}
+
+/// PostgreSQL refuses to run as root: then it runs as the `postgres` system user.
+fn run_as() -> Result<Option<RunAs>, ClusterError> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let name = CString::new("postgres").expect("no NUL in a literal");
+    // SAFETY: getpwnam returns a pointer into static storage or null; we copy the two ids out
+    // at once, before any other call could overwrite it.
+    let entry = unsafe { libc::getpwnam(name.as_ptr()) };
+    if entry.is_null() {
+        return Err(ClusterError::NoUnprivilegedUser);
+    }
+    // SAFETY: non-null pointer returned by getpwnam.
+    let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+    Ok(Some(RunAs { uid, gid }))
+}
+
+/// The folder holding `initdb` and `postgres`: on PATH, else the newest under /usr/lib/postgresql.
+fn find_binaries() -> Result<PathBuf, ClusterError> {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>());
+    let mut debian: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .collect();
+    // Newest major version first ("17" before "15"; numeric, so "9.6" sorts last).
+    debian.sort_by_key(|p| {
+        std::cmp::Reverse(
+            p.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.split('.').next())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0),
+        )
+    });
+    on_path
+        .chain(debian)
+        .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
+        .map(|dir| fs::canonicalize(&dir).unwrap_or(dir))
+        .ok_or(ClusterError::BinariesNotFound)
+}
+
+fn command(program: PathBuf, run_as: Option<RunAs>) -> Command {
+    let mut cmd = Command::new(program);
+    if let Some(user) = run_as {
+        // std drops root's supplementary groups (setgroups) before changing the ids.
+        cmd.uid(user.uid).gid(user.gid);
+    }
+    // initdb and postgres refuse a current directory they cannot read.
+    cmd.current_dir("/");
+    cmd
+}
+
+fn initdb(bin: &Path, layout: &Layout, run_as: Option<RunAs>) -> Result<(), ClusterError> {
+    tracing::info!(dir = %layout.data.display(), "création du cluster PostgreSQL privé");
+    let base = |cmd: &mut Command| {
+        cmd.arg("-D")
+            .arg(&layout.data)
+            .args(["-U", SUPERUSER, "--auth=trust", "--encoding=UTF8"])
+            .args(["--no-instructions"]);
+    };
+    // French collation through ICU when the server has it, so that titles sort as a French
+    // reader expects ("Étude" next to "Etude", not after "Z").
+    let mut icu = command(bin.join("initdb"), run_as);
+    base(&mut icu);
+    icu.args([
+        "--locale=C.UTF-8",
+        "--locale-provider=icu",
+        "--icu-locale=fr",
+    ]);
+    let first = icu.output().map_err(io("lancement de initdb"))?;
+    if first.status.success() {
+        return Ok(());
+    }
+    let _ = fs::remove_dir_all(&layout.data);
+    let mut plain = command(bin.join("initdb"), run_as);
+    base(&mut plain);
+    plain.arg("--locale=C.UTF-8");
+    let second = plain.output().map_err(io("lancement de initdb"))?;
+    if second.status.success() {
+        return Ok(());
+    }
+    Err(ClusterError::Command {
+        step: "initdb",
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&second.stdout),
+            String::from_utf8_lossy(&second.stderr)
+        ),
+    })
+}
+
+fn spawn_postgres(
+    bin: &Path,
+    layout: &Layout,
+    run_as: Option<RunAs>,
+    durability: Durability,
+) -> Result<Child, ClusterError> {
+    let log = OpenOptions::new()
+        .append(true)
+        .open(&layout.log)
+        .map_err(io(format!("journal {}", layout.log.display())))?;
+    let log_err = log.try_clone().map_err(io("journal"))?;
+    let mut cmd = command(bin.join("postgres"), run_as);
+    cmd.arg("-D")
+        .arg(&layout.data)
+        .arg("-k")
+        .arg(&layout.socket)
+        .args(["-c", "listen_addresses="])
+        .args(["-c", "unix_socket_permissions=0700"])
+        .args(["-c", "max_connections=200"]);
+    if durability == Durability::Relaxed {
+        cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off"]);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log_err))
+        // Its own process group: Ctrl-C in the terminal reaches us, and we stop the server
+        // after the web server has drained, not before.
+        .process_group(0);
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: prctl and getppid are async-signal-safe; run in the child before exec, after the
+    // uid change (which would otherwise clear the parent-death signal).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("parent already gone"));
+            }
+            Ok(())
+        });
+    }
+    spawn_from_keeper(cmd)
+}
+
+/// The parent-death signal fires when the *thread* that forked the child exits, so the server
+/// is forked from a thread that lives until the process ends.
+fn spawn_from_keeper(mut cmd: Command) -> Result<Child, ClusterError> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("postgres-keeper".into())
+        .spawn(move || {
+            let _ = tx.send(cmd.spawn());
+            loop {
+                std::thread::park();
+            }
+        })
+        .map_err(io("thread de PostgreSQL"))?;
+    rx.recv()
+        .map_err(|_| ClusterError::Command {
+            step: "postgres",
+            output: "le thread de lancement s'est arrêté".into(),
+        })?
+        .map_err(io("lancement de postgres"))
+}
+
+/// The last `max` bytes of a log file, for error messages.
+fn tail(path: &Path, max: u64) -> String {
+    let Ok(mut file) = File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(max)));
+    let mut out = Vec::new();
+    let _ = file.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}

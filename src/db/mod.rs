@@ -1,0 +1,68 @@
+//! The database: the private cluster or `DATABASE_URL`, the pool, the migrations.
+
+pub mod cluster;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+pub use cluster::{Cluster, ClusterError, Durability};
+
+/// The migrations, embedded in the binary and applied at start.
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// The database a command works on, and the cluster to stop when it is done.
+pub struct Database {
+    pub pool: PgPool,
+    cluster: Option<Cluster>,
+}
+
+impl Database {
+    /// Connects to `database_url` when given, else to the private cluster under
+    /// `<data_dir>/postgres` (started if it is not running), then applies the migrations.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Self> {
+        let (options, cluster) = match database_url {
+            Some(url) => (
+                PgConnectOptions::from_str(url).context("DATABASE_URL invalide")?,
+                None,
+            ),
+            None => {
+                let dir = data_dir.join("postgres");
+                let cluster =
+                    tokio::task::spawn_blocking(move || Cluster::start(&dir, Durability::Full))
+                        .await??;
+                (cluster.connect_options("bibliotheque"), Some(cluster))
+            }
+        };
+        let pool = pool(options)
+            .await
+            .context("connexion à PostgreSQL impossible")?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("application des migrations")?;
+        Ok(Self { pool, cluster })
+    }
+
+    /// Closes the pool, then stops the cluster if this process started it.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster {
+            let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
+        }
+    }
+}
+
+/// A pool sized for a 2-core server; connections are checked out only for a query's length.
+pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+}

@@ -1,0 +1,26 @@
+//! The public catalogue pages: home, publication lists and records, observatories, OPCO,
+//! branches, file downloads.
+
+mod files;
+mod home;
+mod organisations;
+mod publications;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/publications", get(publications::list))
+        .route("/publications/{slug}", get(publications::show))
+        .route("/observatoires", get(organisations::observatories))
+        .route("/observatoires/{slug}", get(organisations::observatory))
+        .route("/opco", get(organisations::opcos))
+        .route("/opco/{slug}", get(organisations::opco))
+        .route("/branches", get(organisations::branches))
+        .route("/branches/{idcc}", get(organisations::branch))
+        .route("/fichiers/{id}/{name}", get(files::download))
+}

@@ -1,0 +1,203 @@
+//! Who produces the studies: observatories, OPCO, branches.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+
+use crate::catalogue::domain::{Idcc, Slug};
+use crate::catalogue::model::{Branch, Count, Observatory, Opco, Page, PublicationCard};
+use crate::catalogue::queries::{self, ListFilter};
+use crate::http::AppError;
+use crate::http::layout::{Layout, Section};
+use crate::state::AppState;
+
+/// How many publications a profile page shows before linking to the full list.
+const PROFILE_LIST: u32 = 10;
+
+/// Observatories of one OPCO (or the interbranch ones), with their publication counts.
+pub struct ObservatoryGroup {
+    pub title: String,
+    pub opco_slug: Option<String>,
+    pub observatories: Vec<(Observatory, i64)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/observatories.html")]
+pub struct ObservatoriesPage {
+    layout: Layout,
+    groups: Vec<ObservatoryGroup>,
+}
+
+pub async fn observatories(State(state): State<AppState>) -> Result<ObservatoriesPage, AppError> {
+    let (all, counts) = tokio::try_join!(
+        queries::observatories(&state.db, None),
+        queries::count_by_observatory(&state.db),
+    )?;
+    let counts: HashMap<String, i64> = counts.into_iter().map(|c| (c.key, c.count)).collect();
+    let mut groups: Vec<ObservatoryGroup> = Vec::new();
+    // `observatories` comes ordered by OPCO, interbranch last: consecutive runs are groups.
+    for observatory in all {
+        let count = counts.get(&observatory.slug).copied().unwrap_or(0);
+        let same_group = groups
+            .last()
+            .is_some_and(|g| g.opco_slug == observatory.opco_slug);
+        if !same_group {
+            groups.push(ObservatoryGroup {
+                title: observatory
+                    .opco_name
+                    .clone()
+                    .unwrap_or_else(|| "Observatoires interbranches".into()),
+                opco_slug: observatory.opco_slug.clone(),
+                observatories: Vec::new(),
+            });
+        }
+        if let Some(group) = groups.last_mut() {
+            group.observatories.push((observatory, count));
+        }
+    }
+    Ok(ObservatoriesPage {
+        layout: Layout::new(Section::Observatories),
+        groups,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/observatory.html")]
+pub struct ObservatoryPage {
+    layout: Layout,
+    observatory: Observatory,
+    publications: Page<PublicationCard>,
+    all_url: String,
+}
+
+pub async fn observatory(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<ObservatoryPage, AppError> {
+    let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
+    let observatory = queries::find_observatory(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = ListFilter {
+        observatory: Some(slug.clone()),
+        ..Default::default()
+    };
+    let publications = queries::list_publications(&state.db, &filter, 1, PROFILE_LIST).await?;
+    Ok(ObservatoryPage {
+        layout: Layout::new(Section::Observatories),
+        observatory,
+        publications,
+        all_url: format!("/publications?observatoire={slug}"),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/opcos.html")]
+pub struct OpcosPage {
+    layout: Layout,
+    opcos: Vec<(Opco, i64)>,
+}
+
+pub async fn opcos(State(state): State<AppState>) -> Result<OpcosPage, AppError> {
+    let (opcos, counts) =
+        tokio::try_join!(queries::opcos(&state.db), queries::count_by_opco(&state.db))?;
+    let counts: HashMap<String, i64> = counts
+        .into_iter()
+        .map(|c: Count| (c.key, c.count))
+        .collect();
+    let opcos = opcos
+        .into_iter()
+        .map(|o| {
+            let n = counts.get(&o.slug).copied().unwrap_or(0);
+            (o, n)
+        })
+        .collect();
+    Ok(OpcosPage {
+        layout: Layout::new(Section::Opco),
+        opcos,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/opco.html")]
+pub struct OpcoPage {
+    layout: Layout,
+    opco: Opco,
+    observatories: Vec<Observatory>,
+    branches: Vec<Branch>,
+    publications: Page<PublicationCard>,
+    all_url: String,
+}
+
+pub async fn opco(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<OpcoPage, AppError> {
+    let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
+    let opco = queries::find_opco(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = ListFilter {
+        opco: Some(slug.clone()),
+        ..Default::default()
+    };
+    let (observatories, branches, publications) = tokio::try_join!(
+        queries::observatories(&state.db, Some(&slug)),
+        queries::branches(&state.db, Some(&slug)),
+        queries::list_publications(&state.db, &filter, 1, PROFILE_LIST),
+    )?;
+    Ok(OpcoPage {
+        layout: Layout::new(Section::Opco),
+        opco,
+        observatories,
+        branches,
+        publications,
+        all_url: format!("/publications?opco={slug}"),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/branches.html")]
+pub struct BranchesPage {
+    layout: Layout,
+    branches: Vec<Branch>,
+}
+
+pub async fn branches(State(state): State<AppState>) -> Result<BranchesPage, AppError> {
+    Ok(BranchesPage {
+        layout: Layout::new(Section::Opco),
+        branches: queries::branches(&state.db, None).await?,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/branch.html")]
+pub struct BranchPage {
+    layout: Layout,
+    branch: Branch,
+    publications: Page<PublicationCard>,
+    all_url: String,
+}
+
+pub async fn branch(
+    State(state): State<AppState>,
+    Path(idcc): Path<String>,
+) -> Result<BranchPage, AppError> {
+    let idcc = Idcc::parse(&idcc).map_err(|_| AppError::NotFound)?;
+    let branch = queries::find_branch(&state.db, &idcc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = ListFilter {
+        branch: Some(idcc.clone()),
+        ..Default::default()
+    };
+    let publications = queries::list_publications(&state.db, &filter, 1, PROFILE_LIST).await?;
+    Ok(BranchPage {
+        layout: Layout::new(Section::Opco),
+        branch,
+        publications,
+        all_url: format!("/publications?branche={idcc}"),
+    })
+}

@@ -1,0 +1,478 @@
+//! `/publications` (the filtered list) and `/publications/{slug}` (one record).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+
+use crate::catalogue::domain::{Idcc, PublicationStatus, RegionCode, Slug, Year};
+use crate::catalogue::model::{
+    Branch, DocumentType, FileInfo, Observatory, Opco, Page, PublicationCard, PublicationRecord,
+    Region,
+};
+use crate::catalogue::queries::{self, ListFilter, ListSort};
+use crate::http::AppError;
+use crate::http::layout::{Layout, Section};
+use crate::http::pager::Pager;
+use crate::http::params::{Params, parse_opt, present};
+use crate::state::AppState;
+
+pub const PER_PAGE: u32 = 20;
+/// Deeper than any real list; keeps offsets (and URLs) bounded.
+const MAX_PAGE: u32 = 100_000;
+
+/// The query string of `/publications`, as sent by the filter form.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    opco: Option<String>,
+    observatoire: Option<String>,
+    #[serde(rename = "type")]
+    document_type: Option<String>,
+    annee_min: Option<String>,
+    annee_max: Option<String>,
+    region: Option<String>,
+    branche: Option<String>,
+    q: Option<String>,
+    tri: Option<String>,
+    page: Option<String>,
+}
+
+/// A validated list request.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub filter: ListFilter,
+    pub page: u32,
+}
+
+impl ListParams {
+    fn validate(&self) -> Result<ListRequest, AppError> {
+        let slug = |what: &'static str| {
+            move |v: &str| format!("Valeur inconnue pour le filtre {what} : « {v} ».")
+        };
+        let year =
+            |v: &str| format!("Année invalide : « {v} ». Indiquez une année entre 1900 et 2100.");
+        let year_min = parse_opt(&self.annee_min, Year::parse, year)?;
+        let year_max = parse_opt(&self.annee_max, Year::parse, year)?;
+        let sort = match present(&self.tri) {
+            None | Some("date") => ListSort::Date,
+            Some("titre") => ListSort::Title,
+            Some(other) => {
+                return Err(AppError::BadRequest(format!(
+                    "Tri inconnu : « {other} ». Choisissez « date » ou « titre »."
+                )));
+            }
+        };
+        let page = parse_opt(
+            &self.page,
+            |v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|p| (1..=MAX_PAGE).contains(p))
+                    .ok_or(())
+            },
+            |v| format!("Numéro de page invalide : « {v} »."),
+        )?
+        .unwrap_or(1);
+        let text = present(&self.q).map(|q| q.chars().take(200).collect());
+        Ok(ListRequest {
+            filter: ListFilter {
+                opco: parse_opt(&self.opco, Slug::parse, slug("OPCO"))?,
+                observatory: parse_opt(&self.observatoire, Slug::parse, slug("observatoire"))?,
+                document_type: parse_opt(&self.document_type, Slug::parse, slug("type"))?,
+                year_min,
+                year_max,
+                region: parse_opt(&self.region, RegionCode::parse, slug("région"))?,
+                branch: parse_opt(&self.branche, Idcc::parse, slug("branche"))?,
+                text,
+                sort,
+            },
+            page,
+        })
+    }
+}
+
+impl ListRequest {
+    /// The URL of this list at `page`, with `without` filter removed (for the chips).
+    pub fn url(&self, page: u32, without: Option<&str>) -> String {
+        let f = &self.filter;
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut push = |key: &'static str, value: Option<String>| {
+            if let Some(v) = value
+                && without != Some(key)
+            {
+                pairs.push((key, v));
+            }
+        };
+        push("q", f.text.clone());
+        push("opco", f.opco.as_ref().map(Slug::to_string));
+        push("observatoire", f.observatory.as_ref().map(Slug::to_string));
+        push("type", f.document_type.as_ref().map(Slug::to_string));
+        push("annee_min", f.year_min.map(|y| y.get().to_string()));
+        push("annee_max", f.year_max.map(|y| y.get().to_string()));
+        push("region", f.region.as_ref().map(|r| r.as_str().to_owned()));
+        push("branche", f.branch.as_ref().map(|b| b.as_str().to_owned()));
+        push(
+            "tri",
+            (f.sort == ListSort::Title).then(|| "titre".to_owned()),
+        );
+        if page > 1 {
+            pairs.push(("page", page.to_string()));
+        }
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() {
+            "/publications".to_owned()
+        } else {
+            format!("/publications?{query}")
+        }
+    }
+
+    fn with_sort(&self, sort: ListSort) -> String {
+        let mut other = self.clone();
+        other.filter.sort = sort;
+        other.url(1, None)
+    }
+}
+
+/// An active filter, shown as a removable chip.
+pub struct Chip {
+    pub label: String,
+    pub remove_url: String,
+}
+
+/// The values the filter form shows.
+pub struct Choices {
+    pub opcos: Vec<Opco>,
+    pub observatories: Vec<Observatory>,
+    pub types: Vec<DocumentType>,
+    pub regions: Vec<Region>,
+    pub branches: Vec<Branch>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/list.html")]
+pub struct ListPage {
+    layout: Layout,
+    request: ListRequest,
+    form: FormValues,
+    results: Page<PublicationCard>,
+    pager: Pager,
+    chips: Vec<Chip>,
+    choices: Choices,
+    sort_by_date: String,
+    sort_by_title: String,
+    first_page: String,
+}
+
+/// The selected value of each `<select>`, empty when none.
+pub struct FormValues {
+    pub opco: String,
+    pub observatory: String,
+    pub document_type: String,
+    pub region: String,
+    pub branch: String,
+}
+
+impl FormValues {
+    fn of(filter: &ListFilter) -> Self {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        Self {
+            opco: text(filter.opco.as_ref().map(Slug::as_str)),
+            observatory: text(filter.observatory.as_ref().map(Slug::as_str)),
+            document_type: text(filter.document_type.as_ref().map(Slug::as_str)),
+            region: text(filter.region.as_ref().map(RegionCode::as_str)),
+            branch: text(filter.branch.as_ref().map(Idcc::as_str)),
+        }
+    }
+}
+
+impl ListPage {
+    fn year_min(&self) -> String {
+        self.request
+            .filter
+            .year_min
+            .map(|y| y.get().to_string())
+            .unwrap_or_default()
+    }
+
+    fn year_max(&self) -> String {
+        self.request
+            .filter
+            .year_max
+            .map(|y| y.get().to_string())
+            .unwrap_or_default()
+    }
+
+    fn by_title(&self) -> bool {
+        self.request.filter.sort == ListSort::Title
+    }
+
+    fn text(&self) -> &str {
+        self.request.filter.text.as_deref().unwrap_or("")
+    }
+
+    fn first_shown(&self) -> i64 {
+        i64::from(self.results.page - 1) * i64::from(self.results.per_page) + 1
+    }
+
+    fn last_shown(&self) -> i64 {
+        self.first_shown() + self.results.items.len() as i64 - 1
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Params(params): Params<ListParams>,
+) -> Result<ListPage, AppError> {
+    let request = params.validate()?;
+    let db = &state.db;
+    let (results, opcos, observatories, types, regions, branches) = tokio::try_join!(
+        queries::list_publications(db, &request.filter, request.page, PER_PAGE),
+        queries::opcos(db),
+        queries::observatories(db, None),
+        queries::document_types(db),
+        queries::regions(db),
+        queries::branches(db, None),
+    )?;
+    let choices = Choices {
+        opcos,
+        observatories,
+        types,
+        regions,
+        branches,
+    };
+    let pager = Pager::new(request.page, results.last_page(), |n| request.url(n, None));
+    let mut layout = Layout::new(Section::Publications);
+    layout.query = request.filter.text.clone().unwrap_or_default();
+    Ok(ListPage {
+        layout,
+        chips: chips(&request, &choices),
+        sort_by_date: request.with_sort(ListSort::Date),
+        sort_by_title: request.with_sort(ListSort::Title),
+        first_page: request.url(1, None),
+        form: FormValues::of(&request.filter),
+        request,
+        results,
+        pager,
+        choices,
+    })
+}
+
+/// One chip per active filter, labelled with the value's name rather than its code.
+fn chips(request: &ListRequest, choices: &Choices) -> Vec<Chip> {
+    let f = &request.filter;
+    let name = |found: Option<&str>, fallback: &str| found.unwrap_or(fallback).to_owned();
+    let mut chips = Vec::new();
+    let mut add = |key: &str, label: String| {
+        chips.push(Chip {
+            label,
+            remove_url: request.url(1, Some(key)),
+        });
+    };
+    if let Some(q) = &f.text {
+        add("q", format!("Mots : {q}"));
+    }
+    if let Some(s) = &f.opco {
+        let found = choices
+            .opcos
+            .iter()
+            .find(|o| o.slug == s.as_str())
+            .map(|o| o.name.as_str());
+        add("opco", format!("OPCO : {}", name(found, s.as_str())));
+    }
+    if let Some(s) = &f.observatory {
+        let found = choices
+            .observatories
+            .iter()
+            .find(|o| o.slug == s.as_str())
+            .map(|o| o.name.as_str());
+        add(
+            "observatoire",
+            format!("Observatoire : {}", name(found, s.as_str())),
+        );
+    }
+    if let Some(s) = &f.document_type {
+        let found = choices
+            .types
+            .iter()
+            .find(|t| t.slug == s.as_str())
+            .map(|t| t.label.as_str());
+        add("type", format!("Type : {}", name(found, s.as_str())));
+    }
+    if let Some(y) = f.year_min {
+        add("annee_min", format!("Depuis {}", y.get()));
+    }
+    if let Some(y) = f.year_max {
+        add("annee_max", format!("Jusqu'à {}", y.get()));
+    }
+    if let Some(r) = &f.region {
+        let found = choices
+            .regions
+            .iter()
+            .find(|x| x.code == r.as_str())
+            .map(|x| x.name.as_str());
+        add("region", format!("Région : {}", name(found, r.as_str())));
+    }
+    if let Some(b) = &f.branch {
+        let found = choices
+            .branches
+            .iter()
+            .find(|x| x.idcc == b.as_str())
+            .map(|x| x.name.as_str());
+        add("branche", format!("Branche : {}", name(found, b.as_str())));
+    }
+    chips
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "catalogue/publication.html")]
+pub struct PublicationPage {
+    layout: Layout,
+    record: PublicationRecord,
+    related: Vec<PublicationCard>,
+    citation: String,
+}
+
+impl PublicationPage {
+    fn withdrawn(&self) -> bool {
+        self.record.publication.status == PublicationStatus::Withdrawn
+    }
+
+    fn date(&self) -> String {
+        self.record
+            .publication
+            .published_on
+            .map(crate::text::date_fr)
+            .unwrap_or_default()
+    }
+
+    fn period(&self) -> Option<String> {
+        let p = &self.record.publication;
+        match (p.period_start, p.period_end) {
+            (Some(a), Some(b)) if a == b => Some(a.to_string()),
+            (Some(a), Some(b)) => Some(format!("{a}–{b}")),
+            _ => None,
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<PublicationPage, AppError> {
+    let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
+    let record = queries::find_publication(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let related = queries::related_publications(&state.db, record.publication.id, 5).await?;
+    Ok(PublicationPage {
+        layout: Layout::new(Section::Publications),
+        citation: citation(&record),
+        record,
+        related,
+    })
+}
+
+/// A citation line in the usual French bibliographic shape:
+/// "Auteur (année). *Titre : sous-titre*. Type. URL".
+fn citation(record: &PublicationRecord) -> String {
+    let p = &record.publication;
+    let year = p
+        .published_on
+        .map(|d| d.year().to_string())
+        .unwrap_or_else(|| "s. d.".into());
+    let title = match &p.subtitle {
+        Some(sub) => format!("{} : {}", p.title, sub),
+        None => p.title.clone(),
+    };
+    format!(
+        "{} ({}). {}. {}. /publications/{}",
+        p.observatory_name, year, title, p.type_label, p.slug
+    )
+}
+
+impl FileInfo {
+    /// The download URL, with the original name (percent-encoded) so that browsers save the
+    /// file under it.
+    pub fn url(&self) -> String {
+        super::files::download_url(self.id, &self.original_name)
+    }
+
+    pub fn size(&self) -> String {
+        crate::text::size_fr(self.size_bytes)
+    }
+
+    /// A short name of the format for people ("PDF", "Word").
+    pub fn format(&self) -> &'static str {
+        super::files::format_label(&self.media_type)
+    }
+}
+
+impl PublicationCard {
+    pub fn url(&self) -> String {
+        format!("/publications/{}", self.slug)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_urls_keep_filters_and_drop_the_removed_one() {
+        let params = ListParams {
+            q: Some("métiers en tension".into()),
+            opco: Some("akto".into()),
+            annee_min: Some("2020".into()),
+            page: Some("3".into()),
+            ..Default::default()
+        };
+        let request = params.validate().unwrap();
+        assert_eq!(
+            request.url(2, None),
+            "/publications?q=m%C3%A9tiers+en+tension&opco=akto&annee_min=2020&page=2"
+        );
+        assert_eq!(
+            request.url(1, Some("opco")),
+            "/publications?q=m%C3%A9tiers+en+tension&annee_min=2020"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for params in [
+            ListParams {
+                annee_min: Some("abc".into()),
+                ..Default::default()
+            },
+            ListParams {
+                page: Some("-1".into()),
+                ..Default::default()
+            },
+            ListParams {
+                page: Some("0".into()),
+                ..Default::default()
+            },
+            ListParams {
+                tri: Some("hasard".into()),
+                ..Default::default()
+            },
+            ListParams {
+                opco: Some("<script>".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(params.validate(), Err(AppError::BadRequest(_))));
+        }
+    }
+
+    #[test]
+    fn blank_fields_are_ignored() {
+        let params = ListParams {
+            opco: Some(String::new()),
+            annee_min: Some(" ".into()),
+            ..Default::default()
+        };
+        let request = params.validate().unwrap();
+        assert!(request.filter.opco.is_none() && request.filter.year_min.is_none());
+    }
+}

@@ -1,0 +1,16 @@
+//! La grande bibliothèque des observatoires de branche (OPMQ) et des OPCO.
+//!
+//! The crate is one web application: [`app`] builds its router, which tests drive directly,
+//! and the `bibliotheque` binary serves it (see `cli`).
+
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod state;
+pub mod storage;
+pub mod text;
+
+pub use http::app;
+pub use state::AppState;

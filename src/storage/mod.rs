@@ -1,0 +1,120 @@
+//! The object store that holds the files of the publications.
+//!
+//! Files are addressed by their content: the key is derived from the SHA-256 of the bytes,
+//! never from a name a user chose, so a hostile file name cannot reach the file system, and the
+//! same file deposited twice is stored once.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("stockage des fichiers : {0}")]
+    Store(#[from] object_store::Error),
+    #[error("dossier des fichiers {path} : {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("clé de stockage invalide : {0}")]
+    Key(String),
+}
+
+/// A stored object's key: `sha256/ab/cdef…` from the hex digest of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageKey(String);
+
+impl StorageKey {
+    pub fn for_digest(sha256_hex: &str) -> Self {
+        Self(format!("sha256/{}/{}", &sha256_hex[..2], sha256_hex))
+    }
+
+    /// A key read back from the database; refuses anything we would not have written.
+    pub fn parse(key: &str) -> Result<Self, StorageError> {
+        let valid = key
+            .strip_prefix("sha256/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(dir, hex)| {
+                dir.len() == 2
+                    && hex.len() == 64
+                    && hex.starts_with(dir)
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if valid {
+            Ok(Self(key.to_owned()))
+        } else {
+            Err(StorageError::Key(key.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn path(&self) -> ObjectPath {
+        ObjectPath::from(self.0.as_str())
+    }
+}
+
+/// What was stored: enough to fill a `file` row.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub key: StorageKey,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// The library's file store, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Storage {
+    /// A store in a local folder, created when missing.
+    pub fn local(dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Folder {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let store = LocalFileSystem::new_with_prefix(dir)?;
+        Ok(Self {
+            store: Arc::new(store),
+        })
+    }
+
+    /// Stores bytes already in memory (generated demo files, small imports).
+    pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredObject, StorageError> {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let key = StorageKey::for_digest(&sha256);
+        let size = bytes.len() as u64;
+        if self.store.head(&key.path()).await.is_err() {
+            self.store.put(&key.path(), PutPayload::from(bytes)).await?;
+        }
+        Ok(StoredObject { key, sha256, size })
+    }
+
+    /// The content of an object as a stream of chunks, for downloads that never hold a whole
+    /// file in memory.
+    pub async fn stream(
+        &self,
+        key: &StorageKey,
+    ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
+        let result = self.store.get(&key.path()).await?;
+        Ok(result.into_stream().map_err(StorageError::from).boxed())
+    }
+
+    /// The whole content of an object (text extraction, tests).
+    pub async fn read(&self, key: &StorageKey) -> Result<Bytes, StorageError> {
+        Ok(self.store.get(&key.path()).await?.bytes().await?)
+    }
+}

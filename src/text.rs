@@ -1,0 +1,174 @@
+//! Small text helpers shared by the catalogue, the thesaurus and search: accent folding and
+//! slugs. They follow what a French reader considers "the same word".
+
+/// Lowercases and removes diacritics, expanding ligatures (œ → oe, æ → ae, ß → ss).
+///
+/// Covers Latin-1 and Latin Extended-A, which is every letter found in French (and in the
+/// names of neighbouring languages); other characters are only lowercased.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        for lower in c.to_lowercase() {
+            match fold_char(lower) {
+                Some(s) => out.push_str(s),
+                None => out.push(lower),
+            }
+        }
+    }
+    out
+}
+
+fn fold_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        '’' | 'ʼ' | '‘' => "'",
+        _ => return None,
+    })
+}
+
+/// Longest slug we make from a title: long enough to stay meaningful, short enough for a URL.
+const MAX_SLUG_LEN: usize = 80;
+
+/// Turns a title into a URL slug: folded, ASCII letters and digits separated by single hyphens,
+/// cut at a word boundary. Returns `None` when nothing usable is left (a title of symbols).
+pub fn slugify(input: &str) -> Option<String> {
+    let mut slug = String::with_capacity(input.len());
+    for c in fold(input).chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    if slug.len() > MAX_SLUG_LEN {
+        let cut = slug[..MAX_SLUG_LEN].rfind('-').unwrap_or(MAX_SLUG_LEN);
+        slug.truncate(cut);
+    }
+    let slug = slug.trim_end_matches('-').to_owned();
+    (!slug.is_empty()).then_some(slug)
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding an ellipsis when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(at) => &cut[..at],
+        None => &cut[..],
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date as French prose: "1er mai 2023", "12 mai 2023".
+pub fn date_fr(date: time::Date) -> String {
+    let day = date.day();
+    let month = MONTHS[usize::from(u8::from(date.month())) - 1];
+    if day == 1 {
+        format!("1er {month} {}", date.year())
+    } else {
+        format!("{day} {month} {}", date.year())
+    }
+}
+
+/// A byte count as a French reader expects it: "1,4 Mo", "830 ko".
+pub fn size_fr(bytes: i64) -> String {
+    const KB: f64 = 1000.0;
+    let b = bytes.max(0) as f64;
+    let (value, unit) = if b < KB {
+        return format!("{bytes} o");
+    } else if b < KB * KB {
+        (b / KB, "ko")
+    } else if b < KB * KB * KB {
+        (b / (KB * KB), "Mo")
+    } else {
+        (b / (KB * KB * KB), "Go")
+    };
+    let text = if value < 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{} {unit}", text.replace('.', ","))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn french_dates_and_sizes() {
+        use time::macros::date;
+        assert_eq!(date_fr(date!(2023 - 05 - 01)), "1er mai 2023");
+        assert_eq!(date_fr(date!(2024 - 12 - 25)), "25 décembre 2024");
+        assert_eq!(size_fr(512), "512 o");
+        assert_eq!(size_fr(1_400_000), "1,4 Mo");
+        assert_eq!(size_fr(830_000), "830 ko");
+    }
+
+    use super::*;
+
+    #[test]
+    fn folds_french_letters_and_ligatures() {
+        assert_eq!(fold("Œuvre À Noël, Ça Être"), "oeuvre a noel, ca etre");
+        assert_eq!(fold("L’ÉTÉ"), "l'ete");
+    }
+
+    #[test]
+    fn slugs_are_ascii_and_hyphenated() {
+        assert_eq!(
+            slugify("Les métiers en tension : 2024 — Île-de-France").as_deref(),
+            Some("les-metiers-en-tension-2024-ile-de-france")
+        );
+        assert_eq!(slugify("«  »"), None);
+    }
+
+    #[test]
+    fn long_slugs_are_cut_at_a_word() {
+        let slug = slugify(&"transition écologique ".repeat(10)).unwrap();
+        assert!(slug.len() <= MAX_SLUG_LEN);
+        assert!(!slug.ends_with('-'));
+        assert!(slug.ends_with("ecologique") || slug.ends_with("transition"));
+    }
+
+    #[test]
+    fn excerpts_end_on_a_word() {
+        assert_eq!(excerpt("un deux trois quatre", 9), "un deux…");
+        assert_eq!(excerpt("court", 10), "court");
+    }
+}
