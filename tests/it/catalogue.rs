@@ -1,0 +1,462 @@
+//! The public catalogue pages.
+
+use axum::http::StatusCode;
+use bibliotheque::catalogue::domain::PublicationStatus;
+use time::macros::date;
+
+use crate::common::TestApp;
+use crate::common::builders::{PublicationBuilder, branch, observatory};
+
+/// Two observatories of two OPCO, with a branch each.
+async fn two_observatories(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
+    branch(&app.db, "3248", "Métallurgie", "opco-2i").await;
+    branch(&app.db, "1979", "Hôtels, cafés, restaurants", "akto").await;
+    let metal = observatory(
+        &app.db,
+        "observatoire-metallurgie",
+        "Observatoire de la métallurgie",
+        Some("opco-2i"),
+    )
+    .await;
+    let hcr = observatory(
+        &app.db,
+        "observatoire-hcr",
+        "Observatoire de l'hôtellerie-restauration",
+        Some("akto"),
+    )
+    .await;
+    (metal, hcr)
+}
+
+#[tokio::test]
+async fn home_shows_latest_publications_and_entry_points() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    PublicationBuilder::new(metal)
+        .title("Les soudeurs en 2030")
+        .published_on(date!(2025 - 01 - 10))
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(hcr)
+        .title("Saisonniers de l'hôtellerie")
+        .document_type("enquete")
+        .published_on(date!(2019 - 06 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(hcr)
+        .title("Brouillon caché")
+        .status(PublicationStatus::Draft, None)
+        .insert(&app.db, &app.storage)
+        .await;
+
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(page.attrs("html", "lang"), ["fr"]);
+    let titles = page.texts(".card-title");
+    assert_eq!(
+        titles,
+        ["Les soudeurs en 2030", "Saisonniers de l'hôtellerie"]
+    );
+    assert!(
+        page.attrs("form[role=search]", "action")
+            .contains(&"/publications".to_owned())
+    );
+    // Entry points with counts: all 11 OPCO, the types and years in use.
+    assert_eq!(page.texts("#titre-opco + ul li").len(), 11);
+    assert!(
+        page.texts("#titre-opco + ul li")
+            .contains(&"Akto 1".to_owned())
+    );
+    assert_eq!(page.texts("#titre-types + ul li"), ["Étude 1", "Enquête 1"]);
+    assert_eq!(page.texts("#titre-annees + ul li"), ["2025 1", "2019 1"]);
+    assert!(!page.text().contains("Brouillon caché"));
+}
+
+#[tokio::test]
+async fn list_filters_by_every_dimension() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let s = &app.storage;
+    PublicationBuilder::new(metal)
+        .title("Soudage et transition écologique")
+        .branch("3248")
+        .rome("H2913")
+        .region("84")
+        .document_type("etude-prospective")
+        .published_on(date!(2022 - 05 - 01))
+        .keywords(&["transition écologique"])
+        .insert(&app.db, s)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Portrait de la métallurgie")
+        .document_type("portrait-de-branche")
+        .published_on(date!(2018 - 02 - 01))
+        .branch("3248")
+        .insert(&app.db, s)
+        .await;
+    PublicationBuilder::new(hcr)
+        .title("Recrutement des cuisiniers")
+        .branch("1979")
+        .region("93")
+        .document_type("enquete")
+        .published_on(date!(2024 - 09 - 01))
+        .abstract_text("Les difficultés de recrutement des cuisiniers et des serveurs.")
+        .insert(&app.db, s)
+        .await;
+
+    let titles = |uri: &'static str| {
+        let app = &app;
+        async move {
+            let page = app.get(uri).await;
+            assert_eq!(page.status, StatusCode::OK, "{uri}");
+            let mut t = page.texts(".results .card-title");
+            t.sort();
+            t
+        }
+    };
+    assert_eq!(titles("/publications").await.len(), 3);
+    assert_eq!(
+        titles("/publications?opco=akto").await,
+        ["Recrutement des cuisiniers"]
+    );
+    assert_eq!(
+        titles("/publications?observatoire=observatoire-metallurgie")
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        titles("/publications?type=enquete").await,
+        ["Recrutement des cuisiniers"]
+    );
+    assert_eq!(titles("/publications?annee_min=2020").await.len(), 2);
+    assert_eq!(
+        titles("/publications?annee_max=2020").await,
+        ["Portrait de la métallurgie"]
+    );
+    assert_eq!(
+        titles("/publications?annee_min=2022&annee_max=2022").await,
+        ["Soudage et transition écologique"]
+    );
+    assert_eq!(
+        titles("/publications?region=93").await,
+        ["Recrutement des cuisiniers"]
+    );
+    assert_eq!(titles("/publications?branche=3248").await.len(), 2);
+    assert_eq!(
+        titles("/publications?q=recrutement").await,
+        ["Recrutement des cuisiniers"]
+    );
+    // French stemming: the plural finds the singular.
+    assert_eq!(
+        titles("/publications?q=serveur").await,
+        ["Recrutement des cuisiniers"]
+    );
+    assert_eq!(
+        titles("/publications?opco=akto&type=etude").await,
+        Vec::<String>::new()
+    );
+    // Blank fields, as an empty form sends them, are ignored.
+    assert_eq!(
+        titles("/publications?opco=&type=&annee_min=&q=")
+            .await
+            .len(),
+        3
+    );
+
+    // Filters are reflected in the form and as removable chips.
+    let page = app.get("/publications?opco=akto&annee_min=2020").await;
+    assert_eq!(page.attrs("#f-opco option[selected]", "value"), ["akto"]);
+    assert_eq!(page.attrs("#f-annee-min", "value"), ["2020"]);
+    assert_eq!(page.texts(".chips li").len(), 2);
+    assert!(
+        page.attrs(".chips a", "href")
+            .contains(&"/publications?annee_min=2020".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn list_sorts_and_paginates() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    for n in 1..=25 {
+        PublicationBuilder::new(metal)
+            .title(&format!("Étude numéro {n:02}"))
+            .published_on(date!(2020 - 01 - 01).replace_day(n as u8).unwrap())
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    let first = app.get("/publications").await;
+    assert_eq!(first.texts(".results-count"), ["25 publications"]);
+    let titles = first.texts(".results .card-title");
+    assert_eq!(titles.len(), 20);
+    assert_eq!(titles[0], "Étude numéro 25", "newest first");
+    assert!(
+        first
+            .attrs(".pager a[rel=next]", "href")
+            .contains(&"/publications?page=2".to_owned())
+    );
+
+    let second = app.get("/publications?page=2").await;
+    assert_eq!(second.texts(".results .card-title").len(), 5);
+    assert_eq!(
+        second.attrs(".pager a[aria-current=page]", "href"),
+        ["/publications?page=2"]
+    );
+
+    let by_title = app.get("/publications?tri=titre").await;
+    assert_eq!(by_title.texts(".results .card-title")[0], "Étude numéro 01");
+
+    // Past the last page: a sane page that links back.
+    let beyond = app.get("/publications?page=40").await;
+    assert_eq!(beyond.status, StatusCode::OK);
+    assert!(beyond.text().contains("au-delà de la dernière"));
+}
+
+#[tokio::test]
+async fn bad_parameters_get_a_french_400_never_a_500() {
+    let app = TestApp::new().await;
+    for uri in [
+        "/publications?annee_min=abc",
+        "/publications?annee_max=3000",
+        "/publications?page=-1",
+        "/publications?page=0",
+        "/publications?page=999999",
+        "/publications?page=abc",
+        "/publications?tri=hasard",
+        "/publications?region=abc",
+        "/publications?branche=12345",
+        "/publications?opco=%3Cscript%3E",
+    ] {
+        let page = app.get(uri).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(page.texts("h1"), ["Demande incorrecte"], "{uri}");
+        assert!(!page.text().contains("<script>"), "{uri}");
+    }
+    // Odd but harmless queries are fine.
+    for uri in [
+        "/publications?q=%FF%FE",
+        "/publications?q=%22%22",
+        "/publications?q=-",
+        "/publications?q=%26%7C!",
+        "/publications?inconnu=1",
+    ] {
+        assert_eq!(app.get(uri).await.status, StatusCode::OK, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_publication_page_shows_the_whole_record() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let p = PublicationBuilder::new(metal)
+        .title("Les métiers de la soudure")
+        .subtitle("Édition 2024")
+        .abstract_text("Une étude des besoins en soudeurs.")
+        .period(2019, 2023)
+        .branch("3248")
+        .rome("H2913")
+        .region("84")
+        .keywords(&["soudage", "métiers en tension"])
+        .partners(&["Céreq"])
+        .file(b"%PDF-1.4 test", "rapport soudure.pdf", "application/pdf")
+        .insert(&app.db, &app.storage)
+        .await;
+    let related = PublicationBuilder::new(metal)
+        .title("Chaudronnerie et soudage")
+        .rome("H2913")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Sans rapport")
+        .insert(&app.db, &app.storage)
+        .await;
+
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["Les métiers de la soudure"]);
+    assert_eq!(page.texts(".record-subtitle"), ["Édition 2024"]);
+    let text = page.text();
+    for expected in [
+        "Une étude des besoins en soudeurs.",
+        "2019–2023",
+        "Auvergne-Rhône-Alpes",
+        "IDCC 3248",
+        "H2913",
+        "métiers en tension",
+        "Céreq",
+        "15 mars 2024",
+    ] {
+        assert!(text.contains(expected), "{expected}");
+    }
+    assert_eq!(
+        page.texts(".citation"),
+        [format!(
+            "Observatoire de la métallurgie (2024). Les métiers de la soudure : Édition 2024. Étude. /publications/{}",
+            p.slug
+        )]
+    );
+    let links = page.attrs(".files a", "href");
+    assert_eq!(links.len(), 1);
+    assert!(links[0].starts_with("/fichiers/") && links[0].ends_with("/rapport%20soudure.pdf"));
+    assert!(page.texts(".file-size")[0].starts_with("PDF, 13 o"));
+    // Related by ROME code (and observatory) first.
+    assert_eq!(
+        page.texts("#titre-proches + .cards .card-title")[0],
+        "Chaudronnerie et soudage"
+    );
+    assert_eq!(
+        page.attrs("#titre-proches + .cards .card-title a", "href")[0],
+        format!("/publications/{}", related.slug)
+    );
+}
+
+#[tokio::test]
+async fn withdrawn_publications_keep_their_page_and_leave_the_lists() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let p = PublicationBuilder::new(metal)
+        .title("Ancienne édition")
+        .status(
+            PublicationStatus::Withdrawn,
+            Some("Remplacée par l'édition 2025."),
+        )
+        .insert(&app.db, &app.storage)
+        .await;
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts(".withdrawn h2"), ["Publication retirée"]);
+    assert_eq!(
+        page.texts(".withdrawn p"),
+        ["Remplacée par l'édition 2025."]
+    );
+    assert!(
+        app.get("/publications")
+            .await
+            .texts(".card-title")
+            .is_empty()
+    );
+    assert!(app.get("/").await.texts(".card-title").is_empty());
+}
+
+#[tokio::test]
+async fn drafts_and_unknown_slugs_are_404() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let draft = PublicationBuilder::new(metal)
+        .title("Pas encore publiée")
+        .status(PublicationStatus::Draft, None)
+        .insert(&app.db, &app.storage)
+        .await;
+    for uri in [
+        format!("/publications/{}", draft.slug),
+        "/publications/nexiste-pas".to_owned(),
+        "/publications/%3Cscript%3E".to_owned(),
+        "/publications/A--B".to_owned(),
+        "/observatoires/inconnu".to_owned(),
+        "/opco/inconnu".to_owned(),
+        "/branches/9999".to_owned(),
+        "/branches/abc".to_owned(),
+        "/nulle-part".to_owned(),
+    ] {
+        let page = app.get(&uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(page.texts("h1"), ["Page introuvable"], "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn markup_in_titles_is_escaped_everywhere() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let hostile = "<script>alert(1)</script> \"><img src=x onerror=alert(2)>";
+    let p = PublicationBuilder::new(metal)
+        .title(hostile)
+        .subtitle(hostile)
+        .abstract_text(hostile)
+        .keywords(&[hostile])
+        .insert(&app.db, &app.storage)
+        .await;
+    for uri in [
+        "/".to_owned(),
+        "/publications".to_owned(),
+        format!("/publications/{}", p.slug),
+        "/observatoires/observatoire-metallurgie".to_owned(),
+    ] {
+        let page = app.get(&uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        let text = page.text();
+        assert!(!text.contains("<script>alert"), "{uri}");
+        assert!(!text.contains("<img src=x"), "{uri}");
+        // askama writes numeric entities.
+        assert!(
+            text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn observatory_opco_and_branch_pages() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    PublicationBuilder::new(metal)
+        .title("Étude métallurgie")
+        .branch("3248")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(hcr)
+        .title("Étude hôtellerie")
+        .branch("1979")
+        .insert(&app.db, &app.storage)
+        .await;
+    observatory(
+        &app.db,
+        "observatoire-interbranches",
+        "Observatoire interbranches test",
+        None,
+    )
+    .await;
+
+    let list = app.get("/observatoires").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let groups = list.texts(".group h2");
+    assert_eq!(groups, ["OPCO 2i", "Akto", "Observatoires interbranches"]);
+    assert!(list.texts(".org-list li")[0].contains("1 publication"));
+
+    let page = app.get("/observatoires/observatoire-metallurgie").await;
+    assert_eq!(page.texts("h1"), ["Observatoire de la métallurgie"]);
+    assert_eq!(page.texts(".card-title"), ["Étude métallurgie"]);
+
+    let opcos = app.get("/opco").await;
+    assert_eq!(opcos.texts(".opco-grid h2").len(), 11);
+
+    let opco = app.get("/opco/akto").await;
+    assert_eq!(opco.texts("h1"), ["Akto"]);
+    assert_eq!(
+        opco.texts("#titre-observatoires + ul li"),
+        ["Observatoire de l'hôtellerie-restauration"]
+    );
+    assert_eq!(
+        opco.texts("#titre-branches + ul li"),
+        ["Hôtels, cafés, restaurants IDCC 1979"]
+    );
+    assert_eq!(opco.texts(".card-title"), ["Étude hôtellerie"]);
+
+    let branches = app.get("/branches").await;
+    assert_eq!(branches.texts("tbody tr").len(), 2);
+    let branch = app.get("/branches/3248").await;
+    assert_eq!(branch.texts("h1"), ["Métallurgie"]);
+    assert_eq!(branch.texts(".card-title"), ["Étude métallurgie"]);
+    // IDCC numbers are accepted without their leading zeros... and given back with them.
+    branch_zero_padding(&app).await;
+}
+
+async fn branch_zero_padding(app: &TestApp) {
+    crate::common::builders::branch(&app.db, "0044", "Industries chimiques", "opco-2i").await;
+    assert_eq!(
+        app.get("/branches/44").await.texts("h1"),
+        ["Industries chimiques"]
+    );
+}

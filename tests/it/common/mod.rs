@@ -1,0 +1,245 @@
+//! Test support: a real PostgreSQL (the private cluster, or `DATABASE_URL`), a fresh database
+//! per test cloned from a migrated template, the real router, and builders for test data.
+
+pub mod builders;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use bibliotheque::config::Config;
+use bibliotheque::db::{Cluster, Durability, MIGRATOR};
+use bibliotheque::storage::Storage;
+use bibliotheque::{AppState, app};
+use http_body_util::BodyExt;
+use scraper::{Html, Selector};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use tower::ServiceExt;
+
+const TEMPLATE: &str = "bibliotheque_template";
+
+/// Where test databases come from: started once per test process.
+enum Server {
+    Private(Cluster),
+    External(PgConnectOptions),
+}
+
+impl Server {
+    fn options(&self, database: &str) -> PgConnectOptions {
+        match self {
+            Self::Private(cluster) => cluster.connect_options(database),
+            Self::External(options) => options.clone().database(database),
+        }
+    }
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+/// The test server, with the template database migrated. The first caller pays for it.
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        // Setup runs on its own runtime in its own thread: each test has its own runtime, and
+        // connections must not outlive the one that made them.
+        std::thread::spawn(|| {
+            let server = match std::env::var("DATABASE_URL") {
+                Ok(url) => Server::External(
+                    PgConnectOptions::from_str(&url).expect("DATABASE_URL is a valid URL"),
+                ),
+                Err(_) => Server::Private(
+                    Cluster::start(&test_cluster_dir(), Durability::Relaxed)
+                        .expect("the private test cluster starts"),
+                ),
+            };
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(prepare_template(&server));
+            server
+        })
+        .join()
+        .expect("test database setup")
+    })
+}
+
+/// Under the system temp folder: short enough for a Unix socket path, and reachable by the
+/// `postgres` user when tests run as root.
+fn test_cluster_dir() -> PathBuf {
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    std::env::temp_dir().join(format!("bibliotheque-tests-{uid}"))
+}
+
+async fn prepare_template(server: &Server) {
+    let mut admin = PgConnection::connect_with(&server.options("postgres"))
+        .await
+        .expect("admin connection");
+    // Databases left by an earlier run, and the template of an earlier schema.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "select datname from pg_database where datname like 'test\\_%' or datname = $1",
+    )
+    .bind(TEMPLATE)
+    .fetch_all(&mut admin)
+    .await
+    .expect("list databases");
+    for name in stale {
+        sqlx::query(AssertSqlSafe(format!(
+            "drop database if exists \"{name}\" with (force)"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop stale database");
+    }
+    sqlx::query(AssertSqlSafe(format!("create database \"{TEMPLATE}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("create template");
+    let mut template = PgConnection::connect_with(&server.options(TEMPLATE))
+        .await
+        .expect("template connection");
+    MIGRATOR.run(&mut template).await.expect("migrations");
+    template.close().await.expect("close template");
+    admin.close().await.expect("close admin");
+}
+
+/// A fresh, migrated, empty database of its own.
+pub async fn fresh_db() -> PgPool {
+    let server = server();
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect_with(&server.options("postgres"))
+        .await
+        .expect("admin connection");
+    sqlx::query(AssertSqlSafe(format!(
+        "create database \"{name}\" template \"{TEMPLATE}\""
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create test database");
+    admin.close().await.ok();
+    PgPoolOptions::new()
+        .max_connections(5)
+        .connect_with(server.options(&name))
+        .await
+        .expect("test database pool")
+}
+
+/// A fresh file store of its own.
+pub fn fresh_storage() -> Storage {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("files")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    Storage::local(&dir).expect("test file store")
+}
+
+/// The application on a fresh database and file store.
+pub struct TestApp {
+    pub db: PgPool,
+    pub storage: Storage,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let db = fresh_db().await;
+        let storage = fresh_storage();
+        let router = app(AppState::new(
+            db.clone(),
+            storage.clone(),
+            Config::default(),
+        ));
+        Self {
+            db,
+            storage,
+            router,
+        }
+    }
+
+    /// The application with the demo library loaded.
+    pub async fn with_demo() -> Self {
+        let test = Self::new().await;
+        bibliotheque::catalogue::demo::load(&test.db, &test.storage)
+            .await
+            .expect("demo library loads");
+        test
+    }
+
+    pub async fn get(&self, uri: &str) -> Response {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.text())
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Texts of the elements matching `selector`, whitespace collapsed.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// Values of `attribute` on the elements matching `selector`.
+    pub fn attrs(&self, selector: &str, attribute: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attribute).map(str::to_owned))
+            .collect()
+    }
+}

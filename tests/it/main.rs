@@ -1,0 +1,8 @@
+//! The integration tests: one binary, one module per feature, all against real PostgreSQL.
+
+mod common;
+
+mod catalogue;
+mod demo;
+mod files;
+mod platform;
