@@ -37,13 +37,13 @@ pub fn app(state: AppState) -> Router {
         ))
         .service(ServeDir::new(&state.config.static_dir));
 
-    Router::new()
+    let router = Router::new()
         .merge(catalogue::routes())
         .merge(health::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
-        .with_state(state)
-        .layer(security::headers())
+        .with_state(state);
+    security::with_headers(router)
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new()
                 .and(NotForContentType::const_new("application/pdf"))

@@ -25,14 +25,14 @@ const TEMPLATE: &str = "bibliotheque_template";
 /// Where test databases come from: started once per test process.
 enum Server {
     Private(Cluster),
-    External(PgConnectOptions),
+    External(Box<PgConnectOptions>),
 }
 
 impl Server {
     fn options(&self, database: &str) -> PgConnectOptions {
         match self {
             Self::Private(cluster) => cluster.connect_options(database),
-            Self::External(options) => options.clone().database(database),
+            Self::External(options) => (**options).clone().database(database),
         }
     }
 }
@@ -46,9 +46,9 @@ fn server() -> &'static Server {
         // connections must not outlive the one that made them.
         std::thread::spawn(|| {
             let server = match std::env::var("DATABASE_URL") {
-                Ok(url) => Server::External(
+                Ok(url) => Server::External(Box::new(
                     PgConnectOptions::from_str(&url).expect("DATABASE_URL is a valid URL"),
-                ),
+                )),
                 Err(_) => Server::Private(
                     Cluster::start(&test_cluster_dir(), Durability::Relaxed)
                         .expect("the private test cluster starts"),
