@@ -3,6 +3,7 @@
 mod common;
 
 mod catalogue;
+mod cli;
 mod demo;
 mod files;
 mod platform;

@@ -1,0 +1,101 @@
+//! The `bibliotheque` binary end to end: the private cluster's life, the demo command, and a
+//! graceful stop of the web server.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bibliotheque");
+
+fn data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("bibliotheque-cli-{}", uuid::Uuid::new_v4().simple()))
+}
+
+fn cluster_running(dir: &Path) -> bool {
+    dir.join("postgres/data/postmaster.pid").exists()
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn commands_start_the_cluster_and_stop_it_when_done() {
+    let dir = data_dir();
+    let out = run(&dir, &["--log-format", "json", "migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let logs = String::from_utf8_lossy(&out.stdout);
+    assert!(logs.lines().any(|l| l.starts_with('{') && l.contains("migrations appliqu")), "{logs}");
+    assert!(!cluster_running(&dir), "the cluster is stopped after the command");
+
+    let out = run(&dir, &["demo", "--synthetic", "5", "--seed", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Démonstration : 64 publication(s)"), "{said}");
+    assert!(said.contains("5 publication(s) synthétique(s)"), "{said}");
+    assert!(!cluster_running(&dir));
+
+    // Run again: everything is kept, nothing is added twice.
+    let out = run(&dir, &["demo"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Démonstration : 0 publication(s)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_answers_and_stops_gracefully_on_sigint() {
+    let dir = data_dir();
+    let port = free_port();
+    let mut server = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut ready = String::new();
+    while Instant::now() < deadline {
+        if let Ok(answer) = get(port, "/readyz") {
+            ready = answer;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let home = get(port, "/").expect("home page");
+    assert!(home.contains("lang=\"fr\""));
+    assert!(cluster_running(&dir));
+
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGINT) };
+    let status = server.wait().expect("serve exits");
+    assert!(status.success(), "{status}");
+    assert!(!cluster_running(&dir), "Ctrl-C stops the private cluster too");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
