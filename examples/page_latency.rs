@@ -15,6 +15,7 @@ use bibliotheque::catalogue::demo;
 use bibliotheque::config::Config;
 use bibliotheque::db::Database;
 use bibliotheque::storage::Storage;
+use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -30,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| std::env::temp_dir().join("bibliotheque-page-latency"));
     let db = Database::open(&dir, None).await?;
     let storage = Storage::local(&dir.join("files"))?;
+    bibliotheque::thesaurus::import::ensure_shipped(&db.pool).await?;
     demo::load(&db.pool, &storage).await?;
     let slug: String = sqlx::query_scalar(
         "select p.slug from publication p join file f on f.publication_id = p.id
@@ -37,7 +39,13 @@ async fn main() -> anyhow::Result<()> {
     )
     .fetch_one(&db.pool)
     .await?;
-    let router = app(AppState::new(db.pool.clone(), storage, Config::default()));
+    let thesaurus = SharedSnapshot::new(Snapshot::load(&db.pool).await?);
+    let router = app(AppState::new(
+        db.pool.clone(),
+        storage,
+        thesaurus,
+        Config::default(),
+    ));
 
     println!("{:<45} {:>10} {:>10} {:>10}", "page", "p50", "p99", "max");
     for uri in [
@@ -52,7 +60,11 @@ async fn main() -> anyhow::Result<()> {
             let request = Request::get(&uri).body(Body::empty())?;
             let started = Instant::now();
             let response = router.clone().oneshot(request).await?;
-            anyhow::ensure!(response.status().is_success(), "{uri}: {}", response.status());
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{uri}: {}",
+                response.status()
+            );
             response.into_body().collect().await?;
             if i >= WARMUP {
                 times.push(started.elapsed());

@@ -13,6 +13,11 @@ use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::thesaurus::{
+    self,
+    snapshot::{SharedSnapshot, Snapshot},
+    subjects,
+};
 
 /// La grande bibliothèque des observatoires de branche et des OPCO.
 #[derive(Debug, Parser)]
@@ -36,6 +41,11 @@ enum Command {
     /// Applique les migrations de la base de données, puis s'arrête.
     Migrate,
     /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
+    /// Le thésaurus : import de vocabulaires SKOS ou du ROME.
+    Thesaurus {
+        #[command(subcommand)]
+        command: ThesaurusCommand,
+    },
     Demo {
         /// Ajoute N publications synthétiques (corps d'environ 30 Ko) pour les mesures.
         #[arg(long, value_name = "N")]
@@ -43,6 +53,16 @@ enum Command {
         /// Graine du générateur : la même graine donne les mêmes publications.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ThesaurusCommand {
+    /// Importe un fichier SKOS (Turtle, RDF/XML, N-Triples), un dossier de tels fichiers, ou
+    /// un dossier de tables ROME 4.0 (CSV). Tout ou rien : une erreur n'importe rien.
+    Import {
+        /// Fichier ou dossier à importer.
+        path: std::path::PathBuf,
     },
 }
 
@@ -90,6 +110,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Demo { synthetic, seed }) => run_demo(&db, &global, synthetic, seed).await,
+        Some(Command::Thesaurus {
+            command: ThesaurusCommand::Import { path },
+        }) => import_thesaurus(&db, &path).await,
     };
     db.close().await;
     result
@@ -101,15 +124,18 @@ fn storage(global: &GlobalOptions) -> anyhow::Result<Storage> {
 
 async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> anyhow::Result<()> {
     let storage = storage(global)?;
+    let thesaurus = prepare_thesaurus(&db.pool).await?;
     if !options.no_demo && queries::is_empty(&db.pool).await? {
         let report = demo::load(&db.pool, &storage).await?;
+        subjects::assign_missing(&db.pool, &thesaurus.get()).await?;
         tracing::info!(
             publications = report.publications_added,
             fichiers = report.files_added,
             "bibliothèque vide : démonstration chargée"
         );
     }
-    let state = AppState::new(db.pool.clone(), storage, Config::default());
+    spawn_thesaurus_refresh(db.pool.clone(), thesaurus.clone());
+    let state = AppState::new(db.pool.clone(), storage, thesaurus, Config::default());
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", options.addr))?;
@@ -142,6 +168,69 @@ async fn shutdown_signal() {
     tracing::info!("signal d'arrêt reçu, fin des requêtes en cours");
 }
 
+/// Loads the shipped vocabulary into a library that lacks it, then the in-memory snapshot.
+async fn prepare_thesaurus(db: &sqlx::PgPool) -> anyhow::Result<SharedSnapshot> {
+    if let Some(stats) = thesaurus::import::ensure_shipped(db).await? {
+        tracing::info!(concepts = stats.concepts_total, "thésaurus livré chargé");
+    }
+    Ok(SharedSnapshot::new(Snapshot::load(db).await?))
+}
+
+/// Follows changes made by other processes (`thesaurus import` while `serve` runs).
+fn spawn_thesaurus_refresh(db: sqlx::PgPool, snapshot: SharedSnapshot) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match snapshot.refresh(&db).await {
+                Ok(true) => tracing::info!("thésaurus rechargé"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "rechargement du thésaurus"),
+            }
+        }
+    });
+}
+
+async fn import_thesaurus(db: &Database, path: &std::path::Path) -> anyhow::Result<()> {
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar.set_message(format!("lecture de {}", path.display()));
+    let started = std::time::Instant::now();
+    let owned = path.to_owned();
+    let (vocabulary, mut warnings) =
+        tokio::task::spawn_blocking(move || thesaurus::import::read(&owned)).await??;
+    bar.set_message(format!(
+        "contrôle et enregistrement de {} concepts",
+        vocabulary.concepts.len()
+    ));
+    let mut stats = thesaurus::import::save(&db.pool, &vocabulary).await?;
+    bar.finish_and_clear();
+    warnings.append(&mut stats.warnings);
+    println!(
+        "Import terminé en {:.1} s : {} schéma(s), {} concept(s) dont {} nouveau(x) et {} modifié(s) ; \
+         libellés +{} −{} ; relations +{} −{}.",
+        started.elapsed().as_secs_f64(),
+        stats.schemes,
+        stats.concepts_total,
+        stats.concepts_added,
+        stats.concepts_updated,
+        stats.labels_added,
+        stats.labels_removed,
+        stats.relations_added,
+        stats.relations_removed,
+    );
+    if !warnings.is_empty() {
+        println!("{} avertissement(s) :", warnings.len());
+        for warning in warnings.iter().take(50) {
+            println!("  - {warning}");
+        }
+        if warnings.len() > 50 {
+            println!("  … et {} autre(s).", warnings.len() - 50);
+        }
+    }
+    Ok(())
+}
+
 async fn run_demo(
     db: &Database,
     global: &GlobalOptions,
@@ -149,7 +238,9 @@ async fn run_demo(
     seed: u64,
 ) -> anyhow::Result<()> {
     let storage = storage(global)?;
+    let thesaurus = prepare_thesaurus(&db.pool).await?;
     let report = demo::load(&db.pool, &storage).await?;
+    subjects::assign_missing(&db.pool, &thesaurus.get()).await?;
     println!(
         "Démonstration : {} publication(s) et {} fichier(s) ajoutés.",
         report.publications_added, report.files_added

@@ -11,6 +11,7 @@ pub mod http;
 pub mod state;
 pub mod storage;
 pub mod text;
+pub mod thesaurus;
 
 pub use http::app;
 pub use state::AppState;

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::storage::Storage;
+use crate::thesaurus::snapshot::SharedSnapshot;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -13,14 +14,16 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub db: PgPool,
     pub storage: Storage,
+    pub thesaurus: SharedSnapshot,
     pub config: Config,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, storage: Storage, config: Config) -> Self {
+    pub fn new(db: PgPool, storage: Storage, thesaurus: SharedSnapshot, config: Config) -> Self {
         Self(Arc::new(Inner {
             db,
             storage,
+            thesaurus,
             config,
         }))
     }

@@ -9,6 +9,7 @@ pub enum Section {
     Publications,
     Observatories,
     Opco,
+    Thesaurus,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,7 @@ impl Layout {
                 | (Section::Publications, "publications")
                 | (Section::Observatories, "observatories")
                 | (Section::Opco, "opco")
+                | (Section::Thesaurus, "thesaurus")
         );
         if matches { "page" } else { "false" }
     }

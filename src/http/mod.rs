@@ -8,6 +8,7 @@ mod layout;
 mod pager;
 mod params;
 mod security;
+mod thesaurus;
 
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(catalogue::routes())
         .merge(health::routes())
+        .merge(thesaurus::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .with_state(state);

@@ -444,7 +444,8 @@ async function main() {
   await Promise.race([scan.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
   const detail = clicked || pdfDetail;
 
-  for (const p of ['/', '/publications', detail, '/observatoires']) {
+  const thesaurusPages = ['/thesaurus', '/thesaurus?lettre=f', '/thesaurus/themes', '/thesaurus/themes/formation-a-distance'];
+  for (const p of ['/', '/publications', detail, '/observatoires', ...thesaurusPages]) {
     if (!p) { fail('d.axe', 'no detail page known, detail page not audited'); continue; }
     await step(`d.axe ${p}`, () => axePage(page, p));
   }

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_bibliotheque");
 
 fn data_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("bibliotheque-cli-{}", uuid::Uuid::new_v4().simple()))
+    std::env::temp_dir().join(format!(
+        "bibliotheque-cli-{}",
+        uuid::Uuid::new_v4().simple()
+    ))
 }
 
 fn cluster_running(dir: &Path) -> bool {
@@ -31,13 +34,28 @@ fn run(dir: &Path, args: &[&str]) -> std::process::Output {
 fn commands_start_the_cluster_and_stop_it_when_done() {
     let dir = data_dir();
     let out = run(&dir, &["--log-format", "json", "migrate"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let logs = String::from_utf8_lossy(&out.stdout);
-    assert!(logs.lines().any(|l| l.starts_with('{') && l.contains("migrations appliqu")), "{logs}");
-    assert!(!cluster_running(&dir), "the cluster is stopped after the command");
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with('{') && l.contains("migrations appliqu")),
+        "{logs}"
+    );
+    assert!(
+        !cluster_running(&dir),
+        "the cluster is stopped after the command"
+    );
 
     let out = run(&dir, &["demo", "--synthetic", "5", "--seed", "3"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("Démonstration : 64 publication(s)"), "{said}");
     assert!(said.contains("5 publication(s) synthétique(s)"), "{said}");
@@ -80,7 +98,10 @@ fn serve_answers_and_stops_gracefully_on_sigint() {
     unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGINT) };
     let status = server.wait().expect("serve exits");
     assert!(status.success(), "{status}");
-    assert!(!cluster_running(&dir), "Ctrl-C stops the private cluster too");
+    assert!(
+        !cluster_running(&dir),
+        "Ctrl-C stops the private cluster too"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -94,7 +115,10 @@ fn free_port() -> u16 {
 fn get(port: u16, path: &str) -> std::io::Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
     Ok(answer)

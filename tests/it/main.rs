@@ -7,3 +7,4 @@ mod cli;
 mod demo;
 mod files;
 mod platform;
+mod thesaurus;

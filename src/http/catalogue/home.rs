@@ -20,16 +20,18 @@ pub struct HomePage {
     by_observatory: Vec<Count>,
     by_type: Vec<Count>,
     by_year: Vec<Count>,
+    by_theme: Vec<Count>,
 }
 
 pub async fn show(State(state): State<AppState>) -> Result<HomePage, AppError> {
     let db = &state.db;
-    let (latest, by_opco, mut by_observatory, by_type, by_year) = tokio::try_join!(
+    let (latest, by_opco, mut by_observatory, by_type, by_year, by_theme) = tokio::try_join!(
         queries::latest_publications(db, 6),
         queries::count_by_opco(db),
         queries::count_by_observatory(db),
         queries::count_by_type(db),
         queries::count_by_year(db),
+        crate::thesaurus::queries::top_concept_counts(db, "themes"),
     )?;
     let total = by_type.iter().map(|c| c.count).sum();
     by_observatory.truncate(10);
@@ -41,5 +43,6 @@ pub async fn show(State(state): State<AppState>) -> Result<HomePage, AppError> {
         by_observatory,
         by_type,
         by_year,
+        by_theme,
     })
 }

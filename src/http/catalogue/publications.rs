@@ -16,6 +16,7 @@ use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::http::params::{Params, parse_opt, present};
 use crate::state::AppState;
+use crate::thesaurus::queries::Subject;
 
 pub const PER_PAGE: u32 = 20;
 /// Deeper than any real list; keeps offsets (and URLs) bounded.
@@ -329,6 +330,7 @@ pub struct PublicationPage {
     layout: Layout,
     record: PublicationRecord,
     related: Vec<PublicationCard>,
+    subjects: Vec<Subject>,
     citation: String,
 }
 
@@ -363,12 +365,16 @@ pub async fn show(
     let record = queries::find_publication(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let related = queries::related_publications(&state.db, record.publication.id, 5).await?;
+    let (related, subjects) = tokio::try_join!(
+        queries::related_publications(&state.db, record.publication.id, 5),
+        crate::thesaurus::queries::subjects_of(&state.db, record.publication.id),
+    )?;
     Ok(PublicationPage {
         layout: Layout::new(Section::Publications),
         citation: citation(&record),
         record,
         related,
+        subjects,
     })
 }
 

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use bibliotheque::config::Config;
 use bibliotheque::db::{Cluster, Durability, MIGRATOR};
 use bibliotheque::storage::Storage;
+use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
 use scraper::{Html, Selector};
@@ -103,6 +104,16 @@ async fn prepare_template(server: &Server) {
         .expect("template connection");
     MIGRATOR.run(&mut template).await.expect("migrations");
     template.close().await.expect("close template");
+    // The shipped thesaurus goes into the template once, so that every test database has it.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(server.options(TEMPLATE))
+        .await
+        .expect("template pool");
+    bibliotheque::thesaurus::import::ensure_shipped(&pool)
+        .await
+        .expect("the shipped thesaurus loads");
+    pool.close().await;
     admin.close().await.expect("close admin");
 }
 
@@ -139,6 +150,7 @@ pub fn fresh_storage() -> Storage {
 pub struct TestApp {
     pub db: PgPool,
     pub storage: Storage,
+    pub thesaurus: SharedSnapshot,
     pub router: Router,
 }
 
@@ -146,14 +158,17 @@ impl TestApp {
     pub async fn new() -> Self {
         let db = fresh_db().await;
         let storage = fresh_storage();
+        let thesaurus = SharedSnapshot::new(Snapshot::load(&db).await.expect("snapshot"));
         let router = app(AppState::new(
             db.clone(),
             storage.clone(),
+            thesaurus.clone(),
             Config::default(),
         ));
         Self {
             db,
             storage,
+            thesaurus,
             router,
         }
     }
@@ -164,6 +179,9 @@ impl TestApp {
         bibliotheque::catalogue::demo::load(&test.db, &test.storage)
             .await
             .expect("demo library loads");
+        bibliotheque::thesaurus::subjects::assign_missing(&test.db, &test.thesaurus.get())
+            .await
+            .expect("demo subjects");
         test
     }
 

@@ -1,0 +1,107 @@
+//! French text normalisation shared by the thesaurus label index and the search analyzer, so
+//! that "Métiers en tension", "metier en tensions" and "métiers en tension" meet.
+//!
+//! The steps, in this order (the search index must apply the same ones):
+//! split on anything that is not a letter or a digit → lowercase → drop French stop words
+//! (they include the elisions l', d', qu'…) → drop a plural "s" → Snowball French stemmer →
+//! fold accents.
+//!
+//! The plural step is ours: Snowball keeps the "s" after an "i" or a "u" ("emplois" and
+//! "emploi" would not meet), which matters for the vocabulary of the field.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Function words that carry no meaning for search. Written by the team: articles, elided
+/// forms, prepositions, pronouns, conjunctions and the forms of "être" and "avoir".
+pub const FRENCH_STOP_WORDS: &[&str] = &[
+    "a", "à", "afin", "ai", "aie", "aient", "ait", "as", "au", "aux", "avaient", "avais", "avait",
+    "avec", "avez", "avions", "avoir", "avons", "ayant", "c", "ce", "ceci", "cela", "celle",
+    "celles", "celui", "ces", "cet", "cette", "ceux", "chez", "d", "dans", "de", "des", "du",
+    "elle", "elles", "en", "es", "est", "et", "étaient", "étais", "était", "étant", "été", "êtes",
+    "étions", "être", "eu", "eux", "furent", "fut", "il", "ils", "j", "je", "l", "la", "le", "les",
+    "leur", "leurs", "lui", "m", "ma", "mais", "me", "même", "mes", "moi", "mon", "n", "ne", "ni",
+    "nos", "notre", "nous", "on", "ont", "ou", "où", "par", "pas", "pour", "qu", "que", "qui", "s",
+    "sa", "sans", "se", "ses", "si", "son", "sont", "sous", "soit", "sur", "t", "ta", "te", "tes",
+    "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+];
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::French));
+static STOP_WORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| FRENCH_STOP_WORDS.iter().copied().collect());
+
+/// Whether `word` (lowercase) is a French stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(word)
+}
+
+/// The search terms of `text`: each word lowercased, stemmed and folded, stop words dropped.
+pub fn terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .filter_map(term)
+        .collect()
+}
+
+/// The search term of one word, or `None` for a stop word.
+pub fn term(word: &str) -> Option<String> {
+    let lower = word.to_lowercase();
+    if is_stop_word(&lower) {
+        return None;
+    }
+    let singular = singular(&lower);
+    let stemmed = STEMMER.stem(singular);
+    Some(crate::text::fold(&stemmed))
+}
+
+/// Drops a final plural "s" from words of four letters or more ("emplois" → "emploi"), but not
+/// a double one ("process").
+fn singular(word: &str) -> &str {
+    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+        &word[..word.len() - 1]
+    } else {
+        word
+    }
+}
+
+/// The words of `text` as a user typed them (for display), split the same way as [`terms`],
+/// each with its term (`None` for stop words).
+pub fn words(text: &str) -> Vec<(&str, Option<String>)> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w, term(w)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stop_word_list_has_no_duplicates() {
+        assert_eq!(STOP_WORDS.len(), FRENCH_STOP_WORDS.len());
+    }
+
+    #[test]
+    fn plurals_accents_and_case_meet() {
+        let a = terms("Métiers en tension");
+        assert_eq!(a, terms("metier en tensions"));
+        assert_eq!(a, terms("MÉTIERS EN TENSION"));
+        assert_eq!(a.len(), 2);
+    }
+
+    #[test]
+    fn elisions_are_dropped() {
+        assert_eq!(terms("l'apprentissage"), terms("apprentissage"));
+        assert_eq!(terms("d’emploi"), terms("emplois"));
+        assert_eq!(terms("qu'il"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn ligatures_and_acronyms() {
+        assert_eq!(terms("main-d'œuvre"), terms("main d'oeuvre"));
+        assert_eq!(terms("GPEC"), vec!["gpec".to_owned()]);
+    }
+}

@@ -1,0 +1,1167 @@
+//! Importer of the ROME 4.0 open-data tables of France Travail (Répertoire opérationnel des
+//! métiers et des emplois) into the SKOS model.
+//!
+//! The ROME is published as a folder of CSV tables whose names carry the version
+//! (`unix_referentiel_code_rome_v460_utf8.csv`…); files are therefore found by the stable part of
+//! their name so that the next release imports without a code change. The result is one scheme
+//! with three levels: grands domaines (a letter), domaines professionnels (letter and two digits)
+//! and ROME codes (letter and four digits), the latter carrying their job titles (appellations)
+//! as alternative labels and their definition.
+//!
+//! Job titles are written for both genders ("Conducteur / Conductrice d'engins agricoles") while
+//! users search for one form: [`gendered_forms`] derives both forms, stored as hidden labels so
+//! that search finds them without showing them.
+//!
+//! Rows pointing to codes the other tables do not know are skipped and reported as warnings
+//! ([`RomeImport::warnings`]) rather than failing the import: the upstream tables are released
+//! together but an administrator may mix versions, and one stray row should not block the rest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use super::model::{Concept, Label, Scheme, Vocabulary};
+use crate::catalogue::domain::RomeCode;
+
+/// URI of the ROME scheme; concept URIs append their code (`…/rome/A1101`).
+pub const SCHEME_URI: &str = "https://www.bibliotheque-observatoires.fr/thesaurus/rome";
+const SCHEME_SLUG: &str = "rome";
+const SCHEME_TITLE: &str = "Métiers (ROME 4.0)";
+/// The attribution is a condition of the Licence Ouverte, hence in the description shown to users.
+const SCHEME_DESCRIPTION: &str = "Répertoire opérationnel des métiers et des emplois : grands \
+    domaines, domaines professionnels, fiches métiers (codes ROME) et leurs appellations. \
+    Source : France Travail, ROME 4.0 (Licence Ouverte / Etalab 2.0).";
+
+/// Why a ROME folder could not be imported. Messages are in French: administrators read them.
+#[derive(Debug, thiserror::Error)]
+pub enum RomeError {
+    #[error("dossier ROME {} : aucun fichier « *{stable_name}*.csv »", .dir.display())]
+    MissingFile {
+        dir: PathBuf,
+        stable_name: &'static str,
+    },
+    #[error("lecture de {} impossible : {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file} : colonne obligatoire « {column} » absente")]
+    MissingColumn { file: String, column: &'static str },
+    #[error("{file}, ligne {line} : {reason}")]
+    BadRow {
+        file: String,
+        line: u64,
+        reason: String,
+    },
+}
+
+/// The imported vocabulary and what was skipped on the way (rows referencing unknown codes),
+/// to be shown to the administrator who ran the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RomeImport {
+    pub vocabulary: Vocabulary,
+    pub warnings: Vec<String>,
+}
+
+/// Whether `dir` looks like a ROME export: it holds the table of ROME codes (any version).
+pub fn is_rome_folder(dir: &Path) -> bool {
+    csv_file_names(dir).is_ok_and(|names| pick_file(&names, Table::Codes.stable_name()).is_some())
+}
+
+/// Imports a ROME folder: grands domaines, domaines professionnels and ROME codes with their
+/// appellations and definitions, as one SKOS scheme.
+///
+/// # Errors
+///
+/// A missing table, a missing required column, or a malformed row (with its file and line).
+/// Rows referencing unknown codes are not errors but [`RomeImport::warnings`].
+pub fn import(dir: &Path) -> Result<RomeImport, RomeError> {
+    let files = Files::locate(dir)?;
+    let mut builder = Builder::default();
+    // Parents before children: each table only references codes read before it.
+    builder.grands_domaines(&files.grands_domaines)?;
+    builder.domaines(&files.domaines)?;
+    builder.codes(&files.codes)?;
+    builder.links(&files.links)?;
+    builder.appellations(&files.appellations)?;
+    builder.texts(&files.texts)?;
+    Ok(builder.finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and CSV reading
+// ---------------------------------------------------------------------------------------------
+
+/// The tables the importer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Codes,
+    Appellations,
+    GrandsDomaines,
+    Domaines,
+    Links,
+    Texts,
+}
+
+impl Table {
+    /// The part of the file name that does not change between releases (`v460`, `v461`…).
+    fn stable_name(self) -> &'static str {
+        match self {
+            Self::Codes => "referentiel_code_rome",
+            Self::Appellations => "referentiel_appellation",
+            Self::GrandsDomaines => "grand_domaine",
+            Self::Domaines => "domaine_professionnel",
+            Self::Links => "cr_gd_dp",
+            Self::Texts => "texte",
+        }
+    }
+}
+
+/// Where each table of a ROME folder is. All are located before any is read, so that an
+/// incomplete folder fails at once instead of after reading the big tables.
+struct Files {
+    grands_domaines: PathBuf,
+    domaines: PathBuf,
+    codes: PathBuf,
+    links: PathBuf,
+    appellations: PathBuf,
+    texts: PathBuf,
+}
+
+impl Files {
+    fn locate(dir: &Path) -> Result<Self, RomeError> {
+        let names = csv_file_names(dir).map_err(|source| RomeError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let find = |table: Table| {
+            let stable_name = table.stable_name();
+            pick_file(&names, stable_name)
+                .map(|name| dir.join(name))
+                .ok_or_else(|| RomeError::MissingFile {
+                    dir: dir.to_owned(),
+                    stable_name,
+                })
+        };
+        Ok(Self {
+            grands_domaines: find(Table::GrandsDomaines)?,
+            domaines: find(Table::Domaines)?,
+            codes: find(Table::Codes)?,
+            links: find(Table::Links)?,
+            appellations: find(Table::Appellations)?,
+            texts: find(Table::Texts)?,
+        })
+    }
+}
+
+/// Names of the `.csv` files directly in `dir`.
+fn csv_file_names(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        // `Path::is_file` follows symbolic links, which a shared data folder may use.
+        let is_file = entry.path().is_file();
+        if let Some(name) = entry.file_name().to_str().filter(|_| is_file)
+            && name.to_ascii_lowercase().ends_with(".csv")
+        {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// The file for a table among `names`. When several match (two releases, or another encoding
+/// side by side), a UTF-8 one is preferred, then the greatest name, i.e. the latest version.
+fn pick_file<'a>(names: &'a [String], stable_name: &str) -> Option<&'a String> {
+    names
+        .iter()
+        .filter(|name| name.to_ascii_lowercase().contains(stable_name))
+        .max_by_key(|name| (name.to_ascii_lowercase().contains("utf8"), name.as_str()))
+}
+
+/// A column the importer reads, under its name and the spellings found in the wild
+/// (`cr_gd_dp` writes "code_domaine_professionel" with one n).
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    names: &'static [&'static str],
+    required: bool,
+}
+
+impl Column {
+    const fn required(names: &'static [&'static str]) -> Self {
+        Self {
+            names,
+            required: true,
+        }
+    }
+
+    const fn optional(names: &'static [&'static str]) -> Self {
+        Self {
+            names,
+            required: false,
+        }
+    }
+
+    /// The column's index in `headers`, ignoring case, spaces and a UTF-8 byte order mark.
+    fn find(&self, headers: &csv::StringRecord) -> Option<usize> {
+        headers.iter().position(|header| {
+            let header = header.trim_start_matches('\u{feff}').trim();
+            self.names
+                .iter()
+                .any(|name| header.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
+/// One data row: its line in the file (for error messages) and the requested columns, trimmed,
+/// empty for an absent optional column.
+#[derive(Debug)]
+struct Row<const N: usize> {
+    line: u64,
+    values: [String; N],
+}
+
+/// A table read in full. Tables are small (a few megabytes), so reading them into memory keeps
+/// the building code simple at no real cost.
+struct TableData<const N: usize> {
+    file: String,
+    rows: Vec<Row<N>>,
+}
+
+fn read_table<const N: usize>(
+    path: &Path,
+    columns: [Column; N],
+) -> Result<TableData<N>, RomeError> {
+    let file = file_label(path);
+    let input = File::open(path).map_err(|source| RomeError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|error| csv_error(path, &file, error))?
+        .clone();
+    let mut indexes = [None; N];
+    for (slot, column) in indexes.iter_mut().zip(columns) {
+        *slot = column.find(&headers);
+        if slot.is_none() && column.required {
+            return Err(RomeError::MissingColumn {
+                file,
+                column: column.names.first().copied().unwrap_or_default(),
+            });
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| csv_error(path, &file, error))?;
+        rows.push(Row {
+            line: record.position().map_or(0, csv::Position::line),
+            values: std::array::from_fn(|i| {
+                let field = indexes[i].and_then(|index| record.get(index));
+                field.unwrap_or_default().trim().to_owned()
+            }),
+        });
+    }
+    Ok(TableData { file, rows })
+}
+
+/// The file name alone, as administrators know it.
+fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// A CSV error as a row error with its line (or an I/O error), in French.
+fn csv_error(path: &Path, file: &str, error: csv::Error) -> RomeError {
+    let line = error.position().map_or(1, csv::Position::line);
+    let reason = match error.into_kind() {
+        csv::ErrorKind::Io(source) => {
+            return RomeError::Io {
+                path: path.to_owned(),
+                source,
+            };
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} champ(s) au lieu de {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "texte non UTF-8 (fichier attendu en UTF-8)".to_owned(),
+        other => format!("ligne illisible ({other:?})"),
+    };
+    bad_row(file, line, reason)
+}
+
+fn bad_row(file: &str, line: u64, reason: impl Into<String>) -> RomeError {
+    RomeError::BadRow {
+        file: file.to_owned(),
+        line,
+        reason: reason.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field checks
+// ---------------------------------------------------------------------------------------------
+
+/// A ROME code, checked with the catalogue's own rule so that both agree on what a code is.
+fn rome_code(file: &str, line: u64, raw: &str) -> Result<String, RomeError> {
+    RomeCode::parse(raw)
+        .map(|code| code.as_str().to_owned())
+        .map_err(|_| {
+            let reason = format!("code ROME « {raw} » invalide (lettre A à N et 4 chiffres)");
+            bad_row(file, line, reason)
+        })
+}
+
+/// A code made of one letter and `digits` digits ("A", "A11"); it becomes part of a URI, hence
+/// the strict check.
+fn letter_code(file: &str, line: u64, raw: &str, digits: usize) -> Result<String, RomeError> {
+    let code = raw.to_ascii_uppercase();
+    let mut chars = code.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.clone().count() == digits
+        && chars.all(|c| c.is_ascii_digit());
+    if valid {
+        Ok(code)
+    } else {
+        let expected = if digits == 0 {
+            "une lettre".to_owned()
+        } else {
+            format!("une lettre et {digits} chiffres")
+        };
+        Err(bad_row(
+            file,
+            line,
+            format!("code « {raw} » invalide ({expected} attendus)"),
+        ))
+    }
+}
+
+/// A label with its inner spaces collapsed (so that duplicates compare equal); an empty one is a
+/// malformed row since every concept needs its label.
+fn label(file: &str, line: u64, column: &str, raw: &str) -> Result<String, RomeError> {
+    let text = normalize_spaces(raw);
+    if text.is_empty() {
+        Err(bad_row(file, line, format!("colonne « {column} » vide")))
+    } else {
+        Ok(text)
+    }
+}
+
+fn normalize_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn concept_uri(code: &str) -> String {
+    format!("{SCHEME_URI}/{code}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/// Rows skipped because they reference a code unknown to the table they point to, grouped by
+/// file and code so that one missing code does not produce hundreds of lines.
+#[derive(Debug, Default)]
+struct Warnings {
+    /// (file, reference) → (first line, rows skipped).
+    unknown: BTreeMap<(String, String), (u64, usize)>,
+    other: Vec<String>,
+}
+
+impl Warnings {
+    fn unknown(&mut self, file: &str, reference: String, line: u64) {
+        let entry = self
+            .unknown
+            .entry((file.to_owned(), reference))
+            .or_insert((line, 0));
+        entry.1 += 1;
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        let unknown = self
+            .unknown
+            .into_iter()
+            .map(|((file, reference), (line, n))| {
+                let skipped = if n == 1 {
+                    "ligne ignorée".to_owned()
+                } else {
+                    format!("{n} lignes ignorées")
+                };
+                format!("{file}, ligne {line} : {reference} inconnu, {skipped}")
+            });
+        self.other.into_iter().chain(unknown).collect()
+    }
+}
+
+/// Concepts keyed by code while building (rows reference codes, not URIs).
+#[derive(Debug, Default)]
+struct Builder {
+    concepts: BTreeMap<String, Concept>,
+    warnings: Warnings,
+}
+
+impl Builder {
+    fn add_concept(&mut self, code: String, label: String) -> &mut Concept {
+        let mut concept = Concept::new(concept_uri(&code), SCHEME_URI);
+        concept.notation = Some(code.clone());
+        concept.pref_labels.insert(Label::fr(label));
+        // Codes are unique per table and tables have codes of different lengths, so a second
+        // row with the same code can only be a repeat: the last one wins.
+        match self.concepts.entry(code) {
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                entry.insert(concept);
+                entry.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => entry.insert(concept),
+        }
+    }
+
+    fn grands_domaines(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_grand_domaine"]),
+                Column::required(&["libelle_grand_domaine"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [code, text] = values;
+            let code = letter_code(&table.file, line, &code, 0)?;
+            let text = label(&table.file, line, "libelle_grand_domaine", &text)?;
+            self.add_concept(code, text).is_top = true;
+        }
+        Ok(())
+    }
+
+    /// Domaines professionnels hang under the grand domaine of their first letter: ROME codes
+    /// are built that way ("A11" is in "A"), so no other table is needed to place them.
+    fn domaines(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_domaine_professionnel"]),
+                Column::required(&["libelle_domaine_professionnel"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [code, text] = values;
+            let code = letter_code(&table.file, line, &code, 2)?;
+            let text = label(&table.file, line, "libelle_domaine_professionnel", &text)?;
+            let parent = code[..1].to_owned();
+            let known_parent = self.concepts.contains_key(&parent);
+            let concept = self.add_concept(code, text);
+            if known_parent {
+                concept.broader.insert(concept_uri(&parent));
+            } else {
+                let reference = format!("grand domaine « {parent} »");
+                self.warnings.unknown(&table.file, reference, line);
+            }
+        }
+        Ok(())
+    }
+
+    fn codes(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_rome"]),
+                Column::required(&["libelle_rome"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [code, text] = values;
+            let code = rome_code(&table.file, line, &code)?;
+            let text = label(&table.file, line, "libelle_rome", &text)?;
+            self.add_concept(code, text);
+        }
+        Ok(())
+    }
+
+    /// Places each ROME code under its domaine professionnel, as `cr_gd_dp` says; a code the
+    /// table forgets falls back on its first three characters, which is how codes are built.
+    fn links(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_rome"]),
+                Column::required(&["code_domaine_professionnel", "code_domaine_professionel"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [code, domaine] = values;
+            let code = rome_code(&table.file, line, &code)?;
+            let domaine = letter_code(&table.file, line, &domaine, 2)?;
+            if !self.concepts.contains_key(&domaine) {
+                let reference = format!("domaine professionnel « {domaine} »");
+                self.warnings.unknown(&table.file, reference, line);
+            } else if let Some(concept) = self.concepts.get_mut(&code) {
+                concept.broader.insert(concept_uri(&domaine));
+            } else {
+                self.warnings
+                    .unknown(&table.file, format!("code ROME « {code} »"), line);
+            }
+        }
+        self.place_orphan_codes(&table.file);
+        Ok(())
+    }
+
+    fn place_orphan_codes(&mut self, file: &str) {
+        let orphans: Vec<String> = self
+            .concepts
+            .iter()
+            .filter(|(code, concept)| code.len() == 5 && concept.broader.is_empty())
+            .map(|(code, _)| code.clone())
+            .collect();
+        for code in orphans {
+            let domaine = code[..3].to_owned();
+            let placed = self.concepts.contains_key(&domaine);
+            if let Some(concept) = self.concepts.get_mut(&code).filter(|_| placed) {
+                concept.broader.insert(concept_uri(&domaine));
+            }
+            let outcome = if placed {
+                format!("rattaché à {domaine} d'après son code")
+            } else {
+                "laissé sans parent".to_owned()
+            };
+            self.warnings
+                .other
+                .push(format!("{file} : code ROME {code} absent, {outcome}"));
+        }
+    }
+
+    /// Appellations (long and short forms) become alternative labels of their code; the set
+    /// collapses duplicates, and the one equal to the preferred label is dropped in `finish`.
+    fn appellations(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_rome"]),
+                Column::required(&["libelle_appellation_long"]),
+                Column::optional(&["libelle_appellation_court"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [code, long, short] = values;
+            let code = rome_code(&table.file, line, &code)?;
+            let long = label(&table.file, line, "libelle_appellation_long", &long)?;
+            let Some(concept) = self.concepts.get_mut(&code) else {
+                self.warnings
+                    .unknown(&table.file, format!("code ROME « {code} »"), line);
+                continue;
+            };
+            concept.alt_labels.insert(Label::fr(long));
+            let short = normalize_spaces(&short);
+            if !short.is_empty() {
+                concept.alt_labels.insert(Label::fr(short));
+            }
+        }
+        Ok(())
+    }
+
+    /// The definition of a code is its "definition" sentences in order; the access texts
+    /// ("acces_metier") are left out.
+    fn texts(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_rome"]),
+                Column::required(&["libelle_type_texte"]),
+                Column::required(&["position_phrase"]),
+                Column::required(&["libelle_texte"]),
+            ],
+        )?;
+        let mut sentences: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+        for Row { line, values } in table.rows {
+            let [code, kind, position, text] = values;
+            if !kind.eq_ignore_ascii_case("definition") {
+                continue;
+            }
+            let code = rome_code(&table.file, line, &code)?;
+            let position = position.parse::<u32>().map_err(|_| {
+                let reason = format!("position_phrase « {position} » n'est pas un nombre");
+                bad_row(&table.file, line, reason)
+            })?;
+            if self.concepts.contains_key(&code) {
+                sentences.entry(code).or_default().push((position, text));
+            } else {
+                self.warnings
+                    .unknown(&table.file, format!("code ROME « {code} »"), line);
+            }
+        }
+        for (code, parts) in sentences {
+            if let Some(concept) = self.concepts.get_mut(&code) {
+                concept.definition = definition(parts);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> RomeImport {
+        let scheme = Scheme {
+            uri: SCHEME_URI.to_owned(),
+            slug: SCHEME_SLUG.to_owned(),
+            title: SCHEME_TITLE.to_owned(),
+            description: Some(SCHEME_DESCRIPTION.to_owned()),
+        };
+        let concepts = self
+            .concepts
+            .into_values()
+            .map(|mut concept| {
+                settle_labels(&mut concept);
+                (concept.uri.clone(), concept)
+            })
+            .collect();
+        RomeImport {
+            vocabulary: Vocabulary {
+                schemes: BTreeMap::from([(scheme.uri.clone(), scheme)]),
+                concepts,
+            },
+            warnings: self.warnings.into_vec(),
+        }
+    }
+}
+
+/// Makes the label sets disjoint, as SKOS requires: no alternative label equal to the preferred
+/// one, and hidden labels (both gendered forms of every label) only where they add something.
+fn settle_labels(concept: &mut Concept) {
+    let pref_labels = concept.pref_labels.clone();
+    concept
+        .alt_labels
+        .retain(|label| !pref_labels.contains(label));
+    let visible: BTreeSet<Label> = pref_labels.union(&concept.alt_labels).cloned().collect();
+    concept.hidden_labels = visible
+        .iter()
+        .filter_map(|label| gendered_forms(&label.text))
+        .flat_map(|(masculine, feminine)| [Label::fr(masculine), Label::fr(feminine)])
+        .filter(|label| !visible.contains(label))
+        .collect();
+}
+
+/// Joins the sentences of a definition in order. Upstream doubles every apostrophe (an SQL
+/// escape leaked into the export: "l''entretien") and often leaves out the final full stop,
+/// which would run sentences together once joined; both are repaired.
+fn definition(mut sentences: Vec<(u32, String)>) -> Option<String> {
+    sentences.sort_by_key(|(position, _)| *position);
+    let parts: Vec<String> = sentences
+        .into_iter()
+        .map(|(_, text)| normalize_spaces(&text.replace("''", "'")))
+        .filter(|text| !text.is_empty())
+        .map(|text| {
+            if text.ends_with(['.', '!', '?', '…', ':', ';']) {
+                text
+            } else {
+                text + "."
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gendered labels
+// ---------------------------------------------------------------------------------------------
+
+/// Pairs of words that are each other's gender without sharing a stem, in the form
+/// [`comparable`] gives.
+const IRREGULAR_PAIRS: [(&str, &str); 7] = [
+    ("homme", "femme"),
+    ("garcon", "fille"),
+    ("garcon", "serveuse"),
+    ("monsieur", "dame"),
+    ("steward", "hotesse"),
+    ("valet", "femme"),
+    ("man", "woman"),
+];
+
+/// The masculine and feminine forms of a label written for both genders:
+/// "Conducteur / Conductrice d'engins agricoles" gives "Conducteur d'engins agricoles" and
+/// "Conductrice d'engins agricoles"; "Directeur adjoint / Directrice adjointe de …" and
+/// "Aide conducteur/conductrice de …" work too.
+///
+/// The words just before " / " and the same number of words just after it are paired (as many
+/// as look like two genders of one word); the rest after them is shared. A slash inside a word
+/// ("conducteur/conductrice") is split the same way when its halves are two genders of one word
+/// and kept otherwise ("infrastructure/environnement"). `None` when the label is not gendered
+/// or is ambiguous (several " / ", or sides that are not genders of each other, such as
+/// "Lapidaire / Diamantaire"): a missing hidden label costs less than a wrong one.
+pub fn gendered_forms(label: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let slashes: Vec<usize> = (0..words.len()).filter(|&i| words[i] == "/").collect();
+    let (masculine, feminine) = match slashes.as_slice() {
+        [] => (words.clone(), words),
+        [at] => split_at_slash(&words[..*at], &words[at + 1..])?,
+        _ => return None,
+    };
+    let masculine = resolve_inline(&masculine, Gender::Masculine);
+    let feminine = resolve_inline(&feminine, Gender::Feminine);
+    (masculine != feminine).then_some((masculine, feminine))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gender {
+    Masculine,
+    Feminine,
+}
+
+/// Aligns the last words of `left` with the first words of `right`, as many as pair up as
+/// genders of each other, and returns the words of both forms.
+fn split_at_slash<'a>(left: &[&'a str], right: &[&'a str]) -> Option<(Vec<&'a str>, Vec<&'a str>)> {
+    let widest = left.len().min(right.len());
+    let paired = (1..=widest).rev().find(|&n| {
+        let tail = &left[left.len() - n..];
+        tail.iter()
+            .zip(&right[..n])
+            .all(|(masculine, feminine)| same_word_two_genders(masculine, feminine))
+    })?;
+    let shared_start = &left[..left.len() - paired];
+    let masculine = left.iter().chain(&right[paired..]).copied().collect();
+    let feminine = shared_start.iter().chain(right).copied().collect();
+    Some((masculine, feminine))
+}
+
+/// Joins words, choosing one side of each gendered "masculin/féminin" word.
+fn resolve_inline(words: &[&str], gender: Gender) -> String {
+    let chosen: Vec<&str> = words
+        .iter()
+        .map(|word| match word.split_once('/') {
+            Some((masculine, feminine))
+                if !feminine.contains('/') && same_word_two_genders(masculine, feminine) =>
+            {
+                match gender {
+                    Gender::Masculine => masculine,
+                    Gender::Feminine => feminine,
+                }
+            }
+            _ => word,
+        })
+        .collect();
+    chosen.join(" ")
+}
+
+/// Whether two words are the same word (any case) or its two genders: an irregular pair, the
+/// same hyphenated parts pairwise ("monteur-régleur"/"monteuse-régleuse"), or one stem with
+/// short endings ("conducteur"/"conductrice", "chef"/"cheffe", "agent"/"agente").
+fn same_word_two_genders(masculine: &str, feminine: &str) -> bool {
+    let (masculine, feminine) = (comparable(masculine), comparable(feminine));
+    if masculine == feminine || IRREGULAR_PAIRS.contains(&(masculine.as_str(), feminine.as_str())) {
+        return true;
+    }
+    let masculine_parts: Vec<&str> = masculine.split('-').collect();
+    let feminine_parts: Vec<&str> = feminine.split('-').collect();
+    if masculine_parts.len() > 1 && masculine_parts.len() == feminine_parts.len() {
+        return masculine_parts
+            .iter()
+            .zip(&feminine_parts)
+            .all(|(m, f)| same_word_two_genders(m, f));
+    }
+    inflected(&masculine, &feminine)
+}
+
+/// A word lowercased and without accents, for comparison only: upstream is not consistent
+/// with accents across the two genders ("Operateur / Opératrice", "Poète / Poétesse").
+fn comparable(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            other => other,
+        })
+        .collect()
+}
+
+/// One stem of at least two letters, longer than the masculine ending, with endings of at most
+/// four (masculine) and six (feminine) letters: "eur"/"rice", ""/"sse", "f"/"ve", "man"/"woman"…
+/// Words that merely start alike ("chercheur"/"concepteur") fail the stem test, and the
+/// feminine must look feminine, which keeps out alternatives like "prix"/"pricing".
+fn inflected(masculine: &str, feminine: &str) -> bool {
+    let stem = masculine
+        .chars()
+        .zip(feminine.chars())
+        .take_while(|(m, f)| m == f)
+        .count();
+    let masculine_end = masculine.chars().count() - stem;
+    let feminine_end = feminine.chars().count() - stem;
+    stem >= 2
+        && stem >= masculine_end
+        && masculine_end <= 4
+        && (1..=6).contains(&feminine_end)
+        && looks_feminine(feminine)
+}
+
+/// French feminine forms end in "e"; the few borrowed ones in "a" ("pizzaïola"), "maid" or
+/// "woman". Trailing punctuation ("(chercheuse)", "régionale,") is ignored.
+fn looks_feminine(word: &str) -> bool {
+    let word = word.trim_end_matches(|c: char| !c.is_alphabetic());
+    word.ends_with(['e', 'a']) || word.ends_with("maid") || word.ends_with("woman")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome")
+    }
+
+    fn concept<'a>(vocabulary: &'a Vocabulary, code: &str) -> &'a Concept {
+        &vocabulary.concepts[&concept_uri(code)]
+    }
+
+    fn texts(labels: &BTreeSet<Label>) -> Vec<&str> {
+        labels.iter().map(|label| label.text.as_str()).collect()
+    }
+
+    /// A copy of the fixtures in a fresh directory, with `file` replaced by `content`, to test
+    /// one broken table without keeping a whole broken folder per case.
+    fn fixtures_with(test: &str, file: &str, content: Option<&str>) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rome-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(fixtures()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+        let target = dir.join(file);
+        match content {
+            Some(content) => std::fs::write(&target, content).unwrap(),
+            None => std::fs::remove_file(&target).unwrap(),
+        }
+        dir
+    }
+
+    #[test]
+    fn recognises_rome_folders() {
+        assert!(is_rome_folder(&fixtures()));
+        assert!(!is_rome_folder(fixtures().parent().unwrap()));
+        assert!(!is_rome_folder(Path::new("/nonexistent/rome")));
+    }
+
+    #[test]
+    fn scheme_carries_the_attribution() {
+        let import = import(&fixtures()).unwrap();
+        let scheme = &import.vocabulary.schemes[SCHEME_URI];
+        assert_eq!(scheme.slug, "rome");
+        assert_eq!(scheme.title, "Métiers (ROME 4.0)");
+        let description = scheme.description.as_deref().unwrap();
+        assert!(description.contains("Source : France Travail, ROME 4.0"));
+    }
+
+    #[test]
+    fn builds_the_three_level_hierarchy() {
+        let vocabulary = import(&fixtures()).unwrap().vocabulary;
+        assert_eq!(vocabulary.concepts.len(), 2 + 4 + 4);
+        let top = concept(&vocabulary, "A");
+        assert!(top.is_top && top.broader.is_empty());
+        assert_eq!(top.notation.as_deref(), Some("A"));
+        let domaine = concept(&vocabulary, "A11");
+        assert!(!domaine.is_top);
+        assert_eq!(texts_of(&domaine.broader), [concept_uri("A")]);
+        let code = concept(&vocabulary, "A1101");
+        assert_eq!(code.notation.as_deref(), Some("A1101"));
+        assert_eq!(texts_of(&code.broader), [concept_uri("A11")]);
+        assert!(
+            vocabulary
+                .concepts
+                .values()
+                .all(|c| c.scheme == SCHEME_URI && c.uri.starts_with(SCHEME_URI))
+        );
+    }
+
+    fn texts_of(uris: &BTreeSet<String>) -> Vec<String> {
+        uris.iter().cloned().collect()
+    }
+
+    #[test]
+    fn unknown_references_are_warnings() {
+        let import = import(&fixtures()).unwrap();
+        // A1301 is missing from cr_gd_dp: placed by its code, and said so.
+        let orphan = concept(&import.vocabulary, "A1301");
+        assert_eq!(texts_of(&orphan.broader), [concept_uri("A13")]);
+        let warnings = import.warnings.join("\n");
+        assert!(
+            warnings.contains("code ROME A1301 absent, rattaché à A13"),
+            "{warnings}"
+        );
+        // A1999 exists nowhere: its link, its two appellations and its text are skipped.
+        assert!(
+            warnings.contains(
+                "cr_gd_dp_v460_utf8.csv, ligne 5 : code ROME « A1999 » inconnu, ligne ignorée"
+            ),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("ligne 9 : code ROME « A1999 » inconnu, 2 lignes ignorées"),
+            "{warnings}"
+        );
+        assert_eq!(import.warnings.len(), 4, "{warnings}");
+        assert!(
+            !import
+                .vocabulary
+                .concepts
+                .contains_key(&concept_uri("A1999"))
+        );
+    }
+
+    #[test]
+    fn labels_are_french_sets_without_repeats() {
+        let vocabulary = import(&fixtures()).unwrap().vocabulary;
+        let code = concept(&vocabulary, "A1101");
+        assert_eq!(
+            code.pref_fr(),
+            Some("Conducteur / Conductrice d'engins agricoles")
+        );
+        // The PRINCIPALE appellation repeats the preferred label; the tractor one is listed twice
+        // and its short form differs.
+        assert_eq!(
+            texts(&code.alt_labels),
+            [
+                "Conducteur / Conductrice de tracteur agricole",
+                "Conducteur(trice) de tracteur",
+                "Tractoriste agricole",
+            ]
+        );
+        assert_eq!(
+            texts(&code.hidden_labels),
+            [
+                "Conducteur d'engins agricoles",
+                "Conducteur de tracteur agricole",
+                "Conductrice d'engins agricoles",
+                "Conductrice de tracteur agricole",
+            ]
+        );
+        let all = vocabulary.concepts.values().flat_map(|c| {
+            c.pref_labels
+                .iter()
+                .chain(&c.alt_labels)
+                .chain(&c.hidden_labels)
+        });
+        assert!(all.clone().all(|label| label.language == "fr"));
+        assert_eq!(all.count(), vocabulary.label_count());
+    }
+
+    #[test]
+    fn hidden_labels_never_repeat_visible_ones() {
+        let vocabulary = import(&fixtures()).unwrap().vocabulary;
+        // "Abatteur de carrière" is an appellation of its own, so only the feminine form hides.
+        let code = concept(&vocabulary, "F1402");
+        assert!(code.alt_labels.contains(&Label::fr("Abatteur de carrière")));
+        assert_eq!(texts(&code.hidden_labels), ["Abatteuse de carrière"]);
+    }
+
+    #[test]
+    fn definitions_join_sentences_in_order() {
+        let vocabulary = import(&fixtures()).unwrap().vocabulary;
+        assert_eq!(
+            concept(&vocabulary, "A1101").definition.as_deref(),
+            Some(
+                "Réalise des travaux agricoles mécanisés. Assure l'entretien des engins et \
+                 leur maintenance de premier niveau."
+            )
+        );
+        assert_eq!(concept(&vocabulary, "A1301").definition, None);
+        assert_eq!(concept(&vocabulary, "A").definition, None);
+    }
+
+    #[test]
+    fn gendered_forms_split_both_genders() {
+        let split = |label: &str| gendered_forms(label);
+        let pair = |m: &str, f: &str| Some((m.to_owned(), f.to_owned()));
+        assert_eq!(
+            split("Conducteur / Conductrice d'engins agricoles"),
+            pair(
+                "Conducteur d'engins agricoles",
+                "Conductrice d'engins agricoles"
+            )
+        );
+        assert_eq!(
+            split("Abatteur / Abatteuse de carrière"),
+            pair("Abatteur de carrière", "Abatteuse de carrière")
+        );
+        assert_eq!(
+            split("Agent / Agente de quai"),
+            pair("Agent de quai", "Agente de quai")
+        );
+        assert_eq!(
+            split("Bûcheron / Bûcheronne"),
+            pair("Bûcheron", "Bûcheronne")
+        );
+        assert_eq!(
+            split("Directeur adjoint / Directrice adjointe de crèche"),
+            pair(
+                "Directeur adjoint de crèche",
+                "Directrice adjointe de crèche"
+            )
+        );
+        assert_eq!(
+            split("Responsable commercial / commerciale export"),
+            pair(
+                "Responsable commercial export",
+                "Responsable commerciale export"
+            )
+        );
+        assert_eq!(
+            split("Accastilleur-monteur / Accastilleuse-monteuse électronique"),
+            pair(
+                "Accastilleur-monteur électronique",
+                "Accastilleuse-monteuse électronique"
+            )
+        );
+        assert_eq!(split("Poète / Poétesse"), pair("Poète", "Poétesse"));
+        assert_eq!(
+            split("Operateur / Opératrice pilote"),
+            pair("Operateur pilote", "Opératrice pilote")
+        );
+        assert_eq!(
+            split("Garçon / Fille de salle"),
+            pair("Garçon de salle", "Fille de salle")
+        );
+        assert_eq!(
+            split("Homme / Femme de ménage"),
+            pair("Homme de ménage", "Femme de ménage")
+        );
+        assert_eq!(
+            split("Chef / Cheffe de service infrastructure/environnement"),
+            pair(
+                "Chef de service infrastructure/environnement",
+                "Cheffe de service infrastructure/environnement"
+            )
+        );
+        assert_eq!(
+            split("Aide conducteur/conductrice de machines à papier"),
+            pair(
+                "Aide conducteur de machines à papier",
+                "Aide conductrice de machines à papier"
+            )
+        );
+    }
+
+    #[test]
+    fn gendered_forms_skip_what_they_cannot_read() {
+        for label in [
+            "Engins agricoles et forestiers",
+            "Lapidaire / Diamantaire",
+            "Chercheur / Concepteur informatique",
+            "Analyste prix / Analyste pricing",
+            "Responsable d'atelier en chimie/pharmacie",
+            "Technicien / Technicienne supérieur / supérieure",
+            "Technicien / Technicien de surface",
+            "/ Conductrice",
+            "Conducteur /",
+        ] {
+            assert_eq!(gendered_forms(label), None, "{label}");
+        }
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let dir = fixtures_with("missing-file", "unix_texte_v460_utf8.csv", None);
+        let error = import(&dir).unwrap_err();
+        assert!(matches!(
+            error,
+            RomeError::MissingFile {
+                stable_name: "texte",
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("*texte*.csv"), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let content = "\"code_rome\",\"libelle_appellation_court\"\n\"A1101\",\"Tractoriste\"\n";
+        let file = "unix_referentiel_appellation_v460_utf8.csv";
+        let dir = fixtures_with("missing-column", file, Some(content));
+        let error = import(&dir).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("{file} : colonne obligatoire « libelle_appellation_long » absente")
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn bad_row_gives_file_and_line() {
+        let content = "\"code_rome\",\"code_fiche_metier\",\"code_ogr\",\"libelle_rome\"\n\
+                       \"A1101\",\"11\",\"6\",\"Conducteur / Conductrice d'engins agricoles\"\n\
+                       \"A1201\",\"19\",\"Bûcheron / Bûcheronne\"\n";
+        let file = "unix_referentiel_code_rome_v460_utf8.csv";
+        let dir = fixtures_with("bad-row", file, Some(content));
+        let error = import(&dir).unwrap_err();
+        assert!(
+            matches!(error, RomeError::BadRow { line: 3, .. }),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("{file}, ligne 3 : 3 champ(s) au lieu de 4")
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn invalid_code_gives_file_and_line() {
+        let content = "\"code_rome\",\"libelle_rome\"\n\"A1101\",\"Conducteur\"\n\"Z12\",\"X\"\n";
+        let file = "unix_referentiel_code_rome_v460_utf8.csv";
+        let dir = fixtures_with("bad-code", file, Some(content));
+        let error = import(&dir).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{file}, ligne 3 : code ROME « Z12 »")),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The real ROME 4.0 tables, when this machine has them (`../shared/data/rome-4.0`).
+    #[test]
+    fn imports_the_real_rome() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/rome-4.0");
+        if !is_rome_folder(&dir) {
+            println!(
+                "note: {} absent, real ROME import not tested",
+                dir.display()
+            );
+            return;
+        }
+        let started = Instant::now();
+        let import = import(&dir).unwrap();
+        let elapsed = started.elapsed();
+        let concepts = &import.vocabulary.concepts;
+        let count = |len: usize| {
+            concepts
+                .values()
+                .filter(|c| c.notation.as_ref().is_some_and(|n| n.len() == len))
+                .count()
+        };
+        assert_eq!(count(5), 1584);
+        assert_eq!(count(1), 14);
+        assert_eq!(concepts.values().filter(|c| c.is_top).count(), 14);
+        assert!(import.warnings.is_empty(), "{:?}", import.warnings);
+        assert!(
+            concepts
+                .values()
+                .filter(|c| c.notation.as_ref().is_some_and(|n| n.len() == 5))
+                .all(|c| c.definition.is_some() && c.broader.len() == 1)
+        );
+        let sum = |f: fn(&Concept) -> usize| concepts.values().map(f).sum::<usize>();
+        println!(
+            "ROME réel : {} concepts ({} grands domaines, {} domaines, {} codes), libellés : {} pref, {} alt, {} hidden ; {elapsed:?}",
+            concepts.len(),
+            count(1),
+            count(3),
+            count(5),
+            sum(|c| c.pref_labels.len()),
+            sum(|c| c.alt_labels.len()),
+            sum(|c| c.hidden_labels.len()),
+        );
+    }
+}

@@ -1,0 +1,355 @@
+//! The thesaurus: shipped vocabulary, imports (all or nothing), pages, API, exports.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use bibliotheque::thesaurus::import;
+use bibliotheque::thesaurus::rdf::{self, RdfFormat};
+use bibliotheque::thesaurus::store;
+
+use crate::common::TestApp;
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn scheme_size(app: &TestApp, slug: &str) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from concept c join concept_scheme s on s.id = c.scheme_id where s.slug = $1",
+    )
+    .bind(slug)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+async fn revision(app: &TestApp) -> i64 {
+    count(app, "select revision from thesaurus_revision").await
+}
+
+#[tokio::test]
+async fn the_shipped_vocabulary_is_complete_and_reloads_as_a_no_op() {
+    let app = TestApp::new().await;
+    assert!(scheme_size(&app, "themes").await >= 150);
+    assert!(scheme_size(&app, "branches").await >= 100);
+    assert_eq!(scheme_size(&app, "opco").await, 11);
+    assert_eq!(scheme_size(&app, "types").await, 14);
+    assert_eq!(scheme_size(&app, "territoires").await, 19);
+    assert_eq!(
+        count(&app, "select count(*) from concept c join concept_scheme s on s.id = c.scheme_id where s.slug = 'nsf' and c.notation ~ '^[0-9]{3}$'").await,
+        93
+    );
+    // No concept without its French preferred label.
+    assert_eq!(
+        count(&app, "select count(*) from concept c where not exists (select 1 from concept_label l where l.concept_id = c.id and l.kind = 'pref' and l.language = 'fr')").await,
+        0
+    );
+    let before = revision(&app).await;
+    let stats = import::save(&app.db, &import::shipped().unwrap())
+        .await
+        .unwrap();
+    assert!(!stats.changed(), "{stats:?}");
+    assert_eq!(
+        revision(&app).await,
+        before,
+        "an unchanged reload changes nothing"
+    );
+}
+
+const SMALL: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<https://example.org/essai> a skos:ConceptScheme ; dct:title "Essai"@fr .
+<https://example.org/essai/a> a skos:Concept ; skos:inScheme <https://example.org/essai> ;
+    skos:topConceptOf <https://example.org/essai> ;
+    skos:prefLabel "apprentissage numérique"@fr ; skos:altLabel "numérique éducatif"@fr .
+<https://example.org/essai/b> a skos:Concept ; skos:inScheme <https://example.org/essai> ;
+    skos:prefLabel "classe virtuelle"@fr ; skos:broader <https://example.org/essai/a> .
+"#;
+
+#[tokio::test]
+async fn an_import_changes_what_changed_and_nothing_else() {
+    let app = TestApp::new().await;
+    let v = rdf::parse(SMALL.as_bytes(), RdfFormat::Turtle, None).unwrap();
+    let first = import::save(&app.db, &v).await.unwrap();
+    assert_eq!((first.concepts_added, first.labels_added), (2, 3));
+    let r1 = revision(&app).await;
+
+    let again = import::save(&app.db, &v).await.unwrap();
+    assert!(!again.changed());
+    assert_eq!(revision(&app).await, r1);
+
+    let edited = SMALL.replace("numérique éducatif", "e-éducation");
+    let v2 = rdf::parse(edited.as_bytes(), RdfFormat::Turtle, None).unwrap();
+    let changed = import::save(&app.db, &v2).await.unwrap();
+    assert_eq!((changed.concepts_added, changed.concepts_updated), (0, 0));
+    assert_eq!((changed.labels_added, changed.labels_removed), (1, 1));
+    assert_eq!(revision(&app).await, r1 + 1);
+
+    // A running server sees the change.
+    assert!(app.thesaurus.refresh(&app.db).await.unwrap());
+    let snapshot = app.thesaurus.get();
+    assert_eq!(snapshot.lookup("e-éducation").len(), 1);
+    assert!(snapshot.lookup("numérique éducatif").is_empty());
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_whole_with_their_line() {
+    let app = TestApp::new().await;
+    let concepts = count(&app, "select count(*) from concept").await;
+    let r = revision(&app).await;
+
+    let broken = SMALL.replace(
+        "skos:prefLabel \"classe virtuelle\"@fr ;",
+        "skos:prefLabel \"classe virtuelle ;",
+    );
+    let error = rdf::parse(broken.as_bytes(), RdfFormat::Turtle, None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("ligne"), "{error}");
+
+    let dir = std::env::temp_dir().join(format!("thesaurus-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bon.ttl"), SMALL).unwrap();
+    std::fs::write(dir.join("mauvais.ttl"), &broken).unwrap();
+    let error = format!("{:#}", import::read(&dir).unwrap_err());
+    assert!(
+        error.contains("mauvais.ttl") && error.contains("ligne"),
+        "{error}"
+    );
+
+    let cycle = SMALL.replace(
+        "skos:altLabel \"numérique éducatif\"@fr .",
+        "skos:altLabel \"numérique éducatif\"@fr ; skos:broader <https://example.org/essai/b> .",
+    );
+    let v = rdf::parse(cycle.as_bytes(), RdfFormat::Turtle, None).unwrap();
+    let error = import::save(&app.db, &v).await.unwrap_err().to_string();
+    assert!(error.contains("cycle"), "{error}");
+
+    assert_eq!(
+        count(&app, "select count(*) from concept").await,
+        concepts,
+        "nothing was written"
+    );
+    assert_eq!(revision(&app).await, r);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_rome_tables_import_as_a_hierarchy_of_job_titles() {
+    let app = TestApp::new().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+    let (v, _) = import::read(&dir).unwrap();
+    let stats = import::save(&app.db, &v).await.unwrap();
+    assert!(stats.concepts_added > 0);
+    app.thesaurus.refresh(&app.db).await.unwrap();
+    let snapshot = app.thesaurus.get();
+    let hits = snapshot.lookup("conductrice de tracteur agricole");
+    assert!(
+        !hits.is_empty(),
+        "a job title (one gendered form) finds its ROME code"
+    );
+    let code = snapshot.concept(hits[0].0);
+    assert_eq!(code.notation.as_deref(), Some("A1101"));
+    assert!(!code.broader.is_empty());
+}
+
+#[tokio::test]
+async fn thesaurus_pages_index_tree_and_concept() {
+    let app = TestApp::new().await;
+    let home = app.get("/thesaurus").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.texts(".opco-grid h3")
+            .contains(&"Thèmes emploi-formation".to_owned())
+    );
+
+    let f = app.get("/thesaurus?lettre=f").await;
+    assert!(
+        f.texts(".az-list li")
+            .iter()
+            .any(|t| t.starts_with("FOAD → voir formation à distance"))
+    );
+
+    let search = app.get("/thesaurus?q=gpec").await;
+    let first = &search.texts(".az-list li")[0];
+    assert!(
+        first.starts_with("GPEC → voir gestion prévisionnelle des emplois et des compétences"),
+        "{first}"
+    );
+    assert_eq!(
+        app.get("/thesaurus?lettre=%C3%A9%C3%A9").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let tree = app.get("/thesaurus/themes").await;
+    assert_eq!(tree.status, StatusCode::OK);
+    assert!(tree.texts("details summary").len() >= 14);
+    assert_eq!(
+        app.get("/thesaurus/inconnu").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let id: i64 = sqlx::query_scalar("select id from concept where uri = $1")
+        .bind("https://www.bibliotheque-observatoires.fr/thesaurus/themes/formation-a-distance")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let page = app.get(&format!("/thesaurus/concepts/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["formation à distance"]);
+    assert!(page.text().contains("e-learning"));
+    assert_eq!(
+        app.get("/thesaurus/concepts/999999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/thesaurus/concepts/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The concept's URI leads to its page.
+    let deref = app.get("/thesaurus/themes/formation-a-distance").await;
+    assert_eq!(deref.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        deref.header("location"),
+        format!("/thesaurus/concepts/{id}")
+    );
+}
+
+#[tokio::test]
+async fn concepts_are_served_as_rdf_by_content_negotiation() {
+    let app = TestApp::new().await;
+    let id: i64 = sqlx::query_scalar("select id from concept where uri like '%/themes/gpec'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    for (accept, media_type, format) in [
+        ("text/turtle", "text/turtle", Some(RdfFormat::Turtle)),
+        (
+            "application/rdf+xml",
+            "application/rdf+xml",
+            Some(RdfFormat::RdfXml),
+        ),
+        ("application/ld+json", "application/ld+json", None),
+    ] {
+        let response = app
+            .request(
+                Request::get(format!("/thesaurus/concepts/{id}"))
+                    .header("accept", accept)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{accept}");
+        assert!(
+            response.header("content-type").starts_with(media_type),
+            "{accept}"
+        );
+        assert_eq!(response.header("vary"), "accept");
+        if let Some(format) = format {
+            let v = rdf::parse(&response.body, format, None).unwrap();
+            let concept = v.concepts.values().next().unwrap();
+            assert_eq!(
+                concept.pref_fr(),
+                Some("gestion prévisionnelle des emplois et des compétences")
+            );
+        } else {
+            let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+            assert!(json.to_string().contains("GPEC"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_whole_export_round_trips() {
+    let app = TestApp::new().await;
+    let stored = store::load(&app.db, None).await.unwrap();
+    for (uri, format) in [
+        ("/thesaurus/export.ttl", RdfFormat::Turtle),
+        ("/thesaurus/export.rdf", RdfFormat::RdfXml),
+    ] {
+        let response = app.get(uri).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert!(
+            response
+                .header("content-disposition")
+                .starts_with("attachment")
+        );
+        let parsed = rdf::parse(&response.body, format, None).unwrap();
+        assert_eq!(parsed, stored, "{uri}");
+        // Importing it back changes nothing.
+        assert!(!import::save(&app.db, &parsed).await.unwrap().changed());
+    }
+    let json = app.get("/thesaurus/export.jsonld").await;
+    let value: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
+    assert!(value["@graph"].as_array().unwrap().len() >= stored.concepts.len());
+}
+
+#[tokio::test]
+async fn the_concept_autocomplete_matches_prefixes_accents_and_synonyms() {
+    let app = TestApp::new().await;
+    let get = |q: &'static str| {
+        let app = &app;
+        async move {
+            let response = app.get(&format!("/api/v1/concepts?q={q}")).await;
+            assert_eq!(response.status, StatusCode::OK);
+            assert_eq!(response.header("content-type"), "application/json");
+            serde_json::from_slice::<Vec<serde_json::Value>>(&response.body).unwrap()
+        }
+    };
+    let foad = get("foa").await;
+    assert_eq!(foad[0]["label"], "formation à distance");
+    assert_eq!(foad[0]["matched"], "FOAD");
+    let accents = get("egalite%20pro").await;
+    assert!(
+        accents.iter().any(|s| s["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("égalité professionnelle")),
+        "{accents:?}"
+    );
+    assert!(get("a").await.len() <= 10);
+    assert!(get("").await.is_empty());
+    assert!(get("zzzzqqq").await.is_empty());
+}
+
+#[tokio::test]
+async fn demo_publications_carry_subjects_shown_on_their_pages() {
+    let app = TestApp::with_demo().await;
+    assert_eq!(
+        count(&app, "select count(*) from publication p where not exists (select 1 from publication_subject s where s.publication_id = p.id)").await,
+        0
+    );
+    let themed = count(&app, "select count(distinct ps.publication_id) from publication_subject ps join concept c on c.id = ps.concept_id join concept_scheme s on s.id = c.scheme_id where s.slug = 'themes'").await;
+    assert!(themed >= 40, "most demo publications get themes ({themed})");
+
+    let slug: String = sqlx::query_scalar(
+        "select slug from publication where status = 'published' order by slug limit 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let page = app.get(&format!("/publications/{slug}")).await;
+    assert!(
+        page.attrs(".record-facts a[href^='/thesaurus/concepts/']", "href")
+            .len()
+            >= 2
+    );
+
+    let home = app.get("/").await;
+    assert!(!home.texts("#titre-themes + ul li").is_empty());
+
+    // A concept page counts the publications under it, narrower concepts included.
+    let id: i64 =
+        sqlx::query_scalar("select id from concept where uri like '%/territoires/national'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let national = app.get(&format!("/thesaurus/concepts/{id}")).await;
+    let heading = &national.texts("#titre-publications")[0];
+    assert!(heading.ends_with("publications"), "{heading}");
+    assert!(!national.texts(".card-title").is_empty());
+}
