@@ -207,6 +207,11 @@ async fn import_thesaurus(db: &Database, path: &std::path::Path) -> anyhow::Resu
     bar.finish_and_clear();
     warnings.append(&mut stats.warnings);
     println!(
+        "Contrôles d'intégrité : aucun cycle, aucun double libellé préféré ; {} libellé(s) \
+         alternatif(s) identique(s) au préféré (ignoré(s)) ; {} référence(s) inconnue(s) (ignorée(s)).",
+        stats.labels_equal_to_pref, stats.dangling_references
+    );
+    println!(
         "Import terminé en {:.1} s : {} schéma(s), {} concept(s) dont {} nouveau(x) et {} modifié(s) ; \
          libellés +{} −{} ; relations +{} −{}.",
         started.elapsed().as_secs_f64(),

@@ -217,6 +217,7 @@ impl Layout {
             .open(&self.log)
             .map_err(io(format!("journal {}", self.log.display())))?;
         if let Some(user) = run_as {
+            self.let_through_parent()?;
             for path in [&self.root, &self.socket, &self.log] {
                 chown(path, Some(user.uid), Some(user.gid))
                     .map_err(io(format!("chown {}", path.display())))?;
@@ -225,6 +226,23 @@ impl Layout {
                 chown(&self.data, Some(user.uid), Some(user.gid))
                     .map_err(io(format!("chown {}", self.data.display())))?;
             }
+        }
+        Ok(())
+    }
+
+    /// The server user must be able to walk into the data folder that holds the cluster (a
+    /// `mktemp -d` folder is private to root): allow others to traverse it, nothing more.
+    fn let_through_parent(&self) -> Result<(), ClusterError> {
+        let Some(parent) = self.root.parent() else {
+            return Ok(());
+        };
+        let mode = fs::metadata(parent)
+            .map_err(io(format!("droits de {}", parent.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o001 == 0 {
+            fs::set_permissions(parent, fs::Permissions::from_mode(mode | 0o001))
+                .map_err(io(format!("droits de {}", parent.display())))?;
         }
         Ok(())
     }
@@ -380,7 +398,8 @@ fn initdb(bin: &Path, layout: &Layout, run_as: Option<RunAs>) -> Result<(), Clus
     Err(ClusterError::Command {
         step: "initdb",
         output: format!(
-            "{}{}",
+            "{}{}(si l'accès est refusé : chaque dossier au-dessus du dossier de données doit \
+             être traversable par l'utilisateur postgres)",
             String::from_utf8_lossy(&second.stdout),
             String::from_utf8_lossy(&second.stderr)
         ),

@@ -104,6 +104,7 @@ pub async fn save(db: &PgPool, vocabulary: &Vocabulary) -> anyhow::Result<Import
     let mut tx = db.begin().await?;
     let mut stats = store::save(&mut tx, &checked).await?;
     tx.commit().await?;
+    stats.labels_equal_to_pref = warnings.len();
     stats.warnings.splice(0..0, warnings);
     Ok(stats)
 }

@@ -27,6 +27,10 @@ pub struct ImportStats {
     pub labels_removed: usize,
     pub relations_added: usize,
     pub relations_removed: usize,
+    /// Integrity checks: alternative labels equal to the preferred one (dropped).
+    pub labels_equal_to_pref: usize,
+    /// Integrity checks: broader or related concepts that exist nowhere (skipped).
+    pub dangling_references: usize,
     pub warnings: Vec<String>,
 }
 
@@ -371,10 +375,13 @@ async fn save_relations(
                 Some(&b) => {
                     broader.insert((id, b));
                 }
-                None => stats.warnings.push(format!(
-                    "concept <{}> : concept plus large inconnu <{target}>, ignoré",
-                    c.uri
-                )),
+                None => {
+                    stats.dangling_references += 1;
+                    stats.warnings.push(format!(
+                        "concept <{}> : concept plus large inconnu <{target}>, ignoré",
+                        c.uri
+                    ));
+                }
             }
         }
         for target in &c.related {
@@ -383,10 +390,13 @@ async fn save_relations(
                     related.insert((id.min(r), id.max(r)));
                 }
                 Some(_) => {}
-                None => stats.warnings.push(format!(
-                    "concept <{}> : concept associé inconnu <{target}>, ignoré",
-                    c.uri
-                )),
+                None => {
+                    stats.dangling_references += 1;
+                    stats.warnings.push(format!(
+                        "concept <{}> : concept associé inconnu <{target}>, ignoré",
+                        c.uri
+                    ));
+                }
             }
         }
         for (kind, uri) in &c.matches {

@@ -61,6 +61,34 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
     assert!(said.contains("5 publication(s) synthétique(s)"), "{said}");
     assert!(!cluster_running(&dir));
 
+    // The thesaurus: a ROME folder imports; a broken file is refused whole, with its line.
+    let rome = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rome");
+    let out = run(&dir, &["thesaurus", "import", rome]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("Import terminé") && said.contains("Contrôles d'intégrité"),
+        "{said}"
+    );
+    let broken = dir.join("casse.ttl");
+    std::fs::write(
+        &broken,
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<a> skos:prefLabel \"x ;\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["thesaurus", "import", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.contains("casse.ttl") && error.contains("ligne"),
+        "{error}"
+    );
+    assert!(!cluster_running(&dir));
+
     // Run again: everything is kept, nothing is added twice.
     let out = run(&dir, &["demo"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Démonstration : 0 publication(s)"));

@@ -70,15 +70,23 @@ fn a_running_cluster_is_shared_and_stopped_by_its_owner() {
         "bibliotheque-cluster-{}",
         uuid::Uuid::new_v4().simple()
     ));
-    let first = Cluster::start(&dir, Durability::Relaxed).expect("first start creates the cluster");
+    // A private data folder (as `mktemp -d` makes): the server user must still get in.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let first = Cluster::start(&dir.join("postgres"), Durability::Relaxed)
+        .expect("first start creates the cluster");
     assert!(first.is_owned());
-    let second = Cluster::start(&dir, Durability::Relaxed).expect("second start attaches");
+    let second =
+        Cluster::start(&dir.join("postgres"), Durability::Relaxed).expect("second start attaches");
     assert!(
         !second.is_owned(),
         "a running cluster is reused, not started twice"
     );
     second.stop();
-    let socket = dir.canonicalize().unwrap().join("run/.s.PGSQL.5432");
+    let socket = dir
+        .canonicalize()
+        .unwrap()
+        .join("postgres/run/.s.PGSQL.5432");
     assert!(
         socket.exists(),
         "stopping a borrowed cluster leaves it running"
@@ -86,7 +94,7 @@ fn a_running_cluster_is_shared_and_stopped_by_its_owner() {
     first.stop();
     assert!(!socket.exists(), "its owner stops it");
     // Restarting reuses the data folder.
-    let again = Cluster::start(&dir, Durability::Relaxed).expect("restart");
+    let again = Cluster::start(&dir.join("postgres"), Durability::Relaxed).expect("restart");
     assert!(again.is_owned());
     again.stop();
     let _ = std::fs::remove_dir_all(&dir);
