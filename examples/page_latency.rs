@@ -14,6 +14,7 @@ use axum::http::Request;
 use bibliotheque::catalogue::demo;
 use bibliotheque::config::Config;
 use bibliotheque::db::Database;
+use bibliotheque::search::SearchIndex;
 use bibliotheque::storage::Storage;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
@@ -40,10 +41,16 @@ async fn main() -> anyhow::Result<()> {
     .fetch_one(&db.pool)
     .await?;
     let thesaurus = SharedSnapshot::new(Snapshot::load(&db.pool).await?);
+    let (search, _) = SearchIndex::open(&dir.join("index"))?;
+    bibliotheque::thesaurus::subjects::assign_missing(&db.pool, &thesaurus.get()).await?;
+    search
+        .rebuild(&db.pool, &thesaurus, &indicatif::ProgressBar::hidden())
+        .await?;
     let router = app(AppState::new(
         db.pool.clone(),
         storage,
         thesaurus,
+        search,
         Config::default(),
     ));
 
@@ -54,6 +61,8 @@ async fn main() -> anyhow::Result<()> {
         "/publications".to_owned(),
         "/publications?opco=akto&annee_min=2018&tri=titre".to_owned(),
         "/observatoires".to_owned(),
+        "/recherche?q=formation%20%C3%A0%20distance".to_owned(),
+        "/recherche?q=GPEC&type=etude".to_owned(),
     ] {
         let mut times = Vec::with_capacity(RUNS);
         for i in 0..WARMUP + RUNS {

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::catalogue::{demo, queries};
 use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
+use crate::search::{SearchIndex, index};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::thesaurus::{
@@ -18,6 +19,7 @@ use crate::thesaurus::{
     snapshot::{SharedSnapshot, Snapshot},
     subjects,
 };
+use std::sync::Arc;
 
 /// La grande bibliothèque des observatoires de branche et des OPCO.
 #[derive(Debug, Parser)]
@@ -40,6 +42,8 @@ enum Command {
     Serve(ServeOptions),
     /// Applique les migrations de la base de données, puis s'arrête.
     Migrate,
+    /// Reconstruit l'index de recherche depuis PostgreSQL (le serveur doit être arrêté).
+    Reindex,
     /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
     /// Le thésaurus : import de vocabulaires SKOS ou du ROME.
     Thesaurus {
@@ -105,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let result = match cli.command {
         None => serve(&db, &global, cli.serve).await,
         Some(Command::Serve(options)) => serve(&db, &global, options).await,
+        Some(Command::Reindex) => reindex(&db, &global).await,
         Some(Command::Migrate) => {
             tracing::info!("migrations appliquées");
             Ok(())
@@ -135,7 +140,15 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
         );
     }
     spawn_thesaurus_refresh(db.pool.clone(), thesaurus.clone());
-    let state = AppState::new(db.pool.clone(), storage, thesaurus, Config::default());
+    let search = open_index(global, &db.pool, &thesaurus).await?;
+    index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
+    let state = AppState::new(
+        db.pool.clone(),
+        storage,
+        thesaurus,
+        search,
+        Config::default(),
+    );
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", options.addr))?;
@@ -166,6 +179,58 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("signal d'arrêt reçu, fin des requêtes en cours");
+}
+
+/// Opens the search index; when it is new (first start, schema change), builds it in the
+/// background while the server already answers.
+async fn open_index(
+    global: &GlobalOptions,
+    db: &sqlx::PgPool,
+    thesaurus: &SharedSnapshot,
+) -> anyhow::Result<Arc<SearchIndex>> {
+    let dir = global.data_dir.join("index");
+    let (search, fresh) = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
+    if fresh {
+        let (search, db, thesaurus) = (search.clone(), db.clone(), thesaurus.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match search
+                .rebuild(&db, &thesaurus, &ProgressBar::hidden())
+                .await
+            {
+                Ok(n) => tracing::info!(
+                    publications = n,
+                    secondes = started.elapsed().as_secs_f64(),
+                    "index de recherche construit"
+                ),
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "construction de l'index")
+                }
+            }
+        });
+    }
+    Ok(search)
+}
+
+async fn reindex(db: &Database, global: &GlobalOptions) -> anyhow::Result<()> {
+    let thesaurus = prepare_thesaurus(&db.pool).await?;
+    let dir = global.data_dir.join("index");
+    let (search, _) = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} publications indexées ({per_sec}, reste {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let count = search.rebuild(&db.pool, &thesaurus, &bar).await?;
+    bar.finish_and_clear();
+    println!(
+        "{count} publication(s) indexée(s) en {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Loads the shipped vocabulary into a library that lacks it, then the in-memory snapshot.

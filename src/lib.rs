@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod search;
 pub mod state;
 pub mod storage;
 pub mod text;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use crate::config::Config;
+use crate::search::SearchIndex;
 use crate::storage::Storage;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -15,15 +16,23 @@ pub struct Inner {
     pub db: PgPool,
     pub storage: Storage,
     pub thesaurus: SharedSnapshot,
+    pub search: Arc<SearchIndex>,
     pub config: Config,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, storage: Storage, thesaurus: SharedSnapshot, config: Config) -> Self {
+    pub fn new(
+        db: PgPool,
+        storage: Storage,
+        thesaurus: SharedSnapshot,
+        search: Arc<SearchIndex>,
+        config: Config,
+    ) -> Self {
         Self(Arc::new(Inner {
             db,
             storage,
             thesaurus,
+            search,
             config,
         }))
     }

@@ -10,6 +10,7 @@ pub enum Section {
     Observatories,
     Opco,
     Thesaurus,
+    Search,
 }
 
 #[derive(Debug, Clone, Default)]

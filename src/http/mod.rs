@@ -7,6 +7,7 @@ mod health;
 mod layout;
 mod pager;
 mod params;
+mod search;
 mod security;
 mod thesaurus;
 
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .merge(catalogue::routes())
         .merge(health::routes())
         .merge(thesaurus::routes())
+        .merge(search::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .with_state(state);

@@ -7,4 +7,5 @@ mod cli;
 mod demo;
 mod files;
 mod platform;
+mod search;
 mod thesaurus;

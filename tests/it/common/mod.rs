@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use bibliotheque::config::Config;
 use bibliotheque::db::{Cluster, Durability, MIGRATOR};
+use bibliotheque::search::SearchIndex;
 use bibliotheque::storage::Storage;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
@@ -19,6 +20,7 @@ use http_body_util::BodyExt;
 use scraper::{Html, Selector};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 const TEMPLATE: &str = "bibliotheque_template";
@@ -151,6 +153,7 @@ pub struct TestApp {
     pub db: PgPool,
     pub storage: Storage,
     pub thesaurus: SharedSnapshot,
+    pub search: Arc<SearchIndex>,
     pub router: Router,
 }
 
@@ -159,16 +162,22 @@ impl TestApp {
         let db = fresh_db().await;
         let storage = fresh_storage();
         let thesaurus = SharedSnapshot::new(Snapshot::load(&db).await.expect("snapshot"));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("index")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let (search, _) = SearchIndex::open(&dir).expect("search index");
         let router = app(AppState::new(
             db.clone(),
             storage.clone(),
             thesaurus.clone(),
+            search.clone(),
             Config::default(),
         ));
         Self {
             db,
             storage,
             thesaurus,
+            search,
             router,
         }
     }
@@ -183,6 +192,21 @@ impl TestApp {
             .await
             .expect("demo subjects");
         test
+    }
+
+    /// Brings the search index up to date with the database, as the indexer task would.
+    pub async fn index(&self) {
+        self.thesaurus
+            .refresh(&self.db)
+            .await
+            .expect("thesaurus refresh");
+        while self
+            .search
+            .catch_up(&self.db, &self.thesaurus)
+            .await
+            .expect("indexing")
+            > 0
+        {}
     }
 
     pub async fn get(&self, uri: &str) -> Response {

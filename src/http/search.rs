@@ -1,0 +1,405 @@
+//! `/recherche` (the results page) and `GET /api/v1/search` (the same search as JSON).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+use crate::http::AppError;
+use crate::http::layout::{Layout, Section};
+use crate::http::pager::Pager;
+use crate::search::service::{
+    self, Dimension, FacetGroup, Hit, SearchRequest, SearchResults, Sort,
+};
+use crate::state::AppState;
+use crate::thesaurus::expand::Expanded;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/recherche", get(page))
+        .route("/api/v1/search", get(api))
+}
+
+const PER_PAGE: u32 = 20;
+const MAX_PER_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 1000;
+
+/// Parses the query string (facets may repeat: `type=etude&type=enquete`). French messages.
+fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
+    let mut request = SearchRequest {
+        expand: true,
+        page: 1,
+        per_page: PER_PAGE,
+        ..Default::default()
+    };
+    let mut filters: BTreeMap<Dimension, Vec<String>> = BTreeMap::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = value.trim().to_owned();
+        match key.as_ref() {
+            "q" => request.text = value.chars().take(500).collect(),
+            "expand" => {
+                request.expand = match value.as_str() {
+                    "" | "1" => true,
+                    "0" => false,
+                    other => return Err(format!("expand vaut 0 ou 1, pas « {other} »")),
+                }
+            }
+            "page" if !value.is_empty() => {
+                request.page = value
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=MAX_PAGE).contains(p))
+                    .ok_or_else(|| format!("numéro de page invalide : « {value} »"))?;
+            }
+            "per_page" if api && !value.is_empty() => {
+                request.per_page = value
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                    .ok_or_else(|| format!("per_page va de 1 à {MAX_PER_PAGE}, pas « {value} »"))?;
+            }
+            "sort" | "tri" => {
+                request.sort = match value.as_str() {
+                    "" | "relevance" | "pertinence" => Sort::Relevance,
+                    "date" => Sort::Date,
+                    other => return Err(format!("tri inconnu : « {other} » (pertinence ou date)")),
+                }
+            }
+            key => {
+                if let Some(d) = Dimension::from_key(key)
+                    && !value.is_empty()
+                    && value.len() <= 120
+                {
+                    filters.entry(d).or_default().push(value);
+                }
+            }
+        }
+    }
+    for values in filters.values_mut() {
+        values.sort();
+        values.dedup();
+    }
+    request.filters = filters;
+    Ok(request)
+}
+
+async fn run(state: &AppState, request: SearchRequest) -> Result<SearchResults, AppError> {
+    let (search, snapshot) = (state.search.clone(), state.thesaurus.get());
+    let results =
+        tokio::task::spawn_blocking(move || service::search(&search, &snapshot, &request))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(results)
+}
+
+/// Queries that found nothing, for the thesaurus editors.
+async fn record_zero(state: &AppState, request: &SearchRequest) {
+    if request.text.trim().is_empty() {
+        return;
+    }
+    let filters = request
+        .filters
+        .iter()
+        .map(|(d, v)| format!("{}={}", d.key(), v.join(",")))
+        .collect::<Vec<_>>()
+        .join("&");
+    let text: String = request.text.chars().take(500).collect();
+    let filters: String = filters.chars().take(2000).collect();
+    if let Err(error) = sqlx::query!(
+        "insert into zero_result_query (query, filters) values ($1, $2)",
+        text,
+        filters
+    )
+    .execute(&state.db)
+    .await
+    {
+        tracing::warn!(%error, "enregistrement d'une recherche sans résultat");
+    }
+}
+
+/// The URL of a search, with changes.
+fn url(request: &SearchRequest, page: u32, change: impl FnOnce(&mut SearchRequest)) -> String {
+    let mut r = request.clone();
+    change(&mut r);
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    if !r.text.is_empty() {
+        s.append_pair("q", &r.text);
+    }
+    if !r.expand {
+        s.append_pair("expand", "0");
+    }
+    for (d, values) in &r.filters {
+        for v in values {
+            s.append_pair(d.key(), v);
+        }
+    }
+    if r.sort == Sort::Date {
+        s.append_pair("tri", "date");
+    }
+    if page > 1 {
+        s.append_pair("page", &page.to_string());
+    }
+    let query = s.finish();
+    if query.is_empty() {
+        "/recherche".to_owned()
+    } else {
+        format!("/recherche?{query}")
+    }
+}
+
+pub struct Chip {
+    pub label: String,
+    pub remove_url: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search/results.html")]
+pub struct ResultsPage {
+    layout: Layout,
+    request: SearchRequest,
+    results: SearchResults,
+    pager: Pager,
+    chips: Vec<Chip>,
+    without_expansion: String,
+    with_expansion: String,
+    sort_relevance: String,
+    sort_date: String,
+    building: bool,
+    broader: Vec<(i64, String)>,
+}
+
+impl ResultsPage {
+    fn took_ms(&self) -> String {
+        format!("{:.1}", self.results.took.as_secs_f64() * 1000.0)
+    }
+
+    fn added_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .results
+            .expansion
+            .iter()
+            .flat_map(|e| e.added.iter().map(|a| a.label.clone()))
+            .collect();
+        labels.dedup();
+        labels
+    }
+
+    fn hit_url(&self, hit: &Hit) -> String {
+        format!("/publications/{}", hit.slug)
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<ResultsPage, AppError> {
+    let request =
+        parse(raw.as_deref(), false).map_err(|m| AppError::BadRequest(format!("{m}.")))?;
+    let results = run(&state, request.clone()).await?;
+    if results.total == 0 {
+        record_zero(&state, &request).await;
+    }
+    let last = (results.total as u32).div_ceil(request.per_page).max(1);
+    let pager = Pager::new(request.page, last, |n| url(&request, n, |_| {}));
+    let chips = chips(&request, &results.facets);
+    let snapshot = state.thesaurus.get();
+    let broader = if results.total == 0 {
+        results
+            .expansion
+            .iter()
+            .filter_map(|e| snapshot.find_by_id(e.concept_id))
+            .flat_map(|i| snapshot.concept(i).broader.clone())
+            .map(|b| (snapshot.concept(b).id, snapshot.concept(b).pref.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut layout = Layout::new(Section::Search);
+    layout.query = request.text.clone();
+    Ok(ResultsPage {
+        layout,
+        without_expansion: url(&request, 1, |r| r.expand = false),
+        with_expansion: url(&request, 1, |r| r.expand = true),
+        sort_relevance: url(&request, 1, |r| r.sort = Sort::Relevance),
+        sort_date: url(&request, 1, |r| r.sort = Sort::Date),
+        building: state.search.is_building(),
+        request,
+        results,
+        pager,
+        chips,
+        broader,
+    })
+}
+
+fn chips(request: &SearchRequest, facets: &[FacetGroup]) -> Vec<Chip> {
+    let mut chips = Vec::new();
+    for (d, values) in &request.filters {
+        for v in values {
+            let label = facets
+                .iter()
+                .find(|g| g.dimension == *d)
+                .and_then(|g| g.values.iter().find(|x| &x.value == v))
+                .map(|x| x.label.clone())
+                .unwrap_or_else(|| v.clone());
+            chips.push(Chip {
+                label: format!("{} : {label}", d.label()),
+                remove_url: url(request, 1, |r| {
+                    if let Some(list) = r.filters.get_mut(d) {
+                        list.retain(|x| x != v);
+                    }
+                    r.filters.retain(|_, l| !l.is_empty());
+                }),
+            });
+        }
+    }
+    chips
+}
+
+#[derive(Serialize)]
+struct ApiExpansion {
+    matched: String,
+    concept: String,
+    concept_id: i64,
+    added: Vec<ApiAdded>,
+}
+
+#[derive(Serialize)]
+struct ApiAdded {
+    label: String,
+    weight: f32,
+}
+
+#[derive(Serialize)]
+struct ApiHit {
+    id: String,
+    external_id: Option<String>,
+    slug: String,
+    title: String,
+    url: String,
+    score: f32,
+    snippet: String,
+    year: Option<i64>,
+    observatory: String,
+    #[serde(rename = "type")]
+    type_label: String,
+}
+
+#[derive(Serialize)]
+struct ApiResults {
+    total: usize,
+    took_ms: f64,
+    page: u32,
+    per_page: u32,
+    expansion: Vec<ApiExpansion>,
+    facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
+    hits: Vec<ApiHit>,
+}
+
+#[derive(Serialize)]
+struct ApiError {
+    error: String,
+}
+
+fn api_expansion(e: Expanded) -> ApiExpansion {
+    ApiExpansion {
+        matched: e.matched,
+        concept: e.concept,
+        concept_id: e.concept_id,
+        added: e
+            .added
+            .into_iter()
+            .map(|a| ApiAdded {
+                label: a.label,
+                weight: a.weight,
+            })
+            .collect(),
+    }
+}
+
+async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let request = match parse(raw.as_deref(), true) {
+        Ok(r) => r,
+        Err(error) => return (StatusCode::BAD_REQUEST, Json(ApiError { error })).into_response(),
+    };
+    let (page, per_page) = (request.page, request.per_page);
+    match run(&state, request.clone()).await {
+        Ok(results) => {
+            if results.total == 0 {
+                record_zero(&state, &request).await;
+            }
+            Json(ApiResults {
+                total: results.total,
+                took_ms: results.took.as_secs_f64() * 1000.0,
+                page,
+                per_page,
+                expansion: results.expansion.into_iter().map(api_expansion).collect(),
+                facets: results
+                    .facets
+                    .into_iter()
+                    .map(|g| (g.dimension.key(), g.values))
+                    .collect(),
+                hits: results
+                    .hits
+                    .into_iter()
+                    .map(|h| ApiHit {
+                        url: format!("/publications/{}", h.slug),
+                        id: h.id,
+                        external_id: h.external_id,
+                        slug: h.slug,
+                        title: h.title,
+                        score: h.score,
+                        snippet: h.snippet,
+                        year: h.year,
+                        observatory: h.observatory,
+                        type_label: h.type_label,
+                    })
+                    .collect(),
+            })
+            .into_response()
+        }
+        Err(error) => {
+            tracing::error!(error = ?error, "recherche");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(ApiError {
+                    error: "erreur interne de la recherche".into(),
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_facets_and_bad_values() {
+        let r = parse(
+            Some("q=gpec&type=etude&type=enquete&type=etude&expand=0&tri=date"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.filters[&Dimension::Type], ["enquete", "etude"]);
+        assert!(!r.expand);
+        assert_eq!(r.sort, Sort::Date);
+        assert_eq!(
+            url(&r, 2, |_| {}),
+            "/recherche?q=gpec&expand=0&type=enquete&type=etude&tri=date&page=2"
+        );
+        for bad in ["page=0", "page=-1", "page=abc", "expand=2", "tri=hasard"] {
+            assert!(parse(Some(bad), false).is_err(), "{bad}");
+        }
+        assert!(parse(Some("per_page=500"), true).is_err());
+        assert!(parse(Some("inconnu=1&q=%FF"), false).is_ok());
+    }
+}

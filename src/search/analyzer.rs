@@ -1,0 +1,134 @@
+//! The tokenizers of the index. The French one applies exactly the thesaurus's normalisation
+//! ([`crate::thesaurus::analysis::term`]), so that a label recognised in a query and the words
+//! of a document always meet.
+
+use tantivy::tokenizer::{
+    SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+/// Name of the stemmed French analyzer (titles, abstracts, bodies…).
+pub const FRENCH: &str = "fr_stem";
+/// Name of the unstemmed, folded analyzer (prefix, fuzzy matching, suggestions).
+pub const FOLDED: &str = "fr_folded";
+
+pub fn french() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(FrenchTerms)
+        .build()
+}
+
+pub fn folded() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(Folded)
+        .build()
+}
+
+/// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words.
+#[derive(Clone)]
+pub struct FrenchTerms;
+
+impl TokenFilter for FrenchTerms {
+    type Tokenizer<T: Tokenizer> = Mapped<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Mapped<T> {
+        Mapped {
+            inner: tokenizer,
+            map: |word| crate::thesaurus::analysis::term(word),
+        }
+    }
+}
+
+/// Lowercase and accent folding only.
+#[derive(Clone)]
+pub struct Folded;
+
+impl TokenFilter for Folded {
+    type Tokenizer<T: Tokenizer> = Mapped<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Mapped<T> {
+        Mapped {
+            inner: tokenizer,
+            map: |word| Some(crate::text::fold(word)),
+        }
+    }
+}
+
+/// A tokenizer whose tokens go through `map`; `None` drops the token.
+#[derive(Clone)]
+pub struct Mapped<T> {
+    inner: T,
+    map: fn(&str) -> Option<String>,
+}
+
+impl<T: Tokenizer> Tokenizer for Mapped<T> {
+    type TokenStream<'a> = MappedStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        MappedStream {
+            tail: self.inner.token_stream(text),
+            map: self.map,
+        }
+    }
+}
+
+pub struct MappedStream<S> {
+    tail: S,
+    map: fn(&str) -> Option<String>,
+}
+
+impl<S: TokenStream> TokenStream for MappedStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            if let Some(term) = (self.map)(&self.tail.token().text) {
+                self.tail.token_mut().text = term;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(mut analyzer: TextAnalyzer, text: &str) -> Vec<String> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn the_index_and_the_thesaurus_normalise_alike() {
+        for text in [
+            "Les métiers en tension de l'hôtellerie-restauration",
+            "d’emplois, GPEC & main-d'œuvre : 2024",
+            "Compétences numériques des salariés",
+        ] {
+            assert_eq!(
+                tokens(french(), text),
+                crate::thesaurus::analysis::terms(text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_folded_field_keeps_whole_words() {
+        assert_eq!(
+            tokens(folded(), "Métiers en Tension"),
+            ["metiers", "en", "tension"]
+        );
+    }
+}

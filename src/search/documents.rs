@@ -1,0 +1,219 @@
+//! What a publication becomes in the index: its texts, the labels of everything it is filed
+//! under (so that a synonym or a job title finds it), and its facets.
+
+use std::collections::BTreeSet;
+
+use sqlx::PgPool;
+use tantivy::TantivyDocument;
+use tantivy::schema::Facet;
+use time::Date;
+use uuid::Uuid;
+
+use super::schema::Fields;
+use crate::thesaurus::snapshot::{ConceptIndex, LabelKind, Snapshot};
+use crate::thesaurus::subjects::SHIPPED_BASE;
+
+/// A published publication with everything the index needs.
+#[derive(Debug)]
+pub struct Row {
+    pub id: Uuid,
+    pub external_id: Option<String>,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub abstract_text: Option<String>,
+    pub body: Option<String>,
+    pub keywords: Vec<String>,
+    pub type_slug: String,
+    pub type_label: String,
+    pub published_on: Option<Date>,
+    pub observatory_slug: String,
+    pub observatory_name: String,
+    pub opco_slug: Option<String>,
+    pub branches: Vec<String>,
+    pub rome: Vec<String>,
+    pub regions: Vec<String>,
+    pub subjects: Vec<i64>,
+    pub file_text: String,
+}
+
+/// The published publications among `ids` (the others are to be removed from the index).
+pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
+    sqlx::query_as!(
+        Row,
+        r#"
+        select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
+               p.body, p.keywords, p.document_type as type_slug, dt.label as type_label,
+               p.published_on, o.slug as observatory_slug, o.name as observatory_name,
+               o.opco_slug as "opco_slug?",
+               array(select idcc from publication_branch b where b.publication_id = p.id) as "branches!",
+               array(select rome_code from publication_rome r where r.publication_id = p.id) as "rome!",
+               array(select region_code from publication_region r where r.publication_id = p.id) as "regions!",
+               array(select concept_id from publication_subject s where s.publication_id = p.id) as "subjects!",
+               coalesce((select string_agg(f.extracted_text, E'\f' order by f.position, f.created_at)
+                         from file f where f.publication_id = p.id and f.extraction_status = 'done'), '')
+                 as "file_text!"
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        where p.id = any($1) and p.status = 'published'
+        "#,
+        ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Ids of published publications after `after`, in id order: pages of a full rebuild.
+pub async fn published_ids(
+    db: &PgPool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select id from publication where status = 'published' and ($1::uuid is null or id > $1)
+         order by id limit $2",
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn published_count(db: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from publication where status = 'published'"#)
+        .fetch_one(db)
+        .await
+}
+
+/// The index document of a row.
+pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, row.id.to_string());
+    if let Some(external_id) = &row.external_id {
+        doc.add_text(fields.external_id, external_id);
+    }
+    doc.add_text(fields.slug, &row.slug);
+    doc.add_text(fields.title, &row.title);
+    doc.add_text(fields.folded, &row.title);
+    if let Some(subtitle) = &row.subtitle {
+        doc.add_text(fields.subtitle, subtitle);
+    }
+    if let Some(text) = &row.abstract_text {
+        doc.add_text(fields.abstract_text, text);
+    }
+    for keyword in &row.keywords {
+        doc.add_text(fields.keywords, keyword);
+        doc.add_text(fields.folded, keyword);
+    }
+    let body = match (&row.body, row.file_text.is_empty()) {
+        (Some(body), true) => body.clone(),
+        (Some(body), false) => format!("{body}\n\u{c}{}", row.file_text),
+        (None, _) => row.file_text.clone(),
+    };
+    if !body.is_empty() {
+        doc.add_text(fields.body, body);
+    }
+    doc.add_text(fields.observatory, &row.observatory_name);
+    doc.add_text(fields.type_label, &row.type_label);
+    add_concepts(&mut doc, row, fields, snapshot);
+    add_facets(&mut doc, row, fields);
+    if let Some(date) = row.published_on {
+        doc.add_i64(fields.year, i64::from(date.year()));
+        doc.add_i64(fields.date, i64::from(date.to_julian_day()));
+    }
+    doc
+}
+
+/// Labels of the subjects and ROME codes, with their ancestors; theme facets; concept ids.
+fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot: &Snapshot) {
+    let mut filed: BTreeSet<ConceptIndex> = row
+        .subjects
+        .iter()
+        .filter_map(|&id| snapshot.find_by_id(id))
+        .collect();
+    filed.extend(
+        row.rome
+            .iter()
+            .filter_map(|code| snapshot.by_notation("rome", code)),
+    );
+    let mut ancestors: BTreeSet<ConceptIndex> = BTreeSet::new();
+    for &concept in &filed {
+        collect_ancestors(snapshot, concept, &mut ancestors);
+    }
+    for &concept in &filed {
+        // The concept itself: every label, job titles and abbreviations included.
+        for label in snapshot.concept(concept).labels.iter() {
+            doc.add_text(fields.subjects, &label.text);
+            if label.kind != LabelKind::Hidden {
+                doc.add_text(fields.folded, &label.text);
+            }
+        }
+    }
+    for &concept in ancestors.difference(&filed) {
+        // Broader concepts: their preferred label only, so that a general word finds the
+        // study without every synonym of every ancestor diluting the field.
+        doc.add_text(fields.subjects, &snapshot.concept(concept).pref);
+    }
+    for &concept in filed.union(&ancestors) {
+        doc.add_i64(fields.concepts, snapshot.concept(concept).id);
+    }
+    let themes = format!("{SHIPPED_BASE}/themes");
+    for &concept in &filed {
+        if snapshot.scheme_of(concept).uri == themes {
+            doc.add_facet(fields.facet, theme_path(snapshot, concept));
+        }
+    }
+}
+
+fn collect_ancestors(snapshot: &Snapshot, concept: ConceptIndex, out: &mut BTreeSet<ConceptIndex>) {
+    let mut stack = snapshot.concept(concept).broader.clone();
+    while let Some(next) = stack.pop() {
+        if out.insert(next) {
+            stack.extend(snapshot.concept(next).broader.iter().copied());
+        }
+    }
+}
+
+/// `/theme/{top id}/…/{id}` along the first broader chain within the scheme.
+fn theme_path(snapshot: &Snapshot, concept: ConceptIndex) -> Facet {
+    let scheme = snapshot.concept(concept).scheme;
+    let mut chain = vec![snapshot.concept(concept).id.to_string()];
+    let mut current = concept;
+    while let Some(&parent) = snapshot
+        .concept(current)
+        .broader
+        .iter()
+        .find(|&&b| snapshot.concept(b).scheme == scheme)
+    {
+        if chain.len() > 12 {
+            break;
+        }
+        chain.push(snapshot.concept(parent).id.to_string());
+        current = parent;
+    }
+    chain.push("theme".into());
+    chain.reverse();
+    Facet::from_path(chain)
+}
+
+fn add_facets(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {
+    let mut facet = |parts: [&str; 2]| doc.add_facet(fields.facet, Facet::from_path(parts));
+    if let Some(opco) = &row.opco_slug {
+        facet(["opco", opco]);
+    }
+    facet(["observatoire", &row.observatory_slug]);
+    facet(["type", &row.type_slug]);
+    if let Some(date) = row.published_on {
+        facet(["annee", &date.year().to_string()]);
+    }
+    if row.regions.is_empty() {
+        facet(["region", "national"]);
+    }
+    for region in &row.regions {
+        facet(["region", region]);
+    }
+    for idcc in &row.branches {
+        facet(["branche", idcc]);
+    }
+}

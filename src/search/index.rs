@@ -1,0 +1,275 @@
+//! The index's life: opened or (re)built at start, fed by the outbox, read by searches.
+//!
+//! One writer, behind a mutex, used only by the indexer; one reader for the whole process,
+//! reloaded after each commit. Each commit records in its payload the last outbox row it
+//! applied: after a crash, the indexer starts again from there.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use uuid::Uuid;
+
+use super::analyzer;
+use super::documents;
+use super::schema::{self, Fields, SCHEMA_VERSION};
+use crate::thesaurus::snapshot::SharedSnapshot;
+
+const VERSION_FILE: &str = "bibliotheque-schema-version";
+/// Indexing memory budget, shared by the writer's threads: keeps the server well under its
+/// memory target while indexing 20,000 full texts.
+const WRITER_MEMORY: usize = 96 * 1024 * 1024;
+const BATCH: i64 = 500;
+
+/// What the last commit applied, stored in the commit itself.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
+struct Payload {
+    outbox: i64,
+    thesaurus: i64,
+}
+
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    /// True while a full rebuild runs (the old index keeps answering).
+    building: AtomicBool,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index under `dir`, or creates an empty one when it is missing or of another
+    /// schema version. Returns whether it must be rebuilt from PostgreSQL.
+    pub fn open(dir: &Path) -> anyhow::Result<(Arc<Self>, bool)> {
+        let version_file = dir.join(VERSION_FILE);
+        let current = std::fs::read_to_string(&version_file)
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok());
+        let (schema, fields) = schema::build();
+        let fresh = current != Some(SCHEMA_VERSION) || !dir.join("meta.json").exists();
+        if fresh && dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("suppression de l'ancien index {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("dossier de l'index {}", dir.display()))?;
+        let directory = MmapDirectory::open(dir).context("ouverture de l'index")?;
+        let index = Index::open_or_create(directory, schema).context("ouverture de l'index")?;
+        index
+            .tokenizers()
+            .register(analyzer::FRENCH, analyzer::french());
+        index
+            .tokenizers()
+            .register(analyzer::FOLDED, analyzer::folded());
+        std::fs::write(&version_file, SCHEMA_VERSION.to_string()).context("version de l'index")?;
+        let writer = index
+            .writer_with_num_threads(2, WRITER_MEMORY)
+            .context("écriture de l'index (un autre processus l'utilise-t-il ?)")?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("lecture de l'index")?;
+        let search = Arc::new(Self {
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(writer),
+            building: AtomicBool::new(false),
+            dir: dir.to_owned(),
+        });
+        Ok((search, fresh))
+    }
+
+    pub fn is_building(&self) -> bool {
+        self.building.load(Ordering::Relaxed)
+    }
+
+    fn payload(&self) -> Payload {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default()
+    }
+
+    /// The number of documents the reader sees.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rebuilds the whole index from PostgreSQL. Searches keep using the previous commit until
+    /// the new one is complete.
+    pub async fn rebuild(
+        self: &Arc<Self>,
+        db: &PgPool,
+        thesaurus: &SharedSnapshot,
+        progress: &ProgressBar,
+    ) -> anyhow::Result<u64> {
+        self.building.store(true, Ordering::Relaxed);
+        let result = self.rebuild_inner(db, thesaurus, progress).await;
+        self.building.store(false, Ordering::Relaxed);
+        result
+    }
+
+    async fn rebuild_inner(
+        self: &Arc<Self>,
+        db: &PgPool,
+        thesaurus: &SharedSnapshot,
+        progress: &ProgressBar,
+    ) -> anyhow::Result<u64> {
+        // Everything written after this point will also reach the outbox: start from here.
+        let cursor = outbox_head(db).await?;
+        let snapshot = thesaurus.get();
+        progress.set_length(documents::published_count(db).await? as u64);
+        {
+            let writer = self.lock_writer()?;
+            writer.delete_all_documents()?;
+        }
+        let mut after: Option<Uuid> = None;
+        let mut indexed = 0u64;
+        loop {
+            let ids = documents::published_ids(db, after, BATCH).await?;
+            let Some(&last) = ids.last() else { break };
+            after = Some(last);
+            let rows = documents::load(db, &ids).await?;
+            let this = Arc::clone(self);
+            let snapshot = Arc::clone(&snapshot);
+            indexed += tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+                let writer = this.lock_writer()?;
+                for row in &rows {
+                    writer.add_document(documents::build(row, &this.fields, &snapshot))?;
+                }
+                Ok(rows.len() as u64)
+            })
+            .await??;
+            progress.set_position(indexed);
+        }
+        let payload = Payload {
+            outbox: cursor,
+            thesaurus: snapshot.revision,
+        };
+        self.commit(payload).await?;
+        Ok(indexed)
+    }
+
+    /// Applies the outbox rows written since the last commit; returns how many publications
+    /// were reindexed. A thesaurus change (new revision) triggers a full rebuild instead.
+    pub async fn catch_up(
+        self: &Arc<Self>,
+        db: &PgPool,
+        thesaurus: &SharedSnapshot,
+    ) -> anyhow::Result<usize> {
+        let payload = self.payload();
+        let snapshot = thesaurus.get();
+        if snapshot.revision != payload.thesaurus {
+            let count = self.rebuild(db, thesaurus, &ProgressBar::hidden()).await?;
+            return Ok(count as usize);
+        }
+        let pending = sqlx::query!(
+            "select id, publication_id from search_outbox where id > $1 order by id limit 2000",
+            payload.outbox
+        )
+        .fetch_all(db)
+        .await?;
+        let Some(last) = pending.last().map(|r| r.id) else {
+            return Ok(0);
+        };
+        let mut ids: Vec<Uuid> = pending.iter().map(|r| r.publication_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = documents::load(db, &ids).await?;
+        let this = Arc::clone(self);
+        let count = ids.len();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let writer = this.lock_writer()?;
+            for id in &ids {
+                writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
+            }
+            for row in &rows {
+                writer.add_document(documents::build(row, &this.fields, &snapshot))?;
+            }
+            Ok(())
+        })
+        .await??;
+        self.commit(Payload {
+            outbox: last,
+            thesaurus: payload.thesaurus,
+        })
+        .await?;
+        Ok(count)
+    }
+
+    async fn commit(self: &Arc<Self>, payload: Payload) -> anyhow::Result<()> {
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut writer = this.lock_writer()?;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&serde_json::to_string(&payload)?);
+            commit.commit()?;
+            this.reader.reload()?;
+            Ok(())
+        })
+        .await?
+    }
+
+    fn lock_writer(
+        &self,
+    ) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter<TantivyDocument>>> {
+        self.writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("l'écrivain de l'index est inutilisable"))
+    }
+}
+
+async fn outbox_head(db: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"select coalesce(max(id), 0) as "id!" from search_outbox"#)
+        .fetch_one(db)
+        .await
+}
+
+/// Runs for the life of the server: applies the outbox every half second, and prunes rows
+/// that every reasonable server has long applied.
+pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+        let mut rounds: u64 = 0;
+        loop {
+            tick.tick().await;
+            match search.catch_up(&db, &thesaurus).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(publications = n, "index mis à jour"),
+                Err(error) => tracing::error!(error = format!("{error:#}"), "indexation"),
+            }
+            rounds += 1;
+            if rounds.is_multiple_of(7200) {
+                let _ = sqlx::query!(
+                    "delete from search_outbox where created_at < now() - interval '7 days'"
+                )
+                .execute(&db)
+                .await;
+            }
+        }
+    });
+}

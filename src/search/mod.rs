@@ -1,0 +1,11 @@
+//! Search: the tantivy index (French analysis shared with the thesaurus), its lifecycle fed by
+//! the outbox, query building with thesaurus expansion, facets and snippets.
+
+pub mod analyzer;
+pub mod documents;
+pub mod index;
+pub mod query;
+pub mod schema;
+pub mod service;
+
+pub use index::SearchIndex;

@@ -1,0 +1,459 @@
+//! From what a user typed to a tantivy query: a lenient parser that never fails, thesaurus
+//! expansion of the recognised labels, and BM25 across boosted fields.
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::schema::Fields;
+use crate::thesaurus::analysis;
+use crate::thesaurus::expand::{ExpandOptions, Expansion, expand};
+use crate::thesaurus::snapshot::Snapshot;
+
+/// A field prefix a user may type (`titre:`, `theme:`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefix {
+    Title,
+    Theme,
+    Observatory,
+    Type,
+    Year,
+}
+
+/// One unit of a parsed query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unit {
+    /// A run of plain words (expansion looks for labels in it).
+    Words(String),
+    /// Words between quotes, to be found together.
+    Phrase(String),
+    Excluded(String),
+    Field(Prefix, String),
+    /// Alternatives: `a OR b`.
+    Either(Vec<Unit>),
+}
+
+/// Splits user input into units. Never fails: unbalanced quotes close at the end, unknown
+/// prefixes are plain words, stray operators are ignored.
+pub fn parse(input: &str) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut words = String::new();
+    let mut pending_or = false;
+    let mut chars = input.chars().peekable();
+    let flush = |words: &mut String, units: &mut Vec<Unit>| {
+        if !words.trim().is_empty() {
+            units.push(Unit::Words(words.trim().to_owned()));
+        }
+        words.clear();
+    };
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            words.push(' ');
+            continue;
+        }
+        let token = read_token(&mut chars);
+        let unit = classify(&token);
+        match unit {
+            Classified::Word(w) => {
+                if pending_or {
+                    // "a OR b": the last word before OR and this one are alternatives.
+                    let previous = pop_last_word(&mut words, &mut units);
+                    flush(&mut words, &mut units);
+                    let mut alternatives = match previous {
+                        Some(Unit::Either(list)) => list,
+                        Some(other) => vec![other],
+                        None => Vec::new(),
+                    };
+                    alternatives.push(Unit::Words(w));
+                    units.push(Unit::Either(alternatives));
+                    pending_or = false;
+                } else {
+                    words.push_str(&w);
+                }
+            }
+            Classified::Or => pending_or = !words.trim().is_empty() || !units.is_empty(),
+            Classified::Unit(u) => {
+                flush(&mut words, &mut units);
+                if pending_or {
+                    let mut alternatives = match units.pop() {
+                        Some(Unit::Either(list)) => list,
+                        Some(other) => vec![other],
+                        None => Vec::new(),
+                    };
+                    alternatives.push(u);
+                    units.push(Unit::Either(alternatives));
+                    pending_or = false;
+                } else {
+                    units.push(u);
+                }
+            }
+            Classified::Nothing => {}
+        }
+    }
+    flush(&mut words, &mut units);
+    units
+}
+
+enum Classified {
+    Word(String),
+    Or,
+    Unit(Unit),
+    Nothing,
+}
+
+/// Reads one token: a quoted phrase (with its optional `-` or `prefix:`), or a run of
+/// non-space characters.
+fn read_token(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut token = String::new();
+    let mut in_quotes = false;
+    while let Some(&c) = chars.peek() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+            token.push(c);
+            chars.next();
+            if !in_quotes {
+                break;
+            }
+            continue;
+        }
+        if c.is_whitespace() && !in_quotes {
+            break;
+        }
+        token.push(c);
+        chars.next();
+    }
+    token
+}
+
+fn unquote(text: &str) -> String {
+    text.trim_matches('"').trim().to_owned()
+}
+
+fn classify(token: &str) -> Classified {
+    if token == "OR" || token == "OU" || token == "|" {
+        return Classified::Or;
+    }
+    if let Some(rest) = token.strip_prefix('-') {
+        let text = unquote(rest);
+        return if text.is_empty() {
+            Classified::Nothing
+        } else {
+            Classified::Unit(Unit::Excluded(text))
+        };
+    }
+    if token.starts_with('"') {
+        let text = unquote(token);
+        return if text.is_empty() {
+            Classified::Nothing
+        } else {
+            Classified::Unit(Unit::Phrase(text))
+        };
+    }
+    if let Some((name, value)) = token.split_once(':') {
+        let prefix = match crate::text::fold(name).as_str() {
+            "titre" => Some(Prefix::Title),
+            "theme" | "sujet" => Some(Prefix::Theme),
+            "observatoire" => Some(Prefix::Observatory),
+            "type" => Some(Prefix::Type),
+            "annee" => Some(Prefix::Year),
+            _ => None,
+        };
+        let value = unquote(value);
+        if let Some(prefix) = prefix
+            && !value.is_empty()
+        {
+            return Classified::Unit(Unit::Field(prefix, value));
+        }
+    }
+    Classified::Word(token.replace('"', " "))
+}
+
+/// Takes the last plain word typed (for `a OR b`).
+fn pop_last_word(words: &mut String, units: &mut Vec<Unit>) -> Option<Unit> {
+    let trimmed = words.trim_end();
+    if trimmed.is_empty() {
+        return units.pop();
+    }
+    let at = trimmed.rfind(' ').map(|i| i + 1).unwrap_or(0);
+    let last = trimmed[at..].to_owned();
+    words.truncate(at);
+    Some(Unit::Words(last))
+}
+
+/// Field boosts: the title says most about a study, the body least.
+const TEXT_FIELDS: [(FieldName, f32); 6] = [
+    (FieldName::Title, 3.0),
+    (FieldName::Subtitle, 2.0),
+    (FieldName::Keywords, 2.0),
+    (FieldName::Subjects, 1.5),
+    (FieldName::Abstract, 1.5),
+    (FieldName::Body, 1.0),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum FieldName {
+    Title,
+    Subtitle,
+    Keywords,
+    Subjects,
+    Abstract,
+    Body,
+}
+
+fn field(fields: &Fields, name: FieldName) -> Field {
+    match name {
+        FieldName::Title => fields.title,
+        FieldName::Subtitle => fields.subtitle,
+        FieldName::Keywords => fields.keywords,
+        FieldName::Subjects => fields.subjects,
+        FieldName::Abstract => fields.abstract_text,
+        FieldName::Body => fields.body,
+    }
+}
+
+/// The words of `text` found together (a phrase when several), in any of `targets`.
+fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Option<Box<dyn Query>> {
+    let terms = analysis::terms(text);
+    if terms.is_empty() {
+        return None;
+    }
+    let per_field: Vec<(Occur, Box<dyn Query>)> = targets
+        .iter()
+        .map(|&(name, boost)| {
+            let f = field(fields, name);
+            let query: Box<dyn Query> = if terms.len() == 1 {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f, &terms[0]),
+                    IndexRecordOption::WithFreqs,
+                ))
+            } else {
+                Box::new(PhraseQuery::new(
+                    terms.iter().map(|t| Term::from_field_text(f, t)).collect(),
+                ))
+            };
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Some(Box::new(BooleanQuery::new(per_field)))
+}
+
+/// Each word of `text` must be found (anywhere), as with every search engine people know.
+fn all_words(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Vec<Box<dyn Query>> {
+    analysis::words(text)
+        .into_iter()
+        .filter_map(|(word, term)| term.and_then(|_| text_query(fields, word, targets)))
+        .collect()
+}
+
+/// What building a query needs besides the text.
+pub struct Context<'a> {
+    pub fields: &'a Fields,
+    pub snapshot: &'a Snapshot,
+    pub expand: bool,
+    pub options: ExpandOptions,
+}
+
+/// The query for the text part of a search, and what expansion did.
+pub struct Built {
+    pub query: Option<Box<dyn Query>>,
+    pub expansion: Expansion,
+    /// Concepts named with `theme:`, to filter on.
+    pub themes: Vec<i64>,
+    pub observatories: Vec<String>,
+    pub types: Vec<String>,
+    pub years: Vec<(i32, i32)>,
+}
+
+pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
+    let mut must: Vec<Box<dyn Query>> = Vec::new();
+    let mut must_not: Vec<Box<dyn Query>> = Vec::new();
+    let mut built = Built {
+        query: None,
+        expansion: Expansion::default(),
+        themes: Vec::new(),
+        observatories: Vec::new(),
+        types: Vec::new(),
+        years: Vec::new(),
+    };
+    for unit in units {
+        match unit {
+            Unit::Excluded(text) => must_not.extend(text_query(cx.fields, text, &TEXT_FIELDS)),
+            Unit::Field(Prefix::Title, text) => {
+                must.extend(all_words(cx.fields, text, &[(FieldName::Title, 3.0)]));
+            }
+            Unit::Field(Prefix::Theme, text) => {
+                let hits = cx.snapshot.lookup(text);
+                if hits.is_empty() {
+                    // Not a concept: look for the words in the subjects instead.
+                    must.extend(text_query(cx.fields, text, &[(FieldName::Subjects, 1.5)]));
+                }
+                built
+                    .themes
+                    .extend(hits.iter().map(|&(i, _)| cx.snapshot.concept(i).id));
+            }
+            Unit::Field(Prefix::Observatory, text) => built.observatories.push(text.clone()),
+            Unit::Field(Prefix::Type, text) => built.types.push(text.clone()),
+            Unit::Field(Prefix::Year, text) => built.years.extend(parse_years(text)),
+            other => {
+                if let Some(q) = positive(other, cx, &mut built.expansion) {
+                    must.push(q);
+                }
+            }
+        }
+    }
+    if must.is_empty() && must_not.is_empty() {
+        return built;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        must.into_iter().map(|q| (Occur::Must, q)).collect();
+    if clauses.is_empty() {
+        clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
+    }
+    clauses.extend(must_not.into_iter().map(|q| (Occur::MustNot, q)));
+    built.query = Some(Box::new(BooleanQuery::new(clauses)));
+    built
+}
+
+/// The query of a unit that adds matches (words, phrases, alternatives).
+fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
+    match unit {
+        Unit::Words(text) => words_query(text, cx, expansion),
+        Unit::Phrase(text) => text_query(cx.fields, text, &TEXT_FIELDS),
+        Unit::Either(list) => {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = list
+                .iter()
+                .filter_map(|u| positive(u, cx, expansion))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            (!alternatives.is_empty())
+                .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+        }
+        _ => None,
+    }
+}
+
+/// Plain words: each thesaurus label found becomes "the words, or a synonym, or a narrower
+/// concept"; the other words must each be found.
+fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
+    let found = if cx.expand {
+        expand(cx.snapshot, text, &cx.options)
+    } else {
+        Expansion::default()
+    };
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    let mut cursor = 0;
+    let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
+    spans.dedup();
+    for &(start, end) in &spans {
+        if start < cursor {
+            continue;
+        }
+        clauses.extend(all_words(cx.fields, &text[cursor..start], &TEXT_FIELDS));
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(q) = text_query(cx.fields, &text[start..end], &TEXT_FIELDS) {
+            alternatives.push((Occur::Should, q));
+        }
+        for m in found.matches.iter().filter(|m| m.range == (start, end)) {
+            for added in &m.added {
+                if let Some(q) = text_query(cx.fields, &added.label, &TEXT_FIELDS) {
+                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, added.weight))));
+                }
+            }
+        }
+        if !alternatives.is_empty() {
+            clauses.push(Box::new(BooleanQuery::new(alternatives)));
+        }
+        cursor = end;
+    }
+    clauses.extend(all_words(cx.fields, &text[cursor..], &TEXT_FIELDS));
+    expansion.matches.extend(found.matches);
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop(),
+        _ => Some(Box::new(BooleanQuery::new(
+            clauses.into_iter().map(|q| (Occur::Must, q)).collect(),
+        ))),
+    }
+}
+
+/// "2024" or "2018-2022".
+fn parse_years(text: &str) -> Option<(i32, i32)> {
+    let (a, b) = text.split_once(['-', '–']).unwrap_or((text, text));
+    let a: i32 = a.trim().parse().ok()?;
+    let b: i32 = b.trim().parse().ok()?;
+    let range = (a.min(b), a.max(b));
+    ((1900..=2100).contains(&range.0) && (1900..=2100).contains(&range.1)).then_some(range)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Unit {
+        Unit::Words(s.into())
+    }
+
+    #[test]
+    fn plain_words_stay_together_for_expansion() {
+        assert_eq!(
+            parse("  métiers en  tension "),
+            vec![words("métiers en  tension")]
+        );
+    }
+
+    #[test]
+    fn phrases_exclusions_and_prefixes() {
+        assert_eq!(
+            parse(
+                r#"apprentissage "contrat de professionnalisation" -intérim titre:soudure annee:2018-2022"#
+            ),
+            vec![
+                words("apprentissage"),
+                Unit::Phrase("contrat de professionnalisation".into()),
+                Unit::Excluded("intérim".into()),
+                Unit::Field(Prefix::Title, "soudure".into()),
+                Unit::Field(Prefix::Year, "2018-2022".into()),
+            ]
+        );
+        assert_eq!(
+            parse(r#"-"temps partiel""#),
+            vec![Unit::Excluded("temps partiel".into())]
+        );
+        assert_eq!(
+            parse(r#"theme:"formation à distance""#),
+            vec![Unit::Field(Prefix::Theme, "formation à distance".into())]
+        );
+    }
+
+    #[test]
+    fn or_makes_alternatives() {
+        assert_eq!(
+            parse("emploi seniors OR jeunes"),
+            vec![
+                words("emploi"),
+                Unit::Either(vec![words("seniors"), words("jeunes")])
+            ]
+        );
+        assert_eq!(
+            parse("a OR b OR c"),
+            vec![Unit::Either(vec![words("a"), words("b"), words("c")])]
+        );
+    }
+
+    #[test]
+    fn hostile_input_never_fails() {
+        for input in [
+            "", "\"", "-", "OR", "OR OR", "::", "titre:", "\"\"\"", "-\"\"", "a:b:c", "((", "*?~^",
+        ] {
+            let _ = parse(input);
+        }
+        assert_eq!(parse("inconnu:valeur"), vec![words("inconnu:valeur")]);
+        assert_eq!(parse_years("2024"), Some((2024, 2024)));
+        assert_eq!(parse_years("2022-2018"), Some((2018, 2022)));
+        assert_eq!(parse_years("abc"), None);
+    }
+}

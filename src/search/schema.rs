@@ -1,0 +1,77 @@
+//! The index schema. Changing it means changing [`SCHEMA_VERSION`]: a server that finds an
+//! index of another version rebuilds it from PostgreSQL.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::analyzer;
+
+/// Bump on any change below.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The fields, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub external_id: Field,
+    pub slug: Field,
+    pub title: Field,
+    pub subtitle: Field,
+    pub abstract_text: Field,
+    pub keywords: Field,
+    /// Labels of the subjects, of their broader concepts and of the ROME codes (job titles).
+    pub subjects: Field,
+    /// Full text: the record's body and the text of its files, pages separated by form feeds.
+    pub body: Field,
+    /// Unstemmed, folded words of the title, keywords and subjects: fuzzy matching, suggestions.
+    pub folded: Field,
+    pub facet: Field,
+    /// Every concept the publication is filed under, with all their ancestors (theme filters).
+    pub concepts: Field,
+    pub year: Field,
+    /// Days since 1970-01-01, for sorting by date.
+    pub date: Field,
+    pub observatory: Field,
+    pub type_label: Field,
+}
+
+fn french_text(stored: bool) -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(analyzer::FRENCH)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
+}
+
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let folded = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::FOLDED)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        external_id: b.add_text_field("external_id", STORED),
+        slug: b.add_text_field("slug", STORED),
+        title: b.add_text_field("title", french_text(true)),
+        subtitle: b.add_text_field("subtitle", french_text(true)),
+        abstract_text: b.add_text_field("abstract", french_text(true)),
+        keywords: b.add_text_field("keywords", french_text(false)),
+        subjects: b.add_text_field("subjects", french_text(false)),
+        body: b.add_text_field("body", french_text(true)),
+        folded: b.add_text_field("folded", folded),
+        facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),
+        concepts: b.add_i64_field("concepts", INDEXED),
+        year: b.add_i64_field("year", INDEXED | FAST | STORED),
+        date: b.add_i64_field("date", FAST),
+        observatory: b.add_text_field("observatory", STORED),
+        type_label: b.add_text_field("type_label", STORED),
+    };
+    (b.build(), fields)
+}

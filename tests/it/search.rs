@@ -1,0 +1,257 @@
+//! Search: the index follows the database, expansion finds synonyms, facets, the page and the
+//! JSON API.
+
+use axum::http::StatusCode;
+use bibliotheque::catalogue::domain::PublicationStatus;
+
+use crate::common::TestApp;
+use crate::common::builders::{PublicationBuilder, observatory};
+
+fn json(response: &crate::common::Response) -> serde_json::Value {
+    serde_json::from_slice(&response.body).expect("JSON")
+}
+
+async fn api(app: &TestApp, query: &str) -> serde_json::Value {
+    let response = app.get(&format!("/api/v1/search?{query}")).await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "{query}: {}",
+        response.text()
+    );
+    json(&response)
+}
+
+fn titles(v: &serde_json::Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_index_follows_every_write() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire des essais", Some("akto")).await;
+    let p = PublicationBuilder::new(o)
+        .title("Les saisonniers du tourisme")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    assert_eq!(
+        titles(&api(&app, "q=saisonniers").await),
+        ["Les saisonniers du tourisme"]
+    );
+
+    sqlx::query("update publication set title = 'Les vendangeurs' where id = $1")
+        .bind(p.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.index().await;
+    assert!(titles(&api(&app, "q=saisonniers").await).is_empty());
+    assert_eq!(
+        titles(&api(&app, "q=vendangeur").await),
+        ["Les vendangeurs"]
+    );
+
+    sqlx::query(
+        "update publication set status = 'withdrawn', withdrawn_reason = 'Erreur' where id = $1",
+    )
+    .bind(p.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.index().await;
+    assert_eq!(
+        api(&app, "q=vendangeurs").await["total"],
+        0,
+        "withdrawn publications leave search"
+    );
+
+    // A full rebuild gives the same index.
+    app.search
+        .rebuild(&app.db, &app.thesaurus, &indicatif::ProgressBar::hidden())
+        .await
+        .unwrap();
+    assert_eq!(app.search.len(), 0);
+}
+
+#[tokio::test]
+async fn synonyms_abbreviations_and_job_titles_find_studies() {
+    let app = TestApp::with_demo().await;
+    app.index().await;
+    // The thesaurus: "e-learning" and "FOAD" are synonyms of "formation à distance".
+    let expanded = api(&app, "q=e-learning").await;
+    let plain = api(&app, "q=e-learning&expand=0").await;
+    assert!(
+        expanded["total"].as_u64().unwrap() > plain["total"].as_u64().unwrap(),
+        "{expanded} / {plain}"
+    );
+    let expansion = &expanded["expansion"][0];
+    assert_eq!(expansion["matched"], "e-learning");
+    assert_eq!(expansion["concept"], "formation à distance");
+    assert!(
+        expansion["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["label"] == "formation à distance" && a["weight"] == 0.8)
+    );
+
+    let gpec = api(&app, "q=GPEC").await;
+    assert!(gpec["total"].as_u64().unwrap() >= 2, "{gpec}");
+
+    // Accents, case and plurals do not matter.
+    assert_eq!(
+        api(&app, "q=competences%20numeriques").await["total"],
+        api(&app, "q=Comp%C3%A9tence%20num%C3%A9rique").await["total"]
+    );
+}
+
+#[tokio::test]
+async fn facets_count_and_filter_with_multiple_choices() {
+    let app = TestApp::with_demo().await;
+    app.index().await;
+    let all = api(&app, "q=").await;
+    assert_eq!(all["total"], 62, "every published demo publication");
+    let types = all["facets"]["type"].as_array().unwrap();
+    assert_eq!(types.len(), 14);
+    let etude = types.iter().find(|v| v["value"] == "etude").unwrap();
+    let enquete = types.iter().find(|v| v["value"] == "enquete").unwrap();
+    assert_eq!(etude["label"], "Étude");
+    let both = api(&app, "type=etude&type=enquete").await;
+    assert_eq!(
+        both["total"].as_u64().unwrap(),
+        etude["count"].as_u64().unwrap() + enquete["count"].as_u64().unwrap()
+    );
+    // The selected dimension keeps its other values, with their counts.
+    let one = api(&app, "type=etude").await;
+    assert_eq!(one["facets"]["type"].as_array().unwrap().len(), 14);
+    assert!(
+        one["facets"]["type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["value"] == "etude" && v["selected"] == true)
+    );
+    // Other dimensions narrow down.
+    let akto = api(&app, "opco=akto").await["total"].as_u64().unwrap();
+    assert!(akto > 0 && akto < 62);
+    let years = api(&app, "q=annee:2020-2021").await;
+    for hit in years["hits"].as_array().unwrap() {
+        assert!((2020..=2021).contains(&hit["year"].as_i64().unwrap()));
+    }
+    let by_date = api(&app, "sort=date&per_page=5").await;
+    let years: Vec<i64> = by_date["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["year"].as_i64().unwrap())
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
+}
+
+#[tokio::test]
+async fn the_results_page_explains_and_escapes() {
+    let app = TestApp::with_demo().await;
+    let o = observatory(&app.db, "obs", "Observatoire des essais", Some("akto")).await;
+    PublicationBuilder::new(o)
+        .title("<script>alert(1)</script> formation à distance")
+        .abstract_text("La formation à distance <b>gras</b> progresse.")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let page = app.get("/recherche?q=FOAD").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts(".expansion")[0].starts_with("Recherche élargie à :"));
+    assert!(page.attrs(".expansion a", "href")[0].contains("expand=0"));
+    let text = page.text();
+    assert!(!text.contains("<script>alert") && !text.contains("<b>gras"));
+    assert!(
+        !page.texts(".hit mark").is_empty(),
+        "matches are highlighted"
+    );
+    assert_eq!(page.attrs("#recherche-page", "value"), ["FOAD"]);
+
+    let filtered = app.get("/recherche?q=FOAD&type=etude").await;
+    assert_eq!(filtered.texts(".chips li").len(), 1);
+    assert_eq!(
+        filtered.attrs("input[name=type][checked]", "value"),
+        ["etude"]
+    );
+}
+
+#[tokio::test]
+async fn nothing_found_is_recorded_and_bad_parameters_are_400() {
+    let app = TestApp::with_demo().await;
+    app.index().await;
+    let page = app.get("/recherche?q=zzzyxw%20qqq").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.texts(".results-count")[0].split(" (").next().unwrap(),
+        "Aucun résultat"
+    );
+    let recorded: i64 =
+        sqlx::query_scalar("select count(*) from zero_result_query where query = 'zzzyxw qqq'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 1);
+
+    for bad in [
+        "page=0",
+        "page=abc",
+        "per_page=1000",
+        "expand=maybe",
+        "sort=random",
+    ] {
+        let response = app.get(&format!("/api/v1/search?{bad}")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(json(&response)["error"].is_string());
+        if !bad.starts_with("per_page") {
+            // The page has a fixed page size and ignores per_page.
+            assert_eq!(
+                app.get(&format!("/recherche?{bad}")).await.status,
+                StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
+        }
+    }
+    for odd in [
+        "q=%22",
+        "q=-",
+        "q=OR",
+        "q=titre%3A",
+        "q=%28%28%2A",
+        "q=theme%3Ainconnu",
+        "type=%3Cscript%3E",
+        "q=a%20OR%20b%20-c%20%22d%20e",
+    ] {
+        assert_eq!(
+            app.get(&format!("/api/v1/search?{odd}")).await.status,
+            StatusCode::OK,
+            "{odd}"
+        );
+        assert_eq!(
+            app.get(&format!("/recherche?{odd}")).await.status,
+            StatusCode::OK,
+            "{odd}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn drafts_are_never_found() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    PublicationBuilder::new(o)
+        .title("Brouillon secret")
+        .status(PublicationStatus::Draft, None)
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    assert_eq!(api(&app, "q=brouillon").await["total"], 0);
+}
