@@ -42,6 +42,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter<TantivyDocument>>,
     /// True while a full rebuild runs (the old index keeps answering).
     building: AtomicBool,
+    /// One index operation at a time: a rebuild and a catch-up must not interleave.
+    operation: tokio::sync::Mutex<()>,
     dir: PathBuf,
 }
 
@@ -92,6 +94,7 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             building: AtomicBool::new(false),
+            operation: tokio::sync::Mutex::new(()),
             dir: dir.to_owned(),
         });
         Ok((search, fresh))
@@ -127,6 +130,7 @@ impl SearchIndex {
         thesaurus: &SharedSnapshot,
         progress: &ProgressBar,
     ) -> anyhow::Result<u64> {
+        let _one_at_a_time = self.operation.lock().await;
         self.building.store(true, Ordering::Relaxed);
         let result = self.rebuild_inner(db, thesaurus, progress).await;
         self.building.store(false, Ordering::Relaxed);
@@ -181,11 +185,16 @@ impl SearchIndex {
         db: &PgPool,
         thesaurus: &SharedSnapshot,
     ) -> anyhow::Result<usize> {
-        let payload = self.payload();
         let snapshot = thesaurus.get();
-        if snapshot.revision != payload.thesaurus {
+        if snapshot.revision != self.payload().thesaurus {
             let count = self.rebuild(db, thesaurus, &ProgressBar::hidden()).await?;
             return Ok(count as usize);
+        }
+        let _one_at_a_time = self.operation.lock().await;
+        // Read after taking the lock: a rebuild may just have moved it.
+        let payload = self.payload();
+        if snapshot.revision != payload.thesaurus {
+            return Ok(0);
         }
         let pending = sqlx::query!(
             "select id, publication_id from search_outbox where id > $1 order by id limit 2000",

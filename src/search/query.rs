@@ -214,7 +214,13 @@ fn field(fields: &Fields, name: FieldName) -> Field {
 
 /// The words of `text` found together (a phrase when several), in any of `targets`.
 fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Option<Box<dyn Query>> {
-    let terms = analysis::terms(text);
+    // Positions count the stop words the analyzer drops ("formation à distance" puts
+    // "distanc" at position 2), so phrases must keep the same gaps to match.
+    let terms: Vec<(usize, String)> = analysis::words(text)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(position, (_, term))| term.map(|t| (position, t)))
+        .collect();
     if terms.is_empty() {
         return None;
     }
@@ -224,12 +230,16 @@ fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Opti
             let f = field(fields, name);
             let query: Box<dyn Query> = if terms.len() == 1 {
                 Box::new(TermQuery::new(
-                    Term::from_field_text(f, &terms[0]),
+                    Term::from_field_text(f, &terms[0].1),
                     IndexRecordOption::WithFreqs,
                 ))
             } else {
-                Box::new(PhraseQuery::new(
-                    terms.iter().map(|t| Term::from_field_text(f, t)).collect(),
+                let first = terms[0].0;
+                Box::new(PhraseQuery::new_with_offset(
+                    terms
+                        .iter()
+                        .map(|(p, t)| (p - first, Term::from_field_text(f, t)))
+                        .collect(),
                 ))
             };
             (

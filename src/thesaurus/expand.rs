@@ -189,10 +189,12 @@ fn additions(
                 if entry.deprecated {
                     continue;
                 }
-                for label in shown(entry) {
-                    if !collector.push(label, weight, Relation::Narrower) {
-                        return collector.added;
-                    }
+                // Only the preferred label of a narrower concept: its own synonyms would widen
+                // the search twice over.
+                if let Some(label) = entry.labels.iter().find(|l| l.kind == LabelKind::Pref)
+                    && !collector.push(label, weight, Relation::Narrower)
+                {
+                    return collector.added;
                 }
                 next.push(child);
             }
@@ -315,7 +317,6 @@ mod tests {
             [
                 "gestion prévisionnelle des emplois et des compétences",
                 "GPEC territoriale",
-                "GPECT"
             ]
         );
         assert_eq!(m.added[0].weight, 0.8);
