@@ -392,6 +392,30 @@ async function screenshots(page, detail) {
 }
 
 // ---------------------------------------------------------------- main
+/** Search as a person would: type in the home box, narrow by a facet, open a result. */
+async function checkSearch(page) {
+  await goto(page, '/');
+  await page.fill('#recherche-accueil', 'FOAD');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }), page.press('#recherche-accueil', 'Enter')]);
+  const url = rel(page.url());
+  const hits = await page.locator('.hits .card-title a').count();
+  const expansion = (await page.locator('.expansion').count()) > 0;
+  check('g.search', url.startsWith('/recherche?') && hits > 0 && expansion,
+    `typed FOAD on / -> ${url}: ${hits} hit(s), expansion notice ${expansion ? 'shown' : 'missing'}`);
+  const facet = page.locator('.facet input[type=checkbox]').first();
+  if ((await facet.count()) === 0) { fail('g.facet', 'no facet checkbox'); return; }
+  await facet.check();
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }), page.click('.filters button[type=submit]')]);
+  const chips = await page.locator('.chips li').count();
+  const narrowed = await page.locator('.hits .card-title a').count();
+  check('g.facet', chips === 1 && narrowed > 0, `one facet chosen -> ${chips} chip, ${narrowed} hit(s) at ${rel(page.url())}`);
+  const first = page.locator('.hits .card-title a').first();
+  const title = (await first.innerText()).trim();
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }), first.click()]);
+  const h1 = (await page.locator('h1').first().innerText()).trim();
+  check('g.result', h1 === title, `opened result "${title.slice(0, 50)}" -> h1 "${h1.slice(0, 50)}"`);
+}
+
 async function step(id, fn) {
   try { return await fn(); } catch (e) { fail(id, `error: ${errMsg(e)}`); return null; }
 }
@@ -444,7 +468,8 @@ async function main() {
   await Promise.race([scan.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
   const detail = clicked || pdfDetail;
 
-  const thesaurusPages = ['/thesaurus', '/thesaurus?lettre=f', '/thesaurus/themes', '/thesaurus/themes/formation-a-distance'];
+  await step('g', () => checkSearch(page));
+  const thesaurusPages = ['/recherche?q=FOAD', '/thesaurus', '/thesaurus?lettre=f', '/thesaurus/themes', '/thesaurus/themes/formation-a-distance'];
   for (const p of ['/', '/publications', detail, '/observatoires', ...thesaurusPages]) {
     if (!p) { fail('d.axe', 'no detail page known, detail page not audited'); continue; }
     await step(`d.axe ${p}`, () => axePage(page, p));
