@@ -44,6 +44,14 @@ enum Command {
     Migrate,
     /// Reconstruit l'index de recherche depuis PostgreSQL (le serveur doit être arrêté).
     Reindex,
+    /// Importe des publications depuis un fichier JSON Lines (une par ligne, voir le README).
+    Import {
+        /// Le fichier .jsonl.
+        path: std::path::PathBuf,
+        /// Dossier où chercher les fichiers nommés dans le champ `files`.
+        #[arg(long)]
+        files: Option<std::path::PathBuf>,
+    },
     /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
     /// Le thésaurus : import de vocabulaires SKOS ou du ROME.
     Thesaurus {
@@ -110,6 +118,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&db, &global, cli.serve).await,
         Some(Command::Serve(options)) => serve(&db, &global, options).await,
         Some(Command::Reindex) => reindex(&db, &global).await,
+        Some(Command::Import { path, files }) => {
+            import_publications(&db, &global, &path, files.as_deref()).await
+        }
         Some(Command::Migrate) => {
             tracing::info!("migrations appliquées");
             Ok(())
@@ -210,6 +221,50 @@ async fn open_index(
         });
     }
     Ok(search)
+}
+
+async fn import_publications(
+    db: &Database,
+    global: &GlobalOptions,
+    path: &std::path::Path,
+    files: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let thesaurus = prepare_thesaurus(&db.pool).await?;
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let report = crate::catalogue::import::import_jsonl(
+        &db.pool,
+        &storage(global)?,
+        &thesaurus.get(),
+        std::io::BufReader::new(file),
+        files,
+        &bar,
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "{} ligne(s) lue(s) en {:.1} s : {} ajoutée(s), {} mise(s) à jour, {} inchangée(s), {} refusée(s).",
+        report.lines,
+        started.elapsed().as_secs_f64(),
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.errors.len()
+    );
+    for warning in report.warnings.iter().take(100) {
+        println!("  avertissement, {warning}");
+    }
+    for error in report.errors.iter().take(200) {
+        println!("  refusée, {error}");
+    }
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} ligne(s) refusée(s)", report.errors.len())
+    }
 }
 
 async fn reindex(db: &Database, global: &GlobalOptions) -> anyhow::Result<()> {

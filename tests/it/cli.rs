@@ -89,6 +89,16 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
     );
     assert!(!cluster_running(&dir));
 
+    // A JSON Lines import reports its refused lines by number, and fails.
+    let bad = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import/bad.jsonl"
+    );
+    let out = run(&dir, &["import", bad]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("refusée, ligne"), "{said}");
+
     // Run again: everything is kept, nothing is added twice.
     let out = run(&dir, &["demo"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Démonstration : 0 publication(s)"));

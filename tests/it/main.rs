@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod demo;
 mod files;
+mod import;
 mod platform;
 mod search;
 mod thesaurus;
