@@ -116,7 +116,10 @@ async fn free_slug(conn: &mut PgConnection, title: &str) -> Result<Slug, sqlx::E
     let base = Slug::from_text(title)
         .unwrap_or_else(|| Slug::parse("publication").expect("a valid literal slug"));
     let taken = sqlx::query_scalar!(
-        "select slug from publication where slug = $1 or slug like $1 || '-%'",
+        // "base" and "base-…": in byte order, the range from "base-" up to "base." ('.' follows '-').
+        r#"select slug from publication
+           where slug = $1
+              or (slug collate "C" >= ($1 || '-') collate "C" and slug collate "C" < ($1 || '.') collate "C")"#,
         base.as_str(),
     )
     .fetch_all(&mut *conn)

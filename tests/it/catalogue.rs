@@ -461,3 +461,35 @@ async fn branch_zero_padding(app: &TestApp) {
         ["Industries chimiques"]
     );
 }
+
+#[tokio::test]
+async fn the_same_title_gets_numbered_slugs() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let mut slugs = Vec::new();
+    for _ in 0..3 {
+        let p = PublicationBuilder::new(metal)
+            .title("Portrait de branche")
+            .insert(&app.db, &app.storage)
+            .await;
+        slugs.push(p.slug);
+    }
+    // A longer slug sharing the prefix does not count as taken.
+    PublicationBuilder::new(metal)
+        .title("Portrait de branche-ouest")
+        .insert(&app.db, &app.storage)
+        .await;
+    let fourth = PublicationBuilder::new(metal)
+        .title("Portrait de branche")
+        .insert(&app.db, &app.storage)
+        .await;
+    assert_eq!(
+        slugs,
+        [
+            "portrait-de-branche",
+            "portrait-de-branche-2",
+            "portrait-de-branche-3"
+        ]
+    );
+    assert_eq!(fourth.slug, "portrait-de-branche-4");
+}
