@@ -71,6 +71,12 @@ async fn main() -> anyhow::Result<()> {
     let (with, with_hits) = engine(true)?;
     let (without, without_hits) = engine(false)?;
 
+    if std::env::var_os("SANS_POSTGRES").is_some() {
+        report("moteur, avec expansion", &with, with_hits);
+        report("moteur, sans expansion", &without, without_hits);
+        db.close().await;
+        return Ok(());
+    }
     ensure_gin(&db.pool).await?;
     let mut pg = Vec::with_capacity(queries.len());
     let mut pg_hits = 0i64;
