@@ -153,6 +153,7 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     spawn_thesaurus_refresh(db.pool.clone(), thesaurus.clone());
     let search = open_index(global, &db.pool, &thesaurus).await?;
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
+    crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
     let state = AppState::new(
         db.pool.clone(),
         storage,

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod extract;
 pub mod http;
 pub mod search;
 pub mod state;

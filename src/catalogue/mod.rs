@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod domain;
+pub mod extraction;
 pub mod import;
 pub mod model;
 pub mod queries;

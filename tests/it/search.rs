@@ -265,3 +265,71 @@ async fn drafts_are_never_found() {
     app.index().await;
     assert_eq!(api(&app, "q=brouillon").await["total"], 0);
 }
+
+#[tokio::test]
+async fn the_text_of_files_is_extracted_and_searchable() {
+    use bibliotheque::catalogue::demo::documents::{Report, Section};
+    use bibliotheque::catalogue::extraction::extract_pending;
+
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    let paragraphs = vec!["Les ostréiculteurs charentais recrutent des saisonniers.".to_owned()];
+    let sections = [Section {
+        heading: "Terrain",
+        paragraphs: &paragraphs,
+    }];
+    let pdf = bibliotheque::catalogue::demo::documents::pdf(&Report {
+        title: "Rapport",
+        subtitle: None,
+        author: "Observatoire",
+        date: "1er mars 2024",
+        summary: "Un résumé.",
+        sections: &sections,
+    });
+    PublicationBuilder::new(o)
+        .title("Étude littorale")
+        .abstract_text("Sans mot rare.")
+        .file(&pdf, "rapport.pdf", "application/pdf")
+        .file(
+            b"\x00\x01binaire",
+            "donnees.bin",
+            "application/octet-stream",
+        )
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    assert_eq!(
+        api(&app, "q=ostr%C3%A9iculteurs").await["total"],
+        0,
+        "not before extraction"
+    );
+
+    while extract_pending(&app.db, &app.storage).await.unwrap() > 0 {}
+    let (status, pages): (String, Option<i32>) = sqlx::query_as(
+        "select extraction_status::text, page_count from file where original_name = 'rapport.pdf'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.as_str(), pages.map(|p| p >= 2)),
+        ("done", Some(true))
+    );
+    let other: String = sqlx::query_scalar(
+        "select extraction_status::text from file where original_name = 'donnees.bin'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(other, "unsupported");
+
+    app.index().await;
+    let found = api(&app, "q=ostr%C3%A9iculteur").await;
+    assert_eq!(titles(&found), ["Étude littorale"]);
+    assert!(
+        found["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>")
+    );
+}

@@ -40,7 +40,7 @@ pub struct Inserted {
 
 pub struct PublicationBuilder {
     new: NewPublication,
-    file: Option<(Vec<u8>, String, String)>,
+    files: Vec<(Vec<u8>, String, String)>,
 }
 
 impl PublicationBuilder {
@@ -67,7 +67,7 @@ impl PublicationBuilder {
                 rome_codes: vec![],
                 regions: vec![],
             },
-            file: None,
+            files: Vec::new(),
         }
     }
 
@@ -140,7 +140,8 @@ impl PublicationBuilder {
     }
 
     pub fn file(mut self, bytes: &[u8], name: &str, media_type: &str) -> Self {
-        self.file = Some((bytes.to_vec(), name.into(), media_type.into()));
+        self.files
+            .push((bytes.to_vec(), name.into(), media_type.into()));
         self
     }
 
@@ -149,12 +150,12 @@ impl PublicationBuilder {
         let (id, slug) = insert_publication(&mut tx, &self.new)
             .await
             .expect("insert publication");
-        if let Some((bytes, name, media_type)) = self.file {
+        for (position, (bytes, name, media_type)) in self.files.into_iter().enumerate() {
             let stored = storage
                 .put_bytes(Bytes::from(bytes))
                 .await
                 .expect("store file");
-            attach_file(&mut tx, id, &stored, &name, &media_type, 0)
+            attach_file(&mut tx, id, &stored, &name, &media_type, position as i16)
                 .await
                 .expect("attach file");
         }
