@@ -9,6 +9,7 @@ mod pager;
 mod params;
 mod search;
 mod security;
+mod suggest;
 mod thesaurus;
 
 use std::time::Duration;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::routes())
         .merge(thesaurus::routes())
         .merge(search::routes())
+        .merge(suggest::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .with_state(state);

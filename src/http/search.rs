@@ -16,7 +16,7 @@ use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::search::service::{
-    self, Dimension, FacetGroup, Hit, SearchRequest, SearchResults, Sort,
+    self, Dimension, FacetGroup, FilePassage, Hit, SearchRequest, SearchResults, Sort,
 };
 use crate::state::AppState;
 use crate::thesaurus::expand::Expanded;
@@ -195,6 +195,22 @@ impl ResultsPage {
     fn hit_url(&self, hit: &Hit) -> String {
         format!("/publications/{}", hit.slug)
     }
+
+    fn file_url(&self, file: &FilePassage) -> String {
+        file_url(file)
+    }
+}
+
+/// The download address of a file passage, at its page when the format has pages.
+fn file_url(file: &FilePassage) -> String {
+    let base = match file.file_id.parse() {
+        Ok(id) => crate::http::catalogue::download_url(id, &file.file_name),
+        Err(_) => return String::new(),
+    };
+    match file.page {
+        Some(page) => format!("{base}#page={page}"),
+        None => base,
+    }
 }
 
 async fn page(
@@ -290,6 +306,17 @@ struct ApiHit {
     observatory: String,
     #[serde(rename = "type")]
     type_label: String,
+    /// The best passage of the publication's files, with a link to its page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<ApiFile>,
+}
+
+#[derive(Serialize)]
+struct ApiFile {
+    name: String,
+    url: String,
+    page: Option<u32>,
+    snippet: String,
 }
 
 #[derive(Serialize)]
@@ -360,6 +387,12 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
                         year: h.year,
                         observatory: h.observatory,
                         type_label: h.type_label,
+                        file: h.file.map(|f| ApiFile {
+                            url: file_url(&f),
+                            name: f.file_name,
+                            page: f.page,
+                            snippet: f.html,
+                        }),
                     })
                     .collect(),
             })

@@ -34,7 +34,9 @@ pub struct Row {
     pub rome: Vec<String>,
     pub regions: Vec<String>,
     pub subjects: Vec<i64>,
-    pub file_text: String,
+    pub file_ids: Vec<Uuid>,
+    pub file_names: Vec<String>,
+    pub file_texts: Vec<String>,
 }
 
 /// The published publications among `ids` (the others are to be removed from the index).
@@ -50,9 +52,15 @@ pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
                array(select rome_code from publication_rome r where r.publication_id = p.id) as "rome!",
                array(select region_code from publication_region r where r.publication_id = p.id) as "regions!",
                array(select concept_id from publication_subject s where s.publication_id = p.id) as "subjects!",
-               coalesce((select string_agg(f.extracted_text, E'\f' order by f.position, f.created_at)
-                         from file f where f.publication_id = p.id and f.extraction_status = 'done'), '')
-                 as "file_text!"
+               array(select f.id from file f
+                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     order by f.position, f.created_at, f.id) as "file_ids!",
+               array(select f.original_name from file f
+                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     order by f.position, f.created_at, f.id) as "file_names!",
+               array(select coalesce(f.extracted_text, '') from file f
+                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     order by f.position, f.created_at, f.id) as "file_texts!"
         from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
@@ -106,13 +114,21 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_text(fields.keywords, keyword);
         doc.add_text(fields.folded, keyword);
     }
-    let body = match (&row.body, row.file_text.is_empty()) {
-        (Some(body), true) => body.clone(),
-        (Some(body), false) => format!("{body}\n\u{c}{}", row.file_text),
-        (None, _) => row.file_text.clone(),
-    };
-    if !body.is_empty() {
+    if let Some(body) = row.body.as_deref().filter(|b| !b.is_empty()) {
         doc.add_text(fields.body, body);
+        doc.add_text(fields.body_pairs, body);
+        doc.add_text(fields.body_text, body);
+    }
+    let files = row
+        .file_ids
+        .iter()
+        .zip(&row.file_names)
+        .zip(&row.file_texts);
+    for ((id, name), text) in files {
+        doc.add_text(fields.body, text);
+        doc.add_text(fields.body_pairs, text);
+        doc.add_text(fields.file_text, text);
+        doc.add_text(fields.file_ref, format!("{id} {name}"));
     }
     doc.add_text(fields.observatory, &row.observatory_name);
     doc.add_text(fields.type_label, &row.type_label);
@@ -176,7 +192,7 @@ fn collect_ancestors(snapshot: &Snapshot, concept: ConceptIndex, out: &mut BTree
 }
 
 /// `/theme/{top id}/…/{id}` along the first broader chain within the scheme.
-fn theme_path(snapshot: &Snapshot, concept: ConceptIndex) -> Facet {
+pub(crate) fn theme_path(snapshot: &Snapshot, concept: ConceptIndex) -> Facet {
     let scheme = snapshot.concept(concept).scheme;
     let mut chain = vec![snapshot.concept(concept).id.to_string()];
     let mut current = concept;

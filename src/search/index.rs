@@ -79,6 +79,9 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analyzer::FOLDED, analyzer::folded());
+        index
+            .tokenizers()
+            .register(analyzer::PAIRS, analyzer::pairs());
         std::fs::write(&version_file, SCHEMA_VERSION.to_string()).context("version de l'index")?;
         let writer = index
             .writer_with_num_threads(2, WRITER_MEMORY)

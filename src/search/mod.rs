@@ -7,5 +7,6 @@ pub mod index;
 pub mod query;
 pub mod schema;
 pub mod service;
+pub mod snippet;
 
 pub use index::SearchIndex;

@@ -2,7 +2,9 @@
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::Fields;
@@ -228,7 +230,9 @@ fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Opti
         .iter()
         .map(|&(name, boost)| {
             let f = field(fields, name);
-            let query: Box<dyn Query> = if terms.len() == 1 {
+            let query: Box<dyn Query> = if terms.len() > 1 && matches!(name, FieldName::Body) {
+                pairs_query(fields, &terms)
+            } else if terms.len() == 1 {
                 Box::new(TermQuery::new(
                     Term::from_field_text(f, &terms[0].1),
                     IndexRecordOption::WithFreqs,
@@ -249,6 +253,22 @@ fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Opti
         })
         .collect();
     Some(Box::new(BooleanQuery::new(per_field)))
+}
+
+/// A phrase in the long texts: each pair of consecutive terms must be there. Looser than a
+/// phrase only when the pairs are found apart, and far cheaper on 30 KB texts.
+fn pairs_query(fields: &Fields, terms: &[(usize, String)]) -> Box<dyn Query> {
+    let terms: Vec<String> = terms.iter().map(|(_, t)| t.clone()).collect();
+    let clauses: Vec<(Occur, Box<dyn Query>)> = super::analyzer::pairs_of(&terms)
+        .into_iter()
+        .map(|pair| {
+            let term = Term::from_field_text(fields.body_pairs, &pair);
+            let query: Box<dyn Query> =
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+            (Occur::Must, query)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Each word of `text` must be found (anywhere), as with every search engine people know.
@@ -346,6 +366,11 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
     }
 }
 
+/// How much a thesaurus label found as a phrase outranks its words found apart.
+const PHRASE_BOOST: f32 = 1.25;
+/// The share of the other alternatives' scores added to the best one's.
+const TIE_BREAKER: f32 = 0.1;
+
 /// Plain words: each thesaurus label found becomes "the words, or a synonym, or a narrower
 /// concept"; the other words must each be found.
 fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
@@ -363,19 +388,40 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
             continue;
         }
         clauses.extend(all_words(cx.fields, &text[cursor..start], &TEXT_FIELDS));
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(q) = text_query(cx.fields, &text[start..end], &TEXT_FIELDS) {
-            alternatives.push((Occur::Should, q));
+        let span = &text[start..end];
+        // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they
+        // are without expansion; the label as a phrase ranks above them, the synonyms and
+        // narrower concepts below.
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(q) = text_query(cx.fields, span, &TEXT_FIELDS) {
+            alternatives.push(Box::new(BoostQuery::new(q, PHRASE_BOOST)));
         }
+        let words = all_words(cx.fields, span, &TEXT_FIELDS);
+        if words.len() > 1 {
+            alternatives.push(Box::new(BooleanQuery::new(
+                words.into_iter().map(|q| (Occur::Must, q)).collect(),
+            )));
+        }
+        let typed_terms = analysis::terms(span).len().max(1);
         for m in found.matches.iter().filter(|m| m.range == (start, end)) {
             for added in &m.added {
                 if let Some(q) = text_query(cx.fields, &added.label, &TEXT_FIELDS) {
-                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, added.weight))));
+                    // A phrase scores the sum of its words: a label longer than what was
+                    // typed ("gestion prévisionnelle des emplois et des compétences" for
+                    // "GPEC") is scaled down to the length typed.
+                    let terms = analysis::terms(&added.label).len().max(1);
+                    let scale = (typed_terms as f32 / terms as f32).min(1.0);
+                    alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
                 }
             }
         }
         if !alternatives.is_empty() {
-            clauses.push(Box::new(BooleanQuery::new(alternatives)));
+            // The best way a document matches counts, plus a little for the others: a long
+            // spelled-out synonym must not outweigh the term the user typed.
+            clauses.push(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                alternatives,
+                TIE_BREAKER,
+            )));
         }
         cursor = end;
     }

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::analyzer;
 
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -22,8 +22,18 @@ pub struct Fields {
     pub keywords: Field,
     /// Labels of the subjects, of their broader concepts and of the ROME codes (job titles).
     pub subjects: Field,
-    /// Full text: the record's body and the text of its files, pages separated by form feeds.
+    /// Full text, searched: the record's body and the text of each of its files (one value
+    /// each). Not stored: [`Fields::body_text`] and [`Fields::file_text`] hold the same texts.
     pub body: Field,
+    /// The terms of [`Fields::body`] two by two: phrases in long texts (see
+    /// [`analyzer::pairs`]).
+    pub body_pairs: Field,
+    /// The record's own body (stored only, for passages).
+    pub body_text: Field,
+    /// The text of each file, pages separated by form feeds (stored only, for passages).
+    pub file_text: Field,
+    /// Each file as `id name`, in the order of [`Fields::file_text`] (stored only).
+    pub file_ref: Field,
     /// Unstemmed, folded words of the title, keywords and subjects: fuzzy matching, suggestions.
     pub folded: Field,
     pub facet: Field,
@@ -55,6 +65,11 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(analyzer::FOLDED)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let pairs = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::PAIRS)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         external_id: b.add_text_field("external_id", STORED),
@@ -64,7 +79,11 @@ pub fn build() -> (Schema, Fields) {
         abstract_text: b.add_text_field("abstract", french_text(true)),
         keywords: b.add_text_field("keywords", french_text(false)),
         subjects: b.add_text_field("subjects", french_text(false)),
-        body: b.add_text_field("body", french_text(true)),
+        body: b.add_text_field("body", french_text(false)),
+        body_pairs: b.add_text_field("body_pairs", pairs),
+        body_text: b.add_text_field("body_text", STORED),
+        file_text: b.add_text_field("file_text", STORED),
+        file_ref: b.add_text_field("file_ref", STORED),
         folded: b.add_text_field("folded", folded),
         facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),
         concepts: b.add_i64_field("concepts", INDEXED),

@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
+use super::documents::theme_path;
 use super::index::SearchIndex;
 use super::query::{self, Context};
+use super::schema::Fields;
+use super::snippet::{self, Terms};
 use crate::thesaurus::expand::{ExpandOptions, Expanded};
 use crate::thesaurus::snapshot::Snapshot;
 
@@ -96,6 +98,14 @@ pub struct FacetValue {
     pub label: String,
     pub count: u64,
     pub selected: bool,
+    /// Level in a tree (themes): 0 at the top, and the children of a selected theme follow
+    /// it one level down.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub depth: u8,
+}
+
+fn is_zero(depth: &u8) -> bool {
+    *depth == 0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,13 +120,28 @@ pub struct Hit {
     pub external_id: Option<String>,
     pub slug: String,
     pub title: String,
+    /// HTML: the escaped title with the matches in `<mark>`.
+    pub title_html: String,
     pub score: f32,
-    /// HTML: escaped text with the matches in `<mark>`.
+    /// HTML: a passage of the abstract or the body, escaped, with the matches in `<mark>`.
     pub snippet: String,
+    /// The best passage of the publication's files, when one matches.
+    pub file: Option<FilePassage>,
     pub year: Option<i64>,
     pub observatory: String,
     #[serde(rename = "type")]
     pub type_label: String,
+}
+
+/// A passage of one of a hit's files.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePassage {
+    pub file_id: String,
+    pub file_name: String,
+    /// The page (from 1) the passage is on, for paged formats (PDF).
+    pub page: Option<u32>,
+    /// HTML: escaped text with the matches in `<mark>`.
+    pub html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,31 +192,33 @@ pub fn search(
     let full = with_filters(text_query.as_ref(), &filters, None, &years, index);
     let offset = (request.page.saturating_sub(1) * request.per_page) as usize;
     let limit = request.per_page as usize;
-    let (total, addresses) = match request.sort {
-        Sort::Relevance => {
-            let (count, top) = searcher.search(
-                &full,
-                &(
-                    Count,
-                    TopDocs::with_limit(limit)
-                        .and_offset(offset)
-                        .order_by_score(),
-                ),
-            )?;
-            (count, top)
-        }
+    // One pass over the matches gives the count, the page of hits and the counts of every
+    // dimension without a selection.
+    let shared = shared_facets(&filters);
+    let (total, addresses, counts) = match request.sort {
+        Sort::Relevance => searcher.search(
+            &full,
+            &(
+                Count,
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                shared,
+            ),
+        )?,
         Sort::Date => {
-            let (count, top) = searcher.search(
+            let (count, top, counts) = searcher.search(
                 &full,
                 &(
                     Count,
                     TopDocs::with_limit(limit)
                         .and_offset(offset)
                         .order_by_fast_field::<i64>("date", Order::Desc),
+                    shared,
                 ),
             )?;
             let top = top.into_iter().map(|(_, a)| (0.0, a)).collect();
-            (count, top)
+            (count, top, counts)
         }
     };
     let facets = facets(
@@ -201,6 +228,7 @@ pub fn search(
         &filters,
         &years,
         snapshot,
+        &counts,
     )?;
     let hits = hits(&searcher, index, &full, &addresses)?;
     Ok(SearchResults {
@@ -210,6 +238,18 @@ pub fn search(
         facets,
         hits,
     })
+}
+
+/// The collector of the dimensions counted with every filter applied: those without a
+/// selection.
+fn shared_facets(filters: &BTreeMap<Dimension, Vec<String>>) -> FacetCollector {
+    let mut collector = FacetCollector::for_field("facet");
+    for d in Dimension::ALL {
+        if !filters.contains_key(&d) {
+            collector.add_facet(Facet::from_path([d.key()]));
+        }
+    }
+    collector
 }
 
 fn type_slug(snapshot: &Snapshot, text: &str) -> Option<String> {
@@ -289,55 +329,124 @@ fn facets(
     filters: &BTreeMap<Dimension, Vec<String>>,
     years: &[(i32, i32)],
     snapshot: &Snapshot,
+    counts: &FacetCounts,
 ) -> tantivy::Result<Vec<FacetGroup>> {
-    let mut shared = FacetCollector::for_field("facet");
-    for d in Dimension::ALL {
-        if !filters.contains_key(&d) {
-            shared.add_facet(Facet::from_path([d.key()]));
-        }
-    }
-    let counts = searcher.search(&with_filters(text, filters, None, years, index), &shared)?;
     let mut groups = Vec::new();
     for d in Dimension::ALL {
         let selected = filters.get(&d).cloned().unwrap_or_default();
-        let own;
-        let source = if filters.contains_key(&d) {
-            let mut collector = FacetCollector::for_field("facet");
-            collector.add_facet(Facet::from_path([d.key()]));
-            own = searcher.search(
-                &with_filters(text, filters, Some(d), years, index),
-                &collector,
-            )?;
-            &own
-        } else {
-            &counts
+        let root = Facet::from_path([d.key()]);
+        // The theme tree opens along the path to each selected theme.
+        let mut open: Vec<Facet> = match d {
+            Dimension::Theme => selected
+                .iter()
+                .filter_map(|v| v.parse::<i64>().ok())
+                .filter_map(|id| snapshot.find_by_id(id))
+                .flat_map(|concept| {
+                    let path = theme_path(snapshot, concept);
+                    let parts: Vec<String> = path.to_path().iter().map(|s| s.to_string()).collect();
+                    (2..=parts.len())
+                        .map(|n| Facet::from_path(&parts[..n]))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            _ => Vec::new(),
         };
-        let mut values: Vec<FacetValue> = source
-            .get(Facet::from_path([d.key()]))
-            .map(|(facet, count)| {
-                let value = facet
-                    .to_path()
-                    .last()
-                    .map(|s| (*s).to_owned())
-                    .unwrap_or_default();
-                FacetValue {
-                    label: facet_label(snapshot, d, &value),
-                    selected: selected.contains(&value),
-                    value,
-                    count,
-                }
-            })
-            .collect();
-        match d {
-            Dimension::Annee => values.sort_by(|a, b| b.value.cmp(&a.value)),
-            _ => values.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label))),
+        open.sort();
+        open.dedup();
+        // One collector per level (tantivy counts the children of one facet per collector),
+        // all filled in the same pass.
+        let mut levels: Vec<(Facet, FacetCounts)> = Vec::new();
+        if filters.contains_key(&d) {
+            let mut multi = MultiCollector::new();
+            let handles: Vec<_> = std::iter::once(root.clone())
+                .chain(open.iter().cloned())
+                .map(|facet| {
+                    let mut collector = FacetCollector::for_field("facet");
+                    collector.add_facet(facet.clone());
+                    (facet, multi.add_collector(collector))
+                })
+                .collect();
+            let mut fruits =
+                searcher.search(&with_filters(text, filters, Some(d), years, index), &multi)?;
+            for (facet, handle) in handles {
+                levels.push((facet, handle.extract(&mut fruits)));
+            }
         }
+        let counts_of = |facet: &Facet| -> &FacetCounts {
+            levels
+                .iter()
+                .find(|(f, _)| f == facet)
+                .map(|(_, c)| c)
+                .unwrap_or(counts)
+        };
+        let mut values = Vec::new();
+        push_level(
+            &counts_of,
+            &root,
+            0,
+            &open,
+            d,
+            &selected,
+            snapshot,
+            &mut values,
+        );
         groups.push(FacetGroup {
             dimension: d,
             values,
         });
     }
     Ok(groups)
+}
+
+/// The values under `parent`, sorted, each followed by its own values when it is open.
+#[allow(clippy::too_many_arguments)]
+fn push_level<'a>(
+    counts_of: &dyn Fn(&Facet) -> &'a FacetCounts,
+    parent: &Facet,
+    depth: u8,
+    open: &[Facet],
+    d: Dimension,
+    selected: &[String],
+    snapshot: &Snapshot,
+    out: &mut Vec<FacetValue>,
+) {
+    let mut level: Vec<(Facet, FacetValue)> = counts_of(parent)
+        .get(parent.clone())
+        .map(|(facet, count)| {
+            let value = facet
+                .to_path()
+                .last()
+                .map(|s| (*s).to_owned())
+                .unwrap_or_default();
+            let entry = FacetValue {
+                label: facet_label(snapshot, d, &value),
+                selected: selected.contains(&value),
+                value,
+                count,
+                depth,
+            };
+            (facet.clone(), entry)
+        })
+        .collect();
+    match d {
+        Dimension::Annee => level.sort_by(|a, b| b.1.value.cmp(&a.1.value)),
+        _ => level.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.label.cmp(&b.1.label))),
+    }
+    for (facet, entry) in level {
+        out.push(entry);
+        if depth < 12 && open.contains(&facet) {
+            push_level(
+                counts_of,
+                &facet,
+                depth + 1,
+                open,
+                d,
+                selected,
+                snapshot,
+                out,
+            );
+        }
+    }
 }
 
 /// A readable name for a facet value, from the thesaurus.
@@ -363,6 +472,12 @@ fn facet_label(snapshot: &Snapshot, dimension: Dimension, value: &str) -> String
     found.unwrap_or_else(|| value.to_owned())
 }
 
+/// Longest passage shown under a hit, in bytes.
+const PASSAGE_WIDTH: usize = 240;
+/// How far into a long text passages are looked for: the first matches are enough to show,
+/// and a 500-page report must not cost more than its first chapters.
+const PASSAGE_BUDGET: usize = 128 * 1024;
+
 fn hits(
     searcher: &Searcher,
     index: &SearchIndex,
@@ -370,79 +485,92 @@ fn hits(
     addresses: &[(f32, DocAddress)],
 ) -> tantivy::Result<Vec<Hit>> {
     let fields = index.fields;
-    let abstract_snippets = SnippetGenerator::create(searcher, query, fields.abstract_text)?;
-    let mut body_snippets = SnippetGenerator::create(searcher, query, fields.body)?;
-    body_snippets.set_max_num_chars(240);
-    let text = |doc: &TantivyDocument, field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let title_terms = Terms::of_query(query, &[fields.title]);
+    let text_terms = Terms::of_query(
+        query,
+        &[
+            fields.abstract_text,
+            fields.body,
+            fields.subtitle,
+            fields.keywords,
+            fields.subjects,
+        ],
+    );
     addresses
         .iter()
         .map(|&(score, address)| {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut snippet = abstract_snippets.snippet_from_doc(&doc);
-            if snippet.highlighted().is_empty() {
-                let body = body_snippets.snippet_from_doc(&doc);
-                if !body.highlighted().is_empty() {
-                    snippet = body;
-                }
-            }
-            let snippet_html = if snippet.fragment().is_empty() {
-                crate::text::excerpt(&escape(&text(&doc, fields.abstract_text)), 240)
-            } else {
-                highlight(snippet.fragment(), snippet.highlighted())
-            };
+            let text = |field| first_text(&doc, field).to_owned();
+            let abstract_text = first_text(&doc, fields.abstract_text);
+            let file = file_passage(&doc, &fields, &text_terms);
+            let snippet = snippet::passage(abstract_text, &text_terms, PASSAGE_WIDTH, usize::MAX)
+                .or_else(|| {
+                    snippet::passage(
+                        first_text(&doc, fields.body_text),
+                        &text_terms,
+                        PASSAGE_WIDTH,
+                        PASSAGE_BUDGET,
+                    )
+                })
+                .map(|p| p.html)
+                .unwrap_or_else(|| {
+                    let mut html = String::new();
+                    snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
+                    html
+                });
+            let title = text(fields.title);
             Ok(Hit {
-                id: text(&doc, fields.id),
+                id: text(fields.id),
                 external_id: doc
                     .get_first(fields.external_id)
                     .and_then(|v| v.as_str())
                     .map(str::to_owned),
-                slug: text(&doc, fields.slug),
-                title: text(&doc, fields.title),
+                slug: text(fields.slug),
+                title_html: snippet::highlight_all(&title, &title_terms),
+                title,
                 score,
-                snippet: snippet_html,
+                snippet,
+                file,
                 year: doc.get_first(fields.year).and_then(|v| v.as_i64()),
-                observatory: text(&doc, fields.observatory),
-                type_label: text(&doc, fields.type_label),
+                observatory: text(fields.observatory),
+                type_label: text(fields.type_label),
             })
         })
         .collect()
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\u{c}' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+fn first_text(doc: &TantivyDocument, field: Field) -> &str {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
 }
 
-/// The fragment, escaped, with its highlighted ranges in `<mark>`.
-fn highlight(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    for range in ranges {
-        if range.start < at || range.end > fragment.len() {
+/// The best passage among a hit's files, with the file and its page.
+fn file_passage(doc: &TantivyDocument, fields: &Fields, terms: &Terms) -> Option<FilePassage> {
+    let texts = doc.get_all(fields.file_text).filter_map(|v| v.as_str());
+    let refs = doc.get_all(fields.file_ref).filter_map(|v| v.as_str());
+    let mut best: Option<(snippet::Passage, &str, &str)> = None;
+    for (text, reference) in texts.zip(refs) {
+        let Some(found) = snippet::passage(text, terms, PASSAGE_WIDTH, PASSAGE_BUDGET) else {
             continue;
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(b, _, _)| found.distinct > b.distinct)
+        {
+            best = Some((found, text, reference));
         }
-        out.push_str(&escape(&fragment[at..range.start]));
-        out.push_str("<mark>");
-        out.push_str(&escape(&fragment[range.clone()]));
-        out.push_str("</mark>");
-        at = range.end;
     }
-    out.push_str(&escape(&fragment[at..]));
-    format!("…{}…", out.trim())
+    let (passage, text, reference) = best?;
+    let (id, name) = reference.split_once(' ')?;
+    // Extracted PDFs end each page with a form feed; other formats have no pages.
+    let page = text
+        .contains('\u{c}')
+        .then(|| snippet::page_of(text, passage.offset));
+    Some(FilePassage {
+        file_id: id.to_owned(),
+        file_name: name.to_owned(),
+        page,
+        html: passage.html,
+    })
 }

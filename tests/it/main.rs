@@ -8,5 +8,7 @@ mod demo;
 mod files;
 mod import;
 mod platform;
+mod relevance;
 mod search;
+mod suggest;
 mod thesaurus;

@@ -326,10 +326,115 @@ async fn the_text_of_files_is_extracted_and_searchable() {
     app.index().await;
     let found = api(&app, "q=ostr%C3%A9iculteur").await;
     assert_eq!(titles(&found), ["Étude littorale"]);
+    // The passage comes from the file, with a link to the page it is on.
+    let file = &found["hits"][0]["file"];
+    assert_eq!(file["name"], "rapport.pdf");
     assert!(
-        found["hits"][0]["snippet"]
+        file["snippet"]
             .as_str()
             .unwrap()
-            .contains("<mark>")
+            .contains("<mark>ostréiculteurs</mark>"),
+        "{file}"
     );
+    let text: String =
+        sqlx::query_scalar("select extracted_text from file where original_name = 'rapport.pdf'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let page = text
+        .split('\u{c}')
+        .position(|p| p.contains("ostréiculteurs"))
+        .unwrap()
+        + 1;
+    assert!(page >= 2, "the cover page comes first");
+    assert_eq!(file["page"], page);
+    let url = file["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("/fichiers/") && url.ends_with(&format!("/rapport.pdf#page={page}")),
+        "{url}"
+    );
+    assert_eq!(
+        app.get(url.split('#').next().unwrap()).await.status,
+        StatusCode::OK
+    );
+
+    // The results page shows the passage and links to the page.
+    let page_html = app.get("/recherche?q=ostr%C3%A9iculteurs").await.html();
+    let link = page_html
+        .select(&scraper::Selector::parse(".hit .file-passage a.file-link").unwrap())
+        .next()
+        .expect("a link to the file's page");
+    assert_eq!(link.value().attr("href"), Some(url));
+    assert!(
+        link.text()
+            .collect::<String>()
+            .contains(&format!("page {page}"))
+    );
+}
+
+#[tokio::test]
+async fn titles_and_passages_are_highlighted_and_escaped() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    PublicationBuilder::new(o)
+        .title("Les <b>soudeurs</b> & la soudure")
+        .abstract_text("Un <script>alert(1)</script> métier : le soudeur en atelier.")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let found = api(&app, "q=soudeur").await;
+    let hit = &found["hits"][0];
+    assert_eq!(
+        hit["snippet"],
+        "Un &lt;script&gt;alert(1)&lt;/script&gt; métier : le <mark>soudeur</mark> en atelier."
+    );
+    let html = app.get("/recherche?q=soudeur").await.html();
+    let title = html
+        .select(&scraper::Selector::parse(".hit .card-title a").unwrap())
+        .next()
+        .unwrap()
+        .inner_html();
+    assert_eq!(
+        title,
+        "Les &lt;b&gt;<mark>soudeurs</mark>&lt;/b&gt; &amp; la soudure"
+    );
+}
+
+#[tokio::test]
+async fn the_theme_facet_opens_as_a_tree() {
+    let app = TestApp::with_demo().await;
+    app.index().await;
+    let all = api(&app, "q=").await;
+    let themes = all["facets"]["theme"].as_array().unwrap();
+    assert!(!themes.is_empty());
+    assert!(
+        themes.iter().all(|v| v.get("depth").is_none()),
+        "only the top level before a choice"
+    );
+    // Choosing a top theme shows its narrower themes under it, counted within it.
+    let top = &themes[0];
+    let chosen = api(&app, &format!("theme={}", top["value"].as_str().unwrap())).await;
+    let tree = chosen["facets"]["theme"].as_array().unwrap();
+    let at = tree
+        .iter()
+        .position(|v| v["value"] == top["value"])
+        .unwrap();
+    assert_eq!(tree[at]["selected"], true);
+    let children: Vec<&serde_json::Value> = tree[at + 1..]
+        .iter()
+        .take_while(|v| v["depth"] == 1)
+        .collect();
+    assert!(!children.is_empty(), "{tree:?}");
+    assert_eq!(chosen["total"], top["count"]);
+    for child in &children {
+        assert!(child["count"].as_u64().unwrap() <= top["count"].as_u64().unwrap());
+    }
+    // The page indents them.
+    let page = app
+        .get(&format!(
+            "/recherche?theme={}",
+            top["value"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(page.texts(".facet .facet-depth-1").len(), children.len());
 }

@@ -6,6 +6,8 @@ mod home;
 mod organisations;
 mod publications;
 
+pub use files::download_url;
+
 use axum::Router;
 use axum::routing::get;
 

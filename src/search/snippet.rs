@@ -1,0 +1,376 @@
+//! Highlighted passages for the results page, found without analysing whole documents.
+//!
+//! tantivy's own snippet generator runs the full French analyzer (lowercase, stop words,
+//! stemmer, folding) over every word of a hit's text: at 20 hits of 30 KB each that alone costs
+//! several milliseconds. Here each word is first checked against a cheap key — its first two
+//! letters, folded — and only the words whose key belongs to one of the query's terms go
+//! through the analyzer. The French stemmer only rewrites word endings, so a word and its term
+//! always share their first letters: the key never hides a match.
+
+use std::collections::HashMap;
+
+use tantivy::query::Query;
+use tantivy::schema::Field;
+
+use crate::thesaurus::analysis;
+
+/// How many matches are enough to choose a passage: past this, scanning stops.
+const ENOUGH_MATCHES: usize = 48;
+
+/// The terms (analysed forms) a query looks for in some fields.
+#[derive(Debug, Default)]
+pub struct Terms {
+    /// Term → its rank, for counting distinct terms in a window.
+    ranks: HashMap<String, u32>,
+    /// Folded first-two-letter keys of the terms, sorted.
+    keys: Vec<Key>,
+}
+
+/// Up to four bytes of the folded start of a word.
+type Key = u32;
+
+impl Terms {
+    /// The text terms of `query` in any of `fields`.
+    pub fn of_query(query: &dyn Query, fields: &[Field]) -> Self {
+        let mut words = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if fields.contains(&term.field())
+                && let Some(text) = term.value().as_str()
+            {
+                words.push(text.to_owned());
+            }
+        });
+        Self::from_terms(words)
+    }
+
+    /// Already analysed terms.
+    pub fn from_terms(terms: impl IntoIterator<Item = String>) -> Self {
+        let mut ranks = HashMap::new();
+        for term in terms {
+            if term.is_empty() {
+                continue;
+            }
+            let next = ranks.len() as u32;
+            ranks.entry(term).or_insert(next);
+        }
+        let mut keys: Vec<Key> = ranks.keys().map(|t| key_of_folded(t)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Self { ranks, keys }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranks.is_empty()
+    }
+
+    /// The rank of the term of `word`, when it is one of ours.
+    fn rank(&self, word: &str) -> Option<u32> {
+        let key = key_of_word(word);
+        let short = key_of_folded_prefix(key, 1);
+        if self.keys.binary_search(&key).is_err() && self.keys.binary_search(&short).is_err() {
+            return None;
+        }
+        analysis::term(word).and_then(|t| self.ranks.get(&t).copied())
+    }
+}
+
+/// The key of an already folded term: its first two characters (one when it has one).
+fn key_of_folded(term: &str) -> Key {
+    let mut key = 0u32;
+    let mut shift = 0;
+    for c in term.chars().take(2) {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            if shift < 32 {
+                key |= u32::from(b) << shift;
+                shift += 8;
+            }
+        }
+    }
+    key
+}
+
+/// The same key cut to its first `chars` characters' worth of bytes (ASCII folded terms).
+fn key_of_folded_prefix(key: Key, chars: usize) -> Key {
+    if chars == 1 { key & 0xff } else { key }
+}
+
+/// The key of a word as written: its first two characters, lowercased and folded.
+fn key_of_word(word: &str) -> Key {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        // Most French words start with two ASCII letters: no allocation.
+        (Some(a), b) if a.is_ascii() && b.is_none_or(|b| b.is_ascii()) => {
+            let a = u32::from(a.to_ascii_lowercase() as u8);
+            let b = b.map_or(0, |b| u32::from(b.to_ascii_lowercase() as u8));
+            a | (b << 8)
+        }
+        _ => {
+            let start: String = word.chars().take(2).collect();
+            key_of_folded(&crate::text::fold(&start))
+        }
+    }
+}
+
+/// One match: the byte range of a word and the rank of its term.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    start: usize,
+    end: usize,
+    rank: u32,
+}
+
+/// The words of `text` with their byte ranges, split as the index's tokenizer splits them.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some(&(_, c)) = rest.peek() {
+            if c.is_alphanumeric() {
+                break;
+            }
+            rest.next();
+        }
+        let (start, _) = *rest.peek()?;
+        let mut end = start;
+        while let Some(&(i, c)) = rest.peek() {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            end = i + c.len_utf8();
+            rest.next();
+        }
+        Some((start, &text[start..end]))
+    })
+}
+
+fn matches(text: &str, terms: &Terms, budget: usize, enough: usize) -> Vec<Match> {
+    let mut found = Vec::new();
+    for (start, word) in words(text) {
+        if start > budget || found.len() >= enough {
+            break;
+        }
+        if let Some(rank) = terms.rank(word) {
+            found.push(Match {
+                start,
+                end: start + word.len(),
+                rank,
+            });
+        }
+    }
+    found
+}
+
+/// A passage of a text, escaped, with its matches in `<mark>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    pub html: String,
+    /// Byte offset of the first match in the text (to find its page).
+    pub offset: usize,
+    /// How many different terms it shows.
+    pub distinct: u32,
+}
+
+/// The passage of about `width` bytes of `text` that shows the most different terms, looking
+/// at the first `budget` bytes only. `None` when no term occurs there.
+pub fn passage(text: &str, terms: &Terms, width: usize, budget: usize) -> Option<Passage> {
+    if terms.is_empty() {
+        return None;
+    }
+    let found = matches(text, terms, budget, ENOUGH_MATCHES);
+    let (first, last, distinct) = best_window(&found, width)?;
+    let matched = &found[first..=last];
+    // Some context before the first match, the rest after, on word boundaries.
+    let span = matched[matched.len() - 1].end - matched[0].start;
+    let before = width.saturating_sub(span).min(width / 4);
+    let start = word_start(text, matched[0].start.saturating_sub(before));
+    let end = word_end(text, (start + width).max(matched[matched.len() - 1].end));
+    let mut html = String::with_capacity(end - start + 32);
+    if start > 0 {
+        html.push('…');
+    }
+    let mut at = start;
+    for m in matched.iter().filter(|m| m.end <= end) {
+        escape_into(&text[at..m.start], &mut html);
+        html.push_str("<mark>");
+        escape_into(&text[m.start..m.end], &mut html);
+        html.push_str("</mark>");
+        at = m.end;
+    }
+    escape_into(&text[at..end], &mut html);
+    if end < text.len() {
+        html.push('…');
+    }
+    Some(Passage {
+        html,
+        offset: matched[0].start,
+        distinct,
+    })
+}
+
+/// The whole of a short text (a title), escaped, with every match in `<mark>`.
+pub fn highlight_all(text: &str, terms: &Terms) -> String {
+    let mut html = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    if !terms.is_empty() {
+        for m in matches(text, terms, usize::MAX, usize::MAX) {
+            escape_into(&text[at..m.start], &mut html);
+            html.push_str("<mark>");
+            escape_into(&text[m.start..m.end], &mut html);
+            html.push_str("</mark>");
+            at = m.end;
+        }
+    }
+    escape_into(&text[at..], &mut html);
+    html
+}
+
+/// The page (from 1) that byte `offset` of an extracted text is on: pages end with form feeds.
+pub fn page_of(text: &str, offset: usize) -> u32 {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    before.iter().filter(|&&b| b == b'\x0c').count() as u32 + 1
+}
+
+/// The run of matches within `width` bytes with the most distinct terms, then the most
+/// matches: `(first, last, distinct)`.
+fn best_window(found: &[Match], width: usize) -> Option<(usize, usize, u32)> {
+    let mut best: Option<(usize, usize, u32)> = None;
+    let mut best_score = 0u32;
+    for i in 0..found.len() {
+        let mut seen = 0u64;
+        let mut last = i;
+        for (j, m) in found.iter().enumerate().skip(i) {
+            if m.end - found[i].start > width {
+                break;
+            }
+            seen |= 1u64 << (m.rank % 64);
+            last = j;
+        }
+        let distinct = seen.count_ones();
+        let score = distinct * 64 + (last - i + 1) as u32;
+        if score > best_score {
+            best_score = score;
+            best = Some((i, last, distinct));
+        }
+    }
+    best
+}
+
+fn word_start(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    if at == 0 {
+        return 0;
+    }
+    // Back to the start of the word `at` is in, or forward past a partial one.
+    match text[..at].rfind(char::is_whitespace) {
+        Some(space) if at - space < 24 => space + 1,
+        _ => at,
+    }
+}
+
+fn word_end(text: &str, mut at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    match text[at..].find(char::is_whitespace) {
+        Some(space) if space < 24 => at + space,
+        _ => at,
+    }
+}
+
+/// HTML-escapes `text` onto `out`; page breaks and line ends become spaces.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\u{c}' | '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(words: &str) -> Terms {
+        Terms::from_terms(analysis::terms(words))
+    }
+
+    #[test]
+    fn stems_accents_and_case_are_found() {
+        let t = terms("formation métier");
+        let p = passage(
+            "Les Formations aux MÉTIERS de l'industrie, et les métiers d'art.",
+            &t,
+            200,
+            usize::MAX,
+        )
+        .unwrap();
+        assert_eq!(
+            p.html,
+            "Les <mark>Formations</mark> aux <mark>MÉTIERS</mark> de l&#39;industrie, et les <mark>métiers</mark> d&#39;art."
+        );
+        assert_eq!(p.distinct, 2);
+        assert_eq!(p.offset, 4);
+    }
+
+    #[test]
+    fn ligatures_and_irregular_endings_still_match() {
+        let t = terms("main-d'œuvre nationaux");
+        let html = highlight_all("La main d'oeuvre des accords nationaux", &t);
+        assert_eq!(
+            html,
+            "La <mark>main</mark> d&#39;<mark>oeuvre</mark> des accords <mark>nationaux</mark>"
+        );
+    }
+
+    #[test]
+    fn the_window_with_most_distinct_terms_wins() {
+        let filler = "sans rapport aucun ".repeat(30);
+        let text = format!("emploi {filler} emploi des jeunes et emploi {filler}");
+        let p = passage(&text, &terms("emploi jeunes"), 120, usize::MAX).unwrap();
+        assert!(p.html.contains("<mark>jeunes</mark>"), "{}", p.html);
+        assert!(p.html.starts_with('…') && p.html.ends_with('…'));
+        assert_eq!(p.distinct, 2);
+    }
+
+    #[test]
+    fn pages_are_counted_from_form_feeds() {
+        let text = "page un\x0cpage deux\x0cla soudure en page trois";
+        let p = passage(text, &terms("soudure"), 100, usize::MAX).unwrap();
+        assert_eq!(page_of(text, p.offset), 3);
+        assert!(!p.html.contains('\x0c'));
+        assert_eq!(page_of(text, 0), 1);
+    }
+
+    #[test]
+    fn nothing_found_and_hostile_text() {
+        assert_eq!(
+            passage("rien ici", &terms("soudure"), 100, usize::MAX),
+            None
+        );
+        assert_eq!(passage("soudure", &Terms::default(), 100, usize::MAX), None);
+        let p = passage("<script>soudure</script>", &terms("soudure"), 100, 1000).unwrap();
+        assert_eq!(p.html, "&lt;script&gt;<mark>soudure</mark>&lt;/script&gt;");
+        // Multi-byte characters at every cut.
+        let text = "é".repeat(500) + " soudure " + &"€".repeat(500);
+        let p = passage(&text, &terms("soudure"), 50, usize::MAX).unwrap();
+        assert!(p.html.contains("<mark>soudure</mark>"));
+    }
+
+    #[test]
+    fn scanning_stops_at_the_budget() {
+        let text = format!("{} soudure", "mot ".repeat(1000));
+        assert_eq!(passage(&text, &terms("soudure"), 100, 1000), None);
+        assert!(passage(&text, &terms("soudure"), 100, 10_000).is_some());
+    }
+}
