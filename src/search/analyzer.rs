@@ -11,9 +11,6 @@ pub const FRENCH: &str = "fr_stem";
 /// Name of the unstemmed, folded analyzer (prefix, fuzzy matching, suggestions).
 pub const FOLDED: &str = "fr_folded";
 
-/// Name of the analyzer of word pairs: each French term joined to the next one.
-pub const PAIRS: &str = "fr_pairs";
-
 pub fn french() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(FrenchTerms)
@@ -26,74 +23,13 @@ pub fn folded() -> TextAnalyzer {
         .build()
 }
 
-/// The French terms of a text two by two ("formation à distance" → "formation distanc"):
-/// a phrase of the long texts becomes a few term lookups instead of a walk through the
-/// positions of every occurrence of its words.
-pub fn pairs() -> TextAnalyzer {
-    TextAnalyzer::builder(Pairs { inner: french() }).build()
-}
-
-/// The pairs of consecutive terms of a text, as [`pairs`] indexes them.
+/// The pairs of consecutive terms of a text, as [`super::schema::Fields::body_pairs`] records
+/// them.
 pub fn pairs_of(terms: &[String]) -> Vec<String> {
     terms
         .windows(2)
         .map(|w| format!("{} {}", w[0], w[1]))
         .collect()
-}
-
-/// A tokenizer that emits each term of `inner` joined to the one before.
-#[derive(Clone)]
-pub struct Pairs {
-    inner: TextAnalyzer,
-}
-
-impl Tokenizer for Pairs {
-    type TokenStream<'a> = PairsStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairsStream<'a> {
-        PairsStream {
-            tail: self.inner.token_stream(text),
-            previous: None,
-            token: Token::default(),
-        }
-    }
-}
-
-pub struct PairsStream<'a> {
-    tail: tantivy::tokenizer::BoxTokenStream<'a>,
-    previous: Option<String>,
-    token: Token,
-}
-
-impl TokenStream for PairsStream<'_> {
-    fn advance(&mut self) -> bool {
-        while self.tail.advance() {
-            let current = self.tail.token();
-            let Some(previous) = self.previous.as_mut() else {
-                self.previous = Some(current.text.clone());
-                continue;
-            };
-            self.token.text.clear();
-            self.token.text.push_str(previous);
-            self.token.text.push(' ');
-            self.token.text.push_str(&current.text);
-            self.token.offset_from = self.token.offset_to.min(current.offset_from);
-            self.token.offset_to = current.offset_to;
-            self.token.position = current.position;
-            previous.clear();
-            previous.push_str(&current.text);
-            return true;
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        &self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
 }
 
 /// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words.
@@ -195,20 +131,6 @@ mod tests {
                 "{text}"
             );
         }
-    }
-
-    #[test]
-    fn pairs_join_consecutive_terms_across_stop_words() {
-        let text = "La formation à distance, et l'apprentissage.";
-        assert_eq!(
-            tokens(pairs(), text),
-            pairs_of(&crate::thesaurus::analysis::terms(text))
-        );
-        assert_eq!(
-            tokens(pairs(), text),
-            ["format distanc", "distanc apprentissag"]
-        );
-        assert!(tokens(pairs(), "seul").is_empty());
     }
 
     #[test]

@@ -6,10 +6,12 @@ use std::collections::BTreeSet;
 use sqlx::PgPool;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
+use tantivy::tokenizer::{PreTokenizedString, Token};
 use time::Date;
 use uuid::Uuid;
 
 use super::schema::Fields;
+use crate::thesaurus::analysis;
 use crate::thesaurus::snapshot::{ConceptIndex, LabelKind, Snapshot};
 use crate::thesaurus::subjects::SHIPPED_BASE;
 
@@ -114,20 +116,18 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_text(fields.keywords, keyword);
         doc.add_text(fields.folded, keyword);
     }
-    if let Some(body) = row.body.as_deref().filter(|b| !b.is_empty()) {
-        doc.add_text(fields.body, body);
-        doc.add_text(fields.body_pairs, body);
-        doc.add_text(fields.body_text, body);
-    }
-    let files = row
-        .file_ids
-        .iter()
-        .zip(&row.file_names)
-        .zip(&row.file_texts);
-    for ((id, name), text) in files {
+    let record_body = row.body.as_deref().filter(|b| !b.is_empty());
+    for text in record_body
+        .into_iter()
+        .chain(row.file_texts.iter().map(String::as_str))
+    {
         doc.add_text(fields.body, text);
-        doc.add_text(fields.body_pairs, text);
-        doc.add_text(fields.file_text, text);
+        let pairs = label_pairs(text, snapshot);
+        if !pairs.tokens.is_empty() {
+            doc.add_pre_tokenized_text(fields.body_pairs, pairs);
+        }
+    }
+    for (id, name) in row.file_ids.iter().zip(&row.file_names) {
         doc.add_text(fields.file_ref, format!("{id} {name}"));
     }
     doc.add_text(fields.observatory, &row.observatory_name);
@@ -139,6 +139,40 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_i64(fields.date, i64::from(date.to_julian_day()));
     }
     doc
+}
+
+/// The pairs of consecutive terms of `text` that occur in a thesaurus label (see
+/// [`Fields::body_pairs`]).
+fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
+    let mut tokens = Vec::new();
+    let mut previous: Option<String> = None;
+    let mut pair = String::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let Some(term) = analysis::term(word) else {
+            continue;
+        };
+        if let Some(previous) = &previous {
+            pair.clear();
+            pair.push_str(previous);
+            pair.push(' ');
+            pair.push_str(&term);
+            if snapshot.is_label_pair(&pair) {
+                tokens.push(Token {
+                    position: tokens.len(),
+                    text: pair.clone(),
+                    ..Token::default()
+                });
+            }
+        }
+        previous = Some(term);
+    }
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
 }
 
 /// Labels of the subjects and ROME codes, with their ancestors; theme facets; concept ids.

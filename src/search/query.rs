@@ -215,7 +215,12 @@ fn field(fields: &Fields, name: FieldName) -> Field {
 }
 
 /// The words of `text` found together (a phrase when several), in any of `targets`.
-fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Option<Box<dyn Query>> {
+fn text_query(
+    cx: &Context<'_>,
+    text: &str,
+    targets: &[(FieldName, f32)],
+) -> Option<Box<dyn Query>> {
+    let fields = cx.fields;
     // Positions count the stop words the analyzer drops ("formation à distance" puts
     // "distanc" at position 2), so phrases must keep the same gaps to match.
     let terms: Vec<(usize, String)> = analysis::words(text)
@@ -230,8 +235,10 @@ fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Opti
         .iter()
         .map(|&(name, boost)| {
             let f = field(fields, name);
-            let query: Box<dyn Query> = if terms.len() > 1 && matches!(name, FieldName::Body) {
-                pairs_query(fields, &terms)
+            let query: Box<dyn Query> = if matches!(name, FieldName::Body)
+                && let Some(pairs) = label_pairs(cx.snapshot, &terms)
+            {
+                pairs_query(fields, pairs)
             } else if terms.len() == 1 {
                 Box::new(TermQuery::new(
                     Term::from_field_text(f, &terms[0].1),
@@ -255,11 +262,25 @@ fn text_query(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Opti
     Some(Box::new(BooleanQuery::new(per_field)))
 }
 
-/// A phrase in the long texts: each pair of consecutive terms must be there. Looser than a
-/// phrase only when the pairs are found apart, and far cheaper on 30 KB texts.
-fn pairs_query(fields: &Fields, terms: &[(usize, String)]) -> Box<dyn Query> {
+/// The pairs of consecutive terms of a phrase, when every one of them occurs in a thesaurus
+/// label: the index records those pairs in the long texts.
+fn label_pairs(snapshot: &Snapshot, terms: &[(usize, String)]) -> Option<Vec<String>> {
+    if terms.len() < 2 {
+        return None;
+    }
     let terms: Vec<String> = terms.iter().map(|(_, t)| t.clone()).collect();
-    let clauses: Vec<(Occur, Box<dyn Query>)> = super::analyzer::pairs_of(&terms)
+    let pairs = super::analyzer::pairs_of(&terms);
+    pairs
+        .iter()
+        .all(|p| snapshot.is_label_pair(p))
+        .then_some(pairs)
+}
+
+/// A label in the long texts: each pair of its consecutive terms must be there. Looser than
+/// a phrase only when the pairs are found apart, and far cheaper than walking the positions
+/// of every occurrence of its words in 30 KB texts.
+fn pairs_query(fields: &Fields, pairs: Vec<String>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = pairs
         .into_iter()
         .map(|pair| {
             let term = Term::from_field_text(fields.body_pairs, &pair);
@@ -272,10 +293,10 @@ fn pairs_query(fields: &Fields, terms: &[(usize, String)]) -> Box<dyn Query> {
 }
 
 /// Each word of `text` must be found (anywhere), as with every search engine people know.
-fn all_words(fields: &Fields, text: &str, targets: &[(FieldName, f32)]) -> Vec<Box<dyn Query>> {
+fn all_words(cx: &Context<'_>, text: &str, targets: &[(FieldName, f32)]) -> Vec<Box<dyn Query>> {
     analysis::words(text)
         .into_iter()
-        .filter_map(|(word, term)| term.and_then(|_| text_query(fields, word, targets)))
+        .filter_map(|(word, term)| term.and_then(|_| text_query(cx, word, targets)))
         .collect()
 }
 
@@ -311,15 +332,15 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
     };
     for unit in units {
         match unit {
-            Unit::Excluded(text) => must_not.extend(text_query(cx.fields, text, &TEXT_FIELDS)),
+            Unit::Excluded(text) => must_not.extend(text_query(cx, text, &TEXT_FIELDS)),
             Unit::Field(Prefix::Title, text) => {
-                must.extend(all_words(cx.fields, text, &[(FieldName::Title, 3.0)]));
+                must.extend(all_words(cx, text, &[(FieldName::Title, 3.0)]));
             }
             Unit::Field(Prefix::Theme, text) => {
                 let hits = cx.snapshot.lookup(text);
                 if hits.is_empty() {
                     // Not a concept: look for the words in the subjects instead.
-                    must.extend(text_query(cx.fields, text, &[(FieldName::Subjects, 1.5)]));
+                    must.extend(text_query(cx, text, &[(FieldName::Subjects, 1.5)]));
                 }
                 built
                     .themes
@@ -352,7 +373,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
 fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     match unit {
         Unit::Words(text) => words_query(text, cx, expansion),
-        Unit::Phrase(text) => text_query(cx.fields, text, &TEXT_FIELDS),
+        Unit::Phrase(text) => text_query(cx, text, &TEXT_FIELDS),
         Unit::Either(list) => {
             let alternatives: Vec<(Occur, Box<dyn Query>)> = list
                 .iter()
@@ -387,16 +408,16 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         if start < cursor {
             continue;
         }
-        clauses.extend(all_words(cx.fields, &text[cursor..start], &TEXT_FIELDS));
+        clauses.extend(all_words(cx, &text[cursor..start], &TEXT_FIELDS));
         let span = &text[start..end];
         // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they
         // are without expansion; the label as a phrase ranks above them, the synonyms and
         // narrower concepts below.
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-        if let Some(q) = text_query(cx.fields, span, &TEXT_FIELDS) {
+        if let Some(q) = text_query(cx, span, &TEXT_FIELDS) {
             alternatives.push(Box::new(BoostQuery::new(q, PHRASE_BOOST)));
         }
-        let words = all_words(cx.fields, span, &TEXT_FIELDS);
+        let words = all_words(cx, span, &TEXT_FIELDS);
         if words.len() > 1 {
             alternatives.push(Box::new(BooleanQuery::new(
                 words.into_iter().map(|q| (Occur::Must, q)).collect(),
@@ -405,7 +426,7 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         let typed_terms = analysis::terms(span).len().max(1);
         for m in found.matches.iter().filter(|m| m.range == (start, end)) {
             for added in &m.added {
-                if let Some(q) = text_query(cx.fields, &added.label, &TEXT_FIELDS) {
+                if let Some(q) = text_query(cx, &added.label, &TEXT_FIELDS) {
                     // A phrase scores the sum of its words: a label longer than what was
                     // typed ("gestion prévisionnelle des emplois et des compétences" for
                     // "GPEC") is scaled down to the length typed.
@@ -425,7 +446,7 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         }
         cursor = end;
     }
-    clauses.extend(all_words(cx.fields, &text[cursor..], &TEXT_FIELDS));
+    clauses.extend(all_words(cx, &text[cursor..], &TEXT_FIELDS));
     expansion.matches.extend(found.matches);
     match clauses.len() {
         0 => None,

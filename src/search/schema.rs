@@ -22,17 +22,13 @@ pub struct Fields {
     pub keywords: Field,
     /// Labels of the subjects, of their broader concepts and of the ROME codes (job titles).
     pub subjects: Field,
-    /// Full text, searched: the record's body and the text of each of its files (one value
-    /// each). Not stored: [`Fields::body_text`] and [`Fields::file_text`] hold the same texts.
+    /// Full text: the record's body (when it has one) then the text of each of its files, one
+    /// value each, pages separated by form feeds.
     pub body: Field,
-    /// The terms of [`Fields::body`] two by two: phrases in long texts (see
-    /// [`analyzer::pairs`]).
+    /// The pairs of consecutive terms of [`Fields::body`] that occur in a thesaurus label:
+    /// a label is found in a long text by a few term lookups instead of a phrase query.
     pub body_pairs: Field,
-    /// The record's own body (stored only, for passages).
-    pub body_text: Field,
-    /// The text of each file, pages separated by form feeds (stored only, for passages).
-    pub file_text: Field,
-    /// Each file as `id name`, in the order of [`Fields::file_text`] (stored only).
+    /// Each file as `id name`, in the order of its text in [`Fields::body`] (stored only).
     pub file_ref: Field,
     /// Unstemmed, folded words of the title, keywords and subjects: fuzzy matching, suggestions.
     pub folded: Field,
@@ -67,7 +63,8 @@ pub fn build() -> (Schema, Fields) {
     );
     let pairs = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(analyzer::PAIRS)
+            // Values come pre-tokenized (see `documents::label_pairs`).
+            .set_tokenizer("raw")
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
@@ -79,10 +76,8 @@ pub fn build() -> (Schema, Fields) {
         abstract_text: b.add_text_field("abstract", french_text(true)),
         keywords: b.add_text_field("keywords", french_text(false)),
         subjects: b.add_text_field("subjects", french_text(false)),
-        body: b.add_text_field("body", french_text(false)),
+        body: b.add_text_field("body", french_text(true)),
         body_pairs: b.add_text_field("body_pairs", pairs),
-        body_text: b.add_text_field("body_text", STORED),
-        file_text: b.add_text_field("file_text", STORED),
         file_ref: b.add_text_field("file_ref", STORED),
         folded: b.add_text_field("folded", folded),
         facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),

@@ -476,7 +476,7 @@ fn facet_label(snapshot: &Snapshot, dimension: Dimension, value: &str) -> String
 const PASSAGE_WIDTH: usize = 240;
 /// How far into a long text passages are looked for: the first matches are enough to show,
 /// and a 500-page report must not cost more than its first chapters.
-const PASSAGE_BUDGET: usize = 128 * 1024;
+const PASSAGE_BUDGET: usize = 64 * 1024;
 
 fn hits(
     searcher: &Searcher,
@@ -496,47 +496,51 @@ fn hits(
             fields.subjects,
         ],
     );
-    addresses
-        .iter()
-        .map(|&(score, address)| {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field| first_text(&doc, field).to_owned();
-            let abstract_text = first_text(&doc, fields.abstract_text);
-            let file = file_passage(&doc, &fields, &text_terms);
-            let snippet = snippet::passage(abstract_text, &text_terms, PASSAGE_WIDTH, usize::MAX)
-                .or_else(|| {
-                    snippet::passage(
-                        first_text(&doc, fields.body_text),
-                        &text_terms,
-                        PASSAGE_WIDTH,
-                        PASSAGE_BUDGET,
-                    )
-                })
-                .map(|p| p.html)
-                .unwrap_or_else(|| {
-                    let mut html = String::new();
-                    snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
-                    html
-                });
-            let title = text(fields.title);
-            Ok(Hit {
-                id: text(fields.id),
-                external_id: doc
-                    .get_first(fields.external_id)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-                slug: text(fields.slug),
-                title_html: snippet::highlight_all(&title, &title_terms),
-                title,
-                score,
-                snippet,
-                file,
-                year: doc.get_first(fields.year).and_then(|v| v.as_i64()),
-                observatory: text(fields.observatory),
-                type_label: text(fields.type_label),
+    let hit = |&(score, address): &(f32, DocAddress)| -> tantivy::Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field| first_text(&doc, field).to_owned();
+        let abstract_text = first_text(&doc, fields.abstract_text);
+        let texts = Texts::of(&doc, &fields);
+        let file = file_passage(&texts, &text_terms);
+        let snippet = snippet::passage(abstract_text, &text_terms, PASSAGE_WIDTH, usize::MAX)
+            .or_else(|| {
+                snippet::passage(
+                    texts.record_body?,
+                    &text_terms,
+                    PASSAGE_WIDTH,
+                    PASSAGE_BUDGET,
+                )
             })
+            .map(|p| p.html)
+            .unwrap_or_else(|| {
+                let mut html = String::new();
+                snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
+                html
+            });
+        let title = text(fields.title);
+        Ok(Hit {
+            id: text(fields.id),
+            external_id: doc
+                .get_first(fields.external_id)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            slug: text(fields.slug),
+            title_html: snippet::highlight_all(&title, &title_terms),
+            title,
+            score,
+            snippet,
+            file,
+            year: doc.get_first(fields.year).and_then(|v| v.as_i64()),
+            observatory: text(fields.observatory),
+            type_label: text(fields.type_label),
         })
-        .collect()
+    };
+    // Reading stored texts and finding passages is most of a page's cost: the hits are
+    // shared among the search threads (which keep their analysis caches warm).
+    index.index.search_executor().map(
+        |(score, address)| hit(&(score, address)),
+        addresses.iter().copied(),
+    )
 }
 
 fn first_text(doc: &TantivyDocument, field: Field) -> &str {
@@ -545,12 +549,36 @@ fn first_text(doc: &TantivyDocument, field: Field) -> &str {
         .unwrap_or_default()
 }
 
+/// The long texts of a hit: its record's body and its files' texts, with their references.
+struct Texts<'a> {
+    record_body: Option<&'a str>,
+    files: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Texts<'a> {
+    /// The body field holds the record's body first, when there is one, then one text per
+    /// file, in the order of the file references.
+    fn of(doc: &'a TantivyDocument, fields: &Fields) -> Self {
+        let mut bodies: Vec<&str> = doc
+            .get_all(fields.body)
+            .filter_map(|v| v.as_str())
+            .collect();
+        let refs: Vec<&str> = doc
+            .get_all(fields.file_ref)
+            .filter_map(|v| v.as_str())
+            .collect();
+        let record_body = (bodies.len() > refs.len()).then(|| bodies.remove(0));
+        Self {
+            record_body,
+            files: bodies.into_iter().zip(refs).collect(),
+        }
+    }
+}
+
 /// The best passage among a hit's files, with the file and its page.
-fn file_passage(doc: &TantivyDocument, fields: &Fields, terms: &Terms) -> Option<FilePassage> {
-    let texts = doc.get_all(fields.file_text).filter_map(|v| v.as_str());
-    let refs = doc.get_all(fields.file_ref).filter_map(|v| v.as_str());
+fn file_passage(texts: &Texts<'_>, terms: &Terms) -> Option<FilePassage> {
     let mut best: Option<(snippet::Passage, &str, &str)> = None;
-    for (text, reference) in texts.zip(refs) {
+    for &(text, reference) in &texts.files {
         let Some(found) = snippet::passage(text, terms, PASSAGE_WIDTH, PASSAGE_BUDGET) else {
             continue;
         };

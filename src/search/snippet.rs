@@ -15,7 +15,7 @@ use tantivy::schema::Field;
 use crate::thesaurus::analysis;
 
 /// How many matches are enough to choose a passage: past this, scanning stops.
-const ENOUGH_MATCHES: usize = 48;
+const ENOUGH_MATCHES: usize = 16;
 
 /// The terms (analysed forms) a query looks for in some fields.
 #[derive(Debug, Default)]
@@ -122,24 +122,38 @@ struct Match {
 
 /// The words of `text` with their byte ranges, split as the index's tokenizer splits them.
 fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut rest = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    // Whether the character at `i` is a letter or digit, and its length; ASCII without
+    // decoding.
+    let class = move |i: usize| -> (bool, usize) {
+        let b = bytes[i];
+        if b.is_ascii() {
+            return (b.is_ascii_alphanumeric(), 1);
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    };
     std::iter::from_fn(move || {
-        while let Some(&(_, c)) = rest.peek() {
-            if c.is_alphanumeric() {
+        while at < bytes.len() {
+            let (word, len) = class(at);
+            if word {
                 break;
             }
-            rest.next();
+            at += len;
         }
-        let (start, _) = *rest.peek()?;
-        let mut end = start;
-        while let Some(&(i, c)) = rest.peek() {
-            if !c.is_alphanumeric() {
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() {
+            let (word, len) = class(at);
+            if !word {
                 break;
             }
-            end = i + c.len_utf8();
-            rest.next();
+            at += len;
         }
-        Some((start, &text[start..end]))
+        Some((start, &text[start..at]))
     })
 }
 

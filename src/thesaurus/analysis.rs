@@ -9,7 +9,7 @@
 //! The plural step is ours: Snowball keeps the "s" after an "i" or a "u" ("emplois" and
 //! "emploi" would not meet), which matters for the vocabulary of the field.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -45,8 +45,31 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many words each thread remembers the term of: the vocabulary of a corpus is mostly a
+/// few thousand frequent words, and the stemmer costs far more than a lookup.
+const CACHE_WORDS: usize = 50_000;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<HashMap<String, Option<String>>> =
+        std::cell::RefCell::new(HashMap::with_capacity(1024));
+}
+
 /// The search term of one word, or `None` for a stop word.
 pub fn term(word: &str) -> Option<String> {
+    if let Some(known) = CACHE.with_borrow(|cache| cache.get(word).cloned()) {
+        return known;
+    }
+    let found = analyse(word);
+    CACHE.with_borrow_mut(|cache| {
+        if cache.len() >= CACHE_WORDS {
+            cache.clear();
+        }
+        cache.insert(word.to_owned(), found.clone());
+    });
+    found
+}
+
+fn analyse(word: &str) -> Option<String> {
     let lower = word.to_lowercase();
     if is_stop_word(&lower) {
         return None;

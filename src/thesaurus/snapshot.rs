@@ -67,6 +67,10 @@ pub struct Snapshot {
     /// Preferred and alternative labels of live concepts, sorted by their folded form: the
     /// A–Z index and the autocomplete.
     alphabetical: Vec<AlphaEntry>,
+    /// Every pair of consecutive terms of a label ("formation distanc"): the search index
+    /// records these pairs in long texts, so that a label is found there without a phrase
+    /// query.
+    pairs: std::collections::HashSet<String>,
 }
 
 /// A label in the alphabetical index.
@@ -83,6 +87,11 @@ pub(crate) fn key_of(terms: &[String]) -> String {
 }
 
 impl Snapshot {
+    /// Whether `pair` ("a b", two search terms) occurs in a label.
+    pub fn is_label_pair(&self, pair: &str) -> bool {
+        self.pairs.contains(pair)
+    }
+
     /// Builds the snapshot from PostgreSQL, with the revision it reflects.
     pub async fn load(db: &PgPool) -> Result<Self, sqlx::Error> {
         let mut tx = db.begin().await?;
@@ -186,6 +195,11 @@ impl Snapshot {
         let concept = &mut self.concepts[index as usize];
         if kind == LabelKind::Pref {
             concept.pref = text.clone();
+        }
+        for pair in terms.windows(2) {
+            if !self.pairs.contains(&key_of(pair)) {
+                self.pairs.insert(key_of(pair));
+            }
         }
         if !key.is_empty() {
             self.max_label_terms = self.max_label_terms.max(terms.len());
