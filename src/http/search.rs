@@ -35,6 +35,7 @@ const MAX_PAGE: u32 = 1000;
 fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
     let mut request = SearchRequest {
         expand: true,
+        correct: true,
         page: 1,
         per_page: PER_PAGE,
         ..Default::default()
@@ -49,6 +50,13 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
                     "" | "1" => true,
                     "0" => false,
                     other => return Err(format!("expand vaut 0 ou 1, pas « {other} »")),
+                }
+            }
+            "corriger" | "correct" => {
+                request.correct = match value.as_str() {
+                    "" | "1" => true,
+                    "0" => false,
+                    other => return Err(format!("corriger vaut 0 ou 1, pas « {other} »")),
                 }
             }
             "page" if !value.is_empty() => {
@@ -136,6 +144,9 @@ fn url(request: &SearchRequest, page: u32, change: impl FnOnce(&mut SearchReques
     if !r.expand {
         s.append_pair("expand", "0");
     }
+    if !r.correct {
+        s.append_pair("corriger", "0");
+    }
     for (d, values) in &r.filters {
         for v in values {
             s.append_pair(d.key(), v);
@@ -174,6 +185,10 @@ pub struct ResultsPage {
     sort_date: String,
     building: bool,
     broader: Vec<(i64, String)>,
+    /// The same search with the suggested spelling.
+    suggestion_url: Option<String>,
+    /// The text as typed, without correction (when the results are those of a correction).
+    uncorrected_url: String,
 }
 
 impl ResultsPage {
@@ -220,10 +235,15 @@ async fn page(
     let request =
         parse(raw.as_deref(), false).map_err(|m| AppError::BadRequest(format!("{m}.")))?;
     let results = run(&state, request.clone()).await?;
-    if results.total == 0 {
+    if results.total == 0 || results.corrected {
         record_zero(&state, &request).await;
     }
     let last = (results.total as u32).div_ceil(request.per_page).max(1);
+    let suggestion_url = results
+        .suggestion
+        .as_ref()
+        .map(|text| url(&request, 1, |r| r.text = text.clone()));
+    let uncorrected_url = url(&request, 1, |r| r.correct = false);
     let pager = Pager::new(request.page, last, |n| url(&request, n, |_| {}));
     let chips = chips(&request, &results.facets);
     let snapshot = state.thesaurus.get();
@@ -252,6 +272,8 @@ async fn page(
         pager,
         chips,
         broader,
+        suggestion_url,
+        uncorrected_url,
     })
 }
 
@@ -328,6 +350,12 @@ struct ApiResults {
     expansion: Vec<ApiExpansion>,
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
     hits: Vec<ApiHit>,
+    /// "Vouliez-vous dire": the text with its unknown words corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<String>,
+    /// True when the text as typed found nothing and the hits are those of `suggestion`
+    /// (`corriger=0` turns that off).
+    corrected: bool,
 }
 
 #[derive(Serialize)]
@@ -359,10 +387,12 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
     let (page, per_page) = (request.page, request.per_page);
     match run(&state, request.clone()).await {
         Ok(results) => {
-            if results.total == 0 {
+            if results.total == 0 || results.corrected {
                 record_zero(&state, &request).await;
             }
             Json(ApiResults {
+                suggestion: results.suggestion,
+                corrected: results.corrected,
                 total: results.total,
                 took_ms: results.took.as_secs_f64() * 1000.0,
                 page,

@@ -8,5 +8,6 @@ pub mod query;
 pub mod schema;
 pub mod service;
 pub mod snippet;
+pub mod spelling;
 
 pub use index::SearchIndex;

@@ -16,6 +16,7 @@ use super::index::SearchIndex;
 use super::query::{self, Context};
 use super::schema::Fields;
 use super::snippet::{self, Terms};
+use super::spelling;
 use crate::thesaurus::expand::{ExpandOptions, Expanded};
 use crate::thesaurus::snapshot::Snapshot;
 
@@ -90,6 +91,8 @@ pub struct SearchRequest {
     pub sort: Sort,
     pub page: u32,
     pub per_page: u32,
+    /// Whether a text that finds nothing may be replaced by its spelling correction.
+    pub correct: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,10 +154,52 @@ pub struct SearchResults {
     pub expansion: Vec<Expanded>,
     pub facets: Vec<FacetGroup>,
     pub hits: Vec<Hit>,
+    /// "Vouliez-vous dire …": the text with its unknown words corrected.
+    pub suggestion: Option<String>,
+    /// The text as typed found nothing: these are the results of [`Self::suggestion`].
+    pub corrected: bool,
 }
 
+/// Below this many results, a spelling suggestion is looked for.
+const FEW_RESULTS: usize = 3;
+
 /// Runs `request`. Blocking (index reads): call it from `spawn_blocking`.
+///
+/// A search that finds little gets a spelling suggestion built from the words of the index
+/// and of the thesaurus; one that finds nothing is run again with it (unless
+/// `request.correct` is off), and says so.
 pub fn search(
+    index: &SearchIndex,
+    snapshot: &Snapshot,
+    request: &SearchRequest,
+) -> tantivy::Result<SearchResults> {
+    let started = Instant::now();
+    let mut results = run(index, snapshot, request)?;
+    if results.total < FEW_RESULTS && !request.text.trim().is_empty() {
+        let searcher = index.reader.searcher();
+        if let Some(suggestion) =
+            spelling::did_you_mean(&searcher, &index.fields, snapshot, &request.text)
+        {
+            if results.total == 0 && request.correct {
+                let corrected = SearchRequest {
+                    text: suggestion.clone(),
+                    ..request.clone()
+                };
+                let again = run(index, snapshot, &corrected)?;
+                if again.total > 0 {
+                    results = again;
+                    results.corrected = true;
+                }
+            }
+            results.suggestion = Some(suggestion);
+        }
+    }
+    results.took = started.elapsed();
+    Ok(results)
+}
+
+/// One search, as asked.
+fn run(
     index: &SearchIndex,
     snapshot: &Snapshot,
     request: &SearchRequest,
@@ -237,6 +282,8 @@ pub fn search(
         expansion: built.expansion.matches,
         facets,
         hits,
+        suggestion: None,
+        corrected: false,
     })
 }
 

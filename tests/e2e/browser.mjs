@@ -414,6 +414,23 @@ async function checkSearch(page) {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }), first.click()]);
   const h1 = (await page.locator('h1').first().innerText()).trim();
   check('g.result', h1 === title, `opened result "${title.slice(0, 50)}" -> h1 "${h1.slice(0, 50)}"`);
+
+  // A hit found in a PDF links to the page of its passage.
+  await goto(page, '/');
+  await page.fill('#recherche-accueil', 'apprentissage');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }), page.keyboard.press('Enter')]);
+  const link = page.locator('.hit .file-passage a.file-link').first();
+  if ((await link.count()) === 0) { fail('g.pdf-page', `no file passage on ${rel(page.url())}`); return; }
+  const href = await link.getAttribute('href');
+  const label = (await link.innerText()).trim();
+  const m = /#page=(\d+)$/.exec(href || '');
+  const passage = (await page.locator('.hit .file-passage').first().innerText()).trim();
+  check('g.pdf-page', !!m && label.includes(`page ${m && m[1]}`) && /apprentissage/i.test(passage),
+    `file passage links to ${href} ("${label.slice(0, 60)}")`);
+  const resp = await page.request.get(new URL(href.split('#')[0], page.url()).href);
+  const body = await resp.body();
+  check('g.pdf-fetch', resp.status() === 200 && resp.headers()['content-type'] === 'application/pdf' && body.subarray(0, 5).toString() === '%PDF-',
+    `GET ${href.split('#')[0]} -> ${resp.status()} ${resp.headers()['content-type']}, ${body.length} bytes`);
 }
 
 async function step(id, fn) {

@@ -438,3 +438,52 @@ async fn the_theme_facet_opens_as_a_tree() {
         .await;
     assert_eq!(page.texts(".facet .facet-depth-1").len(), children.len());
 }
+
+#[tokio::test]
+async fn misspellings_are_corrected_or_suggested() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("opco-2i")).await;
+    PublicationBuilder::new(o)
+        .title("Les soudeurs de la métallurgie")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+
+    // Nothing as typed: the results of the closest spelling, said so.
+    let found = api(&app, "q=metallurgei").await;
+    assert_eq!(found["corrected"], true, "{found}");
+    assert_eq!(found["suggestion"], "métallurgie");
+    assert_eq!(titles(&found), ["Les soudeurs de la métallurgie"]);
+    let page = app.get("/recherche?q=metallurgei").await;
+    assert!(page.texts(".spelling")[0].starts_with("Aucun résultat pour « metallurgei »"));
+    let exact = page.attrs(".spelling a", "href");
+    assert_eq!(exact, ["/recherche?q=metallurgei&corriger=0"]);
+    let recorded: i64 =
+        sqlx::query_scalar("select count(*) from zero_result_query where query = 'metallurgei'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(recorded >= 1, "the editors see what was typed");
+
+    // Asked for exactly: nothing, and a suggestion.
+    let exact = api(&app, "q=metallurgei&corriger=0").await;
+    assert_eq!(
+        (exact["total"].as_u64(), exact["corrected"].as_bool()),
+        (Some(0), Some(false))
+    );
+    assert_eq!(exact["suggestion"], "métallurgie");
+    let page = app.get("/recherche?q=metallurgei&corriger=0").await;
+    assert_eq!(
+        page.attrs(".spelling a", "href"),
+        ["/recherche?q=m%C3%A9tallurgie&corriger=0"]
+    );
+
+    // Few results: a suggestion, the results as typed.
+    let few = api(&app, "q=soudeurs%20OR%20metallurgei").await;
+    assert_eq!(few["total"], 1);
+    assert_eq!(few["corrected"], false);
+    assert_eq!(few["suggestion"], "soudeurs OR métallurgie");
+
+    // A correct query gets no suggestion.
+    assert!(api(&app, "q=soudeurs").await.get("suggestion").is_none());
+}
