@@ -169,6 +169,10 @@ fn url(request: &SearchRequest, page: u32, change: impl FnOnce(&mut SearchReques
 pub struct Chip {
     pub label: String,
     pub remove_url: String,
+    dimension: Dimension,
+    value: String,
+    /// On a page without results, how many there would be without this filter.
+    pub results_without: Option<usize>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -245,7 +249,10 @@ async fn page(
         .map(|text| url(&request, 1, |r| r.text = text.clone()));
     let uncorrected_url = url(&request, 1, |r| r.correct = false);
     let pager = Pager::new(request.page, last, |n| url(&request, n, |_| {}));
-    let chips = chips(&request, &results.facets);
+    let mut chips = chips(&request, &results.facets);
+    if results.total == 0 && chips.len() <= 8 {
+        count_without_each(&state, &request, &mut chips).await;
+    }
     let snapshot = state.thesaurus.get();
     let broader = if results.total == 0 {
         results
@@ -289,16 +296,36 @@ fn chips(request: &SearchRequest, facets: &[FacetGroup]) -> Vec<Chip> {
                 .unwrap_or_else(|| v.clone());
             chips.push(Chip {
                 label: format!("{} : {label}", d.label()),
-                remove_url: url(request, 1, |r| {
-                    if let Some(list) = r.filters.get_mut(d) {
-                        list.retain(|x| x != v);
-                    }
-                    r.filters.retain(|_, l| !l.is_empty());
-                }),
+                remove_url: url(&without_filter(request, *d, v), 1, |_| {}),
+                dimension: *d,
+                value: v.clone(),
+                results_without: None,
             });
         }
     }
     chips
+}
+
+/// `request` without one of its filter values.
+fn without_filter(request: &SearchRequest, d: Dimension, value: &str) -> SearchRequest {
+    let mut r = request.clone();
+    if let Some(list) = r.filters.get_mut(&d) {
+        list.retain(|x| x != value);
+    }
+    r.filters.retain(|_, l| !l.is_empty());
+    r
+}
+
+/// On a page without results: how many each filter, dropped alone, would give.
+async fn count_without_each(state: &AppState, request: &SearchRequest, chips: &mut [Chip]) {
+    for chip in chips.iter_mut() {
+        let mut relaxed = without_filter(request, chip.dimension, &chip.value);
+        relaxed.per_page = 1;
+        relaxed.page = 1;
+        if let Ok(results) = run(state, relaxed).await {
+            chip.results_without = Some(results.total);
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -487,3 +487,30 @@ async fn misspellings_are_corrected_or_suggested() {
     // A correct query gets no suggestion.
     assert!(api(&app, "q=soudeurs").await.get("suggestion").is_none());
 }
+
+#[tokio::test]
+async fn a_page_without_results_offers_to_drop_each_filter() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    PublicationBuilder::new(o)
+        .title("Les saisonniers du tourisme")
+        .document_type("etude")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let page = app
+        .get("/recherche?q=saisonniers&type=enquete&opco=akto")
+        .await;
+    assert_eq!(
+        page.texts(".results-count")[0].split(" (").next().unwrap(),
+        "Aucun résultat"
+    );
+    // Without the type, the study is there; without the OPCO, still nothing.
+    let offers = page.texts(".relax li");
+    assert_eq!(offers.len(), 1, "{offers:?}");
+    assert!(offers[0].contains("Type de document") && offers[0].ends_with(": 1 résultat"));
+    assert_eq!(
+        page.attrs(".relax a", "href"),
+        ["/recherche?q=saisonniers&opco=akto"]
+    );
+}
