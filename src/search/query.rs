@@ -9,7 +9,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::Fields;
 use crate::thesaurus::analysis;
-use crate::thesaurus::expand::{ExpandOptions, Expansion, expand};
+use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
 use crate::thesaurus::snapshot::Snapshot;
 
 /// A field prefix a user may type (`titre:`, `theme:`…).
@@ -191,6 +191,15 @@ const TEXT_FIELDS: [(FieldName, f32); 6] = [
     (FieldName::Subjects, 1.5),
     (FieldName::Abstract, 1.5),
     (FieldName::Body, 1.0),
+];
+
+/// The fields that describe a study, without its full text.
+const DESCRIPTIVE_FIELDS: [(FieldName, f32); 5] = [
+    TEXT_FIELDS[0],
+    TEXT_FIELDS[1],
+    TEXT_FIELDS[2],
+    TEXT_FIELDS[3],
+    TEXT_FIELDS[4],
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -426,7 +435,14 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         let typed_terms = analysis::terms(span).len().max(1);
         for m in found.matches.iter().filter(|m| m.range == (start, end)) {
             for added in &m.added {
-                if let Some(q) = text_query(cx, &added.label, &TEXT_FIELDS) {
+                // A narrower concept named somewhere in a long text says little about what
+                // the study is about, and its labels are the bulk of an expansion: it is
+                // looked for in the descriptive fields only.
+                let targets: &[(FieldName, f32)] = match added.relation {
+                    Relation::Synonym => &TEXT_FIELDS,
+                    Relation::Narrower => &DESCRIPTIVE_FIELDS,
+                };
+                if let Some(q) = text_query(cx, &added.label, targets) {
                     // A phrase scores the sum of its words: a label longer than what was
                     // typed ("gestion prévisionnelle des emplois et des compétences" for
                     // "GPEC") is scaled down to the length typed.
