@@ -268,15 +268,25 @@ async fn outbox_head(db: &PgPool) -> Result<i64, sqlx::Error> {
 /// that every reasonable server has long applied.
 pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
         let mut rounds: u64 = 0;
+        let mut busy = false;
         loop {
-            tick.tick().await;
-            match search.catch_up(&db, &thesaurus).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(publications = n, "index mis à jour"),
-                Err(error) => tracing::error!(error = format!("{error:#}"), "indexation"),
+            // After a pass that applied something, the next one starts at once: a bulk
+            // import is applied as fast as the index can take it, not one batch per tick.
+            if !busy {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
+            busy = match search.catch_up(&db, &thesaurus).await {
+                Ok(0) => false,
+                Ok(n) => {
+                    tracing::debug!(publications = n, "index mis à jour");
+                    true
+                }
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "indexation");
+                    false
+                }
+            };
             rounds += 1;
             if rounds.is_multiple_of(7200) {
                 let _ = sqlx::query!(
