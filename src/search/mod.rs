@@ -9,5 +9,6 @@ pub mod schema;
 pub mod service;
 pub mod snippet;
 pub mod spelling;
+pub mod titles;
 
 pub use index::SearchIndex;
