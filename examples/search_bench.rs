@@ -147,11 +147,18 @@ async fn ensure_gin(db: &sqlx::PgPool) -> anyhow::Result<()> {
     sqlx::query("alter table publication add column if not exists bench_tsv tsvector")
         .execute(db)
         .await?;
+    // Without the library's triggers: filling a benchmark column is not a change search must
+    // follow (the outbox would otherwise ask a server to reindex all 20,000 publications).
+    let mut tx = db.begin().await?;
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "update publication p set bench_tsv = {TSV} where bench_tsv is null"
     )))
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     sqlx::query(
         "create index if not exists bench_publication_fts on publication using gin (bench_tsv)",
     )
