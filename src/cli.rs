@@ -255,16 +255,26 @@ async fn import_publications(
         report.unchanged,
         report.errors.len()
     );
-    for warning in report.warnings.iter().take(100) {
-        println!("  avertissement, {warning}");
-    }
-    for error in report.errors.iter().take(200) {
-        println!("  refusée, {error}");
-    }
+    print_capped("avertissement", &report.warnings, 100);
+    print_capped("refusée", &report.errors, 200);
     if report.errors.is_empty() {
         Ok(())
     } else {
         anyhow::bail!("{} ligne(s) refusée(s)", report.errors.len())
+    }
+}
+
+/// The first `max` lines of a report, then how many more there are.
+fn print_capped(kind: &str, lines: &[impl std::fmt::Display], max: usize) {
+    for line in lines.iter().take(max) {
+        println!("  {kind}, {line}");
+    }
+    if lines.len() > max {
+        println!(
+            "  … et {} autre(s) ({kind}, {} en tout).",
+            lines.len() - max,
+            lines.len()
+        );
     }
 }
 

@@ -98,6 +98,16 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("refusée, ligne"), "{said}");
+    // A long report says how much it leaves out.
+    let many = dir.join("many.jsonl");
+    std::fs::write(&many, "{\"titel\": \"x\"}\n".repeat(205)).unwrap();
+    let out = run(&dir, &["import", many.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said.matches("  refusée, ligne").count(), 200, "{said}");
+    assert!(
+        said.contains("… et 5 autre(s) (refusée, 205 en tout)."),
+        "{said}"
+    );
 
     // Run again: everything is kept, nothing is added twice.
     let out = run(&dir, &["demo"]);
