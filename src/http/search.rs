@@ -105,7 +105,32 @@ async fn run(state: &AppState, request: SearchRequest) -> Result<SearchResults, 
             .await
             .map_err(|e| AppError::Internal(e.into()))?
             .map_err(|e| AppError::Internal(e.into()))?;
+    let mut results = results;
+    name_observatories(state, &mut results.facets).await?;
     Ok(results)
+}
+
+/// The index knows observatories by slug: their facet values get their names from the
+/// catalogue.
+async fn name_observatories(state: &AppState, facets: &mut [FacetGroup]) -> Result<(), AppError> {
+    let Some(group) = facets
+        .iter_mut()
+        .find(|g| g.dimension == Dimension::Observatoire && !g.values.is_empty())
+    else {
+        return Ok(());
+    };
+    let names: std::collections::HashMap<String, String> =
+        crate::catalogue::queries::observatories(&state.db, None)
+            .await?
+            .into_iter()
+            .map(|o| (o.slug, o.name))
+            .collect();
+    for value in &mut group.values {
+        if let Some(name) = names.get(&value.value) {
+            value.label = name.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Queries that found nothing, for the thesaurus editors.

@@ -564,6 +564,12 @@ fn hits(
                 snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
                 html
             });
+        // A record whose body is its file's text would show the same passage twice: the
+        // file's, with its page link, is enough.
+        let snippet = match &file {
+            Some(f) if f.html == snippet => String::new(),
+            _ => snippet,
+        };
         let title = text(fields.title);
         Ok(Hit {
             id: text(fields.id),

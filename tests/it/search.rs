@@ -129,6 +129,12 @@ async fn facets_count_and_filter_with_multiple_choices() {
     assert_eq!(all["total"], 62, "every published demo publication");
     let types = all["facets"]["type"].as_array().unwrap();
     assert_eq!(types.len(), 14);
+    // Observatories are shown by name, filtered by slug.
+    let observatories = all["facets"]["observatoire"].as_array().unwrap();
+    assert!(!observatories.is_empty());
+    for o in observatories {
+        assert_ne!(o["label"], o["value"], "{o}");
+    }
     let etude = types.iter().find(|v| v["value"] == "etude").unwrap();
     let enquete = types.iter().find(|v| v["value"] == "enquete").unwrap();
     assert_eq!(etude["label"], "Étude");
@@ -329,6 +335,7 @@ async fn the_text_of_files_is_extracted_and_searchable() {
     // The passage comes from the file, with a link to the page it is on.
     let file = &found["hits"][0]["file"];
     assert_eq!(file["name"], "rapport.pdf");
+    assert_ne!(found["hits"][0]["snippet"], file["snippet"], "never twice");
     assert!(
         file["snippet"]
             .as_str()
