@@ -105,13 +105,11 @@ async fn run(state: &AppState, request: SearchRequest) -> Result<SearchResults, 
             .await
             .map_err(|e| AppError::Internal(e.into()))?
             .map_err(|e| AppError::Internal(e.into()))?;
-    let mut results = results;
-    name_observatories(state, &mut results.facets).await?;
     Ok(results)
 }
 
-/// The index knows observatories by slug: their facet values get their names from the
-/// catalogue.
+/// The index knows observatories by slug: the facet values shown get their names from the
+/// catalogue (once per request, not for the counts of a page without results).
 async fn name_observatories(state: &AppState, facets: &mut [FacetGroup]) -> Result<(), AppError> {
     let Some(group) = facets
         .iter_mut()
@@ -263,7 +261,8 @@ async fn page(
 ) -> Result<ResultsPage, AppError> {
     let request =
         parse(raw.as_deref(), false).map_err(|m| AppError::BadRequest(format!("{m}.")))?;
-    let results = run(&state, request.clone()).await?;
+    let mut results = run(&state, request.clone()).await?;
+    name_observatories(&state, &mut results.facets).await?;
     if results.total == 0 || results.corrected {
         record_zero(&state, &request).await;
     }
@@ -437,7 +436,13 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
         Err(error) => return (StatusCode::BAD_REQUEST, Json(ApiError { error })).into_response(),
     };
     let (page, per_page) = (request.page, request.per_page);
-    match run(&state, request.clone()).await {
+    let results = match run(&state, request.clone()).await {
+        Ok(mut results) => name_observatories(&state, &mut results.facets)
+            .await
+            .map(|()| results),
+        Err(error) => Err(error),
+    };
+    match results {
         Ok(results) => {
             if results.total == 0 || results.corrected {
                 record_zero(&state, &request).await;

@@ -196,11 +196,7 @@ impl Snapshot {
         if kind == LabelKind::Pref {
             concept.pref = text.clone();
         }
-        for pair in terms.windows(2) {
-            if !self.pairs.contains(&key_of(pair)) {
-                self.pairs.insert(key_of(pair));
-            }
-        }
+        self.pairs.extend(terms.windows(2).map(key_of));
         if !key.is_empty() {
             self.max_label_terms = self.max_label_terms.max(terms.len());
             let hits = self.by_key.entry(key.clone()).or_default();
