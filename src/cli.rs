@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: ThesaurusCommand,
     },
+    /// Les comptes des éditeurs et des administrateurs.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     Demo {
         /// Ajoute N publications synthétiques (corps d'environ 30 Ko) pour les mesures.
         #[arg(long, value_name = "N")]
@@ -65,6 +70,28 @@ enum Command {
         /// Graine du générateur : la même graine donne les mêmes publications.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Crée un compte. Le mot de passe est lu sur l'entrée standard (une ligne) ; sans entrée
+    /// (terminal), un mot de passe à usage unique est tiré au hasard et affiché une fois.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor"])]
+        role: String,
+        /// L'observatoire d'un éditeur (son identifiant d'URL).
+        #[arg(long, value_name = "SLUG")]
+        observatory: Option<String>,
+    },
+    /// Liste les comptes.
+    List,
+    /// Désactive un compte et ferme ses sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -129,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Thesaurus {
             command: ThesaurusCommand::Import { path },
         }) => import_thesaurus(&db, &path).await,
+        Some(Command::User { command }) => run_user(&db.pool, command).await,
     };
     db.close().await;
     result
@@ -159,12 +187,21 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
         storage,
         thesaurus,
         search,
-        Config::default(),
+        Config::from_env(&global.data_dir),
     );
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", options.addr))?;
     tracing::info!("la bibliothèque est ouverte sur http://{}", options.addr);
+    if !crate::accounts::users::has_admin(&db.pool).await? {
+        println!(
+            "Aucun compte administrateur. Pour en créer un :\n  \
+             bibliotheque --data-dir {} user add --email VOUS@EXEMPLE.FR --role admin\n\
+             puis connectez-vous sur http://{}/connexion",
+            global.data_dir.display(),
+            options.addr
+        );
+    }
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -262,6 +299,80 @@ async fn import_publications(
     } else {
         anyhow::bail!("{} ligne(s) refusée(s)", report.errors.len())
     }
+}
+
+async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()> {
+    use crate::accounts::{Access, Email, password, users};
+    match command {
+        UserCommand::Add {
+            email,
+            role,
+            observatory,
+        } => {
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let access = match (role.as_str(), observatory) {
+                ("admin", None) => Access::Admin,
+                ("editor", Some(slug)) => Access::Editor {
+                    observatory_id: users::observatory_by_slug(db, &slug).await?,
+                },
+                _ => return Err(users::UserError::Observatory.into()),
+            };
+            let (secret, generated) = read_password()?;
+            let hash =
+                tokio::task::spawn_blocking(move || password::hash(&secret).map(|h| (h, secret)))
+                    .await??;
+            users::add(db, &email, &hash.0, access).await?;
+            println!("Compte créé : {email} ({}).", access.role().label());
+            if generated {
+                println!(
+                    "Mot de passe à usage unique (il ne sera plus affiché) : {}",
+                    hash.1
+                );
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            for user in users::list(db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.email,
+                    user.role.label(),
+                    user.observatory.as_deref().unwrap_or("-"),
+                    if user.disabled_at.is_some() {
+                        "désactivé"
+                    } else {
+                        "actif"
+                    }
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { email } => {
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            users::disable(db, &email).await?;
+            println!("Compte désactivé, sessions fermées : {email}.");
+            Ok(())
+        }
+    }
+}
+
+/// The password from standard input (one line), or a one-time one when stdin is a terminal
+/// or empty. Says which.
+fn read_password() -> anyhow::Result<(String, bool)> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin
+            .read_line(&mut line)
+            .context("lecture du mot de passe")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if !line.is_empty() {
+            crate::accounts::password::check_strength(&line)?;
+            return Ok((line, false));
+        }
+    }
+    Ok((crate::accounts::password::one_time(), true))
 }
 
 /// The first `max` lines of a report, then how many more there are.

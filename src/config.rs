@@ -1,7 +1,8 @@
 //! Configuration shared by every command: flags, `BIBLIOTHEQUE_*` variables and `DATABASE_URL`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -55,6 +56,32 @@ pub struct ServeOptions {
 pub struct Config {
     /// Folder of the static assets (stylesheet, icons).
     pub static_dir: PathBuf,
+    /// Largest file an upload may bring (`BIBLIOTHEQUE_MAX_UPLOAD_MB`, 200 by default).
+    pub max_upload_bytes: u64,
+    /// Where uploads are written while they arrive, before they go to the file store.
+    pub staging_dir: PathBuf,
+    /// Marks the session cookie `Secure` (`BIBLIOTHEQUE_SECURE_COOKIES=1` behind HTTPS).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends (`BIBLIOTHEQUE_SESSION_IDLE_MINUTES`, 120).
+    pub session_idle: Duration,
+}
+
+impl Config {
+    /// The configuration from the environment, with uploads staged under `data_dir`.
+    pub fn from_env(data_dir: &Path) -> Self {
+        Self {
+            staging_dir: data_dir.join("uploads"),
+            ..Self::default()
+        }
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
 }
 
 impl Default for Config {
@@ -63,6 +90,13 @@ impl Default for Config {
             static_dir: std::env::var_os("BIBLIOTHEQUE_STATIC_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))),
+            max_upload_bytes: env_number("BIBLIOTHEQUE_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            staging_dir: std::env::temp_dir().join("bibliotheque-uploads"),
+            secure_cookies: std::env::var("BIBLIOTHEQUE_SECURE_COOKIES")
+                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "oui")),
+            session_idle: Duration::from_secs(
+                60 * env_number("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", 120),
+            ),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! The crate is one web application: [`app`] builds its router, which tests drive directly,
 //! and the `bibliotheque` binary serves it (see `cli`).
 
+pub mod accounts;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

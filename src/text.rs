@@ -108,6 +108,17 @@ pub fn date_fr(date: time::Date) -> String {
     }
 }
 
+/// A moment as "12 mai 2023 à 14:05" (UTC: the server's logs and the audit agree).
+pub fn datetime_fr(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{} à {:02}:{:02} UTC",
+        date_fr(at.date()),
+        at.hour(),
+        at.minute()
+    )
+}
+
 /// A byte count as a French reader expects it: "1,4 Mo", "830 ko".
 pub fn size_fr(bytes: i64) -> String {
     const KB: f64 = 1000.0;
@@ -127,6 +138,18 @@ pub fn size_fr(bytes: i64) -> String {
         format!("{value:.0}")
     };
     format!("{} {unit}", text.replace('.', ","))
+}
+
+/// The largest char boundary of `text` at or before `index` (`str::floor_char_boundary` is not
+/// stable yet).
+pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+    if index >= text.len() {
+        return text.len();
+    }
+    (0..=index)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

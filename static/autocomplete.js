@@ -109,6 +109,7 @@
       return;
     }
     input.dataset.autocompleteReady = "1";
+    var fillOnly = input.dataset.autocompleteFill !== undefined;
     count += 1;
     var endpoint = input.getAttribute("data-autocomplete") || "/api/v1/suggest";
     var form = input.form;
@@ -248,7 +249,8 @@
       var concepts = (Array.isArray(data.concepts) ? data.concepts : [])
         .filter(function (c) { return c && typeof c.label === "string"; })
         .map(function (c) { return { kind: "concept", data: c }; });
-      var titles = (Array.isArray(data.titles) ? data.titles : [])
+      // A subject field (data-autocomplete-fill) only wants concepts, and only fills itself.
+      var titles = (fillOnly || !Array.isArray(data.titles) ? [] : data.titles)
         .filter(function (t) { return t && typeof t.title === "string" && localUrl(t.url); })
         .map(function (t) { return { kind: "title", data: t }; });
       setActive(-1);
@@ -312,7 +314,7 @@
       if (item.kind === "concept") {
         input.value = item.data.label;
         forget();
-        if (form) {
+        if (form && !fillOnly) {
           if (form.requestSubmit) {
             form.requestSubmit();
           } else {

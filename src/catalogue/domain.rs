@@ -201,6 +201,17 @@ pub enum ExtractionStatus {
     Unsupported,
 }
 
+impl ExtractionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "texte en cours d'extraction",
+            Self::Done => "texte extrait",
+            Self::Failed => "extraction échouée",
+            Self::Unsupported => "format sans extraction de texte",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -958,7 +958,7 @@ fn rome_codes(codes: Vec<String>) -> Result<Vec<RomeCode>, String> {
 }
 
 /// A concept by URI, else by label (preferred labels first when several concepts share it).
-fn resolve_subject(thesaurus: &Snapshot, text: &str) -> Result<i64, String> {
+pub(crate) fn resolve_subject(thesaurus: &Snapshot, text: &str) -> Result<i64, String> {
     if let Some(index) = thesaurus.find_by_uri(text) {
         return Ok(thesaurus.concept(index).id);
     }

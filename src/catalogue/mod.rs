@@ -2,8 +2,10 @@
 
 pub mod demo;
 pub mod domain;
+pub mod editing;
 pub mod extraction;
 pub mod import;
 pub mod model;
 pub mod queries;
+pub mod workflow;
 pub mod write;

@@ -161,7 +161,7 @@ pub async fn find_publication(
     db: &PgPool,
     slug: &Slug,
 ) -> Result<Option<PublicationRecord>, sqlx::Error> {
-    let Some(publication) = sqlx::query_as!(
+    let publication = sqlx::query_as!(
         Publication,
         r#"
         select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
@@ -181,8 +181,44 @@ pub async fn find_publication(
         slug.as_str(),
     )
     .fetch_optional(db)
-    .await?
-    else {
+    .await?;
+    with_links(db, publication).await
+}
+
+/// A publication whatever its status (the admin pages), with everything linked to it.
+pub async fn find_publication_by_id(
+    db: &PgPool,
+    id: Uuid,
+) -> Result<Option<PublicationRecord>, sqlx::Error> {
+    let publication = sqlx::query_as!(
+        Publication,
+        r#"
+        select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
+               p.document_type as type_slug, dt.label as type_label,
+               o.id as observatory_id, o.slug as observatory_slug, o.name as observatory_name,
+               o.acronym as observatory_acronym,
+               op.slug as "opco_slug?", op.name as "opco_name?",
+               p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
+               p.source_url, p.language, p.licence,
+               p.status as "status: _", p.withdrawn_reason
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        left join opco op on op.slug = o.opco_slug
+        where p.id = $1
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    with_links(db, publication).await
+}
+
+async fn with_links(
+    db: &PgPool,
+    publication: Option<Publication>,
+) -> Result<Option<PublicationRecord>, sqlx::Error> {
+    let Some(publication) = publication else {
         return Ok(None);
     };
     let id = publication.id;
@@ -249,7 +285,7 @@ async fn publication_files(db: &PgPool, id: Uuid) -> Result<Vec<FileInfo>, sqlx:
         select id, original_name, media_type, size_bytes, page_count,
                extraction_status as "extraction_status: _"
         from file
-        where publication_id = $1
+        where publication_id = $1 and replaced_at is null
         order by position, created_at
         "#,
         id,

@@ -16,6 +16,21 @@ pub enum AppError {
     /// The request is malformed; the message is shown to the user as it is.
     #[error("{0}")]
     BadRequest(String),
+    /// Signed in, but not allowed to do this.
+    #[error("accès refusé")]
+    Forbidden,
+    /// A state-changing request without the session's token, or from another site.
+    #[error("jeton de formulaire absent ou invalide")]
+    Csrf,
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    Unsupported(String),
+    /// Well-formed but wrong values (a form to correct).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -38,6 +53,11 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Storage(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -55,6 +75,20 @@ impl IntoResponse for AppError {
                  ou de la liste des publications.",
             ),
             Self::BadRequest(message) => ("Demande incorrecte", message.as_str()),
+            Self::Forbidden => (
+                "Accès refusé",
+                "Votre compte ne permet pas cette action : un éditeur ne gère que les \
+                 publications de son observatoire.",
+            ),
+            Self::Csrf => (
+                "Formulaire expiré",
+                "Ce formulaire n'a pas été envoyé depuis la bibliothèque, ou votre session a \
+                 changé depuis. Rechargez la page et recommencez.",
+            ),
+            Self::TooLarge(message) => ("Fichier trop volumineux", message.as_str()),
+            Self::Unsupported(message) => ("Type de fichier refusé", message.as_str()),
+            Self::Unprocessable(message) => ("Valeurs à corriger", message.as_str()),
+            Self::TooManyRequests(message) => ("Trop de tentatives", message.as_str()),
             _ => {
                 tracing::error!(error = ?self, "erreur interne");
                 (

@@ -1,6 +1,8 @@
 //! Everything that knows HTTP: the router, errors as pages, the layout, security headers, and
 //! one module per feature.
 
+mod admin;
+mod auth;
 mod catalogue;
 mod error;
 mod health;
@@ -41,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .service(ServeDir::new(&state.config.static_dir));
 
     let router = Router::new()
+        .merge(admin::routes(&state))
         .merge(catalogue::routes())
         .merge(health::routes())
         .merge(thesaurus::routes())
@@ -48,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(suggest::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(auth::same_origin_writes))
         .with_state(state);
     security::with_headers(router)
         .layer(CompressionLayer::new().compress_when(

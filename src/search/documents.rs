@@ -55,13 +55,13 @@ pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
                array(select region_code from publication_region r where r.publication_id = p.id) as "regions!",
                array(select concept_id from publication_subject s where s.publication_id = p.id) as "subjects!",
                array(select f.id from file f
-                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     where f.publication_id = p.id and f.extraction_status = 'done' and f.replaced_at is null
                      order by f.position, f.created_at, f.id) as "file_ids!",
                array(select f.original_name from file f
-                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     where f.publication_id = p.id and f.extraction_status = 'done' and f.replaced_at is null
                      order by f.position, f.created_at, f.id) as "file_names!",
                array(select coalesce(f.extracted_text, '') from file f
-                     where f.publication_id = p.id and f.extraction_status = 'done'
+                     where f.publication_id = p.id and f.extraction_status = 'done' and f.replaced_at is null
                      order by f.position, f.created_at, f.id) as "file_texts!"
         from publication p
         join document_type dt on dt.slug = p.document_type

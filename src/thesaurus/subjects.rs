@@ -98,3 +98,98 @@ pub fn derive(
     }
     found
 }
+
+/// A concept proposed as a subject, with how strongly the texts point to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggested {
+    pub concept_id: i64,
+    pub label: String,
+    pub scheme: String,
+    pub score: f32,
+}
+
+/// Weights of a label found in each kind of text: a title names what a study is about, an
+/// abstract summarises it, the full text mentions much in passing.
+const TITLE_WEIGHT: f32 = 5.0;
+const ABSTRACT_WEIGHT: f32 = 2.0;
+const TEXT_WEIGHT: f32 = 0.5;
+/// The full text is read up to this many bytes: the first pages say what a study covers.
+const TEXT_BUDGET: usize = 200_000;
+/// Repeated mentions count less and less (1 + ln n), so a term on every page does not drown
+/// out the title.
+fn mentions(n: usize) -> f32 {
+    if n == 0 { 0.0 } else { 1.0 + (n as f32).ln() }
+}
+
+/// Concepts whose labels occur in the title, abstract and full texts of a publication, best
+/// first, leaving out `already` (its current subjects) and deprecated concepts.
+pub fn suggest(
+    snapshot: &Snapshot,
+    title: &str,
+    abstract_text: &str,
+    texts: &[&str],
+    already: &[i64],
+    limit: usize,
+) -> Vec<Suggested> {
+    let options = ExpandOptions {
+        narrower_depth: 0,
+        max_added: 0,
+        ..Default::default()
+    };
+    let count = |text: &str| {
+        let mut found: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+        for m in expand(snapshot, text, &options).matches {
+            *found.entry(m.concept_id).or_default() += 1;
+        }
+        found
+    };
+    let mut scores: std::collections::HashMap<i64, f32> = std::collections::HashMap::new();
+    let mut add = |found: std::collections::HashMap<i64, usize>, weight: f32| {
+        for (concept, n) in found {
+            *scores.entry(concept).or_default() += weight * mentions(n);
+        }
+    };
+    add(count(title), TITLE_WEIGHT);
+    add(count(abstract_text), ABSTRACT_WEIGHT);
+    let mut budget = TEXT_BUDGET;
+    for text in texts {
+        if budget == 0 {
+            break;
+        }
+        let end = crate::text::floor_char_boundary(text, budget.min(text.len()));
+        budget -= end;
+        // Paragraph by paragraph: a label does not span two of them, and expansion works on
+        // short texts.
+        let mut found = std::collections::HashMap::new();
+        for part in text[..end]
+            .split(['\n', '\x0c'])
+            .filter(|p| !p.trim().is_empty())
+        {
+            for (concept, n) in count(part) {
+                *found.entry(concept).or_default() += n;
+            }
+        }
+        add(found, TEXT_WEIGHT);
+    }
+    let mut suggested: Vec<Suggested> = scores
+        .into_iter()
+        .filter(|(id, _)| !already.contains(id))
+        .filter_map(|(id, score)| {
+            let index = snapshot.find_by_id(id)?;
+            let concept = snapshot.concept(index);
+            (!concept.deprecated).then(|| Suggested {
+                concept_id: id,
+                label: concept.pref.clone(),
+                scheme: snapshot.scheme_of(index).title.clone(),
+                score,
+            })
+        })
+        .collect();
+    suggested.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    suggested.truncate(limit);
+    suggested
+}

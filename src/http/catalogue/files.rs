@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use uuid::Uuid;
 
+use crate::catalogue::model::StoredFile;
 use crate::catalogue::queries;
 use crate::http::AppError;
 use crate::state::AppState;
@@ -58,6 +59,16 @@ pub async fn download(
     {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
+    stream_file(&state, &file, "public, max-age=86400").await
+}
+
+/// The response that streams a stored file, with its type, length, name and caching.
+pub(crate) async fn stream_file(
+    state: &AppState,
+    file: &StoredFile,
+    cache_control: &'static str,
+) -> Result<Response, AppError> {
+    let etag = format!("\"{}\"", file.sha256);
     let key = StorageKey::parse(&file.storage_key)?;
     let stream = state.storage.stream(&key).await?;
     let mut response = Body::from_stream(stream).into_response();
@@ -78,7 +89,7 @@ pub async fn download(
     }
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
+        HeaderValue::from_static(cache_control),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -7,6 +7,7 @@ mod organisations;
 mod publications;
 
 pub use files::download_url;
+pub(crate) use files::stream_file;
 
 use axum::Router;
 use axum::routing::get;

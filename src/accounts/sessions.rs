@@ -1,0 +1,136 @@
+//! Sessions stored in PostgreSQL. The cookie holds a random token; the table holds its
+//! SHA-256, the user and the session's CSRF token. A session ends at logout, after an idle
+//! period, or when its user is disabled.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use super::users::{Access, Email, Role, User};
+
+/// Fills `buf` from the operating system's generator. Without it no secret can be made, so
+/// its failure (a broken system) is fatal.
+pub fn random_bytes(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random generator works");
+}
+
+/// A fresh 256-bit secret, in hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    random_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A live session: its user, and the token that every form of theirs must send back.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+/// A new session for `user_id`; returns the cookie's token.
+pub async fn create(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<String, sqlx::Error> {
+    let token = random_token();
+    sqlx::query!(
+        "insert into user_session (token_hash, user_id, csrf_token) values ($1, $2, $3)",
+        token_hash(&token),
+        user_id,
+        random_token(),
+    )
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// The session of a cookie's token, if it is live: its user is enabled and it was used within
+/// `idle`. Marks it used (at most once a minute, to spare writes).
+pub async fn lookup(
+    db: &sqlx::PgPool,
+    token: &str,
+    idle: Duration,
+) -> Result<Option<Session>, sqlx::Error> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let idle_seconds = idle.as_secs_f64();
+    let row = sqlx::query!(
+        r#"update user_session s set last_seen_at = now()
+           from app_user u
+           where s.token_hash = $1 and u.id = s.user_id and u.disabled_at is null
+             and s.last_seen_at > now() - make_interval(secs => $2)
+             and s.last_seen_at < now() - interval '1 minute'
+           returning u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token"#,
+        token_hash(token),
+        idle_seconds,
+    )
+    .fetch_optional(db)
+    .await?;
+    let row = match row {
+        Some(r) => Some((r.id, r.email, r.role, r.observatory_id, r.csrf_token)),
+        None => sqlx::query!(
+            r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token
+               from user_session s join app_user u on u.id = s.user_id
+               where s.token_hash = $1 and u.disabled_at is null
+                 and s.last_seen_at > now() - make_interval(secs => $2)"#,
+            token_hash(token),
+            idle_seconds,
+        )
+        .fetch_optional(db)
+        .await?
+        .map(|r| (r.id, r.email, r.role, r.observatory_id, r.csrf_token)),
+    };
+    Ok(
+        row.and_then(|(id, email, role, observatory_id, csrf_token)| {
+            Some(Session {
+                user: User {
+                    id,
+                    email: Email::parse(&email).ok()?,
+                    access: Access::new(role, observatory_id)?,
+                },
+                csrf_token,
+            })
+        }),
+    )
+}
+
+/// Ends the session of a token (logout, or the old session at login).
+pub async fn end(db: impl PgExecutor<'_>, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "delete from user_session where token_hash = $1",
+        token_hash(token)
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes the sessions idle for longer than `idle` (run now and then by the server).
+pub async fn purge_idle(db: impl PgExecutor<'_>, idle: Duration) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "delete from user_session where last_seen_at < now() - make_interval(secs => $1)",
+        idle.as_secs_f64(),
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_hex_of_256_bits() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, random_token());
+        assert_ne!(token_hash(&a), a);
+    }
+}

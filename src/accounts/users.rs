@@ -1,0 +1,284 @@
+//! Users: who they are, what they may touch, and the queries that store them.
+
+use std::fmt;
+
+use serde::Serialize;
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A login: an e-mail address, trimmed and lowercased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            })
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(format!(
+                "adresse électronique invalide : « {} »",
+                input.trim()
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "user_role", rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Editor,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "administrateur",
+            Self::Editor => "éditeur",
+        }
+    }
+}
+
+/// What a user may touch. An editor always has an observatory, an admin never needs one: the
+/// type says so, as the database's check constraint does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Admin,
+    Editor { observatory_id: Uuid },
+}
+
+impl Access {
+    pub fn new(role: Role, observatory_id: Option<Uuid>) -> Option<Self> {
+        match (role, observatory_id) {
+            (Role::Admin, None) => Some(Self::Admin),
+            (Role::Editor, Some(observatory_id)) => Some(Self::Editor { observatory_id }),
+            _ => None,
+        }
+    }
+
+    pub fn role(self) -> Role {
+        match self {
+            Self::Admin => Role::Admin,
+            Self::Editor { .. } => Role::Editor,
+        }
+    }
+
+    pub fn observatory_id(self) -> Option<Uuid> {
+        match self {
+            Self::Admin => None,
+            Self::Editor { observatory_id } => Some(observatory_id),
+        }
+    }
+
+    /// Whether this user may change the publications of `observatory_id`.
+    pub fn may_edit(self, observatory_id: Uuid) -> bool {
+        match self {
+            Self::Admin => true,
+            Self::Editor {
+                observatory_id: own,
+            } => own == observatory_id,
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Self::Admin
+    }
+}
+
+/// A signed-in, enabled user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: Email,
+    pub access: Access,
+}
+
+/// One row of `user list`.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub email: String,
+    pub role: Role,
+    pub observatory: Option<String>,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("un compte existe déjà pour {0}")]
+    Exists(Email),
+    #[error("aucun compte pour {0}")]
+    Unknown(Email),
+    #[error("observatoire inconnu : « {0} »")]
+    UnknownObservatory(String),
+    #[error(
+        "un éditeur appartient à un observatoire (--observatory SLUG) ; un administrateur à aucun"
+    )]
+    Observatory,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates an account; `password_hash` comes from [`super::password::hash`].
+pub async fn add(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    password_hash: &str,
+    access: Access,
+) -> Result<Uuid, UserError> {
+    let result = sqlx::query_scalar!(
+        "insert into app_user (email, password_hash, role, observatory_id)
+         values ($1, $2, $3, $4) returning id",
+        email.as_str(),
+        password_hash,
+        access.role() as Role,
+        access.observatory_id(),
+    )
+    .fetch_one(db)
+    .await;
+    match result {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(UserError::Exists(email.clone()))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The id of the observatory with this slug, for `user add --observatory`.
+pub async fn observatory_by_slug(db: impl PgExecutor<'_>, slug: &str) -> Result<Uuid, UserError> {
+    sqlx::query_scalar!("select id from observatory where slug = $1", slug)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| UserError::UnknownObservatory(slug.to_owned()))
+}
+
+/// The enabled account with this e-mail and its password hash, for a login attempt.
+pub async fn for_login(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+) -> Result<Option<(User, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select id, email, role as "role: Role", observatory_id, password_hash
+           from app_user where email = $1 and disabled_at is null"#,
+        email.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| {
+        let access = Access::new(r.role, r.observatory_id)?;
+        Some((
+            User {
+                id: r.id,
+                email: Email(r.email),
+                access,
+            },
+            r.password_hash,
+        ))
+    }))
+}
+
+/// Disables an account and ends its sessions, in one transaction.
+pub async fn disable(db: &sqlx::PgPool, email: &Email) -> Result<(), UserError> {
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!(
+        "update app_user set disabled_at = coalesce(disabled_at, now()) where email = $1
+         returning id",
+        email.as_str(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| UserError::Unknown(email.clone()))?;
+    sqlx::query!("delete from user_session where user_id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every account, admins first.
+pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select u.email, u.role as "role: Role", o.slug as "observatory?", u.disabled_at,
+                  u.created_at
+           from app_user u left join observatory o on o.id = u.observatory_id
+           order by u.role, u.email"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| UserSummary {
+            email: r.email,
+            role: r.role,
+            observatory: r.observatory,
+            disabled_at: r.disabled_at,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Whether any account can administer the library (to tell the operator how to make one).
+pub async fn has_admin(db: impl PgExecutor<'_>) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from app_user where role = 'admin' and disabled_at is null) as "e!""#
+    )
+    .fetch_one(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(
+            Email::parse("  Marie.Dupont@Opco.FR ").unwrap().as_str(),
+            "marie.dupont@opco.fr"
+        );
+        for bad in [
+            "",
+            "sans-arobase",
+            "a@b",
+            "a@@b.fr",
+            "a b@c.fr",
+            "@c.fr",
+            "a@.fr",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_editor_edits_only_their_observatory() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let editor = Access::new(Role::Editor, Some(a)).unwrap();
+        assert!(editor.may_edit(a));
+        assert!(!editor.may_edit(b));
+        assert!(Access::Admin.may_edit(b));
+        assert_eq!(Access::new(Role::Editor, None), None);
+        assert_eq!(Access::new(Role::Admin, Some(a)), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! Uploads to a record (streamed to the staging folder, checked, stored under their content
+//! hash), and downloads of any version for the people who may edit the record.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::TryStreamExt;
+use uuid::Uuid;
+
+use super::{AppError, SignedIn, path_id};
+use crate::catalogue::editing;
+use crate::state::AppState;
+use crate::storage::sniff::{FileKind, Refusal};
+use crate::storage::upload::{self, UploadError};
+
+impl From<UploadError> for AppError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::TooLarge(_) => Self::TooLarge(super::capitalized(&error.to_string())),
+            UploadError::Refused(Refusal::Empty) => {
+                Self::Unprocessable("Le fichier envoyé est vide.".to_owned())
+            }
+            UploadError::Refused(refusal) => {
+                Self::Unsupported(super::capitalized(&refusal.to_string()))
+            }
+            UploadError::Interrupted(_) => Self::BadRequest(
+                "L'envoi du fichier a été interrompu avant la fin ; rien n'a été enregistré. \
+                 Réessayez."
+                    .to_owned(),
+            ),
+            UploadError::Io(e) => Self::Internal(e.into()),
+            UploadError::Storage(e) => Self::Storage(e),
+        }
+    }
+}
+
+/// A name safe to keep and show: no folders, no control or bidirectional characters, at
+/// most 255 characters; the extension survives a cut.
+pub fn clean_file_name(given: &str) -> String {
+    let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    if cleaned.chars().count() <= 255 {
+        return cleaned;
+    }
+    let (stem, extension) = cleaned.rsplit_once('.').unwrap_or((&cleaned, ""));
+    let keep = 250usize.saturating_sub(extension.chars().count());
+    let stem: String = stem.chars().take(keep).collect();
+    format!("{stem}.{extension}")
+}
+
+fn upload_error(message: String) -> AppError {
+    AppError::BadRequest(message)
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let limit = state.config.max_upload_bytes;
+    // A declared length past the limit is refused before reading anything.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_add(1 << 20)) {
+        return Err(UploadError::TooLarge(limit).into());
+    }
+    let user = &signed_in.0.user;
+    let mut csrf_checked = false;
+    let mut replaces: Option<Uuid> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e, limit))?
+    {
+        match field.name() {
+            Some("csrf") => {
+                let token = field.text().await.map_err(|e| multipart_error(&e, limit))?;
+                signed_in.check_csrf(&token)?;
+                // The record is checked before any byte of the file is stored.
+                editing::check(&state.db, user, id).await?;
+                csrf_checked = true;
+            }
+            Some("remplace") => {
+                let text = field.text().await.map_err(|e| multipart_error(&e, limit))?;
+                replaces = match text.trim() {
+                    "" => None,
+                    t => Some(
+                        Uuid::parse_str(t)
+                            .map_err(|_| upload_error("Fichier à remplacer inconnu.".to_owned()))?,
+                    ),
+                };
+            }
+            Some("fichier") if csrf_checked => {
+                let name = clean_file_name(field.file_name().unwrap_or_default());
+                if name.is_empty() {
+                    return Err(AppError::Unprocessable(
+                        "Choisissez un fichier à envoyer.".to_owned(),
+                    ));
+                }
+                let kind = FileKind::from_name(&name).ok_or_else(|| {
+                    AppError::from(UploadError::Refused(Refusal::Extension(name.clone())))
+                })?;
+                let chunks = field.map_err(|e| e.to_string());
+                let staged = match upload::stage(
+                    &state.config.staging_dir,
+                    Some(kind),
+                    Box::pin(chunks),
+                    limit,
+                )
+                .await
+                {
+                    Err(UploadError::Interrupted(message)) if message.contains("limit") => {
+                        return Err(UploadError::TooLarge(limit).into());
+                    }
+                    other => other?,
+                };
+                let (stored, fresh) = state.storage.put_staged(&staged).await?;
+                let added = editing::add_file(
+                    &state.db,
+                    user,
+                    id,
+                    &stored,
+                    &name,
+                    kind.media_type(),
+                    replaces,
+                )
+                .await;
+                if let Err(error) = added {
+                    // Nothing refers to an object written for a write that failed.
+                    if fresh {
+                        let _ = state.storage.delete(&stored.key).await;
+                    }
+                    return Err(error.into());
+                }
+                tracing::info!(publication = %id, fichier = %name, taille = stored.size, "fichier déposé");
+                return Ok(
+                    Redirect::to(&format!("/admin/publications/{id}?ok=fichier")).into_response(),
+                );
+            }
+            // Without the token first, a file is not read at all.
+            Some("fichier") => return Err(AppError::Csrf),
+            _ => {}
+        }
+    }
+    if csrf_checked {
+        Err(AppError::Unprocessable(
+            "Choisissez un fichier à envoyer.".to_owned(),
+        ))
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// A multipart error: past the body limit it is a 413, otherwise a cut or malformed body.
+fn multipart_error(error: &axum::extract::multipart::MultipartError, limit: u64) -> AppError {
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        UploadError::TooLarge(limit).into()
+    } else {
+        UploadError::Interrupted(error.body_text()).into()
+    }
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let file = editing::file_for_admin(&state.db, &signed_in.0.user, id).await?;
+    crate::http::catalogue::stream_file(&state, &file, "private, no-store").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_folders_controls_and_bidi_tricks() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_file_name("C:\\Users\\x\\Étude 2024.pdf"),
+            "Étude 2024.pdf"
+        );
+        assert_eq!(clean_file_name("rapport\u{202e}fdp.exe"), "rapportfdp.exe");
+        assert_eq!(clean_file_name("a\u{0}b\nc.pdf"), "abc.pdf");
+        assert_eq!(clean_file_name("..."), "");
+        let long = format!("{}.pdf", "é".repeat(400));
+        let cut = clean_file_name(&long);
+        assert!(cut.chars().count() <= 255 && cut.ends_with(".pdf"));
+    }
+}
