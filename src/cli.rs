@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: ThesaurusCommand,
     },
+    /// Réglages d'un observatoire.
+    Observatory {
+        #[command(subcommand)]
+        command: ObservatoryCommand,
+    },
     /// Les comptes des éditeurs et des administrateurs.
     User {
         #[command(subcommand)]
@@ -70,6 +75,18 @@ enum Command {
         /// Graine du générateur : la même graine donne les mêmes publications.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ObservatoryCommand {
+    /// Relecture : `oui`, les éditeurs de l'observatoire soumettent et un administrateur
+    /// publie ; `non`, ils publient eux-mêmes.
+    Review {
+        /// L'identifiant d'URL de l'observatoire.
+        slug: String,
+        #[arg(value_parser = ["oui", "non"])]
+        required: String,
     },
 }
 
@@ -157,6 +174,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ThesaurusCommand::Import { path },
         }) => import_thesaurus(&db, &path).await,
         Some(Command::User { command }) => run_user(&db.pool, command).await,
+        Some(Command::Observatory {
+            command: ObservatoryCommand::Review { slug, required },
+        }) => set_review(&db.pool, &slug, required == "oui").await,
     };
     db.close().await;
     result
@@ -299,6 +319,20 @@ async fn import_publications(
     } else {
         anyhow::bail!("{} ligne(s) refusée(s)", report.errors.len())
     }
+}
+
+async fn set_review(db: &sqlx::PgPool, slug: &str, required: bool) -> anyhow::Result<()> {
+    let done = crate::catalogue::editing::set_review_required(db, slug, required).await?;
+    anyhow::ensure!(done, "observatoire inconnu : « {slug} »");
+    println!(
+        "{slug} : {}",
+        if required {
+            "les publications de ses éditeurs seront relues avant leur mise en ligne"
+        } else {
+            "ses éditeurs publient eux-mêmes"
+        }
+    );
+    Ok(())
 }
 
 async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()> {

@@ -623,6 +623,23 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// Whether the editors of an observatory submit for review; false when it does not exist.
+pub async fn set_review_required(
+    db: &PgPool,
+    slug: &str,
+    required: bool,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query!(
+        "update observatory set review_required = $2 where slug = $1",
+        slug,
+        required
+    )
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

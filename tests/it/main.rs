@@ -2,6 +2,7 @@
 
 mod common;
 
+mod admin;
 mod catalogue;
 mod cli;
 mod demo;
@@ -10,5 +11,6 @@ mod import;
 mod platform;
 mod relevance;
 mod search;
+mod security;
 mod suggest;
 mod thesaurus;

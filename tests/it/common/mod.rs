@@ -1,6 +1,7 @@
 //! Test support: a real PostgreSQL (the private cluster, or `DATABASE_URL`), a fresh database
 //! per test cloned from a migrated template, the real router, and builders for test data.
 
+pub mod admin;
 pub mod builders;
 
 use std::path::PathBuf;
@@ -142,10 +143,25 @@ pub async fn fresh_db() -> PgPool {
 
 /// A fresh file store of its own.
 pub fn fresh_storage() -> Storage {
+    fresh_storage_dir().0
+}
+
+/// A fresh file store and its folder.
+pub fn fresh_storage_dir() -> (Storage, PathBuf) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("files")
         .join(uuid::Uuid::new_v4().simple().to_string());
-    Storage::local(&dir).expect("test file store")
+    (Storage::local(&dir).expect("test file store"), dir)
+}
+
+/// The default configuration, with a staging folder of the test's own.
+pub fn test_config() -> Config {
+    Config {
+        staging_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("staging")
+            .join(uuid::Uuid::new_v4().simple().to_string()),
+        ..Config::default()
+    }
 }
 
 /// The application on a fresh database and file store.
@@ -155,12 +171,20 @@ pub struct TestApp {
     pub thesaurus: SharedSnapshot,
     pub search: Arc<SearchIndex>,
     pub router: Router,
+    pub config: Config,
+    /// The file store's folder, to check what is really stored.
+    pub files_dir: PathBuf,
 }
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_config(test_config()).await
+    }
+
+    /// The application with its own configuration (a small upload limit, say).
+    pub async fn with_config(config: Config) -> Self {
         let db = fresh_db().await;
-        let storage = fresh_storage();
+        let (storage, files_dir) = fresh_storage_dir();
         let thesaurus = SharedSnapshot::new(Snapshot::load(&db).await.expect("snapshot"));
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("index")
@@ -171,7 +195,7 @@ impl TestApp {
             storage.clone(),
             thesaurus.clone(),
             search.clone(),
-            Config::default(),
+            config.clone(),
         ));
         Self {
             db,
@@ -179,6 +203,8 @@ impl TestApp {
             thesaurus,
             search,
             router,
+            config,
+            files_dir,
         }
     }
 
