@@ -53,7 +53,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/admin/publications/{id}/fichiers",
-            post(files::upload).layer(upload_limit.clone()),
+            post(files::upload).layer(upload_limit),
         )
         .route("/admin/fichiers/{id}", get(files::download))
         .route("/admin/journal", get(journal::show))
