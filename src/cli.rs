@@ -182,7 +182,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
+/// The file store: the `files/` folder of the data folder, or, in a build with the `s3`
+/// feature, the bucket named by `BIBLIOTHEQUE_S3_URL` when it is set.
 fn storage(global: &GlobalOptions) -> anyhow::Result<Storage> {
+    #[cfg(feature = "s3")]
+    if let Ok(url) = std::env::var("BIBLIOTHEQUE_S3_URL") {
+        return Storage::s3(&url).context("stockage S3");
+    }
+    #[cfg(not(feature = "s3"))]
+    if std::env::var_os("BIBLIOTHEQUE_S3_URL").is_some() {
+        anyhow::bail!(
+            "BIBLIOTHEQUE_S3_URL est défini, mais ce programme a été construit sans la \
+             fonctionnalité « s3 » (cargo build --release --features s3)"
+        );
+    }
     Storage::local(&global.data_dir.join("files")).context("dossier des fichiers")
 }
 

@@ -95,6 +95,19 @@ impl Storage {
         })
     }
 
+    /// An S3-compatible bucket, from a URL such as `s3://bucket/prefix` and the usual
+    /// `AWS_*` variables (`AWS_ENDPOINT` for a non-AWS service, `AWS_ALLOW_HTTP=true` for a
+    /// local one). Built only with the `s3` feature, which brings an HTTP client and TLS.
+    #[cfg(feature = "s3")]
+    pub fn s3(url: &str) -> Result<Self, StorageError> {
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()?;
+        Ok(Self {
+            store: Arc::new(store),
+        })
+    }
+
     /// Stores bytes already in memory (generated demo files, small imports).
     pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredObject, StorageError> {
         let sha256 = hex::encode(Sha256::digest(&bytes));

@@ -123,8 +123,9 @@ where
     })
 }
 
-/// Copies chunks of this size from the staging file into the store.
+/// Reads the staging file by chunks of this size.
 const COPY_CHUNK: usize = 1024 * 1024;
+const PART_SIZE: usize = 5 * 1024 * 1024;
 
 impl Storage {
     /// Moves a staged file into the store under its content hash (a file already there is
@@ -144,7 +145,9 @@ impl Storage {
             .put_multipart(&key.path())
             .await
             .map_err(StorageError::from)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, COPY_CHUNK);
+        // Parts of 5 MiB, the least S3 accepts; at most two in flight, so an upload holds
+        // about 15 MB whatever its size.
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut file = tokio::fs::File::open(&staged.path).await?;
         let mut buffer = vec![0u8; COPY_CHUNK];
         loop {
