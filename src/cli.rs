@@ -215,13 +215,9 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     let search = open_index(global, &db.pool, &thesaurus).await?;
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
     crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
-    let state = AppState::new(
-        db.pool.clone(),
-        storage,
-        thesaurus,
-        search,
-        Config::from_env(&global.data_dir),
-    );
+    let config = Config::from_env(&global.data_dir);
+    spawn_session_purge(db.pool.clone(), config.session_idle);
+    let state = AppState::new(db.pool.clone(), storage, thesaurus, search, config);
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", options.addr))?;
@@ -241,6 +237,20 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
         .context("serveur web")?;
     tracing::info!("arrêt terminé");
     Ok(())
+}
+
+/// Removes idle sessions now and then (a session is refused once idle anyway: this only
+/// keeps the table small).
+fn spawn_session_purge(db: sqlx::PgPool, idle: Duration) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30 * 60));
+        loop {
+            every.tick().await;
+            if let Err(error) = crate::accounts::sessions::purge_idle(&db, idle).await {
+                tracing::warn!(%error, "purge des sessions");
+            }
+        }
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so that running requests finish before the database stops.

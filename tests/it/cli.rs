@@ -171,3 +171,142 @@ fn get(port: u16, path: &str) -> std::io::Result<String> {
     stream.read_to_string(&mut answer)?;
     Ok(answer)
 }
+
+fn run_with_input(dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write the password");
+    child.wait_with_output().expect("the command ends")
+}
+
+#[test]
+fn user_commands_create_list_and_disable_accounts() {
+    let dir = data_dir();
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let out = run_with_input(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Admin@Exemple.FR",
+            "--role",
+            "admin",
+        ],
+        "une phrase de passe solide\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Compte créé : admin@exemple.fr (administrateur)."));
+    assert!(!text(&out).contains("usage unique"));
+    // No password given: a one-time one is drawn and shown once.
+    let out = run_with_input(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "second@exemple.fr",
+            "--role",
+            "admin",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    let one_time = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Mot de passe à usage unique (il ne sera plus affiché) : "))
+        .expect("the one-time password");
+    assert_eq!(one_time.trim().chars().count(), 20);
+    for (args, input, message) in [
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "admin@exemple.fr",
+                "--role",
+                "admin",
+            ],
+            "une autre phrase de passe\n",
+            "un compte existe déjà",
+        ),
+        (
+            vec!["user", "add", "--email", "e@exemple.fr", "--role", "editor"],
+            "une autre phrase de passe\n",
+            "un éditeur appartient à un observatoire",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "e@exemple.fr",
+                "--role",
+                "editor",
+                "--observatory",
+                "inconnu",
+            ],
+            "une autre phrase de passe\n",
+            "observatoire inconnu",
+        ),
+        (
+            vec!["user", "add", "--email", "e@exemple.fr", "--role", "admin"],
+            "court\n",
+            "au moins 12 caractères",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "pas-une-adresse",
+                "--role",
+                "admin",
+            ],
+            "une autre phrase de passe\n",
+            "adresse électronique invalide",
+        ),
+        (
+            vec!["observatory", "review", "inconnu", "oui"],
+            "",
+            "observatoire inconnu",
+        ),
+    ] {
+        let out = run_with_input(&dir, &args, input);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+    }
+    let out = run(&dir, &["user", "disable", "--email", "second@exemple.fr"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&dir, &["user", "list"]);
+    let listed = text(&out);
+    assert!(
+        listed.contains("admin@exemple.fr\tadministrateur\t-\tactif"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("second@exemple.fr\tadministrateur\t-\tdésactivé"),
+        "{listed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
