@@ -110,6 +110,23 @@
     }
     input.dataset.autocompleteReady = "1";
     var fillOnly = input.dataset.autocompleteFill !== undefined;
+
+    /* A subject field holds several terms separated by ";": only the one being typed (the last)
+       is completed, and choosing a concept replaces it alone. */
+    function typed() {
+      var value = input.value;
+      return (fillOnly ? value.slice(value.lastIndexOf(";") + 1) : value).trim();
+    }
+
+    function fill(label) {
+      if (!fillOnly) {
+        input.value = label;
+        return;
+      }
+      var cut = input.value.lastIndexOf(";");
+      var before = cut < 0 ? "" : input.value.slice(0, cut + 1) + " ";
+      input.value = before + label + " ; ";
+    }
     count += 1;
     var endpoint = input.getAttribute("data-autocomplete") || "/api/v1/suggest";
     var form = input.form;
@@ -297,7 +314,7 @@
           return response.ok ? response.json() : null;
         })
         .then(function (data) {
-          if (data && input.value.trim() === text) {
+          if (data && typed() === text) {
             render(data, text, thenFirst);
           }
         })
@@ -312,7 +329,7 @@
         return;
       }
       if (item.kind === "concept") {
-        input.value = item.data.label;
+        fill(item.data.label);
         forget();
         if (form && !fillOnly) {
           if (form.requestSubmit) {
@@ -328,7 +345,7 @@
     }
 
     input.addEventListener("input", function () {
-      var text = input.value.trim();
+      var text = typed();
       if (letters(text) < MIN_LETTERS) {
         var hadItems = isOpen();
         forget();
@@ -345,7 +362,7 @@
       if (event.isComposing || event.ctrlKey || event.metaKey) {
         return;
       }
-      var text = input.value.trim();
+      var text = typed();
       switch (event.key) {
         case "ArrowDown":
         case "Down":

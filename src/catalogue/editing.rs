@@ -26,6 +26,11 @@ pub enum EditError {
     NotADraft,
     #[error("indiquez le motif du retrait")]
     ReasonMissing,
+    #[error(
+        "cette publication est en ligne et son observatoire fait relire ses dépôts : seul un \
+         administrateur peut la modifier"
+    )]
+    Reviewed,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -58,6 +63,24 @@ async fn lock(conn: &mut PgConnection, user: &User, id: Uuid) -> Result<Current,
         Ok(current)
     } else {
         Err(EditError::Forbidden)
+    }
+}
+
+impl Current {
+    /// Whether `user` may change the record's content now. Under review, a record in line is
+    /// changed by admins only: an editor's change would reach readers unreviewed.
+    pub fn content_locked_for(&self, user: &User) -> bool {
+        !user.access.is_admin()
+            && self.review_required
+            && matches!(self.status, Status::Published | Status::Withdrawn)
+    }
+
+    fn check_content(&self, user: &User) -> Result<(), EditError> {
+        if self.content_locked_for(user) {
+            Err(EditError::Reviewed)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -129,7 +152,7 @@ pub async fn update(
         return Err(EditError::Forbidden);
     }
     let mut tx = db.begin().await?;
-    lock(&mut tx, user, id).await?;
+    lock(&mut tx, user, id).await?.check_content(user)?;
     let before = snapshot(&mut tx, id).await?;
     sqlx::query!(
         r#"update publication set
@@ -303,6 +326,7 @@ pub async fn add_subject(
 ) -> Result<(), EditError> {
     let mut tx = db.begin().await?;
     let current = lock(&mut tx, user, id).await?;
+    current.check_content(user)?;
     sqlx::query!(
         "insert into publication_subject (publication_id, concept_id) values ($1, $2)
          on conflict do nothing",
@@ -411,6 +435,7 @@ pub async fn add_file(
 ) -> Result<Uuid, EditError> {
     let mut tx = db.begin().await?;
     let current = lock(&mut tx, user, id).await?;
+    current.check_content(user)?;
     let replaced = match replaces {
         Some(old) => Some(
             sqlx::query!(

@@ -19,6 +19,9 @@ pub enum AppError {
     /// Signed in, but not allowed to do this.
     #[error("accès refusé")]
     Forbidden,
+    /// Signed in, not allowed, and told why.
+    #[error("{0}")]
+    Refused(String),
     /// A state-changing request without the session's token, or from another site.
     #[error("jeton de formulaire absent ou invalide")]
     Csrf,
@@ -53,7 +56,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Refused(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -85,6 +88,7 @@ impl IntoResponse for AppError {
                 "Ce formulaire n'a pas été envoyé depuis la bibliothèque, ou votre session a \
                  changé depuis. Rechargez la page et recommencez.",
             ),
+            Self::Refused(message) => ("Accès refusé", message.as_str()),
             Self::TooLarge(message) => ("Fichier trop volumineux", message.as_str()),
             Self::Unsupported(message) => ("Type de fichier refusé", message.as_str()),
             Self::Unprocessable(message) => ("Valeurs à corriger", message.as_str()),

@@ -120,6 +120,34 @@ async fn an_editor_deposits_a_study_an_admin_publishes_it_and_search_finds_it_by
     let results = app.get("/api/v1/search?q=techniciens+de+maintenance").await;
     assert!(results.text().contains("ateliers de mécanique"));
 
+    // In line under review, the editor can no longer change it alone.
+    let locked = editor.get(&format!("/admin/publications/{id}")).await;
+    assert!(locked.texts("#titre-notice").is_empty());
+    let obs_text = obs.to_string();
+    let refused = editor
+        .post(
+            &format!("/admin/publications/{id}"),
+            &[
+                ("titre", "Changé"),
+                ("type", "etude"),
+                ("observatoire", &obs_text),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused
+            .text()
+            .contains("seul un administrateur peut la modifier")
+    );
+    let refused = editor
+        .upload(
+            &format!("/admin/publications/{id}/fichiers"),
+            &[Part::File("fichier", "autre.pdf", &file)],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
     // The history says who did what.
     let history = admin.get(&format!("/admin/publications/{id}")).await.text();
     for said in [

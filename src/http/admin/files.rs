@@ -89,7 +89,12 @@ pub async fn upload(
                 let token = field.text().await.map_err(|e| multipart_error(&e, limit))?;
                 signed_in.check_csrf(&token)?;
                 // The record is checked before any byte of the file is stored.
-                editing::check(&state.db, user, id).await?;
+                if editing::check(&state.db, user, id)
+                    .await?
+                    .content_locked_for(user)
+                {
+                    return Err(editing::EditError::Reviewed.into());
+                }
                 csrf_checked = true;
             }
             Some("remplace") => {

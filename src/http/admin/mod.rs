@@ -102,6 +102,7 @@ impl From<EditError> for AppError {
             EditError::Workflow(crate::catalogue::workflow::WorkflowError::NotAllowed) => {
                 Self::Forbidden
             }
+            EditError::Reviewed => Self::Refused(capitalized(&EditError::Reviewed.to_string())),
             other => Self::Unprocessable(capitalized(&other.to_string())),
         }
     }

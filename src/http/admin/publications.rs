@@ -193,6 +193,8 @@ pub struct EditPage {
     history: Vec<Event>,
     notice: Option<&'static str>,
     max_upload_mb: u64,
+    /// In line under review: the editor sees the record but cannot change it.
+    locked: bool,
 }
 
 impl EditPage {
@@ -304,6 +306,7 @@ async fn edit_page(
         choices: Choices::load(&state.db, user).await?,
         actions: workflow::available(user.access, current.review_required, current.status),
         review_required: current.review_required,
+        locked: current.content_locked_for(user),
         history: audit::recent(&state.db, Some(id), 20, 0).await?,
         notice: notice(notice_code),
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
@@ -344,7 +347,12 @@ pub async fn update(
     let pairs = Pairs::parse(&body);
     signed_in.check_csrf(pairs.get("csrf"))?;
     let user = &signed_in.0.user;
-    editing::check(&state.db, user, id).await?;
+    if editing::check(&state.db, user, id)
+        .await?
+        .content_locked_for(user)
+    {
+        return Err(editing::EditError::Reviewed.into());
+    }
     let snapshot = state.thesaurus.get();
     let values = FormValues::of_pairs(&pairs, &snapshot);
     let choices = Choices::load(&state.db, user).await?;
