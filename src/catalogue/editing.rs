@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::domain::{PublicationStatus as Status, Slug};
 use super::workflow::{self, Action, WorkflowError};
-use super::write::{NewPublication, attach_file, insert_publication};
+use super::write::{NewPublication, attach_file, insert_links, insert_publication};
 use crate::accounts::User;
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::storage::StoredObject;
@@ -178,6 +178,7 @@ pub async fn update(
     )
     .execute(&mut *tx)
     .await?;
+    // Links that the form no longer names go; the others are (re)inserted as on creation.
     let branches: Vec<String> = new.branches.iter().map(|b| b.as_str().to_owned()).collect();
     let rome: Vec<String> = new
         .rome_codes
@@ -186,50 +187,17 @@ pub async fn update(
         .collect();
     let regions: Vec<String> = new.regions.iter().map(|r| r.as_str().to_owned()).collect();
     sqlx::query!(
-        "delete from publication_branch where publication_id = $1 and idcc <> all($2)",
+        "with b as (delete from publication_branch where publication_id = $1 and idcc <> all($2)),
+              r as (delete from publication_rome where publication_id = $1 and rome_code <> all($3))
+         delete from publication_region where publication_id = $1 and region_code <> all($4)",
         id,
-        &branches
+        &branches,
+        &rome,
+        &regions,
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "insert into publication_branch (publication_id, idcc)
-         select $1, unnest($2::text[]) on conflict do nothing",
-        id,
-        &branches
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "delete from publication_rome where publication_id = $1 and rome_code <> all($2)",
-        id,
-        &rome
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "insert into publication_rome (publication_id, rome_code)
-         select $1, unnest($2::text[]) on conflict do nothing",
-        id,
-        &rome
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "delete from publication_region where publication_id = $1 and region_code <> all($2)",
-        id,
-        &regions
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "insert into publication_region (publication_id, region_code)
-         select $1, unnest($2::text[]) on conflict do nothing",
-        id,
-        &regions
-    )
-    .execute(&mut *tx)
-    .await?;
+    insert_links(&mut tx, id, new).await?;
     set_subjects(&mut tx, id, subjects).await?;
     let after = snapshot(&mut tx, id).await?;
     audit::record(

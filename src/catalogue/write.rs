@@ -72,7 +72,7 @@ pub async fn insert_publication(
     Ok((id, slug))
 }
 
-async fn insert_links(
+pub(super) async fn insert_links(
     conn: &mut PgConnection,
     id: Uuid,
     new: &NewPublication,
