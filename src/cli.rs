@@ -290,11 +290,17 @@ async fn open_index(
                 .rebuild(&db, &thesaurus, &ProgressBar::hidden())
                 .await
             {
-                Ok(n) => tracing::info!(
-                    publications = n,
-                    secondes = started.elapsed().as_secs_f64(),
-                    "index de recherche construit"
-                ),
+                Ok(n) => {
+                    tracing::info!(
+                        publications = n,
+                        secondes = started.elapsed().as_secs_f64(),
+                        "index de recherche construit"
+                    );
+                    // Searches are served meanwhile; the merge only makes them cheaper.
+                    if let Err(error) = search.merge_segments().await {
+                        tracing::warn!(error = format!("{error:#}"), "fusion des segments");
+                    }
+                }
                 Err(error) => {
                     tracing::error!(error = format!("{error:#}"), "construction de l'index")
                 }
@@ -463,6 +469,15 @@ async fn reindex(db: &Database, global: &GlobalOptions) -> anyhow::Result<()> {
     println!(
         "{count} publication(s) indexée(s) en {:.1} s.",
         started.elapsed().as_secs_f64()
+    );
+    let spinner = ProgressBar::new_spinner().with_message("fusion des segments de l'index");
+    spinner.enable_steady_tick(Duration::from_millis(200));
+    let merging = std::time::Instant::now();
+    let merged = search.merge_segments().await?;
+    spinner.finish_and_clear();
+    println!(
+        "{merged} segment(s) fusionné(s) en un seul en {:.1} s.",
+        merging.elapsed().as_secs_f64()
     );
     Ok(())
 }

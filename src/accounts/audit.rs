@@ -64,12 +64,18 @@ pub struct Event {
 }
 
 impl Event {
-    /// The action in French.
+    /// The action in French; a status change says which.
     pub fn action_label(&self) -> &'static str {
         match self.action.as_str() {
             "publication.create" => "Création",
             "publication.update" => "Modification",
-            "publication.status" => "Changement de statut",
+            "publication.status" => match self.detail["apres"].as_str() {
+                Some("published") => "Mise en ligne",
+                Some("submitted") => "Soumission pour relecture",
+                Some("withdrawn") => "Retrait",
+                Some("draft") => "Retour en brouillon",
+                _ => "Changement de statut",
+            },
             "publication.delete" => "Suppression du brouillon",
             "publication.subject" => "Sujet ajouté",
             "file.add" => "Fichier ajouté",

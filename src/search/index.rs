@@ -184,6 +184,29 @@ impl SearchIndex {
         Ok(indexed)
     }
 
+    /// Merges every segment into one and drops the files no commit needs any more. A rebuild
+    /// leaves several segments (one per writer thread and memory budget); each query then
+    /// pays its term look-ups, scorers and facet dictionaries once per segment. Returns the
+    /// number of segments merged.
+    pub async fn merge_segments(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let _one_at_a_time = self.operation.lock().await;
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let ids = this.index.searchable_segment_ids()?;
+            if ids.len() < 2 {
+                return Ok(ids.len());
+            }
+            let mut writer = this.lock_writer()?;
+            writer.merge(&ids).wait()?;
+            // The merge is committed by tantivy; wait for it to be visible, then clean up.
+            writer.garbage_collect_files().wait()?;
+            drop(writer);
+            this.reader.reload()?;
+            Ok(ids.len())
+        })
+        .await?
+    }
+
     /// Applies the outbox rows written since the last commit; returns how many publications
     /// were reindexed. A thesaurus change (new revision) triggers a full rebuild instead.
     pub async fn catch_up(

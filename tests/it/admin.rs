@@ -154,7 +154,8 @@ async fn an_editor_deposits_a_study_an_admin_publishes_it_and_search_finds_it_by
         "editrice@obs-a.fr",
         "admin@bibliotheque.fr",
         "Fichier ajouté",
-        "Changement de statut",
+        "Soumission pour relecture",
+        "Mise en ligne",
     ] {
         assert!(history.contains(said), "{said}");
     }

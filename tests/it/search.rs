@@ -521,3 +521,34 @@ async fn a_page_without_results_offers_to_drop_each_filter() {
         ["/recherche?q=saisonniers&opco=akto"]
     );
 }
+
+#[tokio::test]
+async fn merging_leaves_one_segment_and_the_same_answers() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    for title in [
+        "Étude des carrossiers",
+        "Étude des menuisiers",
+        "Étude des boulangers",
+    ] {
+        PublicationBuilder::new(obs)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+        // Each commit writes its own segment.
+        app.index().await;
+    }
+    let before = app.search.index.searchable_segment_ids().unwrap().len();
+    assert_eq!(before, 3);
+    let answer = app.get("/api/v1/search?q=menuisiers").await.text();
+    assert_eq!(app.search.merge_segments().await.unwrap(), 3);
+    assert_eq!(app.search.index.searchable_segment_ids().unwrap().len(), 1);
+    assert_eq!(app.search.len(), 3);
+    let after = app.get("/api/v1/search?q=menuisiers").await.text();
+    let strip = |json: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["took_ms"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&answer), strip(&after));
+}
