@@ -192,17 +192,29 @@ impl SearchIndex {
         let _one_at_a_time = self.operation.lock().await;
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-            let ids = this.index.searchable_segment_ids()?;
-            if ids.len() < 2 {
-                return Ok(ids.len());
-            }
             let mut writer = this.lock_writer()?;
-            writer.merge(&ids).wait()?;
-            // The merge is committed by tantivy; wait for it to be visible, then clean up.
-            writer.garbage_collect_files().wait()?;
-            drop(writer);
+            // A merge that tantivy's own policy started after the last commit holds some of
+            // the segments for a moment: ask again with the segments as they then are.
+            let mut attempts = 0;
+            let merged = loop {
+                let ids = this.index.searchable_segment_ids()?;
+                if ids.len() < 2 {
+                    break ids.len();
+                }
+                match writer.merge(&ids).wait() {
+                    Ok(_) => break ids.len(),
+                    Err(error) if attempts < 5 => {
+                        tracing::debug!(%error, "fusion des segments : nouvel essai");
+                        attempts += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(400));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            };
+            // The reader lets go of the merged segments first, so that their files can go.
             this.reader.reload()?;
-            Ok(ids.len())
+            writer.garbage_collect_files().wait()?;
+            Ok(merged)
         })
         .await?
     }
