@@ -81,6 +81,9 @@ impl Event {
             "file.add" => "Fichier ajouté",
             "file.replace" => "Fichier remplacé",
             "import.run" => "Import",
+            "user.add" => "Compte créé",
+            "user.disable" => "Compte désactivé",
+            "observatory.review" => "Réglage de relecture",
             _ => "Autre",
         }
     }

@@ -7,6 +7,8 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::{self, Actor, Entry};
+
 /// A login: an e-mail address, trimmed and lowercased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -141,13 +143,15 @@ pub enum UserError {
     Database(#[from] sqlx::Error),
 }
 
-/// Creates an account; `password_hash` comes from [`super::password::hash`].
+/// Creates an account (from the command line: the audit log says so); `password_hash` comes
+/// from [`super::password::hash`].
 pub async fn add(
-    db: impl PgExecutor<'_>,
+    db: &sqlx::PgPool,
     email: &Email,
     password_hash: &str,
     access: Access,
 ) -> Result<Uuid, UserError> {
+    let mut tx = db.begin().await?;
     let result = sqlx::query_scalar!(
         "insert into app_user (email, password_hash, role, observatory_id)
          values ($1, $2, $3, $4) returning id",
@@ -156,14 +160,27 @@ pub async fn add(
         access.role() as Role,
         access.observatory_id(),
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await;
-    match result {
+    let id = match result {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(UserError::Exists(email.clone()))
+            return Err(UserError::Exists(email.clone()));
         }
-        other => Ok(other?),
-    }
+        other => other?,
+    };
+    audit::record(
+        &mut *tx,
+        Actor::Command,
+        Entry {
+            action: "user.add",
+            publication_id: None,
+            subject: email.as_str(),
+            detail: serde_json::json!({ "role": access.role(), "observatoire": access.observatory_id() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The id of the observatory with this slug, for `user add --observatory`.
@@ -210,9 +227,21 @@ pub async fn disable(db: &sqlx::PgPool, email: &Email) -> Result<(), UserError> 
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| UserError::Unknown(email.clone()))?;
-    sqlx::query!("delete from user_session where user_id = $1", id)
+    let sessions = sqlx::query!("delete from user_session where user_id = $1", id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    audit::record(
+        &mut *tx,
+        Actor::Command,
+        Entry {
+            action: "user.disable",
+            publication_id: None,
+            subject: email.as_str(),
+            detail: serde_json::json!({ "sessions_fermees": sessions }),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -622,15 +622,31 @@ pub async fn set_review_required(
     slug: &str,
     required: bool,
 ) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query!(
+    let mut tx = db.begin().await?;
+    let found = sqlx::query!(
         "update observatory set review_required = $2 where slug = $1",
         slug,
         required
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?
     .rows_affected()
-        == 1)
+        == 1;
+    if found {
+        audit::record(
+            &mut *tx,
+            Actor::Command,
+            Entry {
+                action: "observatory.review",
+                publication_id: None,
+                subject: slug,
+                detail: json!({ "relecture": required }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -144,7 +144,14 @@ async fn every_admin_route_answers_by_role_and_observatory() {
         2
     );
     assert_eq!(count(&app, "select count(*) from file").await, 2);
-    assert_eq!(count(&app, "select count(*) from audit_event").await, 0);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_event where user_id is not null"
+        )
+        .await,
+        0
+    );
     // And the admin may.
     let response = admin
         .post(
@@ -691,6 +698,21 @@ async fn a_disabled_account_loses_its_sessions_and_cannot_sign_in() {
         .unwrap();
     assert_eq!(client.get("/admin").await.status, 303);
     assert_eq!(count(&app, "select count(*) from user_session").await, 0);
+    // Accounts made and disabled at the command line are in the journal too.
+    user(&app, "admin@b.fr", Access::Admin).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let journal = admin.get("/admin/journal").await.texts("tbody tr");
+    assert!(
+        journal.iter().any(|l| l.contains("ligne de commande")
+            && l.contains("Compte désactivé")
+            && l.contains("partant@b.fr")),
+        "{journal:?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|l| l.contains("Compte créé") && l.contains("admin@b.fr"))
+    );
     let again = post_login(&app, "partant@b.fr", PASSWORD, None).await;
     assert_eq!(again.status, 422);
 }
