@@ -57,8 +57,13 @@ async fn lock(conn: &mut PgConnection, user: &User, id: Uuid) -> Result<Current,
         id,
     )
     .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(EditError::NotFound)?;
+    .await?;
+    authorized(current, user)
+}
+
+/// The record if it exists and `user` may edit its observatory's publications.
+fn authorized(current: Option<Current>, user: &User) -> Result<Current, EditError> {
+    let current = current.ok_or(EditError::NotFound)?;
     if user.access.may_edit(current.observatory_id) {
         Ok(current)
     } else {
@@ -86,7 +91,6 @@ impl Current {
 
 /// Reads a publication's status and review rule and checks that `user` may edit it.
 pub async fn check(db: &PgPool, user: &User, id: Uuid) -> Result<Current, EditError> {
-    let mut conn = db.acquire().await?;
     let current = sqlx::query_as!(
         Current,
         r#"select p.id, p.title, p.slug, p.status as "status: _", p.observatory_id,
@@ -95,14 +99,9 @@ pub async fn check(db: &PgPool, user: &User, id: Uuid) -> Result<Current, EditEr
            where p.id = $1"#,
         id,
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(EditError::NotFound)?;
-    if user.access.may_edit(current.observatory_id) {
-        Ok(current)
-    } else {
-        Err(EditError::Forbidden)
-    }
+    .fetch_optional(db)
+    .await?;
+    authorized(current, user)
 }
 
 /// Creates a draft with its links and subjects.

@@ -55,10 +55,6 @@ pub fn clean_file_name(given: &str) -> String {
     format!("{stem}.{extension}")
 }
 
-fn upload_error(message: String) -> AppError {
-    AppError::BadRequest(message)
-}
-
 pub async fn upload(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -101,10 +97,9 @@ pub async fn upload(
                 let text = field.text().await.map_err(|e| multipart_error(&e, limit))?;
                 replaces = match text.trim() {
                     "" => None,
-                    t => Some(
-                        Uuid::parse_str(t)
-                            .map_err(|_| upload_error("Fichier à remplacer inconnu.".to_owned()))?,
-                    ),
+                    t => Some(Uuid::parse_str(t).map_err(|_| {
+                        AppError::BadRequest("Fichier à remplacer inconnu.".to_owned())
+                    })?),
                 };
             }
             Some("fichier") if csrf_checked => {

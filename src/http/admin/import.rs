@@ -82,8 +82,8 @@ pub async fn run(
                 let has_file = field.file_name().is_some_and(|n| !n.is_empty());
                 let chunks = Box::pin(field.map_err(|e| e.to_string()));
                 let staged = upload::stage(&state.config.staging_dir, None, chunks, limit).await;
+                // No kind is declared: the content is checked by the import's readers.
                 let staged = match staged {
-                    Err(UploadError::Refused(_)) => continue,
                     Err(UploadError::Interrupted(m)) if m.contains("limit") => {
                         return Err(UploadError::TooLarge(limit).into());
                     }
