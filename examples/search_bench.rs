@@ -14,6 +14,8 @@
 //! against a GIN index on a stored tsvector of the same texts (added to the benchmark library), `ts_rank` ordering of the 20 best, and the same facet
 //! counts by SQL. The GIN index is created by the benchmark if missing (it is not part of the
 //! schema: the library does not search with PostgreSQL).
+//!
+//! `SANS_POSTGRES=1` measures the engine alone; `LENTES=10` lists the ten slowest queries.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -71,6 +73,9 @@ async fn main() -> anyhow::Result<()> {
     let (with, with_hits) = engine(true)?;
     let (without, without_hits) = engine(false)?;
 
+    if let Some(n) = std::env::var("LENTES").ok().and_then(|n| n.parse().ok()) {
+        slowest(&queries, &with, n);
+    }
     if std::env::var_os("SANS_POSTGRES").is_some() {
         report("moteur, avec expansion", &with, with_hits);
         report("moteur, sans expansion", &without, without_hits);
@@ -208,6 +213,16 @@ async fn postgres_search(db: &sqlx::PgPool, q: &str) -> anyhow::Result<i64> {
             .await?;
     }
     Ok(total)
+}
+
+/// The `n` slowest queries with expansion (`LENTES=n`): where to look first.
+fn slowest(queries: &[String], times: &[Duration], n: usize) {
+    let mut pairs: Vec<(&Duration, &String)> = times.iter().zip(queries).collect();
+    pairs.sort_by(|a, b| b.0.cmp(a.0));
+    println!("les {n} requêtes les plus lentes, avec expansion :");
+    for (time, query) in pairs.into_iter().take(n) {
+        println!("  {:>7.2} ms  {query}", time.as_secs_f64() * 1e3);
+    }
 }
 
 fn median(times: &[Duration]) -> Duration {

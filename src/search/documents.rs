@@ -1,6 +1,7 @@
 //! What a publication becomes in the index: its texts, the labels of everything it is filed
 //! under (so that a synonym or a job title finds it), and its facets.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use sqlx::PgPool;
@@ -10,7 +11,7 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use time::Date;
 use uuid::Uuid;
 
-use super::schema::Fields;
+use super::schema::{Fields, STORED_TEXT_LIMIT};
 use crate::thesaurus::analysis;
 use crate::thesaurus::snapshot::{ConceptIndex, LabelKind, Snapshot};
 use crate::thesaurus::subjects::SHIPPED_BASE;
@@ -122,6 +123,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         .chain(row.file_texts.iter().map(String::as_str))
     {
         doc.add_text(fields.body, text);
+        doc.add_text(fields.body_text, stored_start(text));
         let pairs = label_pairs(text, snapshot);
         if !pairs.tokens.is_empty() {
             doc.add_pre_tokenized_text(fields.body_pairs, pairs);
@@ -139,6 +141,22 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_i64(fields.date, i64::from(date.to_julian_day()));
     }
     doc
+}
+
+/// What is stored of a long text (see [`Fields::body_text`]): its first
+/// [`STORED_TEXT_LIMIT`] bytes, cut between two characters. A paged text (an extracted PDF,
+/// pages ended by form feeds) keeps one at its end when the cut fell within its first page,
+/// so that it still reads as paged.
+fn stored_start(text: &str) -> Cow<'_, str> {
+    if text.len() <= STORED_TEXT_LIMIT {
+        return Cow::Borrowed(text);
+    }
+    let start = &text[..crate::text::floor_char_boundary(text, STORED_TEXT_LIMIT)];
+    if text.contains('\u{c}') && !start.contains('\u{c}') {
+        Cow::Owned(format!("{start}\u{c}"))
+    } else {
+        Cow::Borrowed(start)
+    }
 }
 
 /// The pairs of consecutive terms of `text` that occur in a thesaurus label (see
@@ -265,5 +283,38 @@ fn add_facets(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {
     }
     for idcc in &row.branches {
         facet(["branche", idcc]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_texts_are_stored_whole() {
+        assert!(matches!(stored_start("court"), Cow::Borrowed("court")));
+    }
+
+    #[test]
+    fn long_texts_are_cut_between_two_characters() {
+        // Two-byte characters from an odd offset: the limit falls inside one of them.
+        let text = format!("a{}", "é".repeat(STORED_TEXT_LIMIT));
+        let stored = stored_start(&text);
+        assert!(stored.len() <= STORED_TEXT_LIMIT);
+        assert!(stored.len() > STORED_TEXT_LIMIT - 2);
+        assert!(text.starts_with(stored.as_ref()));
+    }
+
+    #[test]
+    fn a_paged_text_cut_within_its_first_page_stays_paged() {
+        let text = format!(
+            "{}\u{c}page deux\u{c}",
+            "mot ".repeat(STORED_TEXT_LIMIT / 2)
+        );
+        let stored = stored_start(&text);
+        assert!(stored.ends_with('\u{c}'));
+        assert_eq!(stored.matches('\u{c}').count(), 1);
+        let unpaged = "mot ".repeat(STORED_TEXT_LIMIT / 2);
+        assert!(!stored_start(&unpaged).contains('\u{c}'));
     }
 }

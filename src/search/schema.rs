@@ -7,8 +7,12 @@ use tantivy::schema::{
 
 use super::analyzer;
 
+/// How much of each long text is stored for passages: the first chapters of a report are
+/// enough to show why it matched, and reading a hit must not cost more for a 500-page one.
+pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
+
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -23,8 +27,13 @@ pub struct Fields {
     /// Labels of the subjects, of their broader concepts and of the ROME codes (job titles).
     pub subjects: Field,
     /// Full text: the record's body (when it has one) then the text of each of its files, one
-    /// value each, pages separated by form feeds.
+    /// value each, pages separated by form feeds. Indexed only: see [`Fields::body_text`].
     pub body: Field,
+    /// The start of each value of [`Fields::body`] (at most [`STORED_TEXT_LIMIT`] bytes), for
+    /// the passages of the results page: reading a hit reads all of its stored fields, so
+    /// what is stored of a 500-page report must not be the whole report. (Stored as text:
+    /// tantivy reads a stored byte string one byte at a time, slower than it checks UTF-8.)
+    pub body_text: Field,
     /// The pairs of consecutive terms of [`Fields::body`] that occur in a thesaurus label:
     /// a label is found in a long text by a few term lookups instead of a phrase query.
     pub body_pairs: Field,
@@ -76,7 +85,8 @@ pub fn build() -> (Schema, Fields) {
         abstract_text: b.add_text_field("abstract", french_text(true)),
         keywords: b.add_text_field("keywords", french_text(false)),
         subjects: b.add_text_field("subjects", french_text(false)),
-        body: b.add_text_field("body", french_text(true)),
+        body: b.add_text_field("body", french_text(false)),
+        body_text: b.add_text_field("body_text", STORED),
         body_pairs: b.add_text_field("body_pairs", pairs),
         file_ref: b.add_text_field("file_ref", STORED),
         folded: b.add_text_field("folded", folded),

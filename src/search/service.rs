@@ -521,9 +521,6 @@ fn facet_label(snapshot: &Snapshot, dimension: Dimension, value: &str) -> String
 
 /// Longest passage shown under a hit, in bytes.
 const PASSAGE_WIDTH: usize = 240;
-/// How far into a long text passages are looked for: the first matches are enough to show,
-/// and a 500-page report must not cost more than its first chapters.
-const PASSAGE_BUDGET: usize = 64 * 1024;
 
 fn hits(
     searcher: &Searcher,
@@ -551,12 +548,7 @@ fn hits(
         let file = file_passage(&texts, &text_terms);
         let snippet = snippet::passage(abstract_text, &text_terms, PASSAGE_WIDTH, usize::MAX)
             .or_else(|| {
-                snippet::passage(
-                    texts.record_body?,
-                    &text_terms,
-                    PASSAGE_WIDTH,
-                    PASSAGE_BUDGET,
-                )
+                snippet::passage(texts.record_body?, &text_terms, PASSAGE_WIDTH, usize::MAX)
             })
             .map(|p| p.html)
             .unwrap_or_else(|| {
@@ -602,18 +594,19 @@ fn first_text(doc: &TantivyDocument, field: Field) -> &str {
         .unwrap_or_default()
 }
 
-/// The long texts of a hit: its record's body and its files' texts, with their references.
+/// The long texts of a hit, as stored (see [`Fields::body_text`]): its record's body and its
+/// files' texts, with their references.
 struct Texts<'a> {
     record_body: Option<&'a str>,
     files: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Texts<'a> {
-    /// The body field holds the record's body first, when there is one, then one text per
+    /// The stored texts hold the record's body first, when there is one, then one text per
     /// file, in the order of the file references.
     fn of(doc: &'a TantivyDocument, fields: &Fields) -> Self {
         let mut bodies: Vec<&str> = doc
-            .get_all(fields.body)
+            .get_all(fields.body_text)
             .filter_map(|v| v.as_str())
             .collect();
         let refs: Vec<&str> = doc
@@ -632,7 +625,7 @@ impl<'a> Texts<'a> {
 fn file_passage(texts: &Texts<'_>, terms: &Terms) -> Option<FilePassage> {
     let mut best: Option<(snippet::Passage, &str, &str)> = None;
     for &(text, reference) in &texts.files {
-        let Some(found) = snippet::passage(text, terms, PASSAGE_WIDTH, PASSAGE_BUDGET) else {
+        let Some(found) = snippet::passage(text, terms, PASSAGE_WIDTH, usize::MAX) else {
             continue;
         };
         if best

@@ -380,6 +380,37 @@ async fn the_text_of_files_is_extracted_and_searchable() {
 }
 
 #[tokio::test]
+async fn long_texts_are_searched_whole_and_their_passages_come_from_their_start() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    // 200 KB of text: a word near the start, and one only far past what is stored for
+    // passages (64 KB).
+    let filler = "Les entreprises du secteur recrutent et forment leurs salariés. ".repeat(3_200);
+    let body = format!("Les conchyliculteurs recrutent. {filler} Les mytiliculteurs aussi.");
+    PublicationBuilder::new(o)
+        .title("Étude longue")
+        .abstract_text("Sans mot rare.")
+        .body(&body)
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+
+    let near = api(&app, "q=conchyliculteurs").await;
+    assert_eq!(titles(&near), ["Étude longue"]);
+    assert!(
+        near["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>conchyliculteurs</mark>"),
+        "{near}"
+    );
+    // Indexed whole: found by its last words, with the abstract shown instead of a passage.
+    let far = api(&app, "q=mytiliculteurs").await;
+    assert_eq!(titles(&far), ["Étude longue"]);
+    assert_eq!(far["hits"][0]["snippet"], "Sans mot rare.");
+}
+
+#[tokio::test]
 async fn titles_and_passages_are_highlighted_and_escaped() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;

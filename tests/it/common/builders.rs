@@ -86,6 +86,11 @@ impl PublicationBuilder {
         self
     }
 
+    pub fn body(mut self, text: &str) -> Self {
+        self.new.body = Some(text.into());
+        self
+    }
+
     pub fn document_type(mut self, slug: &str) -> Self {
         self.new.document_type = Slug::parse(slug).expect("slug");
         self
