@@ -43,7 +43,7 @@ enum Command {
     /// Applique les migrations de la base de données, puis s'arrête.
     Migrate,
     /// Reconstruit l'index de recherche depuis PostgreSQL (le serveur doit être arrêté), puis
-    /// fusionne ses segments en un seul.
+    /// fusionne ses segments en un par fil de recherche (deux).
     Reindex {
         /// Laisse les segments tels que la construction les a écrits (pour comparer).
         #[arg(long)]
@@ -477,10 +477,10 @@ async fn reindex(db: &Database, global: &GlobalOptions, merge: bool) -> anyhow::
     let spinner = ProgressBar::new_spinner().with_message("fusion des segments de l'index");
     spinner.enable_steady_tick(Duration::from_millis(200));
     let merging = std::time::Instant::now();
-    let merged = search.merge_segments().await?;
+    let (before, after) = search.merge_segments().await?;
     spinner.finish_and_clear();
     println!(
-        "{merged} segment(s) fusionné(s) en un seul en {:.1} s.",
+        "{before} segment(s) fusionné(s) en {after} en {:.1} s.",
         merging.elapsed().as_secs_f64()
     );
     Ok(())

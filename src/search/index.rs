@@ -30,6 +30,23 @@ const BATCH: i64 = 500;
 /// Threads one search uses for its segments (the machines have two cores).
 const SEARCH_THREADS: usize = 2;
 
+/// Splits segments (id, number of documents) into at most `parts` groups of about the same
+/// number of documents: the largest first, each into the smallest group so far.
+fn balanced_groups<Id>(sizes: impl Iterator<Item = (Id, u32)>, parts: usize) -> Vec<Vec<Id>> {
+    let mut sizes: Vec<(Id, u32)> = sizes.collect();
+    sizes.sort_by_key(|&(_, docs)| std::cmp::Reverse(docs));
+    let mut groups: Vec<(u64, Vec<Id>)> = Vec::new();
+    for (id, docs) in sizes {
+        if groups.len() < parts.max(1) {
+            groups.push((u64::from(docs), vec![id]));
+        } else if let Some(smallest) = groups.iter_mut().min_by_key(|(total, _)| *total) {
+            smallest.0 += u64::from(docs);
+            smallest.1.push(id);
+        }
+    }
+    groups.into_iter().map(|(_, ids)| ids).collect()
+}
+
 /// What the last commit applied, stored in the commit itself.
 #[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 struct Payload {
@@ -184,25 +201,31 @@ impl SearchIndex {
         Ok(indexed)
     }
 
-    /// Merges every segment into one and drops the files no commit needs any more. A rebuild
-    /// leaves several segments (one per writer thread and memory budget); each query then
-    /// pays its term look-ups, scorers and facet dictionaries once per segment. Returns the
-    /// number of segments merged.
-    pub async fn merge_segments(self: &Arc<Self>) -> anyhow::Result<usize> {
+    /// Merges the segments into [`SEARCH_THREADS`] of about the same size, and drops the
+    /// files no commit needs any more. A rebuild leaves several segments (one per writer
+    /// thread and memory budget); each query pays its term look-ups, scorers and facet
+    /// dictionaries once per segment, but a search spreads its segments over the cores: one
+    /// segment per search thread is the least work done soonest. Returns the number of
+    /// segments before and after.
+    pub async fn merge_segments(self: &Arc<Self>) -> anyhow::Result<(usize, usize)> {
         let _one_at_a_time = self.operation.lock().await;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(usize, usize)> {
             let mut writer = this.lock_writer()?;
+            let before = this.index.searchable_segment_ids()?.len();
             // A merge that tantivy's own policy started after the last commit holds some of
             // the segments for a moment: ask again with the segments as they then are.
             let mut attempts = 0;
-            let merged = loop {
-                let ids = this.index.searchable_segment_ids()?;
-                if ids.len() < 2 {
-                    break ids.len();
-                }
-                match writer.merge(&ids).wait() {
-                    Ok(_) => break ids.len(),
+            loop {
+                let metas = this.index.searchable_segment_metas()?;
+                let sizes = metas.iter().map(|m| (m.id(), m.num_docs()));
+                let groups: Vec<_> = balanced_groups(sizes, SEARCH_THREADS)
+                    .into_iter()
+                    .filter(|group| group.len() > 1)
+                    .collect();
+                let Some(group) = groups.first() else { break };
+                match writer.merge(group).wait() {
+                    Ok(_) => {}
                     Err(error) if attempts < 5 => {
                         tracing::debug!(%error, "fusion des segments : nouvel essai");
                         attempts += 1;
@@ -210,11 +233,12 @@ impl SearchIndex {
                     }
                     Err(error) => return Err(error.into()),
                 }
-            };
+            }
             // The reader lets go of the merged segments first, so that their files can go.
             this.reader.reload()?;
             writer.garbage_collect_files().wait()?;
-            Ok(merged)
+            let after = this.index.searchable_segment_ids()?.len();
+            Ok((before, after))
         })
         .await?
     }
@@ -332,4 +356,29 @@ pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnap
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_groups;
+
+    #[test]
+    fn segments_are_grouped_by_size() {
+        let sizes = [
+            ("a", 4000),
+            ("b", 3000),
+            ("c", 3000),
+            ("d", 2000),
+            ("e", 1000),
+        ];
+        let groups = balanced_groups(sizes.into_iter(), 2);
+        assert_eq!(groups, [vec!["a", "d", "e"], vec!["b", "c"]]);
+        assert_eq!(
+            balanced_groups(sizes.into_iter(), 1),
+            [vec!["a", "b", "c", "d", "e"]]
+        );
+        // Fewer segments than parts: nothing to merge.
+        assert_eq!(balanced_groups([("a", 10)].into_iter(), 2), [vec!["a"]]);
+        assert!(balanced_groups(std::iter::empty::<((), u32)>(), 2).is_empty());
+    }
 }

@@ -554,13 +554,15 @@ async fn a_page_without_results_offers_to_drop_each_filter() {
 }
 
 #[tokio::test]
-async fn merging_leaves_one_segment_and_the_same_answers() {
+async fn merging_leaves_one_segment_per_search_thread_and_the_same_answers() {
     let app = TestApp::new().await;
     let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
     for title in [
         "Étude des carrossiers",
         "Étude des menuisiers",
         "Étude des boulangers",
+        "Étude des menuisiers d'art",
+        "Étude des charpentiers",
     ] {
         PublicationBuilder::new(obs)
             .title(title)
@@ -570,11 +572,11 @@ async fn merging_leaves_one_segment_and_the_same_answers() {
         app.index().await;
     }
     let before = app.search.index.searchable_segment_ids().unwrap().len();
-    assert_eq!(before, 3);
+    assert_eq!(before, 5);
     let answer = app.get("/api/v1/search?q=menuisiers").await.text();
-    assert_eq!(app.search.merge_segments().await.unwrap(), 3);
-    assert_eq!(app.search.index.searchable_segment_ids().unwrap().len(), 1);
-    assert_eq!(app.search.len(), 3);
+    assert_eq!(app.search.merge_segments().await.unwrap(), (5, 2));
+    assert_eq!(app.search.index.searchable_segment_ids().unwrap().len(), 2);
+    assert_eq!(app.search.len(), 5);
     let after = app.get("/api/v1/search?q=menuisiers").await.text();
     let strip = |json: &str| {
         let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
