@@ -205,6 +205,7 @@ fn storage(global: &GlobalOptions) -> anyhow::Result<Storage> {
 }
 
 async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> anyhow::Result<()> {
+    let config = Config::from_env(&global.data_dir)?;
     let storage = storage(global)?;
     let thesaurus = prepare_thesaurus(&db.pool).await?;
     if !options.no_demo && queries::is_empty(&db.pool).await? {
@@ -220,7 +221,6 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     let search = open_index(global, &db.pool, &thesaurus).await?;
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
     crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
-    let config = Config::from_env(&global.data_dir);
     spawn_session_purge(db.pool.clone(), config.session_idle);
     let state = AppState::new(db.pool.clone(), storage, thesaurus, search, config);
     let listener = TcpListener::bind(options.addr)
@@ -236,8 +236,7 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
             options.addr
         );
     }
-    axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    crate::http::serve(listener, state, shutdown_signal())
         .await
         .context("serveur web")?;
     tracing::info!("arrêt terminé");

@@ -4,7 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
+
+use crate::http::client::TrustedProxies;
 
 /// Options that apply to every command, so that `import` or `user add` work on the same
 /// library as `serve`.
@@ -64,15 +67,23 @@ pub struct Config {
     pub secure_cookies: bool,
     /// A session unused for this long ends (`BIBLIOTHEQUE_SESSION_IDLE_MINUTES`, 120).
     pub session_idle: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`BIBLIOTHEQUE_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
-    /// The configuration from the environment, with uploads staged under `data_dir`.
-    pub fn from_env(data_dir: &Path) -> Self {
-        Self {
+    /// The configuration from the environment, with uploads staged under `data_dir`. A
+    /// security setting that cannot be read stops the server rather than being ignored.
+    pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
+        let trusted_proxies = std::env::var("BIBLIOTHEQUE_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .parse()
+            .context("BIBLIOTHEQUE_TRUSTED_PROXIES")?;
+        Ok(Self {
             staging_dir: data_dir.join("uploads"),
+            trusted_proxies,
             ..Self::default()
-        }
+        })
     }
 }
 
@@ -97,6 +108,7 @@ impl Default for Config {
             session_idle: Duration::from_secs(
                 60 * env_number("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", 120),
             ),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 
+use super::client::TrustedProxies;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -218,7 +219,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = next_path(form.suite.as_deref());
-    let address = client_address(&parts);
+    let address = client_address(&parts, &state.config.trusted_proxies);
     let typed: String = form.email.trim().chars().take(320).collect();
     let refuse = |status: StatusCode, message: &str| {
         (
@@ -302,13 +303,12 @@ pub async fn logout(
     Ok(response)
 }
 
-/// The peer's address, for throttling. Behind a reverse proxy every request shares the
-/// proxy's address; the per-account limit still holds.
-fn client_address(parts: &Parts) -> String {
+/// The client's address, for throttling: the peer's, or what a trusted reverse proxy says.
+fn client_address(parts: &Parts, proxies: &TrustedProxies) -> String {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .map(|info| proxies.client(info.0.ip(), &parts.headers).to_string())
         .unwrap_or_else(|| "inconnue".to_owned())
 }
 

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod catalogue;
+pub mod client;
 mod error;
 mod health;
 mod layout;
@@ -32,6 +33,19 @@ pub use error::AppError;
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Serves the application on `listener` until `shutdown` completes. Each request carries its
+/// peer's address (`ConnectInfo`): the login limits count failures per client.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
 
 /// The whole web application. Tests drive it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {

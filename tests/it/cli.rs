@@ -153,6 +153,33 @@ fn serve_answers_and_stops_gracefully_on_sigint() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn serve_refuses_an_unreadable_proxy_setting() {
+    let dir = data_dir();
+    let output = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args([
+            "serve",
+            "--no-demo",
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .env_remove("DATABASE_URL")
+        .env("BIBLIOTHEQUE_TRUSTED_PROXIES", "127.0.0.1, proxy.local")
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("BIBLIOTHEQUE_TRUSTED_PROXIES")
+            && stderr.contains("« proxy.local » n'est ni une adresse IP ni un réseau"),
+        "{stderr}"
+    );
+    assert!(!cluster_running(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -636,6 +636,109 @@ async fn logins_are_throttled_per_account_and_per_address() {
     assert_eq!(r.status, 303);
 }
 
+/// A login request through a trusted proxy that says it came from `client`.
+fn via_proxy(client: &str, request: Request<Body>) -> Request<Body> {
+    let mut request = from("127.0.0.1", request);
+    request.headers_mut().insert(
+        "x-forwarded-for",
+        format!("6.6.6.6, {client}").parse().unwrap(),
+    );
+    request
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let app = TestApp::with_config(bibliotheque::config::Config {
+        trusted_proxies: "127.0.0.1".parse().unwrap(),
+        ..test_config()
+    })
+    .await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    for n in 0..20 {
+        let r = app
+            .request(via_proxy(
+                "198.51.100.1",
+                login_request(&format!("inconnu{n}@b.fr"), "n'importe quoi"),
+            ))
+            .await;
+        assert_eq!(r.status, 422);
+    }
+    let blocked = app
+        .request(via_proxy(
+            "198.51.100.1",
+            login_request("admin@b.fr", PASSWORD),
+        ))
+        .await;
+    assert_eq!(blocked.status, 429);
+    // Another visitor behind the same proxy is not locked out by the first one.
+    let other = app
+        .request(via_proxy(
+            "198.51.100.2",
+            login_request("admin@b.fr", PASSWORD),
+        ))
+        .await;
+    assert_eq!(other.status, 303);
+    let addresses: Vec<String> =
+        sqlx::query_scalar("select distinct address from login_failure order by 1")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(addresses, ["198.51.100.1"]);
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_changes_nothing() {
+    let app = TestApp::new().await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    for n in 0..20 {
+        let mut request = from(
+            "10.0.0.9",
+            login_request(&format!("inconnu{n}@b.fr"), "n'importe quoi"),
+        );
+        // A new address every time would escape the limit if it were believed.
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", format!("192.0.2.{n}").parse().unwrap());
+        assert_eq!(app.request(request).await.status, 422);
+    }
+    let r = app
+        .request(from("10.0.0.9", login_request("admin@b.fr", PASSWORD)))
+        .await;
+    assert_eq!(r.status, 429);
+}
+
+#[tokio::test]
+async fn the_real_server_knows_each_peer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(bibliotheque::http::serve(listener, app.state(), async {
+        let _ = stopped.await;
+    }));
+    let body = form(&[("email", "personne@b.fr"), ("mot_de_passe", "faux")]);
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /connexion HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    let address: String = sqlx::query_scalar("select address from login_failure")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(address, "127.0.0.1");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
 #[tokio::test]
 async fn login_renews_the_session_and_logout_ends_it() {
     let app = TestApp::new().await;

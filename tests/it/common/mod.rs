@@ -190,22 +190,28 @@ impl TestApp {
             .join("index")
             .join(uuid::Uuid::new_v4().simple().to_string());
         let (search, _) = SearchIndex::open(&dir).expect("search index");
-        let router = app(AppState::new(
-            db.clone(),
-            storage.clone(),
-            thesaurus.clone(),
-            search.clone(),
-            config.clone(),
-        ));
-        Self {
+        let mut test = Self {
             db,
             storage,
             thesaurus,
             search,
-            router,
+            router: Router::new(),
             config,
             files_dir,
-        }
+        };
+        test.router = app(test.state());
+        test
+    }
+
+    /// The state the router was built from (to serve it over a real socket, say).
+    pub fn state(&self) -> AppState {
+        AppState::new(
+            self.db.clone(),
+            self.storage.clone(),
+            self.thesaurus.clone(),
+            self.search.clone(),
+            self.config.clone(),
+        )
     }
 
     /// The application with the demo library loaded.

@@ -1,0 +1,235 @@
+//! Who is on the other end of a request. Behind a reverse proxy every connection comes from
+//! the proxy: without trusting its `X-Forwarded-For`, the per-address login limit would count
+//! every visitor's failures together and one stranger could lock everybody out.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use axum::http::HeaderMap;
+
+/// The proxies whose `X-Forwarded-For` is believed (`BIBLIOTHEQUE_TRUSTED_PROXIES`: addresses
+/// or networks, `127.0.0.1, ::1, 10.0.0.0/8`). Empty by default: the peer is the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<Network>);
+
+/// An address and the number of leading bits that must match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Network {
+    address: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    fn contains(&self, ip: IpAddr) -> bool {
+        match (self.address, canonical(ip)) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                same_prefix(&net.octets(), &ip.octets(), self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                same_prefix(&net.octets(), &ip.octets(), self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn same_prefix(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let bits = usize::from(bits);
+    let (whole, rest) = (bits / 8, bits % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || {
+        let mask = 0xffu8 << (8 - rest);
+        a[whole] & mask == b[whole] & mask
+    }
+}
+
+/// IPv4 clients of a dual-stack socket show up as `::ffff:a.b.c.d`: the same client.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// A value of `BIBLIOTHEQUE_TRUSTED_PROXIES` that is not a list of addresses or networks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidProxy(String);
+
+impl fmt::Display for InvalidProxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "« {} » n'est ni une adresse IP ni un réseau (exemples : 127.0.0.1, ::1, 10.0.0.0/8)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidProxy {}
+
+impl FromStr for TrustedProxies {
+    type Err = InvalidProxy;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split([',', ' '])
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| parse_network(item).ok_or_else(|| InvalidProxy(item.to_owned())))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+}
+
+fn parse_network(item: &str) -> Option<Network> {
+    let (address, prefix) = match item.split_once('/') {
+        Some((address, bits)) => (address, Some(bits.parse::<u8>().ok()?)),
+        None => (item, None),
+    };
+    let address = canonical(address.parse::<IpAddr>().ok()?);
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    let prefix = prefix.unwrap_or(max);
+    (prefix <= max).then_some(Network { address, prefix })
+}
+
+impl TrustedProxies {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|network| network.contains(ip))
+    }
+
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then the last
+    /// address of `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends
+    /// the address it received the request from, so anything left of that was written by
+    /// the client and proves nothing).
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = canonical(peer);
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in forwarded.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>().map(canonical) else {
+                // A hop we cannot read: stop at the last address we could trust.
+                break;
+            };
+            client = ip;
+            if !self.trusts(ip) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append("x-forwarded-for", v.parse().unwrap());
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn lists_of_addresses_and_networks_parse() {
+        let proxies: TrustedProxies = "127.0.0.1, ::1 10.0.0.0/8,fd00::/8".parse().unwrap();
+        assert!(proxies.trusts(ip("10.20.30.40")));
+        assert!(proxies.trusts(ip("127.0.0.1")));
+        assert!(proxies.trusts(ip("::ffff:127.0.0.1")));
+        assert!(proxies.trusts(ip("fd12::1")));
+        assert!(!proxies.trusts(ip("11.0.0.1")));
+        assert!(!proxies.trusts(ip("127.0.0.2")));
+        assert!("".parse::<TrustedProxies>().unwrap().is_empty());
+        for bad in [
+            "localhost",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0/8",
+            "1.2.3.4/x",
+        ] {
+            assert_eq!(
+                bad.parse::<TrustedProxies>(),
+                Err(InvalidProxy(bad.to_owned()))
+            );
+        }
+        assert!(
+            InvalidProxy("x".into())
+                .to_string()
+                .contains("ni une adresse IP")
+        );
+    }
+
+    #[test]
+    fn networks_match_on_their_prefix_only() {
+        let net = parse_network("192.168.4.0/22").unwrap();
+        assert!(net.contains(ip("192.168.7.255")));
+        assert!(!net.contains(ip("192.168.8.0")));
+        assert!(parse_network("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(!parse_network("0.0.0.0/0").unwrap().contains(ip("::2")));
+    }
+
+    #[test]
+    fn the_peer_is_the_client_unless_it_is_a_trusted_proxy() {
+        let none = TrustedProxies::default();
+        let forged = headers(&["1.1.1.1"]);
+        assert_eq!(none.client(ip("203.0.113.9"), &forged), ip("203.0.113.9"));
+
+        let proxies: TrustedProxies = "127.0.0.1, 10.0.0.0/8".parse().unwrap();
+        // Not from the proxy: the header is anyone's.
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &forged),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address it saw.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &headers(&["198.51.100.7"])),
+            ip("198.51.100.7")
+        );
+        // What the client wrote itself, left of what the proxies added, is ignored.
+        assert_eq!(
+            proxies.client(
+                ip("127.0.0.1"),
+                &headers(&["6.6.6.6, 198.51.100.7", "10.1.2.3"])
+            ),
+            ip("198.51.100.7")
+        );
+        // No header, or an unreadable last hop: the proxy itself.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &HeaderMap::new()),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &headers(&["1.2.3.4, pas-une-adresse"])),
+            ip("127.0.0.1")
+        );
+        // Every hop trusted: the first one is as far as we can see.
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &headers(&["10.0.0.5, 10.0.0.6"])),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            proxies.client(ip("::ffff:127.0.0.1"), &headers(&["198.51.100.7"])),
+            ip("198.51.100.7")
+        );
+    }
+}
