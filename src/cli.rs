@@ -221,7 +221,7 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     let search = open_index(global, &db.pool, &thesaurus).await?;
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
     crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
-    spawn_session_purge(db.pool.clone(), config.session_idle);
+    spawn_session_purge(db.pool.clone(), config.sessions);
     let state = AppState::new(db.pool.clone(), storage, thesaurus, search, config);
     let listener = TcpListener::bind(options.addr)
         .await
@@ -243,14 +243,14 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     Ok(())
 }
 
-/// Removes idle sessions now and then (a session is refused once idle anyway: this only
+/// Removes expired sessions now and then (an expired session is refused anyway: this only
 /// keeps the table small).
-fn spawn_session_purge(db: sqlx::PgPool, idle: Duration) {
+fn spawn_session_purge(db: sqlx::PgPool, limits: crate::accounts::sessions::Limits) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(30 * 60));
         loop {
             every.tick().await;
-            if let Err(error) = crate::accounts::sessions::purge_idle(&db, idle).await {
+            if let Err(error) = crate::accounts::sessions::purge_expired(&db, limits).await {
                 tracing::warn!(%error, "purge des sessions");
             }
         }

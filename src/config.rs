@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use crate::accounts::sessions::Limits;
 use crate::http::client::TrustedProxies;
 
 /// Options that apply to every command, so that `import` or `user add` work on the same
@@ -65,8 +66,9 @@ pub struct Config {
     pub staging_dir: PathBuf,
     /// Marks the session cookie `Secure` (`BIBLIOTHEQUE_SECURE_COOKIES=1` behind HTTPS).
     pub secure_cookies: bool,
-    /// A session unused for this long ends (`BIBLIOTHEQUE_SESSION_IDLE_MINUTES`, 120).
-    pub session_idle: Duration,
+    /// A session unused for `idle` ends (`BIBLIOTHEQUE_SESSION_IDLE_MINUTES`, 120), and any
+    /// session at the end of its `lifetime` (`BIBLIOTHEQUE_SESSION_HOURS`, 12: a working day).
+    pub sessions: Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`BIBLIOTHEQUE_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
 }
@@ -105,9 +107,12 @@ impl Default for Config {
             staging_dir: std::env::temp_dir().join("bibliotheque-uploads"),
             secure_cookies: std::env::var("BIBLIOTHEQUE_SECURE_COOKIES")
                 .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "oui")),
-            session_idle: Duration::from_secs(
-                60 * env_number("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", 120),
-            ),
+            sessions: Limits {
+                idle: Duration::from_secs(
+                    60 * env_number("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", 120),
+                ),
+                lifetime: Duration::from_secs(3600 * env_number("BIBLIOTHEQUE_SESSION_HOURS", 12)),
+            },
             trusted_proxies: TrustedProxies::default(),
         }
     }

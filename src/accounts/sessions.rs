@@ -1,6 +1,6 @@
 //! Sessions stored in PostgreSQL. The cookie holds a random token; the table holds its
 //! SHA-256, the user and the session's CSRF token. A session ends at logout, after an idle
-//! period, or when its user is disabled.
+//! period, at the end of its lifetime (however busy), or when its user is disabled.
 
 use std::time::Duration;
 
@@ -27,6 +27,14 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How long a session lives: `idle` without use, `lifetime` at most from its login, so that
+/// a cookie left in a shared office browser does not stay good for weeks of daily use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub idle: Duration,
+    pub lifetime: Duration,
+}
+
 /// A live session: its user, and the token that every form of theirs must send back.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -48,26 +56,30 @@ pub async fn create(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<String, sq
     Ok(token)
 }
 
-/// The session of a cookie's token, if it is live: its user is enabled and it was used within
-/// `idle`. Marks it used (at most once a minute, to spare writes).
+/// The session of a cookie's token, if it is live: its user is enabled, it was used within
+/// the idle limit and began within its lifetime. Marks it used (at most once a minute, to
+/// spare writes).
 pub async fn lookup(
     db: &sqlx::PgPool,
     token: &str,
-    idle: Duration,
+    limits: Limits,
 ) -> Result<Option<Session>, sqlx::Error> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let idle_seconds = idle.as_secs_f64();
+    let idle_seconds = limits.idle.as_secs_f64();
+    let lifetime_seconds = limits.lifetime.as_secs_f64();
     let row = sqlx::query!(
         r#"update user_session s set last_seen_at = now()
            from app_user u
            where s.token_hash = $1 and u.id = s.user_id and u.disabled_at is null
              and s.last_seen_at > now() - make_interval(secs => $2)
+             and s.created_at > now() - make_interval(secs => $3)
              and s.last_seen_at < now() - interval '1 minute'
            returning u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token"#,
         token_hash(token),
         idle_seconds,
+        lifetime_seconds,
     )
     .fetch_optional(db)
     .await?;
@@ -77,9 +89,11 @@ pub async fn lookup(
             r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token
                from user_session s join app_user u on u.id = s.user_id
                where s.token_hash = $1 and u.disabled_at is null
-                 and s.last_seen_at > now() - make_interval(secs => $2)"#,
+                 and s.last_seen_at > now() - make_interval(secs => $2)
+                 and s.created_at > now() - make_interval(secs => $3)"#,
             token_hash(token),
             idle_seconds,
+            lifetime_seconds,
         )
         .fetch_optional(db)
         .await?
@@ -110,11 +124,14 @@ pub async fn end(db: impl PgExecutor<'_>, token: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// Removes the sessions idle for longer than `idle` (run now and then by the server).
-pub async fn purge_idle(db: impl PgExecutor<'_>, idle: Duration) -> Result<u64, sqlx::Error> {
+/// Removes the sessions past either limit (run now and then by the server).
+pub async fn purge_expired(db: impl PgExecutor<'_>, limits: Limits) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query!(
-        "delete from user_session where last_seen_at < now() - make_interval(secs => $1)",
-        idle.as_secs_f64(),
+        "delete from user_session
+         where last_seen_at < now() - make_interval(secs => $1)
+            or created_at < now() - make_interval(secs => $2)",
+        limits.idle.as_secs_f64(),
+        limits.lifetime.as_secs_f64(),
     )
     .execute(db)
     .await?

@@ -54,7 +54,7 @@ fn cleared_cookie(secure: bool) -> HeaderValue {
 /// The live session of a request, if any.
 async fn current(parts: &Parts, state: &AppState) -> Result<Option<Session>, AppError> {
     match cookie_token(&parts.headers) {
-        Some(token) => Ok(sessions::lookup(&state.db, token, state.config.session_idle).await?),
+        Some(token) => Ok(sessions::lookup(&state.db, token, state.config.sessions).await?),
         None => Ok(None),
     }
 }

@@ -833,6 +833,29 @@ async fn an_idle_session_expires() {
 }
 
 #[tokio::test]
+async fn a_busy_session_still_ends_after_its_lifetime() {
+    let app = TestApp::new().await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    let client = login(&app, "admin@b.fr").await;
+    // Used a minute ago, but opened 13 hours ago (the lifetime is 12).
+    sqlx::query(
+        "update user_session set created_at = now() - interval '13 hours',
+                                 last_seen_at = now() - interval '1 minute'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(client.get("/admin").await.status, 303);
+    // The purge removes it, and only it.
+    let fresh = login(&app, "admin@b.fr").await;
+    let purged = bibliotheque::accounts::sessions::purge_expired(&app.db, app.config.sessions)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(fresh.get("/admin").await.status, 200);
+}
+
+#[tokio::test]
 async fn after_login_only_admin_paths_are_followed() {
     let app = TestApp::new().await;
     user(&app, "admin@b.fr", Access::Admin).await;
