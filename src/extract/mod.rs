@@ -1,4 +1,5 @@
-//! Full-text extraction from the files attached to publications (PDF, DOCX, ODT, HTML, text).
+//! Full-text extraction from the files attached to publications (PDF, DOCX, ODT, XLSX, HTML,
+//! text).
 //!
 //! The library is searched by the words inside the studies, so each uploaded file is turned
 //! into plain text once, stored, and indexed. The files come from many observatories and
@@ -8,7 +9,8 @@
 //!
 //! - PDF goes through poppler's `pdftotext` in a subprocess (`pdf.rs`): it is the most robust
 //!   PDF text extractor available, and a subprocess can be killed when it hangs.
-//! - DOCX and ODT are zip archives of XML parts (`office.rs`, `docx.rs`, `odt.rs`).
+//! - DOCX, ODT and XLSX are zip archives of XML parts (`office.rs`, `docx.rs`, `odt.rs`,
+//!   `xlsx.rs`: sheet names and text cells).
 //! - HTML is stripped by a small lenient scanner (`html.rs`).
 //! - Plain text is decoded as UTF-8, UTF-16 with a byte-order mark, or Windows-1252 (`text.rs`).
 //!
@@ -26,6 +28,7 @@ mod odt;
 mod office;
 mod pdf;
 mod text;
+mod xlsx;
 
 use std::fmt;
 use std::path::Path;
@@ -39,6 +42,7 @@ pub enum Format {
     Pdf,
     Docx,
     Odt,
+    Xlsx,
     Html,
     Text,
 }
@@ -51,6 +55,7 @@ impl Format {
             "application/pdf" | "application/x-pdf" => Self::Pdf,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => Self::Docx,
             "application/vnd.oasis.opendocument.text" => Self::Odt,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Self::Xlsx,
             "text/html" | "application/xhtml+xml" => Self::Html,
             "text/plain" | "text/markdown" | "text/csv" => Self::Text,
             _ => return None,
@@ -64,6 +69,7 @@ impl Format {
             "pdf" => Self::Pdf,
             "docx" => Self::Docx,
             "odt" => Self::Odt,
+            "xlsx" => Self::Xlsx,
             "html" | "htm" | "xhtml" => Self::Html,
             "txt" | "text" | "md" | "csv" => Self::Text,
             _ => return None,
@@ -76,6 +82,7 @@ impl Format {
             Self::Pdf => "PDF",
             Self::Docx => "DOCX",
             Self::Odt => "ODT",
+            Self::Xlsx => "XLSX",
             Self::Html => "HTML",
             Self::Text => "texte",
         }
@@ -253,7 +260,7 @@ pub async fn extract(
     let max_output = limits.max_output_bytes;
     match format {
         Format::Pdf => pdf::extract(path, limits).await,
-        Format::Docx | Format::Odt => {
+        Format::Docx | Format::Odt | Format::Xlsx => {
             let path = path.to_owned();
             blocking(move || {
                 let raw = office::extract(&path, format, raw_cap(max_output))?;

@@ -1,4 +1,4 @@
-//! What DOCX and ODT share: a zip package of XML parts, read within a budget, and an
+//! What DOCX, ODT and XLSX share: a zip package of XML parts, read within a budget, and an
 //! event loop that hands XML to a format-specific [`Handler`].
 //!
 //! A zip can claim anything about itself, so nothing is trusted: the entry count is capped
@@ -17,7 +17,7 @@ use quick_xml::reader::Reader;
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use super::{ExtractError, Format, docx, odt};
+use super::{ExtractError, Format, docx, odt, xlsx};
 
 /// More entries than any real document has (a large DOCX has a few hundred).
 const MAX_ENTRIES: usize = 10_000;
@@ -36,7 +36,7 @@ pub(super) struct RawText {
     pub truncated: bool,
 }
 
-/// Extracts the text of a DOCX or ODT file (blocking: run it on the blocking pool).
+/// Extracts the text of a DOCX, ODT or XLSX file (blocking: run it on the blocking pool).
 pub(super) fn extract(
     path: &Path,
     format: Format,
@@ -45,6 +45,7 @@ pub(super) fn extract(
     let mut package = Package::open(path, format.label())?;
     match format {
         Format::Odt => odt::extract(&mut package, max_output),
+        Format::Xlsx => xlsx::extract(&mut package, max_output),
         _ => docx::extract(&mut package, max_output),
     }
 }
@@ -52,7 +53,7 @@ pub(super) fn extract(
 /// An open zip package with its remaining inflate budget.
 pub(super) struct Package {
     archive: ZipArchive<BufReader<File>>,
-    /// "DOCX" or "ODT", for messages.
+    /// "DOCX", "ODT" or "XLSX", for messages.
     format: &'static str,
     names: Vec<String>,
     budget: u64,

@@ -324,6 +324,106 @@ async fn odt_without_content_is_an_error() {
     );
 }
 
+const S: &str = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+                 xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+
+/// A workbook of two sheets, listed in the other order than their part numbers, with shared,
+/// rich, inline and formula text, numbers, a date and a boolean.
+fn xlsx_bytes() -> Vec<u8> {
+    let workbook = format!(
+        "<workbook {S}><sheets>\
+         <sheet name=\"Effectifs par région\" sheetId=\"2\" r:id=\"rId7\"/>\
+         <sheet name=\"Métiers\" sheetId=\"1\" r:id=\"rId3\"/>\
+         <sheet name=\"Perdue\" sheetId=\"3\" r:id=\"rId9\"/>\
+         </sheets></workbook>"
+    );
+    let rels = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+        <Relationship Id=\"rId3\" Type=\"…/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+        <Relationship Id=\"rId7\" Type=\"…/worksheet\" Target=\"/xl/worksheets/sheet2.xml\"/>\
+        <Relationship Id=\"rId9\" Type=\"…/worksheet\" Target=\"worksheets/absente.xml\"/>\
+        </Relationships>";
+    let shared = format!(
+        "<sst {S} count=\"4\"><si><t>Région</t></si><si><t>Effectif</t></si>\
+         <si><r><t>Auvergne-</t></r><r><rPr><b/></rPr><t>Rhône-Alpes</t></r>\
+         <rPh><t>ignoré</t></rPh></si><si><t xml:space=\"preserve\">Soudeur  &amp; chaudronnier</t></si></sst>"
+    );
+    let metiers = format!(
+        "<worksheet {S}><sheetData>\
+         <row r=\"1\"><c r=\"A1\" t=\"s\"><v>3</v></c><c r=\"B1\"><v>1250</v></c>\
+         <c r=\"C1\" t=\"b\"><v>1</v></c></row>\
+         <row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>Tuyauteur</t></is></c>\
+         <c r=\"B2\" s=\"4\"><v>45292</v></c><c r=\"C2\" t=\"str\"><f>A2&amp;\" industriel\"</f>\
+         <v>Tuyauteur industriel</v></c><c r=\"D2\" t=\"s\"><v>99</v></c></row>\
+         <row r=\"3\"><c r=\"A3\"><v>12</v></c></row>\
+         </sheetData></worksheet>"
+    );
+    let regions = format!(
+        "<worksheet {S}><sheetData>\
+         <row><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c></row>\
+         <row><c t=\"s\"><v>2</v></c><c><v>5400</v></c></row>\
+         </sheetData></worksheet>"
+    );
+    zip(&[
+        ("[Content_Types].xml", "<Types/>"),
+        ("xl/workbook.xml", &workbook),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/sharedStrings.xml", &shared),
+        ("xl/worksheets/sheet1.xml", &metiers),
+        ("xl/worksheets/sheet2.xml", &regions),
+    ])
+}
+
+#[tokio::test]
+async fn xlsx_gives_sheet_names_and_text_cells_row_by_row() {
+    let text = extract_bytes(&xlsx_bytes(), Format::Xlsx)
+        .await
+        .unwrap()
+        .text();
+    assert_eq!(
+        text,
+        "Effectifs par région\nRégion ; Effectif\nAuvergne-Rhône-Alpes\n\n\
+         Métiers\nSoudeur & chaudronnier\nTuyauteur ; Tuyauteur industriel"
+    );
+}
+
+#[tokio::test]
+async fn xlsx_without_workbook_or_strings() {
+    let error = extract_bytes(&zip(&[("xl/styles.xml", "<styleSheet/>")]), Format::Xlsx)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("classeur"), "{error}");
+    // No shared strings: inline text still reads, shared references show nothing.
+    let workbook =
+        format!("<workbook {S}><sheets><sheet name=\"Feuil1\" r:id=\"rId1\"/></sheets></workbook>");
+    let sheet = format!(
+        "<worksheet {S}><sheetData><row><c t=\"s\"><v>0</v></c>\
+         <c t=\"inlineStr\"><is><t>Cariste</t></is></c></row></sheetData></worksheet>"
+    );
+    let bytes = zip(&[
+        ("xl/workbook.xml", &workbook),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>",
+        ),
+        ("xl/worksheets/sheet1.xml", &sheet),
+    ]);
+    let text = extract_bytes(&bytes, Format::Xlsx).await.unwrap().text();
+    assert_eq!(text, "Feuil1\nCariste");
+}
+
+#[tokio::test]
+async fn xlsx_output_is_capped() {
+    let limits = Limits {
+        max_output_bytes: 30,
+        ..Limits::default()
+    };
+    let text = extract_bytes_with(&xlsx_bytes(), Format::Xlsx, &limits)
+        .await
+        .unwrap();
+    assert!(text.truncated && text.text().len() <= 30, "{text:?}");
+    assert!(text.text().starts_with("Effectifs par région"));
+}
+
 #[tokio::test]
 async fn html_file_keeps_title_and_text_only() {
     let html = "<!DOCTYPE html><html lang=fr><head><meta charset=utf-8>\
@@ -401,11 +501,13 @@ async fn hostile_input_never_panics() {
         .collect();
     let docx = docx_bytes();
     let odt = odt_bytes();
-    let inputs: [&[u8]; 6] = [
+    let xlsx = xlsx_bytes();
+    let inputs: [&[u8]; 7] = [
         b"",
         &garbage,
         &docx[..docx.len() - 30],
         &odt[..odt.len() / 3],
+        &xlsx[..xlsx.len() / 2],
         b"PK\x03\x04",
         b"<<<&&&&#x;<!--",
     ];
@@ -413,6 +515,7 @@ async fn hostile_input_never_panics() {
         Format::Pdf,
         Format::Docx,
         Format::Odt,
+        Format::Xlsx,
         Format::Html,
         Format::Text,
     ] {
@@ -420,7 +523,10 @@ async fn hostile_input_never_panics() {
             // Any outcome is fine as long as it is not a panic, nor a success for
             // archives and PDFs that are not.
             let result = extract_bytes(input, format).await;
-            if matches!(format, Format::Pdf | Format::Docx | Format::Odt) {
+            if matches!(
+                format,
+                Format::Pdf | Format::Docx | Format::Odt | Format::Xlsx
+            ) {
                 assert!(result.is_err(), "{format:?} {result:?}");
             }
         }
@@ -454,6 +560,13 @@ fn formats_from_media_types_and_names() {
     assert_eq!(Format::from_name("Rapport 2023.PDF"), Some(Format::Pdf));
     assert_eq!(Format::from_name("a.b.docx"), Some(Format::Docx));
     assert_eq!(Format::from_name("x.odt"), Some(Format::Odt));
+    assert_eq!(Format::from_name("Chiffres clés.XLSX"), Some(Format::Xlsx));
+    assert_eq!(
+        Format::from_media_type(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+        Some(Format::Xlsx)
+    );
     assert_eq!(Format::from_name("index.htm"), Some(Format::Html));
     assert_eq!(Format::from_name("lisez-moi.txt"), Some(Format::Text));
     assert_eq!(Format::from_name("docx"), None);

@@ -379,6 +379,81 @@ async fn the_text_of_files_is_extracted_and_searchable() {
     );
 }
 
+/// A one-sheet workbook whose cells name a job.
+fn workbook(job: &str) -> Vec<u8> {
+    use std::io::Write;
+    let ns = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+              xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+    let parts = [
+        (
+            "xl/workbook.xml",
+            format!("<workbook {ns}><sheets><sheet name=\"Effectifs\" r:id=\"rId1\"/></sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>"
+                .to_owned(),
+        ),
+        (
+            "xl/sharedStrings.xml",
+            format!("<sst {ns}><si><t>Métier</t></si><si><t>{job}</t></si></sst>"),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                "<worksheet {ns}><sheetData><row><c t=\"s\"><v>0</v></c></row>\
+                 <row><c t=\"s\"><v>1</v></c><c><v>320</v></c></row></sheetData></worksheet>"
+            ),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn spreadsheets_are_searched_by_their_cells() {
+    use bibliotheque::catalogue::extraction::extract_pending;
+
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    PublicationBuilder::new(o)
+        .title("Chiffres clés de la branche")
+        .file(
+            &workbook("Chaudronniers-tuyauteurs"),
+            "chiffres.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .insert(&app.db, &app.storage)
+        .await;
+    while extract_pending(&app.db, &app.storage).await.unwrap() > 0 {}
+    let (status, text): (String, String) = sqlx::query_as(
+        "select extraction_status::text, extracted_text from file where original_name = 'chiffres.xlsx'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(status, "done");
+    assert_eq!(text, "Effectifs\nMétier\nChaudronniers-tuyauteurs");
+    app.index().await;
+    let found = api(&app, "q=chaudronniers").await;
+    assert_eq!(titles(&found), ["Chiffres clés de la branche"]);
+    let file = &found["hits"][0]["file"];
+    assert_eq!(file["name"], "chiffres.xlsx");
+    assert!(file["page"].is_null(), "a spreadsheet has no pages");
+    assert!(
+        file["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>Chaudronniers</mark>"),
+        "{file}"
+    );
+}
+
 #[tokio::test]
 async fn long_texts_are_searched_whole_and_their_passages_come_from_their_start() {
     let app = TestApp::new().await;
