@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::net::TcpListener;
 
+use crate::accounts::audit::Actor;
 use crate::catalogue::{demo, queries};
 use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
@@ -384,7 +385,7 @@ async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()>
             let hash =
                 tokio::task::spawn_blocking(move || password::hash(&secret).map(|h| (h, secret)))
                     .await??;
-            users::add(db, &email, &hash.0, access).await?;
+            users::add(db, Actor::Command, &email, &hash.0, access).await?;
             println!("Compte créé : {email} ({}).", access.role().label());
             if generated {
                 println!(
@@ -412,7 +413,7 @@ async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()>
         }
         UserCommand::Disable { email } => {
             let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
-            users::disable(db, &email).await?;
+            users::disable(db, Actor::Command, &email).await?;
             println!("Compte désactivé, sessions fermées : {email}.");
             Ok(())
         }

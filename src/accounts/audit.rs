@@ -83,6 +83,7 @@ impl Event {
             "import.run" => "Import",
             "user.add" => "Compte créé",
             "user.disable" => "Compte désactivé",
+            "user.password" => "Mot de passe changé",
             "observatory.review" => "Réglage de relecture",
             _ => "Autre",
         }

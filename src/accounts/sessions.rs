@@ -124,6 +124,22 @@ pub async fn end(db: impl PgExecutor<'_>, token: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Ends every session of `user_id` but the one of `keep` (a password change).
+pub async fn end_others(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "delete from user_session where user_id = $1 and token_hash <> $2",
+        user_id,
+        token_hash(keep)
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// Removes the sessions past either limit (run now and then by the server).
 pub async fn purge_expired(db: impl PgExecutor<'_>, limits: Limits) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query!(

@@ -120,6 +120,7 @@ pub struct User {
 /// One row of `user list`.
 #[derive(Debug, Clone)]
 pub struct UserSummary {
+    pub id: Uuid,
     pub email: String,
     pub role: Role,
     pub observatory: Option<String>,
@@ -143,10 +144,11 @@ pub enum UserError {
     Database(#[from] sqlx::Error),
 }
 
-/// Creates an account (from the command line: the audit log says so); `password_hash` comes
+/// Creates an account, recorded in the audit log as `actor`'s doing; `password_hash` comes
 /// from [`super::password::hash`].
 pub async fn add(
     db: &sqlx::PgPool,
+    actor: Actor<'_>,
     email: &Email,
     password_hash: &str,
     access: Access,
@@ -170,7 +172,7 @@ pub async fn add(
     };
     audit::record(
         &mut *tx,
-        Actor::Command,
+        actor,
         Entry {
             action: "user.add",
             publication_id: None,
@@ -216,8 +218,8 @@ pub async fn for_login(
     }))
 }
 
-/// Disables an account and ends its sessions, in one transaction.
-pub async fn disable(db: &sqlx::PgPool, email: &Email) -> Result<(), UserError> {
+/// Disables an account and ends its sessions, in one transaction with its audit entry.
+pub async fn disable(db: &sqlx::PgPool, actor: Actor<'_>, email: &Email) -> Result<(), UserError> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
         "update app_user set disabled_at = coalesce(disabled_at, now()) where email = $1
@@ -233,7 +235,7 @@ pub async fn disable(db: &sqlx::PgPool, email: &Email) -> Result<(), UserError> 
         .rows_affected();
     audit::record(
         &mut *tx,
-        Actor::Command,
+        actor,
         Entry {
             action: "user.disable",
             publication_id: None,
@@ -246,10 +248,55 @@ pub async fn disable(db: &sqlx::PgPool, email: &Email) -> Result<(), UserError> 
     Ok(())
 }
 
+/// Changes `user`'s own password and ends their other sessions (a password changed because
+/// it leaked must shut out whoever used it), in one transaction with its audit entry.
+pub async fn change_password(
+    db: &sqlx::PgPool,
+    user: &User,
+    password_hash: &str,
+    keep_session: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "update app_user set password_hash = $2 where id = $1",
+        user.id,
+        password_hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = super::sessions::end_others(&mut *tx, user.id, keep_session).await?;
+    audit::record(
+        &mut *tx,
+        Actor::User(user),
+        Entry {
+            action: "user.password",
+            publication_id: None,
+            subject: user.email.as_str(),
+            detail: serde_json::json!({ "sessions_fermees": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// The password hash of an enabled account, to check the current password before a change.
+pub async fn password_hash(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select password_hash from app_user where id = $1 and disabled_at is null",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Every account, admins first.
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select u.email, u.role as "role: Role", o.slug as "observatory?", u.disabled_at,
+        r#"select u.id, u.email, u.role as "role: Role", o.slug as "observatory?", u.disabled_at,
                   u.created_at
            from app_user u left join observatory o on o.id = u.observatory_id
            order by u.role, u.email"#
@@ -259,6 +306,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>, sqlx::Err
     Ok(rows
         .into_iter()
         .map(|r| UserSummary {
+            id: r.id,
             email: r.email,
             role: r.role,
             observatory: r.observatory,

@@ -24,7 +24,7 @@ use crate::state::AppState;
 pub const COOKIE: &str = "bibliotheque_session";
 
 /// The session token in a request's cookies.
-fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn cookie_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()

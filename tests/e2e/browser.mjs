@@ -545,6 +545,18 @@ async function checkDeposit(browser) {
     }
     check(id, foundAfter >= 0, `"${q}" finds it ${foundAfter} ms after publishing`, `"${q}" does not find it within 2 s of publishing`);
   }
+
+  // The admin opens an account for a colleague: the one-time password is shown once.
+  await axePage(admin, '/admin/comptes');
+  const colleague = `e2e-${word}@observatoire-metallurgie.fr`;
+  await admin.fill('#email', colleague);
+  await admin.selectOption('#role', 'editor');
+  await admin.selectOption('#observatoire', { index: 1 });
+  await Promise.all([admin.waitForSelector('code.secret'), admin.click('button:has-text("Ouvrir le compte")')]);
+  const secret = ((await admin.textContent('code.secret')) || '').trim();
+  const listed = await admin.isVisible(`td:has-text("${colleague}")`);
+  check('h.account', secret.length === 20 && listed, `the admin opened ${colleague}, with a one-time password shown once`, `after opening an account: password "${secret.length}" chars, listed ${listed}`);
+  await axePage(admin, '/admin/mot-de-passe');
   await adminContext.close();
 }
 

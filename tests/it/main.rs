@@ -2,6 +2,7 @@
 
 mod common;
 
+mod accounts;
 mod admin;
 mod catalogue;
 mod cli;

@@ -80,6 +80,8 @@ async fn every_admin_route_answers_by_role_and_observatory() {
         (format!("/admin/fichiers/{file_b}"), 403, 200),
         ("/admin/journal".to_owned(), 403, 200),
         ("/admin/import".to_owned(), 403, 200),
+        ("/admin/comptes".to_owned(), 403, 200),
+        ("/admin/mot-de-passe".to_owned(), 200, 200),
     ];
     for (path, for_editor, for_admin) in &gets {
         for (who, client, expected) in [
@@ -112,6 +114,14 @@ async fn every_admin_route_answers_by_role_and_observatory() {
         (
             format!("/admin/publications/{b_id}"),
             vec![("titre", "Piraté"), ("type", "etude")],
+        ),
+        (
+            "/admin/comptes".to_owned(),
+            vec![("email", "intrus@b.fr"), ("role", "admin")],
+        ),
+        (
+            "/admin/comptes/desactiver".to_owned(),
+            vec![("email", "admin@b.fr")],
         ),
     ];
     for (path, pairs) in &posts {
@@ -796,9 +806,13 @@ async fn a_disabled_account_loses_its_sessions_and_cannot_sign_in() {
     let app = TestApp::new().await;
     user(&app, "partant@b.fr", Access::Admin).await;
     let client = login(&app, "partant@b.fr").await;
-    users::disable(&app.db, &Email::parse("partant@b.fr").unwrap())
-        .await
-        .unwrap();
+    users::disable(
+        &app.db,
+        bibliotheque::accounts::audit::Actor::Command,
+        &Email::parse("partant@b.fr").unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(client.get("/admin").await.status, 303);
     assert_eq!(count(&app, "select count(*) from user_session").await, 0);
     // Accounts made and disabled at the command line are in the journal too.

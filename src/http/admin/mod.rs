@@ -2,6 +2,7 @@
 //! (anonymous visitors go to the login page), checks the form's CSRF token on writes, and
 //! leaves the rules (who may edit what, which status follows which) to the catalogue core.
 
+mod accounts;
 mod dashboard;
 mod files;
 mod form;
@@ -57,6 +58,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/fichiers/{id}", get(files::download))
         .route("/admin/journal", get(journal::show))
+        .route("/admin/comptes", get(accounts::show).post(accounts::create))
+        .route("/admin/comptes/desactiver", post(accounts::disable))
+        .route(
+            "/admin/mot-de-passe",
+            get(accounts::password_form).post(accounts::change_password),
+        )
         .route(
             "/admin/import",
             get(import::form).post(import::run).layer(upload_limit),

@@ -13,9 +13,15 @@ pub const PASSWORD: &str = "un mot de passe de test";
 /// Creates an account with [`PASSWORD`].
 pub async fn user(app: &TestApp, email: &str, access: Access) -> Uuid {
     let hash = password::hash(PASSWORD).expect("hash");
-    users::add(&app.db, &Email::parse(email).expect("email"), &hash, access)
-        .await
-        .expect("user added")
+    users::add(
+        &app.db,
+        bibliotheque::accounts::audit::Actor::Command,
+        &Email::parse(email).expect("email"),
+        &hash,
+        access,
+    )
+    .await
+    .expect("user added")
 }
 
 pub fn editor_of(observatory_id: Uuid) -> Access {

@@ -1,0 +1,275 @@
+//! Accounts from the browser: an admin opens and disables accounts; everyone changes their
+//! own password.
+
+use bibliotheque::accounts::Access;
+
+use crate::common::TestApp;
+use crate::common::admin::{PASSWORD, editor_of, login, post_login, session_cookie, user};
+use crate::common::builders::observatory;
+
+async fn accounts(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from app_user")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_opens_an_editor_account_with_a_one_time_password() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let page = admin.get("/admin/comptes").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.texts("tbody tr").len(), 1);
+
+    let observatory = obs.to_string();
+    let opened = admin
+        .post(
+            "/admin/comptes",
+            &[
+                ("email", " Nouvelle.Editrice@Obs-A.fr "),
+                ("role", "editor"),
+                ("observatoire", &observatory),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    assert_eq!(opened.header("cache-control"), "no-store");
+    let secret = opened
+        .texts("code.secret")
+        .pop()
+        .expect("the password, once");
+    assert_eq!(secret.chars().count(), 20);
+    assert!(opened.text().contains("nouvelle.editrice@obs-a.fr"));
+
+    // The new editor signs in with it, and sees their observatory's side only.
+    let login = post_login(&app, "nouvelle.editrice@obs-a.fr", &secret, None).await;
+    assert_eq!(login.status, 303);
+    assert!(session_cookie(&login).is_some());
+    // Shown once: the accounts page does not show it again.
+    assert!(
+        admin
+            .get("/admin/comptes")
+            .await
+            .texts("code.secret")
+            .is_empty()
+    );
+    let journal = admin.get("/admin/journal").await.texts("tbody tr");
+    assert!(
+        journal[0].contains("admin@b.fr") && journal[0].contains("nouvelle.editrice@obs-a.fr"),
+        "{journal:?}"
+    );
+    let stored: String = sqlx::query_scalar(
+        "select password_hash from app_user where email = 'nouvelle.editrice@obs-a.fr'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(&secret));
+}
+
+#[tokio::test]
+async fn account_forms_are_checked_and_only_admins_may_use_them() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    user(&app, "editeur@obs-a.fr", editor_of(obs)).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let before = accounts(&app).await;
+    let observatory = obs.to_string();
+    for (pairs, message) in [
+        (
+            vec![("email", "pas-une-adresse"), ("role", "admin")],
+            "Adresse électronique",
+        ),
+        (
+            vec![("email", "x@b.fr"), ("role", "editor")],
+            "Un éditeur appartient à un observatoire",
+        ),
+        (
+            vec![
+                ("email", "x@b.fr"),
+                ("role", "editor"),
+                ("observatoire", "00000000-0000-0000-0000-000000000000"),
+            ],
+            "Un éditeur appartient à un observatoire",
+        ),
+        (
+            vec![("email", "x@b.fr"), ("role", "superviseur")],
+            "Choisissez le rôle",
+        ),
+        (
+            vec![
+                ("email", "EDITEUR@obs-a.fr"),
+                ("role", "editor"),
+                ("observatoire", &observatory),
+            ],
+            "Un compte existe déjà pour editeur@obs-a.fr",
+        ),
+    ] {
+        let response = admin.post("/admin/comptes", &pairs).await;
+        assert_eq!(response.status, 422, "{pairs:?}");
+        let errors = response.texts("#erreurs li").join(" ");
+        assert!(errors.contains(message), "{pairs:?}: {errors}");
+        // What was typed stays in the form.
+        assert_eq!(response.attrs("#email", "value"), [pairs[0].1], "{pairs:?}");
+    }
+    // An admin's observatory field is ignored: admins belong to none.
+    let response = admin
+        .post(
+            "/admin/comptes",
+            &[
+                ("email", "second-admin@b.fr"),
+                ("role", "admin"),
+                ("observatoire", &observatory),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(accounts(&app).await, before + 1);
+
+    let editor = login(&app, "editeur@obs-a.fr").await;
+    let refused = editor
+        .post(
+            "/admin/comptes",
+            &[("email", "complice@b.fr"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    // Without the session's token, not even an admin.
+    let forged = admin
+        .post_raw(
+            "/admin/comptes",
+            "email=forge%40b.fr&role=admin&csrf=faux".to_owned(),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(accounts(&app).await, before + 1);
+}
+
+#[tokio::test]
+async fn an_admin_disables_an_account_but_not_their_own() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    user(&app, "partant@obs-a.fr", editor_of(obs)).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let leaving = login(&app, "partant@obs-a.fr").await;
+
+    let own = admin
+        .post("/admin/comptes/desactiver", &[("email", "admin@b.fr")])
+        .await;
+    assert_eq!(own.status, 422);
+    assert!(own.text().contains("votre propre compte"));
+    assert_eq!(admin.get("/admin").await.status, 200);
+
+    let done = admin
+        .post(
+            "/admin/comptes/desactiver",
+            &[("email", "partant@obs-a.fr")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.header("location"), "/admin/comptes?ok=desactive");
+    assert_eq!(
+        leaving.get("/admin").await.status,
+        303,
+        "its session is over"
+    );
+    assert_eq!(
+        post_login(&app, "partant@obs-a.fr", PASSWORD, None)
+            .await
+            .status,
+        422
+    );
+    let page = admin.get("/admin/comptes?ok=desactive").await;
+    assert!(page.texts("[role=status]")[0].contains("désactivé"));
+    assert!(
+        page.texts("tbody tr")
+            .iter()
+            .any(|row| row.contains("partant@obs-a.fr") && row.contains("Désactivé le"))
+    );
+    let unknown = admin
+        .post("/admin/comptes/desactiver", &[("email", "personne@b.fr")])
+        .await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn everyone_changes_their_own_password_and_ends_their_other_sessions() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "editeur@obs-a.fr", editor_of(obs)).await;
+    let here = login(&app, "editeur@obs-a.fr").await;
+    let elsewhere = login(&app, "editeur@obs-a.fr").await;
+    let new = "une phrase de passe toute neuve";
+    for (pairs, message) in [
+        (
+            [
+                ("actuel", "pas le bon"),
+                ("nouveau", new),
+                ("confirmation", new),
+            ],
+            "Le mot de passe actuel est incorrect.",
+        ),
+        (
+            [
+                ("actuel", PASSWORD),
+                ("nouveau", new),
+                ("confirmation", "une autre phrase"),
+            ],
+            "Les deux saisies du nouveau mot de passe diffèrent.",
+        ),
+        (
+            [
+                ("actuel", PASSWORD),
+                ("nouveau", "court"),
+                ("confirmation", "court"),
+            ],
+            "Le mot de passe doit compter au moins 12 caractères.",
+        ),
+    ] {
+        let response = here.post("/admin/mot-de-passe", &pairs).await;
+        assert_eq!(response.status, 422);
+        assert_eq!(response.texts("#erreurs li"), [message]);
+    }
+    assert_eq!(
+        elsewhere.get("/admin").await.status,
+        200,
+        "nothing changed yet"
+    );
+
+    let done = here
+        .post(
+            "/admin/mot-de-passe",
+            &[
+                ("actuel", PASSWORD),
+                ("nouveau", new),
+                ("confirmation", new),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(done.texts("[role=status]")[0].contains("changé"));
+    assert_eq!(here.get("/admin").await.status, 200, "this session goes on");
+    assert_eq!(elsewhere.get("/admin").await.status, 303, "the others end");
+    assert_eq!(
+        post_login(&app, "editeur@obs-a.fr", PASSWORD, None)
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        post_login(&app, "editeur@obs-a.fr", new, None).await.status,
+        303
+    );
+    let recorded: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'user.password' and subject = 'editeur@obs-a.fr'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1);
+}
