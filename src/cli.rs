@@ -352,7 +352,8 @@ async fn import_publications(
 }
 
 async fn set_review(db: &sqlx::PgPool, slug: &str, required: bool) -> anyhow::Result<()> {
-    let done = crate::catalogue::editing::set_review_required(db, slug, required).await?;
+    let done =
+        crate::catalogue::editing::set_review_required(db, Actor::Command, slug, required).await?;
     anyhow::ensure!(done, "observatoire inconnu : « {slug} »");
     println!(
         "{slug} : {}",

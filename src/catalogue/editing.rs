@@ -615,9 +615,33 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// An observatory as the review settings page lists it.
+#[derive(Debug, Clone)]
+pub struct ReviewSetting {
+    pub slug: String,
+    pub name: String,
+    pub review_required: bool,
+    /// Its enabled editors' accounts.
+    pub editors: i64,
+}
+
+/// Every observatory with its review setting, by name.
+pub async fn review_settings(db: &PgPool) -> Result<Vec<ReviewSetting>, sqlx::Error> {
+    sqlx::query_as!(
+        ReviewSetting,
+        r#"select o.slug, o.name, o.review_required,
+                  (select count(*) from app_user u
+                   where u.observatory_id = o.id and u.disabled_at is null) as "editors!"
+           from observatory o order by o.name"#
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Whether the editors of an observatory submit for review; false when it does not exist.
 pub async fn set_review_required(
     db: &PgPool,
+    actor: Actor<'_>,
     slug: &str,
     required: bool,
 ) -> Result<bool, sqlx::Error> {
@@ -634,7 +658,7 @@ pub async fn set_review_required(
     if found {
         audit::record(
             &mut *tx,
-            Actor::Command,
+            actor,
             Entry {
                 action: "observatory.review",
                 publication_id: None,

@@ -557,6 +557,7 @@ async function checkDeposit(browser) {
   const listed = await admin.isVisible(`td:has-text("${colleague}")`);
   check('h.account', secret.length === 20 && listed, `the admin opened ${colleague}, with a one-time password shown once`, `after opening an account: password "${secret.length}" chars, listed ${listed}`);
   await axePage(admin, '/admin/mot-de-passe');
+  await axePage(admin, '/admin/observatoires');
   await adminContext.close();
 }
 

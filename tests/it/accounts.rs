@@ -1,5 +1,5 @@
-//! Accounts from the browser: an admin opens and disables accounts; everyone changes their
-//! own password.
+//! Accounts and review settings from the browser: an admin opens and disables accounts and
+//! says which observatories are reviewed; everyone changes their own password.
 
 use bibliotheque::accounts::Access;
 
@@ -272,4 +272,83 @@ async fn everyone_changes_their_own_password_and_ends_their_other_sessions() {
     .await
     .unwrap();
     assert_eq!(recorded, 1);
+}
+
+#[tokio::test]
+async fn an_admin_turns_review_on_and_off_for_an_observatory() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    user(&app, "editeur@obs-a.fr", editor_of(obs)).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let required = || async {
+        sqlx::query_scalar::<_, bool>(
+            "select review_required from observatory where slug = 'obs-a'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    assert!(!required().await);
+    let page = admin.get("/admin/observatoires").await;
+    assert_eq!(page.status, 200);
+    let row = page
+        .texts("tbody tr")
+        .into_iter()
+        .find(|r| r.contains("Observatoire A"))
+        .expect("listed");
+    assert!(row.contains("Non") && row.contains('1'), "{row}");
+
+    let on = admin
+        .post(
+            "/admin/observatoires/obs-a/relecture",
+            &[("relecture", "oui")],
+        )
+        .await;
+    assert_eq!(on.status, 303);
+    assert!(required().await);
+    let page = admin.get(on.header("location")).await;
+    assert!(
+        page.texts("[role=status]")[0]
+            .contains("« Observatoire A » passent désormais par la relecture")
+    );
+    let journal = admin.get("/admin/journal").await.texts("tbody tr");
+    assert!(
+        journal[0].contains("admin@b.fr") && journal[0].contains("Réglage de relecture"),
+        "{journal:?}"
+    );
+    let off = admin
+        .post(
+            "/admin/observatoires/obs-a/relecture",
+            &[("relecture", "non")],
+        )
+        .await;
+    assert_eq!(off.status, 303);
+    assert!(!required().await);
+
+    let bad = admin
+        .post(
+            "/admin/observatoires/obs-a/relecture",
+            &[("relecture", "peut-etre")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let unknown = admin
+        .post(
+            "/admin/observatoires/nulle-part/relecture",
+            &[("relecture", "oui")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    let editor = login(&app, "editeur@obs-a.fr").await;
+    assert_eq!(editor.get("/admin/observatoires").await.status, 403);
+    let refused = editor
+        .post(
+            "/admin/observatoires/obs-a/relecture",
+            &[("relecture", "oui")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(!required().await);
 }

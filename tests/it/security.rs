@@ -81,6 +81,7 @@ async fn every_admin_route_answers_by_role_and_observatory() {
         ("/admin/journal".to_owned(), 403, 200),
         ("/admin/import".to_owned(), 403, 200),
         ("/admin/comptes".to_owned(), 403, 200),
+        ("/admin/observatoires".to_owned(), 403, 200),
         ("/admin/mot-de-passe".to_owned(), 200, 200),
     ];
     for (path, for_editor, for_admin) in &gets {
@@ -122,6 +123,10 @@ async fn every_admin_route_answers_by_role_and_observatory() {
         (
             "/admin/comptes/desactiver".to_owned(),
             vec![("email", "admin@b.fr")],
+        ),
+        (
+            "/admin/observatoires/obs-b/relecture".to_owned(),
+            vec![("relecture", "oui")],
         ),
     ];
     for (path, pairs) in &posts {

@@ -8,6 +8,7 @@ mod files;
 mod form;
 mod import;
 mod journal;
+mod observatories;
 mod publications;
 
 use axum::Router;
@@ -60,6 +61,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/journal", get(journal::show))
         .route("/admin/comptes", get(accounts::show).post(accounts::create))
         .route("/admin/comptes/desactiver", post(accounts::disable))
+        .route("/admin/observatoires", get(observatories::show))
+        .route(
+            "/admin/observatoires/{slug}/relecture",
+            post(observatories::set_review),
+        )
         .route(
             "/admin/mot-de-passe",
             get(accounts::password_form).post(accounts::change_password),
