@@ -58,7 +58,6 @@ enum Command {
         #[arg(long)]
         files: Option<std::path::PathBuf>,
     },
-    /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
     /// Le thésaurus : import de vocabulaires SKOS ou du ROME.
     Thesaurus {
         #[command(subcommand)]
@@ -74,6 +73,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Les fichiers déposés : accord entre le stockage et la base.
+    Files {
+        #[command(subcommand)]
+        command: FilesCommand,
+    },
+    /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
     Demo {
         /// Ajoute N publications synthétiques (corps d'environ 30 Ko) pour les mesures.
         #[arg(long, value_name = "N")]
@@ -81,6 +86,18 @@ enum Command {
         /// Graine du générateur : la même graine donne les mêmes publications.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FilesCommand {
+    /// Vérifie que chaque fichier a son objet dans le stockage et compte les objets orphelins
+    /// (laissés par un arrêt entre le dépôt et son enregistrement). Code de sortie 1 quand
+    /// des objets manquent.
+    Check {
+        /// Supprime les orphelins de plus de 24 heures.
+        #[arg(long)]
+        delete_orphans: bool,
     },
 }
 
@@ -180,12 +197,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ThesaurusCommand::Import { path },
         }) => import_thesaurus(&db, &path).await,
         Some(Command::User { command }) => run_user(&db.pool, command).await,
+        Some(Command::Files {
+            command: FilesCommand::Check { delete_orphans },
+        }) => check_files(&db.pool, &global, delete_orphans).await,
         Some(Command::Observatory {
             command: ObservatoryCommand::Review { slug, required },
         }) => set_review(&db.pool, &slug, required == "oui").await,
     };
     db.close().await;
     result
+}
+
+async fn check_files(
+    db: &sqlx::PgPool,
+    global: &GlobalOptions,
+    delete_orphans: bool,
+) -> anyhow::Result<()> {
+    use crate::catalogue::integrity;
+    use crate::text::size_fr;
+
+    let storage = storage(global)?;
+    let spinner = ProgressBar::new_spinner().with_message("inventaire du stockage des fichiers");
+    spinner.enable_steady_tick(Duration::from_millis(200));
+    let report = integrity::check(db, &storage).await;
+    spinner.finish_and_clear();
+    let report = report?;
+    let now = time::OffsetDateTime::now_utc();
+    let orphan_bytes: u64 = report.orphans.iter().map(|o| o.size).sum();
+    let removable: Vec<_> = report.removable(now).collect();
+    println!(
+        "{} objet(s) stocké(s), {} ; {} orphelin(s), {}, dont {} de plus de 24 heures.",
+        report.objects,
+        size_fr(report.object_bytes as i64),
+        report.orphans.len(),
+        size_fr(orphan_bytes as i64),
+        removable.len(),
+    );
+    if delete_orphans {
+        let (count, bytes) = integrity::remove_orphans(db, &storage, &report, now).await?;
+        println!(
+            "{count} orphelin(s) supprimé(s), {} libéré(s).",
+            size_fr(bytes as i64)
+        );
+    } else if !removable.is_empty() {
+        println!("Pour les supprimer : bibliotheque files check --delete-orphans");
+    }
+    if report.is_consistent() {
+        println!("Chaque fichier enregistré a son objet dans le stockage.");
+        return Ok(());
+    }
+    for missing in &report.missing {
+        println!(
+            "manquant : « {} » de « {} » (fichier {}, objet {})",
+            missing.file_name, missing.publication_title, missing.file_id, missing.storage_key
+        );
+    }
+    anyhow::bail!(
+        "{} fichier(s) enregistré(s) sans leur objet dans le stockage : leur téléchargement          échoue ; redéposez-les depuis leur fiche",
+        report.missing.len()
+    )
 }
 
 /// The file store: the `files/` folder of the data folder, or, in a build with the `s3`

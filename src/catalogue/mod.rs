@@ -5,6 +5,7 @@ pub mod domain;
 pub mod editing;
 pub mod extraction;
 pub mod import;
+pub mod integrity;
 pub mod model;
 pub mod queries;
 pub mod workflow;

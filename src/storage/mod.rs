@@ -68,6 +68,15 @@ impl StorageKey {
     }
 }
 
+/// An object found in the store, for the integrity check.
+#[derive(Debug, Clone)]
+pub struct ObjectEntry {
+    pub key: String,
+    pub size: u64,
+    /// When it was last written (a deposit of the same content writes it again).
+    pub modified: time::OffsetDateTime,
+}
+
 /// What was stored: enough to fill a `file` row.
 #[derive(Debug, Clone)]
 pub struct StoredObject {
@@ -108,15 +117,46 @@ impl Storage {
         })
     }
 
-    /// Stores bytes already in memory (generated demo files, small imports).
+    /// Stores bytes already in memory (generated demo files, small imports). An object of
+    /// the same content is written again: its new date keeps the orphan sweep
+    /// ([`crate::catalogue::integrity`]) away from it until the row that needs it is committed.
     pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredObject, StorageError> {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let key = StorageKey::for_digest(&sha256);
         let size = bytes.len() as u64;
-        if self.store.head(&key.path()).await.is_err() {
-            self.store.put(&key.path(), PutPayload::from(bytes)).await?;
-        }
+        self.store.put(&key.path(), PutPayload::from(bytes)).await?;
         Ok(StoredObject { key, sha256, size })
+    }
+
+    /// Every object under the content-addressed prefix.
+    pub async fn inventory(&self) -> Result<Vec<ObjectEntry>, StorageError> {
+        let prefix = ObjectPath::from("sha256");
+        self.store
+            .list(Some(&prefix))
+            .map_err(StorageError::from)
+            .map_ok(|meta| ObjectEntry {
+                key: meta.location.to_string(),
+                size: meta.size,
+                modified: time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            })
+            .try_collect()
+            .await
+    }
+
+    /// When an object was last written, if it exists.
+    pub async fn modified(
+        &self,
+        key: &StorageKey,
+    ) -> Result<Option<time::OffsetDateTime>, StorageError> {
+        match self.store.head(&key.path()).await {
+            Ok(meta) => Ok(Some(
+                time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            )),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The content of an object as a stream of chunks, for downloads that never hold a whole

@@ -128,8 +128,10 @@ const COPY_CHUNK: usize = 1024 * 1024;
 const PART_SIZE: usize = 5 * 1024 * 1024;
 
 impl Storage {
-    /// Moves a staged file into the store under its content hash (a file already there is
-    /// not written again); says whether the object is new.
+    /// Moves a staged file into the store under its content hash; says whether the object is
+    /// new. An object of the same content is written again all the same: its new date keeps
+    /// the orphan sweep ([`crate::catalogue::integrity`]) from taking it while the row that
+    /// will need it is not committed yet.
     pub async fn put_staged(&self, staged: &Staged) -> Result<(StoredObject, bool), UploadError> {
         let key = StorageKey::for_digest(&staged.sha256);
         let stored = StoredObject {
@@ -137,9 +139,7 @@ impl Storage {
             sha256: staged.sha256.clone(),
             size: staged.size,
         };
-        if self.store.head(&key.path()).await.is_ok() {
-            return Ok((stored, false));
-        }
+        let fresh = self.store.head(&key.path()).await.is_err();
         let upload = self
             .store
             .put_multipart(&key.path())
@@ -162,7 +162,7 @@ impl Storage {
             writer.write(&buffer[..read]);
         }
         writer.finish().await.map_err(StorageError::from)?;
-        Ok((stored, true))
+        Ok((stored, fresh))
     }
 
     /// Deletes an object (a file stored for a write that was then rolled back).

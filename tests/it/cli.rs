@@ -112,6 +112,31 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
     // Run again: everything is kept, nothing is added twice.
     let out = run(&dir, &["demo"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Démonstration : 0 publication(s)"));
+
+    // The demo's files all have their objects; one lost is reported, and the command fails.
+    let out = run(&dir, &["files", "check"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("0 orphelin(s)") && said.contains("Chaque fichier enregistré a son objet"),
+        "{said}"
+    );
+    let object = walk_files(&dir.join("files/sha256"))
+        .pop()
+        .expect("stored objects");
+    std::fs::remove_file(&object).unwrap();
+    let out = run(&dir, &["files", "check", "--delete-orphans"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("manquant : «") && said.contains("0 orphelin(s) supprimé(s)"),
+        "{said}"
+    );
+    assert!(
+        error.contains("1 fichier(s) enregistré(s) sans leur objet"),
+        "{error}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -178,6 +203,20 @@ fn serve_refuses_an_unreadable_proxy_setting() {
     );
     assert!(!cluster_running(&dir));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every file below `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk_files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
 }
 
 fn free_port() -> u16 {
