@@ -1,5 +1,6 @@
 //! The `bibliotheque` command line: `serve` (the default), `migrate`, `demo`.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -72,6 +73,21 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Sauvegarde la base (pg_dump) et les fichiers déposés dans un dossier ; une sauvegarde
+    /// suivante dans le même dossier ne copie que les nouveaux fichiers.
+    Backup {
+        /// Le dossier de la sauvegarde.
+        dir: std::path::PathBuf,
+    },
+    /// Restaure une sauvegarde dans une bibliothèque vide (un --data-dir neuf). L'index de
+    /// recherche est reconstruit au démarrage suivant.
+    Restore {
+        /// Le fichier `bibliotheque-….dump` de la sauvegarde.
+        dump: std::path::PathBuf,
+        /// Le dossier `files` de la sauvegarde.
+        #[arg(long, value_name = "DIR")]
+        files: Option<std::path::PathBuf>,
     },
     /// Les fichiers déposés : accord entre le stockage et la base.
     Files {
@@ -197,6 +213,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ThesaurusCommand::Import { path },
         }) => import_thesaurus(&db, &path).await,
         Some(Command::User { command }) => run_user(&db.pool, command).await,
+        Some(Command::Backup { dir }) => run_backup(&db, &global, &dir).await,
+        Some(Command::Restore { dump, files }) => {
+            run_restore(&db, &global, &dump, files.as_deref()).await
+        }
         Some(Command::Files {
             command: FilesCommand::Check { delete_orphans },
         }) => check_files(&db.pool, &global, delete_orphans).await,
@@ -206,6 +226,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     db.close().await;
     result
+}
+
+fn copy_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+async fn run_backup(db: &Database, global: &GlobalOptions, dir: &Path) -> anyhow::Result<()> {
+    let storage = storage(global)?;
+    let bar = copy_bar();
+    let report = crate::backup::backup(db, &storage, dir, &bar).await;
+    bar.finish_and_clear();
+    let report = report?;
+    println!(
+        "Base copiée dans {} ({}).",
+        report.dump.display(),
+        crate::text::size_fr(report.dump_bytes as i64)
+    );
+    println!(
+        "Fichiers : {} copié(s) ({}), {} déjà présent(s) dans {}.",
+        report.copied,
+        crate::text::size_fr(report.copied_bytes as i64),
+        report.already_there,
+        dir.join("files").display()
+    );
+    Ok(())
+}
+
+async fn run_restore(
+    db: &Database,
+    global: &GlobalOptions,
+    dump: &Path,
+    files: Option<&Path>,
+) -> anyhow::Result<()> {
+    let storage = storage(global)?;
+    let bar = copy_bar();
+    let report = crate::backup::restore(db, &storage, dump, files, &bar).await;
+    bar.finish_and_clear();
+    let report = report?;
+    // The index of this folder, if any, knew nothing of the restored library.
+    let index = global.data_dir.join("index");
+    if index.exists() {
+        std::fs::remove_dir_all(&index)
+            .with_context(|| format!("suppression de l'ancien index {}", index.display()))?;
+    }
+    println!(
+        "{} publication(s) restaurée(s) ; fichiers : {} copié(s) ({}). L'index de recherche sera \
+         reconstruit au prochain démarrage.",
+        report.publications,
+        report.copied,
+        crate::text::size_fr(report.copied_bytes as i64)
+    );
+    if files.is_none() {
+        println!(
+            "Aucun dossier de fichiers donné (--files) : vérifiez avec `bibliotheque files check`."
+        );
+    }
+    Ok(())
 }
 
 async fn check_files(

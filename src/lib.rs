@@ -4,6 +4,7 @@
 //! and the `bibliotheque` binary serves it (see `cli`).
 
 pub mod accounts;
+pub mod backup;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

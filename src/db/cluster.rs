@@ -121,6 +121,18 @@ impl Cluster {
             .database(database)
     }
 
+    /// `pg_dump`/`pg_restore` arguments that reach one database of the cluster.
+    pub fn libpq_args(&self, database: &str) -> Vec<std::ffi::OsString> {
+        vec![
+            "--host".into(),
+            self.socket_dir.clone().into_os_string(),
+            "--username".into(),
+            SUPERUSER.into(),
+            "--dbname".into(),
+            database.into(),
+        ]
+    }
+
     /// Whether this process started the server (and so must stop it).
     pub fn is_owned(&self) -> bool {
         self.owned.is_some()
@@ -324,6 +336,22 @@ fn run_as() -> Result<Option<RunAs>, ClusterError> {
     // SAFETY: non-null pointer returned by getpwnam.
     let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
     Ok(Some(RunAs { uid, gid }))
+}
+
+/// A client program of the PostgreSQL installation the cluster runs on (`pg_dump`…): beside
+/// `postgres`, or beside the file a `postgres` link on PATH points to (the same version as the
+/// server, which `pg_dump` must not be older than).
+pub fn tool(name: &str) -> Result<PathBuf, ClusterError> {
+    let bin = find_binaries()?;
+    let real = fs::canonicalize(bin.join("postgres"))
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    [Some(bin), real]
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or(ClusterError::BinariesNotFound)
 }
 
 /// The folder holding `initdb` and `postgres`: on PATH, else the newest under /usr/lib/postgresql.

@@ -20,6 +20,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!();
 pub struct Database {
     pub pool: PgPool,
     cluster: Option<Cluster>,
+    /// `DATABASE_URL`, when the library lives in an external server.
+    url: Option<String>,
 }
 
 impl Database {
@@ -46,7 +48,20 @@ impl Database {
             .run(&pool)
             .await
             .context("application des migrations")?;
-        Ok(Self { pool, cluster })
+        Ok(Self {
+            pool,
+            cluster,
+            url: database_url.map(str::to_owned),
+        })
+    }
+
+    /// Arguments that point `pg_dump` and `pg_restore` at this database.
+    pub fn libpq_args(&self) -> Vec<std::ffi::OsString> {
+        match (&self.cluster, &self.url) {
+            (Some(cluster), _) => cluster.libpq_args("bibliotheque"),
+            (None, Some(url)) => vec!["--dbname".into(), url.into()],
+            (None, None) => Vec::new(),
+        }
     }
 
     /// Closes the pool, then stops the cluster if this process started it.

@@ -15,7 +15,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +142,32 @@ impl Storage {
             })
             .try_collect()
             .await
+    }
+
+    /// Copies one object into another store by parts (a backup, a restore): a file of any
+    /// size holds only a few parts in memory. A copy that fails is aborted, leaving nothing.
+    pub async fn copy_to(&self, key: &StorageKey, to: &Storage) -> Result<(), StorageError> {
+        let mut chunks = self.stream(key).await?;
+        let upload = to.store.put_multipart(&key.path()).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, upload::PART_SIZE);
+        let copied: Result<(), StorageError> = async {
+            while let Some(chunk) = chunks.try_next().await? {
+                writer.wait_for_capacity(2).await?;
+                writer.write(&chunk);
+            }
+            Ok(())
+        }
+        .await;
+        match copied {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(())
+            }
+            Err(error) => {
+                let _ = writer.abort().await;
+                Err(error)
+            }
+        }
     }
 
     /// When an object was last written, if it exists.

@@ -205,6 +205,85 @@ fn serve_refuses_an_unreadable_proxy_setting() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn a_backup_restores_into_a_new_library() {
+    let (source, copy, target) = (data_dir(), data_dir(), data_dir());
+    let out = run(&source, &["demo"]);
+    assert!(out.status.success());
+    let out = run(&source, &["backup", copy.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("Fichiers : 18 copié(s)"), "{said}");
+    // A second backup into the same folder copies no file again.
+    let out = run(&source, &["backup", copy.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Fichiers : 0 copié(s) (0 o), 18 déjà présent(s)"),
+        "{said}"
+    );
+    let dumps: Vec<PathBuf> = std::fs::read_dir(&copy)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "dump"))
+        .collect();
+    assert!(!dumps.is_empty() && dumps.len() <= 2, "{dumps:?}");
+    assert!(
+        !std::fs::read_dir(&copy)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains("partiel")),
+        "no half-written dump left"
+    );
+
+    let dump = dumps[0].to_str().unwrap();
+    let files = copy.join("files");
+    let out = run(
+        &target,
+        &["restore", dump, "--files", files.to_str().unwrap()],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("64 publication(s) restaurée(s) ; fichiers : 18 copié(s)"),
+        "{said}"
+    );
+    let out = run(&target, &["files", "check"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("18 objet(s) stocké(s)"));
+    // The same publications are searchable once the index is rebuilt.
+    let indexed = |dir: &Path| {
+        let out = run(dir, &["reindex", "--no-merge"]);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        said.split(" publication(s) indexée(s)")
+            .next()
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .unwrap_or_else(|| panic!("{said}"))
+    };
+    let published = indexed(&target);
+    assert!(published > 50, "{published}");
+    assert_eq!(published, indexed(&source));
+
+    // Never over a library that holds something.
+    let out = run(&source, &["restore", dump]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("la bibliothèque de destination n'est pas vide")
+    );
+    for dir in [source, copy, target] {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// Every file below `dir`.
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
