@@ -84,6 +84,7 @@ impl Event {
             "user.add" => "Compte créé",
             "user.disable" => "Compte désactivé",
             "user.password" => "Mot de passe changé",
+            "user.reset" => "Mot de passe renouvelé",
             "observatory.review" => "Réglage de relecture",
             _ => "Autre",
         }

@@ -280,6 +280,43 @@ pub async fn change_password(
     Ok(ended)
 }
 
+/// Gives an enabled account a new password chosen by an admin (a forgotten one) and ends all
+/// its sessions, in one transaction with its audit entry.
+pub async fn reset_password(
+    db: &sqlx::PgPool,
+    actor: Actor<'_>,
+    email: &Email,
+    password_hash: &str,
+) -> Result<(), UserError> {
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!(
+        "update app_user set password_hash = $2 where email = $1 and disabled_at is null
+         returning id",
+        email.as_str(),
+        password_hash,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| UserError::Unknown(email.clone()))?;
+    let sessions = sqlx::query!("delete from user_session where user_id = $1", id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(
+        &mut *tx,
+        actor,
+        Entry {
+            action: "user.reset",
+            publication_id: None,
+            subject: email.as_str(),
+            detail: serde_json::json!({ "sessions_fermees": sessions }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The password hash of an enabled account, to check the current password before a change.
 pub async fn password_hash(
     db: impl PgExecutor<'_>,

@@ -352,3 +352,61 @@ async fn an_admin_turns_review_on_and_off_for_an_observatory() {
     assert_eq!(refused.status, 403);
     assert!(!required().await);
 }
+
+#[tokio::test]
+async fn an_admin_gives_a_forgotten_password_a_one_time_replacement() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    user(&app, "oublieuse@obs-a.fr", editor_of(obs)).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let forgetful = login(&app, "oublieuse@obs-a.fr").await;
+
+    let renewed = admin
+        .post(
+            "/admin/comptes/mot-de-passe",
+            &[("email", "oublieuse@obs-a.fr")],
+        )
+        .await;
+    assert_eq!(renewed.status, 200);
+    assert_eq!(renewed.header("cache-control"), "no-store");
+    assert!(renewed.texts("h2")[0].contains("Nouveau mot de passe pour oublieuse@obs-a.fr"));
+    let secret = renewed.texts("code.secret").pop().expect("shown once");
+    assert_eq!(
+        forgetful.get("/admin").await.status,
+        303,
+        "its sessions end"
+    );
+    assert_eq!(
+        post_login(&app, "oublieuse@obs-a.fr", PASSWORD, None)
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        post_login(&app, "oublieuse@obs-a.fr", &secret, None)
+            .await
+            .status,
+        303
+    );
+    let journal = admin.get("/admin/journal").await.texts("tbody tr");
+    assert!(journal[0].contains("Mot de passe renouvelé"), "{journal:?}");
+
+    // Not one's own (that needs the current one), not a disabled or unknown account.
+    let own = admin
+        .post("/admin/comptes/mot-de-passe", &[("email", "admin@b.fr")])
+        .await;
+    assert_eq!(own.status, 422);
+    admin
+        .post(
+            "/admin/comptes/desactiver",
+            &[("email", "oublieuse@obs-a.fr")],
+        )
+        .await;
+    for email in ["oublieuse@obs-a.fr", "personne@b.fr"] {
+        let response = admin
+            .post("/admin/comptes/mot-de-passe", &[("email", email)])
+            .await;
+        assert_eq!(response.status, 404, "{email}");
+    }
+}

@@ -125,6 +125,10 @@ async fn every_admin_route_answers_by_role_and_observatory() {
             vec![("email", "admin@b.fr")],
         ),
         (
+            "/admin/comptes/mot-de-passe".to_owned(),
+            vec![("email", "admin@b.fr")],
+        ),
+        (
             "/admin/observatoires/obs-b/relecture".to_owned(),
             vec![("relecture", "oui")],
         ),

@@ -45,10 +45,13 @@ pub struct NewAccount {
     observatoire: String,
 }
 
-/// The account just opened, with its password: shown once, never stored in clear.
+/// An account just opened, or given a new password, with that password: shown once, never
+/// stored in clear.
 pub struct Opened {
     pub email: String,
     pub password: String,
+    /// True for a new password of an existing account.
+    pub renewed: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -193,17 +196,26 @@ pub async fn create(
     let opened = Opened {
         email: email.to_string(),
         password: secret,
+        renewed: false,
     };
+    show_once(&state, &signed_in, opened).await
+}
+
+/// The accounts page with a password shown once: no cache may keep it.
+async fn show_once(
+    state: &AppState,
+    signed_in: &SignedIn,
+    opened: Opened,
+) -> Result<Response, AppError> {
     let page = page(
-        &state,
-        &signed_in,
+        state,
+        signed_in,
         NewAccount::default(),
         Vec::new(),
         Some(opened),
         None,
     )
     .await?;
-    // The page holds a password: no cache may keep it.
     Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
@@ -253,6 +265,38 @@ pub async fn disable(
         Err(UserError::Database(e)) => Err(e.into()),
         Err(other) => Err(AppError::Unprocessable(other.to_string())),
     }
+}
+
+/// A new one-time password for another account (its holder forgot theirs); its sessions end.
+pub async fn reset(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(form): Form<DisableForm>,
+) -> Result<Response, AppError> {
+    signed_in.check_csrf(&form.csrf)?;
+    signed_in.require_admin()?;
+    let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
+    if email == signed_in.0.user.email {
+        return Err(AppError::Unprocessable(
+            "Votre propre mot de passe se change depuis « Mot de passe », avec l'actuel."
+                .to_owned(),
+        ));
+    }
+    let secret = password::one_time();
+    let hash = hash_off_thread(secret.clone()).await?;
+    match users::reset_password(&state.db, Actor::User(&signed_in.0.user), &email, &hash).await {
+        Ok(()) => {}
+        Err(UserError::Unknown(_)) => return Err(AppError::NotFound),
+        Err(UserError::Database(e)) => return Err(e.into()),
+        Err(other) => return Err(AppError::Unprocessable(other.to_string())),
+    }
+    tracing::info!(compte = %email, par = %signed_in.0.user.email, "mot de passe renouvelé");
+    let opened = Opened {
+        email: email.to_string(),
+        password: secret,
+        renewed: true,
+    };
+    show_once(&state, &signed_in, opened).await
 }
 
 #[derive(Template, WebTemplate)]

@@ -61,6 +61,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/journal", get(journal::show))
         .route("/admin/comptes", get(accounts::show).post(accounts::create))
         .route("/admin/comptes/desactiver", post(accounts::disable))
+        .route("/admin/comptes/mot-de-passe", post(accounts::reset))
         .route("/admin/observatoires", get(observatories::show))
         .route(
             "/admin/observatoires/{slug}/relecture",
