@@ -425,6 +425,41 @@ async fn xlsx_output_is_capped() {
 }
 
 #[tokio::test]
+async fn xlsx_rows_of_many_cells_stay_within_the_cap_and_names_are_unescaped() {
+    let big = "Chaudronnier ".repeat(100);
+    let workbook = format!(
+        "<workbook {S}><sheets><sheet name=\"R&amp;D\" r:id=\"rId1\"/></sheets></workbook>"
+    );
+    // One row that never ends, of 20,000 cells naming the same long string.
+    let sheet = format!(
+        "<worksheet {S}><sheetData><row>{}",
+        "<c t=\"s\"><v>0</v></c>".repeat(20_000)
+    );
+    let bytes = zip(&[
+        ("xl/workbook.xml", &workbook),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>",
+        ),
+        (
+            "xl/sharedStrings.xml",
+            &format!("<sst {S}><si><t>{big}</t></si></sst>"),
+        ),
+        ("xl/worksheets/sheet1.xml", &sheet),
+    ]);
+    let limits = Limits {
+        max_output_bytes: 50_000,
+        ..Limits::default()
+    };
+    let text = extract_bytes_with(&bytes, Format::Xlsx, &limits)
+        .await
+        .unwrap();
+    assert!(text.truncated);
+    assert!(text.text().len() <= 50_000, "{}", text.text().len());
+    assert!(text.text().starts_with("R&D\nChaudronnier Chaudronnier"));
+}
+
+#[tokio::test]
 async fn html_file_keeps_title_and_text_only() {
     let html = "<!DOCTYPE html><html lang=fr><head><meta charset=utf-8>\
                 <title>Étude &laquo;&nbsp;emploi&nbsp;&raquo;</title>\

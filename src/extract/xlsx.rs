@@ -20,6 +20,8 @@ const WORKBOOK_RELATIONSHIPS: &str = "xl/_rels/workbook.xml.rels";
 const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
 /// Between the cells of a row.
 const CELL_SEPARATOR: &str = " ; ";
+/// More sheets than any real workbook has; the rest are not read.
+const MAX_SHEETS: usize = 1_000;
 /// Longest text kept of one cell or shared string, in bytes: Excel itself holds at most
 /// 32,767 characters in a cell, so anything longer is not a spreadsheet's doing.
 const MAX_CELL_BYTES: usize = 128 * 1024;
@@ -103,13 +105,17 @@ impl Handler for Workbook {
         if element.local_name().as_ref() == "sheet"
             && let (Some(name), Some(id)) = (attribute(element, "name"), attribute(element, "id"))
         {
+            // Attribute values come escaped ("R&amp;D").
+            let name = quick_xml::escape::unescape(&name)
+                .map(|n| n.into_owned())
+                .unwrap_or(name);
             self.sheets.push((name, id));
         }
     }
     fn end(&mut self, _: &str) {}
     fn text(&mut self, _: &str) {}
     fn is_full(&self) -> bool {
-        false
+        self.sheets.len() >= MAX_SHEETS
     }
 }
 
@@ -171,7 +177,10 @@ impl Handler for SharedStrings {
     fn end(&mut self, local_name: &str) {
         match local_name {
             "si" => {
-                self.remaining = self.remaining.saturating_sub(self.current.len());
+                // Empty strings cost their place in the table: millions of `<si/>` must not
+                // fill memory for free.
+                let cost = self.current.len() + std::mem::size_of::<String>();
+                self.remaining = self.remaining.saturating_sub(cost);
                 self.strings.push(std::mem::take(&mut self.current));
             }
             "t" => self.in_text = false,
@@ -203,7 +212,8 @@ enum CellKind {
 struct Worksheet<'a> {
     strings: &'a [String],
     sink: Sink,
-    row: Vec<String>,
+    /// Whether the current row has written a cell (the next one needs a separator).
+    row_started: bool,
     kind: CellKind,
     /// Where character data goes: the cell's `<v>` or the `<t>` of an inline string.
     value: Option<String>,
@@ -216,7 +226,7 @@ impl<'a> Worksheet<'a> {
         Self {
             strings,
             sink: Sink::new(max),
-            row: Vec::new(),
+            row_started: false,
             kind: CellKind::Other,
             value: None,
             in_value: false,
@@ -224,30 +234,40 @@ impl<'a> Worksheet<'a> {
         }
     }
 
+    /// Writes the cell's text straight into the capped output: a row of millions of cells
+    /// costs no more memory than the cap.
     fn finish_cell(&mut self) {
         let value = self.value.take().unwrap_or_default();
-        let text = match self.kind {
+        let text: &str = match self.kind {
             CellKind::Shared => value
                 .trim()
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| self.strings.get(i))
-                .cloned()
-                .unwrap_or_default(),
-            CellKind::Inline | CellKind::FormulaText => value,
-            CellKind::Other => String::new(),
+                .map_or("", String::as_str),
+            CellKind::Inline | CellKind::FormulaText => &value,
+            CellKind::Other => "",
         };
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() {
-            self.row.push(text);
+        let mut words = text.split_whitespace().peekable();
+        if words.peek().is_none() {
+            return;
+        }
+        if self.row_started {
+            self.sink.push_str(CELL_SEPARATOR);
+        }
+        self.row_started = true;
+        for (i, word) in words.enumerate() {
+            if i > 0 {
+                self.sink.push(' ');
+            }
+            self.sink.push_str(word);
         }
     }
 
     fn finish_row(&mut self) {
-        if !self.row.is_empty() {
-            self.sink.push_str(&self.row.join(CELL_SEPARATOR));
+        if self.row_started {
             self.sink.push('\n');
-            self.row.clear();
+            self.row_started = false;
         }
     }
 }
