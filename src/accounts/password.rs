@@ -29,6 +29,20 @@ pub fn check_strength(password: &str) -> Result<(), PasswordError> {
     }
 }
 
+/// At most this many hashes or checks at once: each holds 19 MiB and a core for tens of
+/// milliseconds, so a burst of logins waits its turn instead of exhausting the memory.
+const CONCURRENT: usize = 4;
+static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT);
+
+/// Runs hashing or checking work (`hash`, `verify`) on the blocking pool, a few at a time.
+pub async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    // The semaphore is never closed: acquiring cannot fail.
+    let _slot = SLOTS.acquire().await;
+    tokio::task::spawn_blocking(work).await
+}
+
 /// The PHC string (`$argon2id$v=19$…`) of `password`, with a random salt. Slow on purpose
 /// (tens of milliseconds): call it off the async threads.
 pub fn hash(password: &str) -> Result<String, PasswordError> {

@@ -11,12 +11,14 @@ pub const PER_ACCOUNT: i64 = 5;
 pub const PER_ADDRESS: i64 = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// Whether an attempt for `email` from `address` may go ahead.
-pub async fn allowed(
-    db: impl PgExecutor<'_>,
-    email: &str,
-    address: &str,
-) -> Result<bool, sqlx::Error> {
+/// Records an attempt for `email` from `address` before its password is checked, and says
+/// whether it may go ahead. The attempt counts as a failure until a success clears it
+/// ([`clear`]): parallel requests cannot all pass a count taken before any of them was
+/// recorded, and an attempt refused here extends the lock it ran into.
+pub async fn attempt(db: &sqlx::PgPool, email: &str, address: &str) -> Result<bool, sqlx::Error> {
+    record_failure(db, email, address).await?;
+    let email: String = email.chars().take(320).collect();
+    let address: String = address.chars().take(64).collect();
     let counts = sqlx::query!(
         r#"select count(*) filter (where email = $1) as "account!",
                   count(*) filter (where address = $2) as "address!"
@@ -28,15 +30,11 @@ pub async fn allowed(
     )
     .fetch_one(db)
     .await?;
-    Ok(counts.account < PER_ACCOUNT && counts.address < PER_ADDRESS)
+    Ok(counts.account <= PER_ACCOUNT && counts.address <= PER_ADDRESS)
 }
 
 /// Records a failed attempt (and forgets those older than the window).
-pub async fn record_failure(
-    db: &sqlx::PgPool,
-    email: &str,
-    address: &str,
-) -> Result<(), sqlx::Error> {
+async fn record_failure(db: &sqlx::PgPool, email: &str, address: &str) -> Result<(), sqlx::Error> {
     let email: String = email.chars().take(320).collect();
     let address: String = address.chars().take(64).collect();
     sqlx::query!(

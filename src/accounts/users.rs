@@ -302,6 +302,8 @@ pub async fn reset_password(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    // The holder may have locked the account guessing the old one: the new one works now.
+    super::throttle::clear(&mut *tx, email.as_str()).await?;
     audit::record(
         &mut *tx,
         actor,

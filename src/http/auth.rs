@@ -234,7 +234,7 @@ pub async fn login(
             .into_response()
     };
     let key = typed.to_lowercase();
-    if !throttle::allowed(&state.db, &key, &address).await? {
+    if !throttle::attempt(&state.db, &key, &address).await? {
         return Ok(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "Trop de tentatives de connexion ont échoué. Patientez 15 minutes avant de \
@@ -246,7 +246,7 @@ pub async fn login(
         Err(_) => None,
     };
     let typed_password = form.mot_de_passe;
-    let (account, matches) = tokio::task::spawn_blocking(move || {
+    let (account, matches) = password::off_thread(move || {
         let stored = account
             .as_ref()
             .map_or(DUMMY_HASH.as_str(), |(_, hash)| hash.as_str());
@@ -255,8 +255,8 @@ pub async fn login(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
+    // The attempt is already counted as a failure: a success clears it below.
     let Some((user, _)) = account.filter(|_| matches) else {
-        throttle::record_failure(&state.db, &key, &address).await?;
         return Ok(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Adresse électronique ou mot de passe incorrect.",
@@ -304,7 +304,7 @@ pub async fn logout(
 }
 
 /// The client's address, for throttling: the peer's, or what a trusted reverse proxy says.
-fn client_address(parts: &Parts, proxies: &TrustedProxies) -> String {
+pub(super) fn client_address(parts: &Parts, proxies: &TrustedProxies) -> String {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

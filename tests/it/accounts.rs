@@ -410,3 +410,59 @@ async fn an_admin_gives_a_forgotten_password_a_one_time_replacement() {
         assert_eq!(response.status, 404, "{email}");
     }
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_and_a_reset_lifts_the_lock() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    user(&app, "editeur@obs-a.fr", editor_of(obs)).await;
+    let session = login(&app, "editeur@obs-a.fr").await;
+    let new = "une phrase de passe toute neuve";
+    for _ in 0..5 {
+        let wrong = session
+            .post(
+                "/admin/mot-de-passe",
+                &[
+                    ("actuel", "devinette"),
+                    ("nouveau", new),
+                    ("confirmation", new),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 422);
+    }
+    let locked = session
+        .post(
+            "/admin/mot-de-passe",
+            &[
+                ("actuel", PASSWORD),
+                ("nouveau", new),
+                ("confirmation", new),
+            ],
+        )
+        .await;
+    assert_eq!(locked.status, 429);
+    assert!(locked.texts("#erreurs li")[0].contains("Trop de tentatives"));
+    // The login is locked too; an admin's new password lifts it.
+    assert_eq!(
+        post_login(&app, "editeur@obs-a.fr", PASSWORD, None)
+            .await
+            .status,
+        429
+    );
+    let admin = login(&app, "admin@b.fr").await;
+    let renewed = admin
+        .post(
+            "/admin/comptes/mot-de-passe",
+            &[("email", "editeur@obs-a.fr")],
+        )
+        .await;
+    let secret = renewed.texts("code.secret").pop().expect("a new password");
+    assert_eq!(
+        post_login(&app, "editeur@obs-a.fr", &secret, None)
+            .await
+            .status,
+        303
+    );
+}

@@ -758,6 +758,23 @@ async fn the_real_server_knows_each_peer() {
     server.await.unwrap().unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_login_attempts_get_no_more_guesses_than_sequential_ones() {
+    let app = TestApp::new().await;
+    user(&app, "cible@b.fr", Access::Admin).await;
+    let attempts = (0..30).map(|n| {
+        app.request(from(
+            &format!("10.1.0.{n}"),
+            login_request("cible@b.fr", "mauvais mot de passe"),
+        ))
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers.iter().filter(|r| r.status == 422).count();
+    let refused = answers.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + refused, 30);
+    assert!(checked <= 5, "{checked} passwords checked in parallel");
+}
+
 #[tokio::test]
 async fn login_renews_the_session_and_logout_ends_it() {
     let app = TestApp::new().await;

@@ -6,7 +6,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::{AdminLayout, AppError, SignedIn};
 use crate::accounts::audit::Actor;
 use crate::accounts::password::{self, PasswordError};
+use crate::accounts::throttle;
 use crate::accounts::users::{self, UserError, UserSummary};
 use crate::accounts::{Access, Email};
 use crate::catalogue::model::Observatory;
@@ -230,7 +232,7 @@ async fn refused(
 }
 
 async fn hash_off_thread(secret: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || password::hash(&secret))
+    password::off_thread(move || password::hash(&secret))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))
@@ -332,11 +334,26 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    headers: HeaderMap,
+    parts: Parts,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.0.user;
+    // Guessing the current password from an open session is throttled like a login.
+    let key = user.email.as_str();
+    let address = super::auth::client_address(&parts, &state.config.trusted_proxies);
+    if !throttle::attempt(&state.db, key, &address).await? {
+        let page = PasswordPage {
+            layout: Layout::default(),
+            admin: AdminLayout::new(&signed_in, "mot-de-passe"),
+            errors: vec![
+                "Trop de tentatives ont échoué. Patientez 15 minutes avant de réessayer."
+                    .to_owned(),
+            ],
+            done: false,
+        };
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
     let stored = users::password_hash(&state.db, user.id)
         .await?
         .unwrap_or_default();
@@ -346,13 +363,16 @@ pub async fn change_password(
         confirmation,
         ..
     } = form;
-    let (current_ok, new_hash) = tokio::task::spawn_blocking(move || {
+    let (current_ok, new_hash) = password::off_thread(move || {
         let current_ok = password::verify(&actuel, &stored);
         let new_hash = (current_ok && nouveau == confirmation).then(|| password::hash(&nouveau));
         (current_ok, new_hash)
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
+    if current_ok {
+        throttle::clear(&state.db, key).await?;
+    }
     let error = match (current_ok, new_hash) {
         (false, _) => Some("Le mot de passe actuel est incorrect.".to_owned()),
         (true, None) => Some("Les deux saisies du nouveau mot de passe diffèrent.".to_owned()),
@@ -361,7 +381,7 @@ pub async fn change_password(
         }
         (true, Some(Err(e))) => return Err(AppError::Internal(e.into())),
         (true, Some(Ok(hash))) => {
-            let token = super::auth::cookie_token(&headers).unwrap_or_default();
+            let token = super::auth::cookie_token(&parts.headers).unwrap_or_default();
             users::change_password(&state.db, user, &hash, token).await?;
             None
         }
