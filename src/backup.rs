@@ -7,6 +7,8 @@
 //!   backup into the same folder copies only the new ones. They are copied after the dump:
 //!   every object a row of the dump names was stored before that row was committed.
 //! - Not the search index: it is rebuilt from the database.
+//!
+//! The dump and the folder are readable by their owner only: they hold password hashes.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -37,7 +39,7 @@ pub async fn backup(
     dir: &Path,
     progress: &ProgressBar,
 ) -> anyhow::Result<BackupReport> {
-    std::fs::create_dir_all(dir).with_context(|| format!("dossier {}", dir.display()))?;
+    create_private_dir(dir)?;
     let stamp = time::OffsetDateTime::now_utc()
         .format(time::macros::format_description!(
             "[year]-[month]-[day]-[hour][minute][second]"
@@ -54,11 +56,30 @@ pub async fn backup(
         let _ = std::fs::remove_file(&partial);
         return Err(error);
     }
+    // Password hashes and sessions are in it: for the operator's eyes only.
+    set_mode(&partial, 0o600)?;
     std::fs::rename(&partial, &dump).context("renommage de la copie de la base")?;
     let dump_bytes = std::fs::metadata(&dump)?.len();
 
     let target = Storage::local(&dir.join("files"))?;
     let (copied, copied_bytes, already_there) = copy_missing(storage, &target, progress).await?;
+    // Every file the database names must now be in the backup, whatever was there before.
+    let named: Vec<String> = sqlx::query_scalar("select distinct storage_key from file")
+        .fetch_all(&db.pool)
+        .await?;
+    let held: HashSet<String> = target
+        .inventory()
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    let absent = named.iter().filter(|k| !held.contains(*k)).count();
+    if absent > 0 {
+        bail!(
+            "{absent} fichier(s) enregistré(s) manquent à la sauvegarde (absents du stockage ? \
+             voir `bibliotheque files check`)"
+        );
+    }
     Ok(BackupReport {
         dump,
         dump_bytes,
@@ -74,6 +95,8 @@ pub struct RestoreReport {
     pub publications: i64,
     pub copied: usize,
     pub copied_bytes: u64,
+    /// File rows still without their object after the copy.
+    pub missing: usize,
 }
 
 /// Restores a dump into an empty library, then copies the files of a backup folder. All or
@@ -88,6 +111,9 @@ pub async fn restore(
     if !dump.is_file() {
         bail!("copie de la base introuvable : {}", dump.display());
     }
+    // The files folder is checked before anything is written: a wrong one found after the
+    // database is restored would leave a library whose downloads fail.
+    let files = files.map(backup_files_folder).transpose()?;
     let (publications, accounts): (i64, i64) = sqlx::query_as(
         "select (select count(*) from publication), (select count(*) from app_user)",
     )
@@ -100,6 +126,12 @@ pub async fn restore(
         );
     }
     progress.set_message("restauration de la base (pg_restore)");
+    // An empty schema to restore into: what this binary's migrations created is not what the
+    // dump's version had, and the dump's own migration history must come back with it.
+    sqlx::raw_sql("drop schema public cascade; create schema public;")
+        .execute(&db.pool)
+        .await
+        .context("préparation de la base à restaurer")?;
     let mut args: Vec<OsString> = [
         "--clean",
         "--if-exists",
@@ -112,25 +144,63 @@ pub async fn restore(
     args.extend(db.libpq_args());
     args.push(dump.as_os_str().to_owned());
     run_tool("pg_restore", &args).await?;
+    // A backup of an earlier version is brought to this one.
+    crate::db::MIGRATOR
+        .run(&db.pool)
+        .await
+        .context("migrations après la restauration")?;
     let publications: i64 = sqlx::query_scalar("select count(*) from publication")
         .fetch_one(&db.pool)
         .await?;
-    let (copied, copied_bytes) = match files {
+    let (copied, copied_bytes) = match &files {
         Some(folder) => {
-            if !folder.is_dir() {
-                bail!("dossier des fichiers introuvable : {}", folder.display());
-            }
             let source = Storage::local(folder)?;
             let (copied, bytes, _) = copy_missing(&source, storage, progress).await?;
             (copied, bytes)
         }
         None => (0, 0),
     };
+    let missing = crate::catalogue::integrity::check(&db.pool, storage)
+        .await?
+        .missing
+        .len();
     Ok(RestoreReport {
         publications,
         copied,
         copied_bytes,
+        missing,
     })
+}
+
+/// The folder of a backup's files: the `files` folder itself, or the backup's folder that
+/// holds it.
+fn backup_files_folder(given: &Path) -> anyhow::Result<PathBuf> {
+    if given.join("sha256").is_dir() {
+        return Ok(given.to_owned());
+    }
+    if given.join("files").join("sha256").is_dir() {
+        return Ok(given.join("files"));
+    }
+    bail!(
+        "{} ne contient pas de fichiers de sauvegarde (un dossier sha256/) : donnez le dossier \
+         `files` de la sauvegarde",
+        given.display()
+    )
+}
+
+/// Creates `dir` (and its parents) readable by its owner only when it is new.
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("dossier {}", dir.display()))?;
+    set_mode(dir, 0o700)
+}
+
+fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("droits de {}", path.display()))
 }
 
 /// Copies the objects of `from` that `to` lacks; returns (copied, their bytes, already there).

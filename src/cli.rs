@@ -282,9 +282,16 @@ async fn run_restore(
         report.copied,
         crate::text::size_fr(report.copied_bytes as i64)
     );
-    if files.is_none() {
+    if report.missing > 0 {
         println!(
-            "Aucun dossier de fichiers donné (--files) : vérifiez avec `bibliotheque files check`."
+            "Attention : {} fichier(s) enregistré(s) sans leur objet{} ; \
+             `bibliotheque files check` les liste.",
+            report.missing,
+            if files.is_none() {
+                " (aucun dossier de fichiers donné : --files DIR)"
+            } else {
+                ""
+            }
         );
     }
     Ok(())

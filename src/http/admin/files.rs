@@ -137,14 +137,11 @@ pub async fn upload(
                     replaces,
                 )
                 .await;
-                if let Err(error) = added {
-                    // Nothing refers to an object written for a write that failed.
-                    if fresh {
-                        let _ = state.storage.delete(&stored.key).await;
-                    }
-                    return Err(error.into());
-                }
-                tracing::info!(publication = %id, fichier = %name, taille = stored.size, "fichier déposé");
+                // An object written for a write that failed is left to the orphan sweep
+                // (`files check --delete-orphans`): deleting it here could take it from a
+                // deposit of the same content that committed meanwhile (a double click).
+                added?;
+                tracing::info!(publication = %id, fichier = %name, taille = stored.size, nouveau = fresh, "fichier déposé");
                 return Ok(
                     Redirect::to(&format!("/admin/publications/{id}?ok=fichier")).into_response(),
                 );
