@@ -308,7 +308,7 @@ pub(super) fn client_address(parts: &Parts, proxies: &TrustedProxies) -> String 
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| proxies.client(info.0.ip(), &parts.headers).to_string())
+        .map(|info| super::client::throttle_key(proxies.client(info.0.ip(), &parts.headers)))
         .unwrap_or_else(|| "inconnue".to_owned())
 }
 

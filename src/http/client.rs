@@ -112,16 +112,21 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let forwarded: Vec<&str> = headers
+        // Read as bytes: a client's own non-ASCII junk, merged into the same line by the
+        // proxy, must not hide the hops the proxy added after it.
+        let values: Vec<String> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok())
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        let forwarded: Vec<&str> = values
+            .iter()
             .flat_map(|value| value.split(','))
             .map(str::trim)
             .collect();
         let mut client = peer;
         for hop in forwarded.iter().rev() {
-            let Ok(ip) = hop.parse::<IpAddr>().map(canonical) else {
+            let Some(ip) = parse_hop(hop).map(canonical) else {
                 // A hop we cannot read: stop at the last address we could trust.
                 break;
             };
@@ -131,6 +136,34 @@ impl TrustedProxies {
             }
         }
         client
+    }
+}
+
+/// An address as proxies write it: bare, or with a port (`203.0.113.9:4711`,
+/// `[2001:db8::1]:4711`), possibly quoted.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim_matches('"');
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    match hop.split_once(':') {
+        Some((v4, port)) if !port.contains(':') => v4.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The key of a client for per-address limits: its IPv4 address, or the /64 network of its
+/// IPv6 address (one subscriber gets a whole /64 and could walk through it).
+pub fn throttle_key(ip: IpAddr) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
     }
 }
 
@@ -176,6 +209,42 @@ mod tests {
             InvalidProxy("x".into())
                 .to_string()
                 .contains("ni une adresse IP")
+        );
+    }
+
+    #[test]
+    fn hops_with_ports_brackets_and_junk_are_read() {
+        let proxies: TrustedProxies = "127.0.0.1".parse().unwrap();
+        for (value, client) in [
+            ("198.51.100.7:4711", "198.51.100.7"),
+            ("[2001:db8::5]:4711", "2001:db8::5"),
+            ("\"198.51.100.8\"", "198.51.100.8"),
+        ] {
+            assert_eq!(
+                proxies.client(ip("127.0.0.1"), &headers(&[value])),
+                ip(client),
+                "{value}"
+            );
+        }
+        let mut junk = HeaderMap::new();
+        junk.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_bytes(b"caf\xc3\xa9, 198.51.100.9").unwrap(),
+        );
+        assert_eq!(proxies.client(ip("127.0.0.1"), &junk), ip("198.51.100.9"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(throttle_key(ip("198.51.100.7")), "198.51.100.7");
+        assert_eq!(throttle_key(ip("::ffff:198.51.100.7")), "198.51.100.7");
+        assert_eq!(
+            throttle_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_key(ip("2001:db8:1:2::1")),
+            throttle_key(ip("2001:db8:1:2:ffff::9"))
         );
     }
 
