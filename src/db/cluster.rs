@@ -338,17 +338,22 @@ fn run_as() -> Result<Option<RunAs>, ClusterError> {
     Ok(Some(RunAs { uid, gid }))
 }
 
-/// A client program of the PostgreSQL installation the cluster runs on (`pg_dump`…): beside
-/// `postgres`, or beside the file a `postgres` link on PATH points to (the same version as the
-/// server, which `pg_dump` must not be older than).
+/// A client program of the PostgreSQL installation (`pg_dump`…): beside `postgres`, or beside
+/// the file a `postgres` link on PATH points to (the server's own version, which `pg_dump`
+/// must not be older than); else on PATH (a machine with the client tools only, for a
+/// library in an external server).
 pub fn tool(name: &str) -> Result<PathBuf, ClusterError> {
-    let bin = find_binaries()?;
-    let real = fs::canonicalize(bin.join("postgres"))
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
-    [Some(bin), real]
+    let beside_server = find_binaries().ok().into_iter().flat_map(|bin| {
+        let real = fs::canonicalize(bin.join("postgres"))
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        [Some(bin), real].into_iter().flatten()
+    });
+    let on_path = std::env::var_os("PATH")
         .into_iter()
-        .flatten()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>());
+    beside_server
+        .chain(on_path)
         .map(|dir| dir.join(name))
         .find(|path| path.is_file())
         .ok_or(ClusterError::BinariesNotFound)
