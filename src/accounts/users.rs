@@ -140,6 +140,10 @@ pub enum UserError {
         "un éditeur appartient à un observatoire (--observatory SLUG) ; un administrateur à aucun"
     )]
     Observatory,
+    #[error(
+        "{0} est le dernier administrateur actif : ouvrez ou gardez un autre compte d'administrateur d'abord"
+    )]
+    LastAdmin(Email),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -221,6 +225,16 @@ pub async fn for_login(
 /// Disables an account and ends its sessions, in one transaction with its audit entry.
 pub async fn disable(db: &sqlx::PgPool, actor: Actor<'_>, email: &Email) -> Result<(), UserError> {
     let mut tx = db.begin().await?;
+    // The enabled admins, locked: two admins disabling each other at once are taken in turn,
+    // and the second finds the library would be left without an admin.
+    let admins: Vec<String> = sqlx::query_scalar!(
+        "select email from app_user where role = 'admin' and disabled_at is null for update"
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if admins.len() == 1 && admins[0] == email.as_str() {
+        return Err(UserError::LastAdmin(email.clone()));
+    }
     let id = sqlx::query_scalar!(
         "update app_user set disabled_at = coalesce(disabled_at, now()) where email = $1
          returning id",

@@ -60,15 +60,17 @@ pub enum IntegrityError {
 
 /// Compares the store's objects with the database's file rows.
 pub async fn check(db: &PgPool, storage: &Storage) -> Result<Report, IntegrityError> {
-    // The objects first: a row committed after the listing can only make an object look
-    // referenced, never make a referenced object look orphaned.
-    let objects = storage.inventory().await?;
+    // The rows first: an object is stored before its row is committed, so a row read now has
+    // its object in a listing taken after (no false "missing"). An object stored after the
+    // rows were read may look orphaned: it is recent, and the sweep looks again before
+    // deleting.
     let rows = sqlx::query!(
         r#"select f.id, f.original_name, f.storage_key, p.title
            from file f join publication p on p.id = f.publication_id"#
     )
     .fetch_all(db)
     .await?;
+    let objects = storage.inventory().await?;
     let stored: HashSet<&str> = objects.iter().map(|o| o.key.as_str()).collect();
     let named: HashSet<&str> = rows.iter().map(|r| r.storage_key.as_str()).collect();
     let mut orphans: Vec<ObjectEntry> = objects

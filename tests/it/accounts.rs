@@ -466,3 +466,30 @@ async fn guessing_the_current_password_is_throttled_and_a_reset_lifts_the_lock()
         303
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_disabling_each_other_at_once_leave_one() {
+    let app = TestApp::new().await;
+    user(&app, "premiere@b.fr", Access::Admin).await;
+    user(&app, "second@b.fr", Access::Admin).await;
+    let first = login(&app, "premiere@b.fr").await;
+    let second = login(&app, "second@b.fr").await;
+    let (a, b) = tokio::join!(
+        first.post("/admin/comptes/desactiver", &[("email", "second@b.fr")]),
+        second.post("/admin/comptes/desactiver", &[("email", "premiere@b.fr")]),
+    );
+    // One goes through; the other is refused: its author was just disabled (sent to the
+    // login page), or it would leave no admin (422).
+    let done = [&a, &b]
+        .iter()
+        .filter(|r| r.status == 303 && r.header("location") == "/admin/comptes?ok=desactive")
+        .count();
+    assert_eq!(done, 1, "{} {}", a.status, b.status);
+    let active: i64 = sqlx::query_scalar(
+        "select count(*) from app_user where role = 'admin' and disabled_at is null",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(active, 1);
+}
