@@ -492,4 +492,22 @@ async fn two_admins_disabling_each_other_at_once_leave_one() {
     .await
     .unwrap();
     assert_eq!(active, 1);
+    // Nor can the one left be disabled, from the command line either.
+    let last: String = sqlx::query_scalar(
+        "select email from app_user where role = 'admin' and disabled_at is null",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let refused = bibliotheque::accounts::users::disable(
+        &app.db,
+        bibliotheque::accounts::audit::Actor::Command,
+        &bibliotheque::accounts::Email::parse(&last).unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("dernier administrateur actif"),
+        "{refused}"
+    );
 }
