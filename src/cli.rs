@@ -545,7 +545,12 @@ async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()>
             let hash =
                 tokio::task::spawn_blocking(move || password::hash(&secret).map(|h| (h, secret)))
                     .await??;
-            users::add(db, Actor::Command, &email, &hash.0, access).await?;
+            let origin = if generated {
+                users::PasswordOrigin::OneTime
+            } else {
+                users::PasswordOrigin::Chosen
+            };
+            users::add(db, Actor::Command, &email, (&hash.0, origin), access).await?;
             println!("Compte créé : {email} ({}).", access.role().label());
             if generated {
                 println!(

@@ -7,4 +7,4 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 
-pub use users::{Access, Email, Role, User};
+pub use users::{Access, Email, PasswordOrigin, Role, User};

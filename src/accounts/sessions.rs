@@ -40,6 +40,8 @@ pub struct Limits {
 pub struct Session {
     pub user: User,
     pub csrf_token: String,
+    /// The user signed in with a one-time password and must choose their own first.
+    pub must_change_password: bool,
 }
 
 /// A new session for `user_id`; returns the cookie's token.
@@ -76,7 +78,8 @@ pub async fn lookup(
              and s.last_seen_at > now() - make_interval(secs => $2)
              and s.created_at > now() - make_interval(secs => $3)
              and s.last_seen_at < now() - interval '1 minute'
-           returning u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token"#,
+           returning u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token,
+                     u.password_must_change"#,
         token_hash(token),
         idle_seconds,
         lifetime_seconds,
@@ -84,9 +87,17 @@ pub async fn lookup(
     .fetch_optional(db)
     .await?;
     let row = match row {
-        Some(r) => Some((r.id, r.email, r.role, r.observatory_id, r.csrf_token)),
+        Some(r) => Some((
+            r.id,
+            r.email,
+            r.role,
+            r.observatory_id,
+            r.csrf_token,
+            r.password_must_change,
+        )),
         None => sqlx::query!(
-            r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token
+            r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token,
+                      u.password_must_change
                from user_session s join app_user u on u.id = s.user_id
                where s.token_hash = $1 and u.disabled_at is null
                  and s.last_seen_at > now() - make_interval(secs => $2)
@@ -97,10 +108,19 @@ pub async fn lookup(
         )
         .fetch_optional(db)
         .await?
-        .map(|r| (r.id, r.email, r.role, r.observatory_id, r.csrf_token)),
+        .map(|r| {
+            (
+                r.id,
+                r.email,
+                r.role,
+                r.observatory_id,
+                r.csrf_token,
+                r.password_must_change,
+            )
+        }),
     };
-    Ok(
-        row.and_then(|(id, email, role, observatory_id, csrf_token)| {
+    Ok(row.and_then(
+        |(id, email, role, observatory_id, csrf_token, must_change_password)| {
             Some(Session {
                 user: User {
                     id,
@@ -108,9 +128,10 @@ pub async fn lookup(
                     access: Access::new(role, observatory_id)?,
                 },
                 csrf_token,
+                must_change_password,
             })
-        }),
-    )
+        },
+    ))
 }
 
 /// Ends the session of a token (logout, or the old session at login).

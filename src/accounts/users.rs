@@ -109,6 +109,14 @@ impl Access {
     }
 }
 
+/// Who chose an account's password: its holder, or the library (a one-time password, to be
+/// replaced at the first sign-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordOrigin {
+    Chosen,
+    OneTime,
+}
+
 /// A signed-in, enabled user.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -154,17 +162,19 @@ pub async fn add(
     db: &sqlx::PgPool,
     actor: Actor<'_>,
     email: &Email,
-    password_hash: &str,
+    password: (&str, PasswordOrigin),
     access: Access,
 ) -> Result<Uuid, UserError> {
+    let (password_hash, origin) = password;
     let mut tx = db.begin().await?;
     let result = sqlx::query_scalar!(
-        "insert into app_user (email, password_hash, role, observatory_id)
-         values ($1, $2, $3, $4) returning id",
+        "insert into app_user (email, password_hash, role, observatory_id, password_must_change)
+         values ($1, $2, $3, $4, $5) returning id",
         email.as_str(),
         password_hash,
         access.role() as Role,
         access.observatory_id(),
+        origin == PasswordOrigin::OneTime,
     )
     .fetch_one(&mut *tx)
     .await;
@@ -272,7 +282,7 @@ pub async fn change_password(
 ) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query!(
-        "update app_user set password_hash = $2 where id = $1",
+        "update app_user set password_hash = $2, password_must_change = false where id = $1",
         user.id,
         password_hash
     )
@@ -304,7 +314,8 @@ pub async fn reset_password(
 ) -> Result<(), UserError> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
-        "update app_user set password_hash = $2 where email = $1 and disabled_at is null
+        "update app_user set password_hash = $2, password_must_change = true
+         where email = $1 and disabled_at is null
          returning id",
         email.as_str(),
         password_hash,

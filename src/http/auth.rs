@@ -59,6 +59,9 @@ async fn current(parts: &Parts, state: &AppState) -> Result<Option<Session>, App
     }
 }
 
+/// Where a user signed in with a one-time password is sent.
+const PASSWORD_PAGE: &str = "/admin/mot-de-passe";
+
 /// A handler argument that requires a signed-in user; anonymous visitors are sent to the login
 /// page (303) and come back where they were going.
 pub struct SignedIn(pub Session);
@@ -68,6 +71,14 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match current(parts, state).await {
+            // A one-time password opens the password page only, until the holder has chosen
+            // their own.
+            Ok(Some(session))
+                if session.must_change_password
+                    && !matches!(parts.uri.path(), PASSWORD_PAGE | "/deconnexion") =>
+            {
+                Err(Redirect::to(PASSWORD_PAGE).into_response())
+            }
             Ok(Some(session)) => Ok(Self(session)),
             Ok(None) => {
                 let target = parts

@@ -4,7 +4,7 @@
 use bibliotheque::accounts::Access;
 
 use crate::common::TestApp;
-use crate::common::admin::{PASSWORD, editor_of, login, post_login, session_cookie, user};
+use crate::common::admin::{Client, PASSWORD, editor_of, login, post_login, session_cookie, user};
 use crate::common::builders::observatory;
 
 async fn accounts(app: &TestApp) -> i64 {
@@ -44,10 +44,36 @@ async fn an_admin_opens_an_editor_account_with_a_one_time_password() {
     assert_eq!(secret.chars().count(), 20);
     assert!(opened.text().contains("nouvelle.editrice@obs-a.fr"));
 
-    // The new editor signs in with it, and sees their observatory's side only.
+    // The new editor signs in with it, and must choose their own password before anything.
     let login = post_login(&app, "nouvelle.editrice@obs-a.fr", &secret, None).await;
     assert_eq!(login.status, 303);
-    assert!(session_cookie(&login).is_some());
+    let mut newcomer = Client {
+        app: &app,
+        cookie: session_cookie(&login).expect("a session"),
+        csrf: String::new(),
+    };
+    for path in ["/admin", "/admin/publications/nouvelle"] {
+        let sent = newcomer.get(path).await;
+        assert_eq!(sent.status, 303, "{path}");
+        assert_eq!(sent.header("location"), "/admin/mot-de-passe");
+    }
+    let page = newcomer.get("/admin/mot-de-passe").await;
+    assert_eq!(page.status, 200);
+    assert!(page.texts("[role=status]")[0].contains("ne sert qu'une fois"));
+    newcomer.csrf = page.attrs("input[name=csrf]", "value").remove(0);
+    let chosen = "ma propre phrase de passe";
+    let changed = newcomer
+        .post(
+            "/admin/mot-de-passe",
+            &[
+                ("actuel", &secret),
+                ("nouveau", chosen),
+                ("confirmation", chosen),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    assert_eq!(newcomer.get("/admin").await.status, 200, "free to go on");
     // Shown once: the accounts page does not show it again.
     assert!(
         admin
@@ -58,9 +84,12 @@ async fn an_admin_opens_an_editor_account_with_a_one_time_password() {
     );
     let journal = admin.get("/admin/journal").await.texts("tbody tr");
     assert!(
-        journal[0].contains("admin@b.fr") && journal[0].contains("nouvelle.editrice@obs-a.fr"),
+        journal.iter().any(|row| row.contains("admin@b.fr")
+            && row.contains("Compte créé")
+            && row.contains("nouvelle.editrice@obs-a.fr")),
         "{journal:?}"
     );
+    assert!(journal[0].contains("Mot de passe changé"), "{journal:?}");
     let stored: String = sqlx::query_scalar(
         "select password_hash from app_user where email = 'nouvelle.editrice@obs-a.fr'",
     )
@@ -383,11 +412,17 @@ async fn an_admin_gives_a_forgotten_password_a_one_time_replacement() {
             .status,
         422
     );
+    let back = post_login(&app, "oublieuse@obs-a.fr", &secret, None).await;
+    assert_eq!(back.status, 303);
+    let back = Client {
+        app: &app,
+        cookie: session_cookie(&back).expect("a session"),
+        csrf: String::new(),
+    };
     assert_eq!(
-        post_login(&app, "oublieuse@obs-a.fr", &secret, None)
-            .await
-            .status,
-        303
+        back.get("/admin").await.header("location"),
+        "/admin/mot-de-passe",
+        "a password drawn by the library works once"
     );
     let journal = admin.get("/admin/journal").await.texts("tbody tr");
     assert!(journal[0].contains("Mot de passe renouvelé"), "{journal:?}");

@@ -17,7 +17,7 @@ use crate::accounts::audit::Actor;
 use crate::accounts::password::{self, PasswordError};
 use crate::accounts::throttle;
 use crate::accounts::users::{self, UserError, UserSummary};
-use crate::accounts::{Access, Email};
+use crate::accounts::{Access, Email, PasswordOrigin};
 use crate::catalogue::model::Observatory;
 use crate::catalogue::queries;
 use crate::http::layout::Layout;
@@ -185,7 +185,8 @@ pub async fn create(
     let secret = password::one_time();
     let hash = hash_off_thread(secret.clone()).await?;
     let actor = Actor::User(&signed_in.0.user);
-    match users::add(&state.db, actor, &email, &hash, access).await {
+    let password = (hash.as_str(), PasswordOrigin::OneTime);
+    match users::add(&state.db, actor, &email, password, access).await {
         Ok(_) => {}
         Err(UserError::Exists(email)) => {
             let errors = vec![format!("Un compte existe déjà pour {email}.")];
@@ -308,6 +309,8 @@ pub struct PasswordPage {
     admin: AdminLayout,
     errors: Vec<String>,
     done: bool,
+    /// Signed in with a one-time password: this page comes first.
+    first: bool,
 }
 
 pub async fn password_form(signed_in: SignedIn) -> PasswordPage {
@@ -316,6 +319,7 @@ pub async fn password_form(signed_in: SignedIn) -> PasswordPage {
         admin: AdminLayout::new(&signed_in, "mot-de-passe"),
         errors: Vec::new(),
         done: false,
+        first: signed_in.0.must_change_password,
     }
 }
 
@@ -351,6 +355,7 @@ pub async fn change_password(
                     .to_owned(),
             ],
             done: false,
+            first: signed_in.0.must_change_password,
         };
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
@@ -390,6 +395,7 @@ pub async fn change_password(
         layout: Layout::default(),
         admin: AdminLayout::new(&signed_in, "mot-de-passe"),
         done: error.is_none(),
+        first: signed_in.0.must_change_password && error.is_some(),
         errors: error.into_iter().collect(),
     };
     let status = if page.done {

@@ -17,7 +17,7 @@ pub async fn user(app: &TestApp, email: &str, access: Access) -> Uuid {
         &app.db,
         bibliotheque::accounts::audit::Actor::Command,
         &Email::parse(email).expect("email"),
-        &hash,
+        (&hash, bibliotheque::accounts::PasswordOrigin::Chosen),
         access,
     )
     .await
