@@ -382,6 +382,7 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
     crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
     spawn_session_purge(db.pool.clone(), config.sessions);
+    spawn_orphan_sweep(db.pool.clone(), storage.clone());
     let state = AppState::new(db.pool.clone(), storage, thesaurus, search, config);
     let listener = TcpListener::bind(options.addr)
         .await
@@ -412,6 +413,40 @@ fn spawn_session_purge(db: sqlx::PgPool, limits: crate::accounts::sessions::Limi
             every.tick().await;
             if let Err(error) = crate::accounts::sessions::purge_expired(&db, limits).await {
                 tracing::warn!(%error, "purge des sessions");
+            }
+        }
+    });
+}
+
+/// Once a day (the first an hour after start), removes the stored objects no file names for
+/// more than a day (left by deposits that failed) and warns about files without their object.
+fn spawn_orphan_sweep(db: sqlx::PgPool, storage: Storage) {
+    use crate::catalogue::integrity;
+    tokio::spawn(async move {
+        let day = Duration::from_secs(24 * 3600);
+        let mut every =
+            tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(3600), day);
+        loop {
+            every.tick().await;
+            let swept = async {
+                let report = integrity::check(&db, &storage).await?;
+                let now = time::OffsetDateTime::now_utc();
+                let removed = integrity::remove_orphans(&db, &storage, &report, now).await?;
+                Ok::<_, integrity::IntegrityError>((report.missing.len(), removed))
+            };
+            match swept.await {
+                Ok((missing, (removed, bytes))) => {
+                    if removed > 0 {
+                        tracing::info!(objets = removed, octets = bytes, "orphelins supprimés");
+                    }
+                    if missing > 0 {
+                        tracing::warn!(
+                            fichiers = missing,
+                            "fichiers enregistrés sans leur objet : bibliotheque files check"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "nettoyage des orphelins"),
             }
         }
     });
