@@ -71,7 +71,8 @@ pub async fn lookup(
     }
     let idle_seconds = limits.idle.as_secs_f64();
     let lifetime_seconds = limits.lifetime.as_secs_f64();
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        SessionRow,
         r#"update user_session s set last_seen_at = now()
            from app_user u
            where s.token_hash = $1 and u.id = s.user_id and u.disabled_at is null
@@ -87,51 +88,61 @@ pub async fn lookup(
     .fetch_optional(db)
     .await?;
     let row = match row {
-        Some(r) => Some((
-            r.id,
-            r.email,
-            r.role,
-            r.observatory_id,
-            r.csrf_token,
-            r.password_must_change,
-        )),
-        None => sqlx::query!(
-            r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token,
+        Some(row) => Some(row),
+        // Used within the last minute: not marked again.
+        None => {
+            sqlx::query_as!(
+                SessionRow,
+                r#"select u.id, u.email, u.role as "role: Role", u.observatory_id, s.csrf_token,
                       u.password_must_change
                from user_session s join app_user u on u.id = s.user_id
                where s.token_hash = $1 and u.disabled_at is null
                  and s.last_seen_at > now() - make_interval(secs => $2)
                  and s.created_at > now() - make_interval(secs => $3)"#,
-            token_hash(token),
-            idle_seconds,
-            lifetime_seconds,
-        )
-        .fetch_optional(db)
-        .await?
-        .map(|r| {
-            (
-                r.id,
-                r.email,
-                r.role,
-                r.observatory_id,
-                r.csrf_token,
-                r.password_must_change,
+                token_hash(token),
+                idle_seconds,
+                lifetime_seconds,
             )
-        }),
+            .fetch_optional(db)
+            .await?
+        }
     };
-    Ok(row.and_then(
-        |(id, email, role, observatory_id, csrf_token, must_change_password)| {
-            Some(Session {
-                user: User {
-                    id,
-                    email: Email::parse(&email).ok()?,
-                    access: Access::new(role, observatory_id)?,
-                },
-                csrf_token,
-                must_change_password,
-            })
-        },
-    ))
+    Ok(row.and_then(SessionRow::into_session))
+}
+
+/// A live session as both look-ups read it.
+struct SessionRow {
+    id: Uuid,
+    email: String,
+    role: Role,
+    observatory_id: Option<Uuid>,
+    csrf_token: String,
+    password_must_change: bool,
+}
+
+impl SessionRow {
+    /// `None` when the row breaks what the table's checks promise.
+    fn into_session(self) -> Option<Session> {
+        Some(Session {
+            user: User {
+                id: self.id,
+                email: Email::parse(&self.email).ok()?,
+                access: Access::new(self.role, self.observatory_id)?,
+            },
+            csrf_token: self.csrf_token,
+            must_change_password: self.password_must_change,
+        })
+    }
+}
+
+/// Ends every session of `user_id` (its account disabled, or its password reset).
+pub async fn end_all(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query!("delete from user_session where user_id = $1", user_id)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Ends the session of a token (logout, or the old session at login).

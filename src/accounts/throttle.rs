@@ -16,9 +16,10 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// ([`clear`]): parallel requests cannot all pass a count taken before any of them was
 /// recorded, and an attempt refused here extends the lock it ran into.
 pub async fn attempt(db: &sqlx::PgPool, email: &str, address: &str) -> Result<bool, sqlx::Error> {
-    record_failure(db, email, address).await?;
+    // As long as the columns hold: a longer typed value must not escape its own count.
     let email: String = email.chars().take(320).collect();
     let address: String = address.chars().take(64).collect();
+    record_failure(db, &email, &address).await?;
     let counts = sqlx::query!(
         r#"select count(*) filter (where email = $1) as "account!",
                   count(*) filter (where address = $2) as "address!"
@@ -35,8 +36,6 @@ pub async fn attempt(db: &sqlx::PgPool, email: &str, address: &str) -> Result<bo
 
 /// Records a failed attempt (and forgets those older than the window).
 async fn record_failure(db: &sqlx::PgPool, email: &str, address: &str) -> Result<(), sqlx::Error> {
-    let email: String = email.chars().take(320).collect();
-    let address: String = address.chars().take(64).collect();
     sqlx::query!(
         "with old as (delete from login_failure where failed_at < now() - make_interval(secs => $3))
          insert into login_failure (email, address) values ($1, $2)",

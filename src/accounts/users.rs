@@ -253,10 +253,7 @@ pub async fn disable(db: &sqlx::PgPool, actor: Actor<'_>, email: &Email) -> Resu
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| UserError::Unknown(email.clone()))?;
-    let sessions = sqlx::query!("delete from user_session where user_id = $1", id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let sessions = super::sessions::end_all(&mut *tx, id).await?;
     audit::record(
         &mut *tx,
         actor,
@@ -323,10 +320,7 @@ pub async fn reset_password(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| UserError::Unknown(email.clone()))?;
-    let sessions = sqlx::query!("delete from user_session where user_id = $1", id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let sessions = super::sessions::end_all(&mut *tx, id).await?;
     // The holder may have locked the account guessing the old one: the new one works now.
     super::throttle::clear(&mut *tx, email.as_str()).await?;
     audit::record(

@@ -137,8 +137,7 @@ impl Storage {
             .map_ok(|meta| ObjectEntry {
                 key: meta.location.to_string(),
                 size: meta.size,
-                modified: time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
-                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                modified: from_unix(meta.last_modified.timestamp()),
             })
             .try_collect()
             .await
@@ -176,10 +175,7 @@ impl Storage {
         key: &StorageKey,
     ) -> Result<Option<time::OffsetDateTime>, StorageError> {
         match self.store.head(&key.path()).await {
-            Ok(meta) => Ok(Some(
-                time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
-                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            )),
+            Ok(meta) => Ok(Some(from_unix(meta.last_modified.timestamp()))),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -199,4 +195,9 @@ impl Storage {
     pub async fn read(&self, key: &StorageKey) -> Result<Bytes, StorageError> {
         Ok(self.store.get(&key.path()).await?.bytes().await?)
     }
+}
+
+/// An object's date as the store gives it (seconds since 1970); one out of range reads as 1970.
+fn from_unix(seconds: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

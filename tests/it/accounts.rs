@@ -7,6 +7,34 @@ use crate::common::TestApp;
 use crate::common::admin::{Client, PASSWORD, editor_of, login, post_login, session_cookie, user};
 use crate::common::builders::observatory;
 
+/// A password change through the form.
+async fn post_password(
+    client: &Client<'_>,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+) -> crate::common::Response {
+    client
+        .post(
+            "/admin/mot-de-passe",
+            &[
+                ("actuel", current),
+                ("nouveau", new),
+                ("confirmation", confirmation),
+            ],
+        )
+        .await
+}
+
+/// The browser a login answered (its CSRF token is read later, from a page it may open).
+fn client_of<'a>(app: &'a TestApp, login: &crate::common::Response) -> Client<'a> {
+    Client {
+        app,
+        cookie: session_cookie(login).expect("a session"),
+        csrf: String::new(),
+    }
+}
+
 async fn accounts(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from app_user")
         .fetch_one(&app.db)
@@ -47,11 +75,7 @@ async fn an_admin_opens_an_editor_account_with_a_one_time_password() {
     // The new editor signs in with it, and must choose their own password before anything.
     let login = post_login(&app, "nouvelle.editrice@obs-a.fr", &secret, None).await;
     assert_eq!(login.status, 303);
-    let mut newcomer = Client {
-        app: &app,
-        cookie: session_cookie(&login).expect("a session"),
-        csrf: String::new(),
-    };
+    let mut newcomer = client_of(&app, &login);
     for path in ["/admin", "/admin/publications/nouvelle"] {
         let sent = newcomer.get(path).await;
         assert_eq!(sent.status, 303, "{path}");
@@ -62,16 +86,7 @@ async fn an_admin_opens_an_editor_account_with_a_one_time_password() {
     assert!(page.texts("[role=status]")[0].contains("ne sert qu'une fois"));
     newcomer.csrf = page.attrs("input[name=csrf]", "value").remove(0);
     let chosen = "ma propre phrase de passe";
-    let changed = newcomer
-        .post(
-            "/admin/mot-de-passe",
-            &[
-                ("actuel", &secret),
-                ("nouveau", chosen),
-                ("confirmation", chosen),
-            ],
-        )
-        .await;
+    let changed = post_password(&newcomer, &secret, chosen, chosen).await;
     assert_eq!(changed.status, 200, "{}", changed.text());
     assert_eq!(newcomer.get("/admin").await.status, 200, "free to go on");
     // Shown once: the accounts page does not show it again.
@@ -270,16 +285,7 @@ async fn everyone_changes_their_own_password_and_ends_their_other_sessions() {
         "nothing changed yet"
     );
 
-    let done = here
-        .post(
-            "/admin/mot-de-passe",
-            &[
-                ("actuel", PASSWORD),
-                ("nouveau", new),
-                ("confirmation", new),
-            ],
-        )
-        .await;
+    let done = post_password(&here, PASSWORD, new, new).await;
     assert_eq!(done.status, 200);
     assert!(done.texts("[role=status]")[0].contains("changé"));
     assert_eq!(here.get("/admin").await.status, 200, "this session goes on");
@@ -414,11 +420,7 @@ async fn an_admin_gives_a_forgotten_password_a_one_time_replacement() {
     );
     let back = post_login(&app, "oublieuse@obs-a.fr", &secret, None).await;
     assert_eq!(back.status, 303);
-    let back = Client {
-        app: &app,
-        cookie: session_cookie(&back).expect("a session"),
-        csrf: String::new(),
-    };
+    let back = client_of(&app, &back);
     assert_eq!(
         back.get("/admin").await.header("location"),
         "/admin/mot-de-passe",
@@ -455,28 +457,10 @@ async fn guessing_the_current_password_is_throttled_and_a_reset_lifts_the_lock()
     let session = login(&app, "editeur@obs-a.fr").await;
     let new = "une phrase de passe toute neuve";
     for _ in 0..5 {
-        let wrong = session
-            .post(
-                "/admin/mot-de-passe",
-                &[
-                    ("actuel", "devinette"),
-                    ("nouveau", new),
-                    ("confirmation", new),
-                ],
-            )
-            .await;
+        let wrong = post_password(&session, "devinette", new, new).await;
         assert_eq!(wrong.status, 422);
     }
-    let locked = session
-        .post(
-            "/admin/mot-de-passe",
-            &[
-                ("actuel", PASSWORD),
-                ("nouveau", new),
-                ("confirmation", new),
-            ],
-        )
-        .await;
+    let locked = post_password(&session, PASSWORD, new, new).await;
     assert_eq!(locked.status, 429);
     assert!(locked.texts("#erreurs li")[0].contains("Trop de tentatives"));
     // The login is locked too; an admin's new password lifts it.

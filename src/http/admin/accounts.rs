@@ -56,6 +56,26 @@ pub struct Opened {
     pub renewed: bool,
 }
 
+impl Opened {
+    fn new(email: &Email, password: String, renewed: bool) -> Self {
+        Self {
+            email: email.to_string(),
+            password,
+            renewed,
+        }
+    }
+}
+
+impl From<UserError> for AppError {
+    fn from(error: UserError) -> Self {
+        match error {
+            UserError::Unknown(_) => Self::NotFound,
+            UserError::Database(e) => Self::Database(e),
+            other => Self::Unprocessable(other.to_string()),
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/accounts.html")]
 pub struct AccountsPage {
@@ -187,21 +207,14 @@ pub async fn create(
     let actor = Actor::User(&signed_in.0.user);
     let password = (hash.as_str(), PasswordOrigin::OneTime);
     match users::add(&state.db, actor, &email, password, access).await {
-        Ok(_) => {}
         Err(UserError::Exists(email)) => {
             let errors = vec![format!("Un compte existe déjà pour {email}.")];
             return refused(&state, &signed_in, form, errors).await;
         }
-        Err(UserError::Database(e)) => return Err(e.into()),
-        Err(other) => return Err(AppError::Unprocessable(other.to_string())),
-    }
-    tracing::info!(compte = %email, par = %signed_in.0.user.email, "compte créé");
-    let opened = Opened {
-        email: email.to_string(),
-        password: secret,
-        renewed: false,
+        other => other?,
     };
-    show_once(&state, &signed_in, opened).await
+    tracing::info!(compte = %email, par = %signed_in.0.user.email, "compte créé");
+    show_once(&state, &signed_in, Opened::new(&email, secret, false)).await
 }
 
 /// The accounts page with a password shown once: no cache may keep it.
@@ -262,12 +275,8 @@ pub async fn disable(
                 .to_owned(),
         ));
     }
-    match users::disable(&state.db, Actor::User(&signed_in.0.user), &email).await {
-        Ok(()) => Ok(Redirect::to("/admin/comptes?ok=desactive").into_response()),
-        Err(UserError::Unknown(_)) => Err(AppError::NotFound),
-        Err(UserError::Database(e)) => Err(e.into()),
-        Err(other) => Err(AppError::Unprocessable(other.to_string())),
-    }
+    users::disable(&state.db, Actor::User(&signed_in.0.user), &email).await?;
+    Ok(Redirect::to("/admin/comptes?ok=desactive").into_response())
 }
 
 /// A new one-time password for another account (its holder forgot theirs); its sessions end.
@@ -287,19 +296,9 @@ pub async fn reset(
     }
     let secret = password::one_time();
     let hash = hash_off_thread(secret.clone()).await?;
-    match users::reset_password(&state.db, Actor::User(&signed_in.0.user), &email, &hash).await {
-        Ok(()) => {}
-        Err(UserError::Unknown(_)) => return Err(AppError::NotFound),
-        Err(UserError::Database(e)) => return Err(e.into()),
-        Err(other) => return Err(AppError::Unprocessable(other.to_string())),
-    }
+    users::reset_password(&state.db, Actor::User(&signed_in.0.user), &email, &hash).await?;
     tracing::info!(compte = %email, par = %signed_in.0.user.email, "mot de passe renouvelé");
-    let opened = Opened {
-        email: email.to_string(),
-        password: secret,
-        renewed: true,
-    };
-    show_once(&state, &signed_in, opened).await
+    show_once(&state, &signed_in, Opened::new(&email, secret, true)).await
 }
 
 #[derive(Template, WebTemplate)]
