@@ -19,6 +19,6 @@ for migration in migrations/*.sql; do
 done
 rm -rf .sqlx && mkdir .sqlx
 touch src/lib.rs tests/it/main.rs   # make the macros run again
-DATABASE_URL="postgres:///bibliotheque?host=$dir&user=bibliotheque" SQLX_OFFLINE_DIR="$PWD/.sqlx" \
+SQLX_OFFLINE=false DATABASE_URL="postgres:///bibliotheque?host=$dir&user=bibliotheque" SQLX_OFFLINE_DIR="$PWD/.sqlx" \
   cargo build --all-targets
 echo "$(ls .sqlx | wc -l) queries in .sqlx/"

@@ -380,6 +380,7 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
     spawn_thesaurus_refresh(db.pool.clone(), thesaurus.clone());
     let search = open_index(global, &db.pool, &thesaurus).await?;
     index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
+    crate::search::check::spawn(search.clone(), db.pool.clone(), thesaurus.clone());
     crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
     spawn_session_purge(db.pool.clone(), config.sessions);
     spawn_orphan_sweep(db.pool.clone(), storage.clone());

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 use tantivy::tokenizer::{PreTokenizedString, Token};
-use time::Date;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::schema::{Fields, STORED_TEXT_LIMIT};
@@ -40,6 +40,7 @@ pub struct Row {
     pub file_ids: Vec<Uuid>,
     pub file_names: Vec<String>,
     pub file_texts: Vec<String>,
+    pub updated_at: OffsetDateTime,
 }
 
 /// The published publications among `ids` (the others are to be removed from the index).
@@ -63,7 +64,8 @@ pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
                      order by f.position, f.created_at, f.id) as "file_names!",
                array(select coalesce(f.extracted_text, '') from file f
                      where f.publication_id = p.id and f.extraction_status = 'done' and f.replaced_at is null
-                     order by f.position, f.created_at, f.id) as "file_texts!"
+                     order by f.position, f.created_at, f.id) as "file_texts!",
+               p.updated_at
         from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
@@ -104,6 +106,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     if let Some(external_id) = &row.external_id {
         doc.add_text(fields.external_id, external_id);
     }
+    doc.add_i64(fields.updated, micros(row.updated_at));
     doc.add_text(fields.slug, &row.slug);
     doc.add_text(fields.title, &row.title);
     doc.add_text(fields.folded, &row.title);
@@ -141,6 +144,11 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_i64(fields.date, i64::from(date.to_julian_day()));
     }
     doc
+}
+
+/// A timestamp as PostgreSQL keeps it: microseconds since 1970.
+pub fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
 /// What is stored of a long text (see [`Fields::body_text`]): its first

@@ -1,8 +1,8 @@
 //! The index's life: opened or (re)built at start, fed by the outbox, read by searches.
 //!
 //! One writer, behind a mutex, used only by the indexer; one reader for the whole process,
-//! reloaded after each commit. Each commit records in its payload the last outbox row it
-//! applied: after a crash, the indexer starts again from there.
+//! reloaded after each commit. Each commit records in its payload the outbox cursor it has
+//! applied (see [`outbox`]): after a crash, the indexer starts again from there.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::analyzer;
 use super::documents;
+use super::outbox::{self, Cursor};
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -26,7 +27,7 @@ const VERSION_FILE: &str = "bibliotheque-schema-version";
 /// Indexing memory budget, shared by the writer's threads: keeps the server well under its
 /// memory target while indexing 20,000 full texts.
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
-const BATCH: i64 = 500;
+const BATCH: usize = 500;
 /// Threads one search uses for its segments (the machines have two cores).
 const SEARCH_THREADS: usize = 2;
 
@@ -48,9 +49,9 @@ fn balanced_groups<Id>(sizes: impl Iterator<Item = (Id, u32)>, parts: usize) -> 
 }
 
 /// What the last commit applied, stored in the commit itself.
-#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Payload {
-    outbox: i64,
+    outbox: Cursor,
     thesaurus: i64,
 }
 
@@ -166,8 +167,8 @@ impl SearchIndex {
         thesaurus: &SharedSnapshot,
         progress: &ProgressBar,
     ) -> anyhow::Result<u64> {
-        // Everything written after this point will also reach the outbox: start from here.
-        let cursor = outbox_head(db).await?;
+        // Whatever this position has not seen committed reaches the outbox: start from here.
+        let cursor = outbox::head(db).await?;
         let snapshot = thesaurus.get();
         progress.set_length(documents::published_count(db).await? as u64);
         {
@@ -177,7 +178,7 @@ impl SearchIndex {
         let mut after: Option<Uuid> = None;
         let mut indexed = 0u64;
         loop {
-            let ids = documents::published_ids(db, after, BATCH).await?;
+            let ids = documents::published_ids(db, after, BATCH as i64).await?;
             let Some(&last) = ids.last() else { break };
             after = Some(last);
             let rows = documents::load(db, &ids).await?;
@@ -243,7 +244,7 @@ impl SearchIndex {
         .await?
     }
 
-    /// Applies the outbox rows written since the last commit; returns how many publications
+    /// Applies the outbox rows committed since the last commit; returns how many publications
     /// were reindexed. A thesaurus change (new revision) triggers a full rebuild instead.
     pub async fn catch_up(
         self: &Arc<Self>,
@@ -261,21 +262,59 @@ impl SearchIndex {
         if snapshot.revision != payload.thesaurus {
             return Ok(0);
         }
-        let pending = sqlx::query!(
-            "select id, publication_id from search_outbox where id > $1 order by id limit 2000",
-            payload.outbox
-        )
-        .fetch_all(db)
-        .await?;
-        let Some(last) = pending.last().map(|r| r.id) else {
+        let pending = outbox::read(db, &payload.outbox).await?;
+        // Nothing committed since: the cursor stays, it still covers what is in progress.
+        if pending.publications.is_empty() {
             return Ok(0);
-        };
-        let mut ids: Vec<Uuid> = pending.iter().map(|r| r.publication_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let rows = documents::load(db, &ids).await?;
+        }
+        let mut batches = pending.publications.chunks(BATCH).peekable();
+        while let Some(batch) = batches.next() {
+            self.apply(db, &snapshot, batch).await?;
+            // A large backlog is committed batch by batch, so that searches see it arrive;
+            // until the last batch the commit keeps the old cursor, and a crash in between
+            // reads it all again (applying a publication twice does no harm).
+            let cursor = match batches.peek() {
+                None => pending.cursor.clone(),
+                Some(_) => payload.outbox.clone(),
+            };
+            self.commit(Payload {
+                outbox: cursor,
+                thesaurus: payload.thesaurus,
+            })
+            .await?;
+        }
+        Ok(pending.publications.len())
+    }
+
+    /// Indexes `ids` again from PostgreSQL, and commits: the consistency check's repair.
+    pub async fn reindex(
+        self: &Arc<Self>,
+        db: &PgPool,
+        thesaurus: &SharedSnapshot,
+        ids: &[Uuid],
+    ) -> anyhow::Result<()> {
+        let _one_at_a_time = self.operation.lock().await;
+        let payload = self.payload();
+        let snapshot = thesaurus.get();
+        for batch in ids.chunks(BATCH) {
+            self.apply(db, &snapshot, batch).await?;
+            self.commit(payload.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the documents of `ids` by their current state: removed, then added back if
+    /// they are published. Uncommitted.
+    async fn apply(
+        self: &Arc<Self>,
+        db: &PgPool,
+        snapshot: &Arc<crate::thesaurus::snapshot::Snapshot>,
+        ids: &[Uuid],
+    ) -> anyhow::Result<()> {
+        let rows = documents::load(db, ids).await?;
         let this = Arc::clone(self);
-        let count = ids.len();
+        let snapshot = Arc::clone(snapshot);
+        let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let writer = this.lock_writer()?;
             for id in &ids {
@@ -286,13 +325,7 @@ impl SearchIndex {
             }
             Ok(())
         })
-        .await??;
-        self.commit(Payload {
-            outbox: last,
-            thesaurus: payload.thesaurus,
-        })
-        .await?;
-        Ok(count)
+        .await?
     }
 
     async fn commit(self: &Arc<Self>, payload: Payload) -> anyhow::Result<()> {
@@ -315,12 +348,6 @@ impl SearchIndex {
             .lock()
             .map_err(|_| anyhow::anyhow!("l'écrivain de l'index est inutilisable"))
     }
-}
-
-async fn outbox_head(db: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"select coalesce(max(id), 0) as "id!" from search_outbox"#)
-        .fetch_one(db)
-        .await
 }
 
 /// Runs for the life of the server: applies the outbox every half second, and prunes rows
@@ -347,12 +374,10 @@ pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnap
                 }
             };
             rounds += 1;
-            if rounds.is_multiple_of(7200) {
-                let _ = sqlx::query!(
-                    "delete from search_outbox where created_at < now() - interval '7 days'"
-                )
-                .execute(&db)
-                .await;
+            if rounds.is_multiple_of(7200)
+                && let Err(error) = outbox::prune(&db).await
+            {
+                tracing::warn!(%error, "nettoyage de la file d'indexation");
             }
         }
     });

@@ -2,8 +2,10 @@
 //! the outbox, query building with thesaurus expansion, facets and snippets.
 
 pub mod analyzer;
+pub mod check;
 pub mod documents;
 pub mod index;
+pub mod outbox;
 pub mod query;
 pub mod schema;
 pub mod service;

@@ -12,7 +12,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
 
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,9 @@ pub struct Fields {
     pub date: Field,
     pub observatory: Field,
     pub type_label: Field,
+    /// The publication's `updated_at` in microseconds since 1970, as it was when indexed: the
+    /// consistency check compares it with PostgreSQL's.
+    pub updated: Field,
 }
 
 fn french_text(stored: bool) -> TextOptions {
@@ -77,7 +80,8 @@ pub fn build() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        // Fast as well: the consistency check reads every id without the stored documents.
+        id: b.add_text_field("id", STRING | STORED | FAST),
         external_id: b.add_text_field("external_id", STORED),
         slug: b.add_text_field("slug", STORED),
         title: b.add_text_field("title", french_text(true)),
@@ -96,6 +100,7 @@ pub fn build() -> (Schema, Fields) {
         date: b.add_i64_field("date", FAST),
         observatory: b.add_text_field("observatory", STORED),
         type_label: b.add_text_field("type_label", STORED),
+        updated: b.add_i64_field("updated", FAST),
     };
     (b.build(), fields)
 }

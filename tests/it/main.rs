@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod files;
 mod import;
+mod indexing;
 mod platform;
 mod relevance;
 mod search;

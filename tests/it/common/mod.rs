@@ -141,6 +141,14 @@ pub async fn fresh_db() -> PgPool {
         .expect("test database pool")
 }
 
+/// A fresh, empty search index of its own.
+pub fn fresh_index() -> Arc<SearchIndex> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("index")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    SearchIndex::open(&dir).expect("search index").0
+}
+
 /// A fresh file store of its own.
 pub fn fresh_storage() -> Storage {
     fresh_storage_dir().0
@@ -186,10 +194,7 @@ impl TestApp {
         let db = fresh_db().await;
         let (storage, files_dir) = fresh_storage_dir();
         let thesaurus = SharedSnapshot::new(Snapshot::load(&db).await.expect("snapshot"));
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("index")
-            .join(uuid::Uuid::new_v4().simple().to_string());
-        let (search, _) = SearchIndex::open(&dir).expect("search index");
+        let search = fresh_index();
         let mut test = Self {
             db,
             storage,
@@ -201,6 +206,22 @@ impl TestApp {
         };
         test.router = app(test.state());
         test
+    }
+
+    /// Another server on the same database, file store and thesaurus, with an index of its
+    /// own: how the library scales out.
+    pub fn another_node(&self) -> Self {
+        let mut node = Self {
+            db: self.db.clone(),
+            storage: self.storage.clone(),
+            thesaurus: self.thesaurus.clone(),
+            search: fresh_index(),
+            router: Router::new(),
+            config: self.config.clone(),
+            files_dir: self.files_dir.clone(),
+        };
+        node.router = app(node.state());
+        node
     }
 
     /// The state the router was built from (to serve it over a real socket, say).
