@@ -463,6 +463,11 @@ fn spawn_postgres(
     if durability == Durability::Relaxed {
         cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
             .args(["-c", "full_page_writes=off"]);
+    } else if major_version(&layout.data) >= Some(14) {
+        // After a crash PostgreSQL flushes the data folder before replaying the WAL. File by
+        // file this took 4 s of a 6 s restart for the demo library; one syncfs(2) of the
+        // file system gives the same guarantee in a fraction of that (Linux, PostgreSQL 14+).
+        cmd.args(["-c", "recovery_init_sync_method=syncfs"]);
     }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::from(log))
@@ -641,14 +646,14 @@ fn keep(
     let mut down_since: Option<Instant> = None;
     loop {
         let born = Instant::now();
-        if let Some(since) = down_since {
-            if wait_until_ready(&child, pid_file) {
-                tracing::info!(
-                    secondes = format!("{:.1}", since.elapsed().as_secs_f64()),
-                    "PostgreSQL a redémarré et accepte de nouveau les connexions"
-                );
-                down_since = None;
-            }
+        if let Some(since) = down_since
+            && wait_until_ready(&child, pid_file)
+        {
+            tracing::info!(
+                secondes = format!("{:.1}", since.elapsed().as_secs_f64()),
+                "PostgreSQL a redémarré et accepte de nouveau les connexions"
+            );
+            down_since = None;
         }
         wait_for_exit(&child);
         let status = {
@@ -755,6 +760,17 @@ fn postmaster_ready(pid_file: &Path, pid: u32) -> bool {
     let mut lines = text.lines();
     lines.next().map(str::trim) == Some(&pid.to_string())
         && lines.nth(6).map(str::trim) == Some("ready")
+}
+
+/// The cluster's major version, from the `PG_VERSION` file `initdb` writes.
+fn major_version(data: &Path) -> Option<u32> {
+    fs::read_to_string(data.join("PG_VERSION"))
+        .ok()?
+        .trim()
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The last `max` bytes of a log file, for error messages.

@@ -11,6 +11,7 @@ mod files;
 mod import;
 mod platform;
 mod relevance;
+mod resilience;
 mod search;
 mod security;
 mod suggest;
