@@ -344,6 +344,7 @@ impl Drop for Server {
 struct Outcome {
     path: &'static str,
     status: Result<u16, String>,
+    took: Duration,
 }
 
 /// Three clients asking [`PATHS`] in turn, as fast as answers come, until `finish`.
@@ -364,10 +365,15 @@ impl Load {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
+                        let asked = Instant::now();
                         let status = get(port, path)
                             .map(|(status, _)| status)
                             .map_err(|e| e.to_string());
-                        outcomes.push(Outcome { path, status });
+                        outcomes.push(Outcome {
+                            path,
+                            status,
+                            took: asked.elapsed(),
+                        });
                     }
                     outcomes
                 })
@@ -387,12 +393,14 @@ impl Load {
 
 fn summary(outcomes: &[Outcome]) -> String {
     let count = |status: u16| outcomes.iter().filter(|o| o.status == Ok(status)).count();
+    let slowest = outcomes.iter().map(|o| o.took).max().unwrap_or_default();
     format!(
-        "{} requêtes pendant l'essai : {} × 200, {} × 503, {} autres",
+        "{} requêtes pendant l'essai : {} × 200, {} × 503, {} autres ; la plus longue {:.2} s",
         outcomes.len(),
         count(200),
         count(503),
-        outcomes.len() - count(200) - count(503)
+        outcomes.len() - count(200) - count(503),
+        slowest.as_secs_f64()
     )
 }
 
