@@ -13,6 +13,7 @@ use crate::accounts::audit::Actor;
 use crate::catalogue::{demo, queries};
 use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
+use crate::db::outage::Outage;
 use crate::search::{SearchIndex, index};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -410,11 +411,11 @@ async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> 
 fn spawn_session_purge(db: sqlx::PgPool, limits: crate::accounts::sessions::Limits) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(30 * 60));
+        let mut outage = Outage::default();
         loop {
             every.tick().await;
-            if let Err(error) = crate::accounts::sessions::purge_expired(&db, limits).await {
-                tracing::warn!(%error, "purge des sessions");
-            }
+            let purged = crate::accounts::sessions::purge_expired(&db, limits).await;
+            outage.record("purge des sessions", &purged.map_err(anyhow::Error::from));
         }
     });
 }
@@ -699,12 +700,13 @@ async fn prepare_thesaurus(db: &sqlx::PgPool) -> anyhow::Result<SharedSnapshot> 
 fn spawn_thesaurus_refresh(db: sqlx::PgPool, snapshot: SharedSnapshot) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut outage = Outage::default();
         loop {
             tick.tick().await;
-            match snapshot.refresh(&db).await {
-                Ok(true) => tracing::info!("thésaurus rechargé"),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "rechargement du thésaurus"),
+            let refreshed = snapshot.refresh(&db).await.map_err(anyhow::Error::from);
+            outage.record("rechargement du thésaurus", &refreshed);
+            if let Ok(true) = refreshed {
+                tracing::info!("thésaurus rechargé");
             }
         }
     });

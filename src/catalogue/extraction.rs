@@ -120,14 +120,16 @@ async fn record(db: &PgPool, id: Uuid, outcome: Outcome) -> Result<(), sqlx::Err
 /// Runs for the life of the server.
 pub fn spawn_extractor(db: PgPool, storage: Storage) {
     tokio::spawn(async move {
+        let mut outage = crate::db::outage::Outage::default();
         loop {
-            match extract_pending(&db, &storage).await {
+            let extracted = extract_pending(&db, &storage).await;
+            outage.record("extraction des fichiers", &extracted);
+            match extracted {
                 Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
                 Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "extraction des fichiers");
-                    tokio::time::sleep(Duration::from_secs(10)).await;
-                }
+                // A database that is back is noticed within 2 s; other errors wait longer.
+                Err(_) if outage.is_open() => tokio::time::sleep(Duration::from_secs(2)).await,
+                Err(_) => tokio::time::sleep(Duration::from_secs(10)).await,
             }
         }
     });

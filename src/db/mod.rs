@@ -1,6 +1,7 @@
 //! The database: the private cluster or `DATABASE_URL`, the pool, the migrations.
 
 pub mod cluster;
+pub mod outage;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -73,11 +74,19 @@ impl Database {
     }
 }
 
+/// How long a request waits for a connection. Short: while the database is unreachable
+/// (restarting after a crash, say) requests fail fast with a 503 instead of piling up; when it
+/// is only busy, 16 connections held for a query's length free up well within it.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
 /// A pool sized for a 2-core server; connections are checked out only for a query's length.
+/// It outlives the database: each connection is checked before use (sqlx's default), so after
+/// a restart the dead ones are dropped and new ones opened, with nothing to reset.
 pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(true)
         .connect_with(options)
         .await
 }

@@ -1,13 +1,19 @@
-//! One error type for every handler: the right status, a calm French page, and the details
-//! in the logs only.
+//! One error type for every handler: the right status, a calm French page (or, under
+//! `/api/`, the same message as JSON), and the details in the logs only.
 
 use std::any::Any;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::layout::Layout;
+use crate::db::outage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -51,8 +57,29 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// What the user is told about an error, kept on its response so that the API can say it as
+/// JSON instead of the page.
+#[derive(Debug, Clone)]
+struct Told(String);
+
+/// How long a client should wait before trying again while the database is unreachable.
+const RETRY_AFTER_SECONDS: &str = "5";
+
 impl AppError {
+    /// The database cannot be reached (down, restarting, or the pool exhausted): the request
+    /// was fine, the service is not, for a moment.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(error) => outage::is_unavailable(error),
+            Self::Internal(error) => outage::chain_is_unavailable(error),
+            _ => false,
+        }
+    }
+
     fn status(&self) -> StatusCode {
+        if self.is_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -71,6 +98,20 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            log_unavailable(&self);
+            let mut response = error_page(
+                status,
+                "Service momentanément indisponible",
+                "La base de données de la bibliothèque ne répond pas pour le moment. \
+                 Réessayez dans quelques secondes.",
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+            return response;
+        }
         let (title, message) = match &self {
             Self::NotFound => (
                 "Page introuvable",
@@ -106,6 +147,20 @@ impl IntoResponse for AppError {
     }
 }
 
+/// While the database is down every request fails the same way: one warning per period is
+/// enough to see it in the logs without drowning them.
+fn log_unavailable(error: &AppError) {
+    const PERIOD: Duration = Duration::from_secs(10);
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if last.is_none_or(|at| at.elapsed() >= PERIOD) {
+        *last = Some(Instant::now());
+        tracing::warn!(error = %error, "base de données injoignable : réponse 503");
+    }
+}
+
 pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let page = ErrorPage {
         layout: Layout::default(),
@@ -113,13 +168,42 @@ pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Resp
         title,
         message,
     };
-    match page.render() {
+    let mut response = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "rendu de la page d'erreur");
             (status, title.to_owned()).into_response()
         }
+    };
+    response.extensions_mut().insert(Told(message.to_owned()));
+    response
+}
+
+/// The body of an API error.
+#[derive(serde::Serialize)]
+struct ApiError<'a> {
+    error: &'a str,
+}
+
+/// Under `/api/`, an error answers `{"error": "…"}` with the status and headers its page would
+/// have had: handlers and extractors return `AppError` everywhere, and this one middleware
+/// chooses the form.
+pub(crate) async fn json_for_api(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !api {
+        return response;
     }
+    let Some(Told(message)) = response.extensions().get::<Told>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let json = Json(ApiError { error: &message }).into_response();
+    let (json_parts, body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, body)
 }
 
 /// The router's fallback: any unknown path.

@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(auth::same_origin_writes))
+        .layer(axum::middleware::from_fn(error::json_for_api))
         .with_state(state);
     security::with_headers(router)
         .layer(CompressionLayer::new().compress_when(

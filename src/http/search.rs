@@ -7,7 +7,6 @@ use askama_web::WebTemplate;
 use axum::Json;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -409,11 +408,6 @@ struct ApiResults {
     corrected: bool,
 }
 
-#[derive(Serialize)]
-struct ApiError {
-    error: String,
-}
-
 fn api_expansion(e: Expanded) -> ApiExpansion {
     ApiExpansion {
         matched: e.matched,
@@ -433,7 +427,8 @@ fn api_expansion(e: Expanded) -> ApiExpansion {
 async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let request = match parse(raw.as_deref(), true) {
         Ok(r) => r,
-        Err(error) => return (StatusCode::BAD_REQUEST, Json(ApiError { error })).into_response(),
+        // Said as JSON, like every error under /api/ (see `error::json_for_api`).
+        Err(error) => return AppError::BadRequest(error).into_response(),
     };
     let (page, per_page) = (request.page, request.per_page);
     let results = match run(&state, request.clone()).await {
@@ -485,16 +480,7 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
             })
             .into_response()
         }
-        Err(error) => {
-            tracing::error!(error = ?error, "recherche");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(ApiError {
-                    error: "erreur interne de la recherche".into(),
-                }),
-            )
-                .into_response()
-        }
+        Err(error) => error.into_response(),
     }
 }
 

@@ -356,21 +356,21 @@ pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnap
     tokio::spawn(async move {
         let mut rounds: u64 = 0;
         let mut busy = false;
+        // While the database is down, one warning, not one error every half second.
+        let mut outage = crate::db::outage::Outage::default();
         loop {
             // After a pass that applied something, the next one starts at once: a bulk
             // import is applied as fast as the index can take it, not one batch per tick.
             if !busy {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
-            busy = match search.catch_up(&db, &thesaurus).await {
-                Ok(0) => false,
+            let applied = search.catch_up(&db, &thesaurus).await;
+            outage.record("indexation", &applied);
+            busy = match applied {
+                Ok(0) | Err(_) => false,
                 Ok(n) => {
                     tracing::debug!(publications = n, "index mis à jour");
                     true
-                }
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "indexation");
-                    false
                 }
             };
             rounds += 1;

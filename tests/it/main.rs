@@ -12,6 +12,7 @@ mod import;
 mod indexing;
 mod platform;
 mod relevance;
+mod resilience;
 mod search;
 mod security;
 mod suggest;
