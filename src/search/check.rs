@@ -152,12 +152,15 @@ pub fn spawn(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
         let start = tokio::time::Instant::now() + Duration::from_secs(60);
         let mut every = tokio::time::interval_at(start, EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut outage = crate::db::outage::Outage::default();
         loop {
             every.tick().await;
             if search.is_building() {
                 continue;
             }
-            match check_and_repair(&search, &db, &thesaurus).await {
+            let checked = check_and_repair(&search, &db, &thesaurus).await;
+            outage.record("vérification de l'index", &checked);
+            match checked {
                 Ok(report) if report.is_consistent() => {
                     tracing::debug!(publications = report.published, "index cohérent");
                 }
@@ -168,9 +171,7 @@ pub fn spawn(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
                     exemples = ?report.differing().iter().take(5).collect::<Vec<_>>(),
                     "index différent de la base : publications indexées à nouveau"
                 ),
-                Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), "vérification de l'index")
-                }
+                Err(_) => {}
             }
         }
     });

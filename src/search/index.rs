@@ -157,8 +157,28 @@ impl SearchIndex {
         let _one_at_a_time = self.operation.lock().await;
         self.building.store(true, Ordering::Relaxed);
         let result = self.rebuild_inner(db, thesaurus, progress).await;
+        if result.is_err() {
+            self.discard_uncommitted().await;
+        }
         self.building.store(false, Ordering::Relaxed);
         result
+    }
+
+    /// Drops what a failed operation added to the writer since the last commit (a database
+    /// gone in the middle of a rebuild, say), so that the next attempt starts clean.
+    async fn discard_uncommitted(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        let rolled_back = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            this.lock_writer()?.rollback()?;
+            Ok(())
+        })
+        .await;
+        if let Err(error) = rolled_back.map_err(anyhow::Error::from).and_then(|r| r) {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "abandon des écritures de l'index"
+            );
+        }
     }
 
     async fn rebuild_inner(
@@ -269,7 +289,10 @@ impl SearchIndex {
         }
         let mut batches = pending.publications.chunks(BATCH).peekable();
         while let Some(batch) = batches.next() {
-            self.apply(db, &snapshot, batch).await?;
+            if let Err(error) = self.apply(db, &snapshot, batch).await {
+                self.discard_uncommitted().await;
+                return Err(error);
+            }
             // A large backlog is committed batch by batch, so that searches see it arrive;
             // until the last batch the commit keeps the old cursor, and a crash in between
             // reads it all again (applying a publication twice does no harm).
@@ -297,7 +320,10 @@ impl SearchIndex {
         let payload = self.payload();
         let snapshot = thesaurus.get();
         for batch in ids.chunks(BATCH) {
-            self.apply(db, &snapshot, batch).await?;
+            if let Err(error) = self.apply(db, &snapshot, batch).await {
+                self.discard_uncommitted().await;
+                return Err(error);
+            }
             self.commit(payload.clone()).await?;
         }
         Ok(())
