@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 
 use super::client::TrustedProxies;
+use crate::http::params::Form;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

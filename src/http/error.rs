@@ -122,6 +122,11 @@ pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Resp
     }
 }
 
+/// An error of the JSON interface (`/api/`): `{"error": "…"}` with its status.
+pub(crate) fn api_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
+
 /// The router's fallback: any unknown path.
 pub(crate) async fn not_found() -> AppError {
     AppError::NotFound

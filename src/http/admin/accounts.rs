@@ -2,9 +2,9 @@
 //! one-time password, disable one. `/admin/mot-de-passe`: everyone signed in changes their own
 //! password (and with it, ends their other sessions).
 
+use crate::http::params::Form;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};

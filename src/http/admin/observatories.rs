@@ -1,9 +1,9 @@
 //! `/admin/observatoires`: for admins, whether each observatory's deposits are reviewed
 //! before they are published.
 
+use crate::http::params::Form;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
