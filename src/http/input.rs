@@ -133,7 +133,7 @@ pub(crate) fn shown(key: &str) -> String {
     }
 }
 
-fn is_api(path: &str) -> bool {
+pub(crate) fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 

@@ -4,12 +4,15 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::AppError;
 use super::input::{self, Place};
 
-/// Like `Query<T>`, with our error page instead of axum's plain-text rejection.
+/// Like `Query<T>`, with our error page instead of axum's plain-text rejection (JSON under
+/// `/api/`). The address was screened already (`input::screen_uri`): this refuses what `T`
+/// does not take, such as a repeated parameter.
 pub struct Params<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Params<T>
@@ -17,14 +20,20 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = AppError;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| Self(value))
             .map_err(|_| {
-                AppError::BadRequest("Les paramètres de l'adresse sont mal formés.".into())
+                let message = "Les paramètres de l'adresse sont mal formés (un paramètre \
+                               répété, par exemple).";
+                if input::is_api(parts.uri.path()) {
+                    super::error::api_error(StatusCode::BAD_REQUEST, message)
+                } else {
+                    AppError::BadRequest(message.into()).into_response()
+                }
             })
     }
 }

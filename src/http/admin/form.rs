@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 
+use axum::extract::{FromRequest, Request};
 use sqlx::PgPool;
 use time::Date;
 use time::macros::format_description;
 use uuid::Uuid;
-
-use axum::extract::{FromRequest, Request};
 
 use crate::accounts::{Access, User};
 use crate::catalogue::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
@@ -267,6 +266,39 @@ const MAX_ITEMS: usize = 200;
 /// Most boxes of one kind (regions, kept subjects) a form may check.
 const MAX_CHOICES: usize = 200;
 
+/// The sizes past which a form is refused before its lists are read.
+fn bounds(values: &FormValues) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (field, text) in [
+        ("Mots-clés", &values.keywords),
+        ("Partenaires", &values.partners),
+        ("Branches", &values.branches),
+        ("Codes ROME", &values.rome),
+        ("Sujets", &values.new_subjects),
+    ] {
+        if text.chars().count() > MAX_LIST_CHARS {
+            errors.push(format!("{field} : {MAX_LIST_CHARS} caractères au plus."));
+        }
+    }
+    if !errors.is_empty() {
+        return errors;
+    }
+    for (field, text) in [("Branches", &values.branches), ("Codes ROME", &values.rome)] {
+        if list(text).len() > MAX_ITEMS {
+            errors.push(format!("{field} : {MAX_ITEMS} au plus."));
+        }
+    }
+    if values.new_subjects.split(';').count() > MAX_ITEMS {
+        errors.push(format!("Sujets : {MAX_ITEMS} au plus."));
+    }
+    if values.regions.len() > MAX_CHOICES || values.subjects.len() > MAX_CHOICES {
+        errors.push(format!(
+            "Régions et sujets : {MAX_CHOICES} cases cochées au plus."
+        ));
+    }
+    errors
+}
+
 /// A value quoted back in a message: short, whatever was typed.
 fn quoted(text: &str) -> String {
     excerpt(text, 60)
@@ -298,35 +330,12 @@ pub async fn validate(
     values: &FormValues,
     choices: &Choices,
 ) -> Result<Result<(NewPublication, Vec<i64>), Vec<String>>, sqlx::Error> {
-    let mut errors = values.refused.clone();
-    for (field, text) in [
-        ("Mots-clés", &values.keywords),
-        ("Partenaires", &values.partners),
-        ("Branches", &values.branches),
-        ("Codes ROME", &values.rome),
-        ("Sujets", &values.new_subjects),
-    ] {
-        if text.chars().count() > MAX_LIST_CHARS {
-            errors.push(format!("{field} : {MAX_LIST_CHARS} caractères au plus."));
-        }
-    }
-    for (field, text) in [("Branches", &values.branches), ("Codes ROME", &values.rome)] {
-        if list(text).len() > MAX_ITEMS {
-            errors.push(format!("{field} : {MAX_ITEMS} au plus."));
-        }
-    }
-    if values.new_subjects.split(';').count() > MAX_ITEMS {
-        errors.push(format!("Sujets : {MAX_ITEMS} au plus."));
-    }
-    if values.regions.len() > MAX_CHOICES || values.subjects.len() > MAX_CHOICES {
-        errors.push(format!(
-            "Régions et sujets : {MAX_CHOICES} cases cochées au plus."
-        ));
-    }
-    if !errors.is_empty() {
+    let too_long = bounds(values);
+    if !too_long.is_empty() {
         // Lists that long are not read item by item: one message each is enough.
-        return Ok(Err(errors));
+        return Ok(Err([values.refused.clone(), too_long].concat()));
     }
+    let mut errors = values.refused.clone();
     let title = values.title.trim();
     if title.is_empty() {
         errors.push("Le titre est obligatoire.".to_owned());

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::catalogue::queries;
 use crate::catalogue::workflow::{self, Action};
 use crate::http::layout::Layout;
 use crate::http::pager::Pager;
-use crate::http::params::Form;
+use crate::http::params::{Form, Params};
 use crate::state::AppState;
 use crate::thesaurus::subjects::{self, Suggested};
 
@@ -55,7 +55,7 @@ fn parse_status(text: &str) -> Option<Status> {
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<ListPage, AppError> {
     let status = match query.statut.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -322,7 +322,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Query(query): Query<EditQuery>,
+    Params(query): Params<EditQuery>,
 ) -> Result<EditPage, AppError> {
     let id = path_id(&id)?;
     edit_page(
