@@ -47,6 +47,36 @@ fn fold_char(c: char) -> Option<&'static str> {
     })
 }
 
+/// The first character of `text` that no text of the library may hold: a control character
+/// (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F) other than tab, line feed and carriage
+/// return. PostgreSQL refuses NUL in `text` outright; the others are invisible, break lines
+/// and exports, and no form or file of a real deposit needs them.
+pub fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| is_forbidden(c))
+}
+
+/// Whether `c` is one of the characters [`forbidden_char`] looks for.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// A character as a reader can name it: `U+0000`.
+pub fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// `text` with every [`forbidden_char`] replaced by a space: for text that is searched, not
+/// shown (an imported body), where refusing the whole record would lose more than a space.
+pub fn without_forbidden_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    if forbidden_char(text).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| if is_forbidden(c) { ' ' } else { c })
+        .collect::<String>()
+        .into()
+}
+
 /// Longest slug we make from a title: long enough to stay meaningful, short enough for a URL.
 const MAX_SLUG_LEN: usize = 80;
 
@@ -187,6 +217,21 @@ mod tests {
         assert!(slug.len() <= MAX_SLUG_LEN);
         assert!(!slug.ends_with('-'));
         assert!(slug.ends_with("ecologique") || slug.ends_with("transition"));
+    }
+
+    #[test]
+    fn control_characters_but_tab_and_line_ends_are_forbidden() {
+        assert_eq!(forbidden_char("a\tb\r\nc é 🇫🇷"), None);
+        assert_eq!(forbidden_char("a\0b"), Some('\0'));
+        assert_eq!(forbidden_char("a\u{1b}[31m"), Some('\u{1b}'));
+        assert_eq!(forbidden_char("a\u{7f}"), Some('\u{7f}'));
+        assert_eq!(forbidden_char("a\u{85}"), Some('\u{85}'));
+        assert_eq!(code_point('\0'), "U+0000");
+        assert_eq!(without_forbidden_chars("a\0b\u{c}c\nd"), "a b c\nd");
+        assert!(matches!(
+            without_forbidden_chars("propre"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

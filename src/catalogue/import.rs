@@ -391,7 +391,50 @@ struct NamedFile {
 
 /// Reads a line into a [`RawLine`], or says in French what is wrong with it.
 fn parse_line(text: &str) -> Result<RawLine, String> {
-    serde_json::from_str(text).map_err(|error| diagnose(text, &error))
+    let mut raw: RawLine = serde_json::from_str(text).map_err(|error| diagnose(text, &error))?;
+    // A control character hides behind an escape (`\u0000`, `\f`), or is a raw DEL or C1 one
+    // (valid JSON): only such lines are read a second time.
+    if text.contains('\\') || text.contains(crate::text::is_forbidden) {
+        refuse_control_characters(text)?;
+    }
+    if let Some(body) = raw.body.as_mut()
+        && crate::text::forbidden_char(body).is_some()
+    {
+        *body = crate::text::without_forbidden_chars(body).into_owned();
+    }
+    Ok(raw)
+}
+
+/// Refuses a line with a control character other than tab and line ends in any text but the
+/// body ([`crate::text::forbidden_char`]: PostgreSQL refuses NUL, and the others are invisible
+/// in a record), naming the field. The body is searched, not shown: its control characters
+/// become spaces instead.
+fn refuse_control_characters(text: &str) -> Result<(), String> {
+    fn first(value: &Value) -> Option<char> {
+        match value {
+            Value::String(s) => crate::text::forbidden_char(s),
+            Value::Array(items) => items.iter().find_map(first),
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(k, v)| crate::text::forbidden_char(k).or_else(|| first(v))),
+            Value::Null | Value::Bool(_) | Value::Number(_) => None,
+        }
+    }
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return Ok(());
+    };
+    match map
+        .iter()
+        .filter(|(field, _)| *field != "body")
+        .find_map(|(field, value)| first(value).map(|c| (field, c)))
+    {
+        Some((field, c)) => Err(format!(
+            "caractère de contrôle {} dans « {field} » : retirez-le (seuls la tabulation et les \
+             fins de ligne sont admis)",
+            crate::text::code_point(c)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Turns a serde error into a message naming the field at fault. Runs only on refused lines,
@@ -1797,6 +1840,44 @@ mod tests {
             parse_line(r#"{"titel": "x"}"#).err().as_deref(),
             Some("champ inconnu « titel »")
         );
+    }
+
+    #[test]
+    fn control_characters_refuse_the_line_but_in_the_body() {
+        let line = |field: &str, value: &str| {
+            let mut map = serde_json::Map::new();
+            for (k, v) in [("title", "T"), ("observatory", "O"), ("type", "etude")] {
+                map.insert(k.to_owned(), Value::from(v));
+            }
+            map.insert(field.to_owned(), Value::from(value));
+            Value::Object(map).to_string()
+        };
+        for field in [
+            "title",
+            "abstract",
+            "licence",
+            "withdrawn_reason",
+            "source_url",
+        ] {
+            for bad in ["a\0b", "a\u{1b}b", "a\u{7f}", "a\u{85}b"] {
+                let message = parse_line(&line(field, bad)).unwrap_err();
+                assert!(
+                    message.contains(&format!("« {field} »")) && message.contains("U+00"),
+                    "{message}"
+                );
+            }
+        }
+        let keywords = r#"{"title":"T","keywords":["a","b\u0000"]}"#;
+        assert!(parse_line(keywords).unwrap_err().contains("« keywords »"));
+        let files = r#"{"title":"T","files":[{"path":"a.pdf","name":"x\u0007.pdf"}]}"#;
+        assert!(parse_line(files).unwrap_err().contains("« files »"));
+        let fine = parse_line(&line("abstract", "ligne\tune\r\nligne deux")).unwrap();
+        assert_eq!(
+            fine.abstract_text.as_deref(),
+            Some("ligne\tune\r\nligne deux")
+        );
+        let body = parse_line(&line("body", "page 1\u{c}page 2\0fin")).unwrap();
+        assert_eq!(body.body.as_deref(), Some("page 1 page 2 fin"));
     }
 
     #[test]

@@ -5,10 +5,10 @@
 use std::net::SocketAddr;
 
 use super::client::TrustedProxies;
+use crate::http::params::{Form, Params};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -194,7 +194,7 @@ fn next_path(wanted: Option<&str>) -> String {
 
 pub async fn login_form(
     State(state): State<AppState>,
-    Query(query): Query<LoginQuery>,
+    Params(query): Params<LoginQuery>,
     parts: Parts,
 ) -> Result<Response, AppError> {
     let next = next_path(query.suite.as_deref());

@@ -7,6 +7,7 @@ mod catalogue;
 pub mod client;
 mod error;
 mod health;
+mod input;
 mod layout;
 mod pager;
 mod params;
@@ -66,6 +67,8 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(auth::same_origin_writes))
+        // Every address is screened before anything reads it (see `input`).
+        .layer(axum::middleware::from_fn(input::screen_uri))
         .layer(axum::middleware::from_fn(error::json_for_api))
         .with_state(state);
     security::with_headers(router)

@@ -18,6 +18,7 @@ use crate::search::service::{
     self, Dimension, FacetGroup, FilePassage, Hit, SearchRequest, SearchResults, Sort,
 };
 use crate::state::AppState;
+use crate::text::without_forbidden_chars;
 use crate::thesaurus::expand::Expanded;
 
 pub fn routes() -> Router<AppState> {
@@ -141,8 +142,16 @@ async fn record_zero(state: &AppState, request: &SearchRequest) {
         .map(|(d, v)| format!("{}={}", d.key(), v.join(",")))
         .collect::<Vec<_>>()
         .join("&");
-    let text: String = request.text.chars().take(500).collect();
-    let filters: String = filters.chars().take(2000).collect();
+    // The router refuses control characters in addresses (`http::input`); removing them here
+    // too keeps this insert from failing (PostgreSQL refuses NUL) whatever calls it.
+    let text: String = without_forbidden_chars(&request.text)
+        .chars()
+        .take(500)
+        .collect();
+    let filters: String = without_forbidden_chars(&filters)
+        .chars()
+        .take(2000)
+        .collect();
     if let Err(error) = sqlx::query!(
         "insert into zero_result_query (query, filters) values ($1, $2)",
         text,

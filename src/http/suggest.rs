@@ -3,8 +3,9 @@
 //! ([`crate::search::titles`]).
 //!
 //! The search box stays a plain GET form to `/recherche`; `static/autocomplete.js` calls this
-//! to offer a suggestion list. Every input answers 200: what cannot be suggested gives empty
-//! lists.
+//! to offer a suggestion list. Every text answers 200: what cannot be suggested gives empty
+//! lists (an address with a control character or bytes that are not UTF-8 is refused before,
+//! with a JSON 400: `http::input`).
 
 use crate::search::titles;
 use crate::state::AppState;

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use sqlx::{PgConnection, Postgres, Transaction};
 
-use super::model::{ConceptStatus, FRENCH, MatchKind, Vocabulary};
+use super::model::{Concept, ConceptStatus, FRENCH, MatchKind, Vocabulary};
+use crate::text::{code_point, forbidden_char};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,7 +52,24 @@ pub fn check(vocabulary: &Vocabulary) -> Result<(Vocabulary, Vec<String>), Store
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut fixed = vocabulary.clone();
+    for scheme in fixed.schemes.values() {
+        let texts = [Some(&scheme.title), scheme.description.as_ref()];
+        if let Some(c) = texts.into_iter().flatten().find_map(|t| forbidden_char(t)) {
+            errors.push(format!(
+                "schéma <{}> : caractère de contrôle {} dans son titre ou sa description",
+                scheme.uri,
+                code_point(c)
+            ));
+        }
+    }
     for concept in fixed.concepts.values_mut() {
+        if let Some((what, c)) = control_character(concept) {
+            errors.push(format!(
+                "concept <{}> : caractère de contrôle {} dans {what}",
+                concept.uri,
+                code_point(c)
+            ));
+        }
         if !vocabulary.schemes.contains_key(&concept.scheme) {
             errors.push(format!(
                 "concept <{}> : schéma inconnu <{}>",
@@ -98,6 +116,28 @@ pub fn check(vocabulary: &Vocabulary) -> Result<(Vocabulary, Vec<String>), Store
     } else {
         Err(StoreError::Invalid(errors))
     }
+}
+
+/// The first text of a concept that holds a control character other than tab and line ends
+/// ([`forbidden_char`]): PostgreSQL refuses NUL, and no label needs the others.
+fn control_character(concept: &Concept) -> Option<(&'static str, char)> {
+    let labels = concept
+        .pref_labels
+        .iter()
+        .chain(&concept.alt_labels)
+        .chain(&concept.hidden_labels)
+        .map(|label| ("un libellé", label.text.as_str()));
+    let notes = [
+        ("la notation", concept.notation.as_deref()),
+        ("la définition", concept.definition.as_deref()),
+        ("la note d'application", concept.scope_note.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(what, text)| text.map(|t| (what, t)));
+    std::iter::once(("l'URI", concept.uri.as_str()))
+        .chain(labels)
+        .chain(notes)
+        .find_map(|(what, text)| forbidden_char(text).map(|c| (what, c)))
 }
 
 /// A broader cycle among the concepts of the vocabulary, as a list of URIs, if any.
@@ -632,4 +672,38 @@ pub async fn load(db: &sqlx::PgPool, only: Option<i64>) -> Result<Vocabulary, sq
         }
     }
     Ok(vocabulary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::thesaurus::rdf::{self, RdfFormat};
+
+    const TURTLE: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<https://example.org/t> a skos:ConceptScheme ; dct:title "Essai"@fr .
+<https://example.org/t/a> a skos:Concept ; skos:inScheme <https://example.org/t> ;
+    skos:prefLabel "LABEL"@fr ; skos:definition "DEFINITION"@fr .
+"#;
+
+    fn checked(label: &str, definition: &str) -> Result<(), String> {
+        let text = TURTLE
+            .replace("LABEL", label)
+            .replace("DEFINITION", definition);
+        let vocabulary = rdf::parse(text.as_bytes(), RdfFormat::Turtle, None).expect("parses");
+        check(&vocabulary).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn control_characters_in_labels_and_notes_refuse_the_vocabulary() {
+        assert_eq!(checked("formation", "ligne\\tune\\nligne deux"), Ok(()));
+        let nul = checked("forma\\u0000tion", "d").unwrap_err();
+        assert!(
+            nul.contains("<https://example.org/t/a>") && nul.contains("U+0000 dans un libellé"),
+            "{nul}"
+        );
+        let esc = checked("formation", "\\u001B[31m").unwrap_err();
+        assert!(esc.contains("U+001B dans la définition"), "{esc}");
+    }
 }

@@ -8,6 +8,7 @@ mod catalogue;
 mod cli;
 mod demo;
 mod files;
+mod hostile;
 mod import;
 mod indexing;
 mod platform;

@@ -197,7 +197,8 @@ async fn short_texts_suggest_nothing() {
 async fn hostile_input_never_fails() {
     let app = TestApp::with_demo().await;
     app.index().await;
-    let long = "transition écologique ".repeat(500);
+    // Within the router's 8 KB limit on addresses (past it: 414, tested in `hostile`).
+    let long = "transition écologique ".repeat(250);
     let texts = [
         "\"",
         "'",
@@ -218,7 +219,6 @@ async fn hostile_input_never_fails() {
         "\u{200b}\u{200b}mé\u{200b}tiers",
         "\u{fffd}\u{fffd}",
         "日本語の検索",
-        "\u{0}\u{1}\u{7f}ab",
         &long,
         &"x".repeat(5000),
         &"a ".repeat(1000),
@@ -228,13 +228,9 @@ async fn hostile_input_never_fails() {
         suggest(&app, text).await;
     }
     for raw in [
-        "q=%FF",
-        "q=%FF%FEm%C3",
         "q=%",
         "q=%%",
         "q=%G1",
-        "q=%C3%28",
-        "q=me%00tiers",
         "q=a&q=b",
         "q=metiers&q=",
         "q[]=metiers",
@@ -243,6 +239,19 @@ async fn hostile_input_never_fails() {
         "q=%2B%2B%2B",
     ] {
         suggest_raw(&app, raw).await;
+    }
+    // Control characters and bytes that are not UTF-8 are refused before, in JSON.
+    for raw in [
+        "q=%00%01%7Fab",
+        "q=%FF",
+        "q=%FF%FEm%C3",
+        "q=%C3%28",
+        "q=me%00tiers",
+    ] {
+        let response = app.get(&format!("/api/v1/suggest?{raw}")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{raw}");
+        let v: Value = serde_json::from_slice(&response.body).expect("JSON");
+        assert!(v["error"].is_string(), "{raw}: {v}");
     }
     // A long text is cut, not refused: what it starts with still suggests.
     let cut = suggest(&app, &format!("cybers{}", " sécurité".repeat(100))).await;

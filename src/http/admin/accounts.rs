@@ -2,10 +2,10 @@
 //! one-time password, disable one. `/admin/mot-de-passe`: everyone signed in changes their own
 //! password (and with it, ends their other sessions).
 
+use crate::http::params::{Form, Params};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -97,7 +97,7 @@ pub struct AccountsQuery {
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<AccountsQuery>,
+    Params(query): Params<AccountsQuery>,
 ) -> Result<AccountsPage, AppError> {
     signed_in.require_admin()?;
     let notice = match query.ok.as_deref() {

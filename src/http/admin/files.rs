@@ -24,8 +24,9 @@ impl From<UploadError> for AppError {
                 Self::Unsupported(super::capitalized(&refusal.to_string()))
             }
             UploadError::Interrupted(_) => Self::BadRequest(
-                "L'envoi du fichier a été interrompu avant la fin ; rien n'a été enregistré. \
-                 Réessayez."
+                "L'envoi du fichier a été interrompu avant la fin, ou il est mal formé (un nom \
+                 de fichier avec un caractère de contrôle, par exemple) ; rien n'a été \
+                 enregistré. Réessayez."
                     .to_owned(),
             ),
             UploadError::Io(e) => Self::Internal(e.into()),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use axum::extract::{FromRequest, Request};
 use sqlx::PgPool;
 use time::Date;
 use time::macros::format_description;
@@ -13,34 +14,105 @@ use crate::catalogue::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Sl
 use crate::catalogue::model::{DocumentType, Observatory, PublicationRecord, Region};
 use crate::catalogue::queries;
 use crate::catalogue::write::NewPublication;
+use crate::http::AppError;
+use crate::http::input::{self, Place};
+use crate::http::params::form_body;
+use crate::text::{code_point, excerpt, forbidden_char, is_forbidden};
 use crate::thesaurus::snapshot::Snapshot;
 
-/// A urlencoded form body, keeping repeated keys (check boxes).
-pub struct Pairs(Vec<(String, String)>);
+/// A urlencoded form body, keeping repeated keys (check boxes), decoded strictly
+/// ([`input::decode`]: bytes that are not UTF-8 refuse the request with a 400). A control
+/// character is removed from its value and remembered: the form is shown again with what was
+/// typed, less those characters, and an error naming the field (422).
+pub struct Pairs {
+    pairs: Vec<(String, String)>,
+    /// Fields whose value held a control character, with the first one found.
+    refused: Vec<(String, char)>,
+}
 
 impl Pairs {
-    pub fn parse(body: &[u8]) -> Self {
-        Self(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+    pub fn parse(body: &[u8]) -> Result<Self, input::Refusal> {
+        let mut refused: Vec<(String, char)> = Vec::new();
+        let pairs = input::decode(body, Place::Form)?
+            .into_iter()
+            .map(
+                |(key, value)| match forbidden_char(&key).or_else(|| forbidden_char(&value)) {
+                    None => (key, value),
+                    Some(found) => {
+                        if !refused.iter().any(|(k, _)| *k == key) {
+                            refused.push((key.clone(), found));
+                        }
+                        let kept = value.chars().filter(|&c| !is_forbidden(c)).collect();
+                        (key, kept)
+                    }
+                },
+            )
+            .collect();
+        Ok(Self { pairs, refused })
     }
 
     pub fn get(&self, key: &str) -> &str {
-        self.0
+        self.pairs
             .iter()
             .find(|(k, _)| k == key)
             .map_or("", |(_, v)| v.as_str())
     }
 
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0
+        self.pairs
             .iter()
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
             .collect()
     }
+
+    /// One French error per field that held a control character.
+    fn refusals(&self) -> Vec<String> {
+        self.refused
+            .iter()
+            .map(|(key, found)| {
+                format!(
+                    "{} : un caractère de contrôle invisible ({}) a été retiré ; vérifiez le \
+                     texte, puis enregistrez.",
+                    field_label(key),
+                    code_point(*found)
+                )
+            })
+            .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Pairs {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = form_body(request, state).await?;
+        Ok(Self::parse(&body)?)
+    }
+}
+
+/// The label the form shows for a field, for messages.
+fn field_label(key: &str) -> String {
+    match key {
+        "titre" => "Titre",
+        "sous_titre" => "Sous-titre",
+        "resume" => "Résumé",
+        "type" => "Type de document",
+        "observatoire" => "Observatoire",
+        "date" => "Date de publication",
+        "periode_debut" | "periode_fin" => "Période couverte",
+        "sujets_ajout" | "sujet" => "Sujets",
+        "mots_cles" => "Mots-clés",
+        "branches" => "Branches",
+        "rome" => "Codes ROME",
+        "region" => "Régions",
+        "partenaires" => "Partenaires",
+        "source" => "Adresse de la publication d'origine",
+        "langue" => "Langue",
+        "licence" => "Licence",
+        other => return format!("Le champ « {} »", input::shown(other)),
+    }
+    .to_owned()
 }
 
 /// A subject shown in the form: kept when its box stays checked.
@@ -72,6 +144,8 @@ pub struct FormValues {
     pub regions: Vec<String>,
     pub subjects: Vec<SubjectChoice>,
     pub new_subjects: String,
+    /// Errors found while reading the form (control characters removed from a field).
+    pub refused: Vec<String>,
 }
 
 impl FormValues {
@@ -112,6 +186,7 @@ impl FormValues {
             regions: record.regions.iter().map(|r| r.code.clone()).collect(),
             subjects,
             new_subjects: String::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -143,6 +218,7 @@ impl FormValues {
             regions: pairs.all("region"),
             subjects,
             new_subjects: text("sujets_ajout"),
+            refused: pairs.refusals(),
         }
     }
 
@@ -182,6 +258,52 @@ impl Choices {
     }
 }
 
+/// Longest text of a list field (keywords, partners, branches, ROME codes, typed subjects),
+/// as long as the abstract: nothing longer is split and checked item by item.
+const MAX_LIST_CHARS: usize = 20_000;
+/// Most items of a list field: past it, one message rather than one per item.
+const MAX_ITEMS: usize = 200;
+/// Most boxes of one kind (regions, kept subjects) a form may check.
+const MAX_CHOICES: usize = 200;
+
+/// The sizes past which a form is refused before its lists are read.
+fn bounds(values: &FormValues) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (field, text) in [
+        ("Mots-clés", &values.keywords),
+        ("Partenaires", &values.partners),
+        ("Branches", &values.branches),
+        ("Codes ROME", &values.rome),
+        ("Sujets", &values.new_subjects),
+    ] {
+        if text.chars().count() > MAX_LIST_CHARS {
+            errors.push(format!("{field} : {MAX_LIST_CHARS} caractères au plus."));
+        }
+    }
+    if !errors.is_empty() {
+        return errors;
+    }
+    for (field, text) in [("Branches", &values.branches), ("Codes ROME", &values.rome)] {
+        if list(text).len() > MAX_ITEMS {
+            errors.push(format!("{field} : {MAX_ITEMS} au plus."));
+        }
+    }
+    if values.new_subjects.split(';').count() > MAX_ITEMS {
+        errors.push(format!("Sujets : {MAX_ITEMS} au plus."));
+    }
+    if values.regions.len() > MAX_CHOICES || values.subjects.len() > MAX_CHOICES {
+        errors.push(format!(
+            "Régions et sujets : {MAX_CHOICES} cases cochées au plus."
+        ));
+    }
+    errors
+}
+
+/// A value quoted back in a message: short, whatever was typed.
+fn quoted(text: &str) -> String {
+    excerpt(text, 60)
+}
+
 fn list(text: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
     text.split([',', ';', '\n'])
@@ -208,7 +330,12 @@ pub async fn validate(
     values: &FormValues,
     choices: &Choices,
 ) -> Result<Result<(NewPublication, Vec<i64>), Vec<String>>, sqlx::Error> {
-    let mut errors = Vec::new();
+    let too_long = bounds(values);
+    if !too_long.is_empty() {
+        // Lists that long are not read item by item: one message each is enough.
+        return Ok(Err([values.refused.clone(), too_long].concat()));
+    }
+    let mut errors = values.refused.clone();
     let title = values.title.trim();
     if title.is_empty() {
         errors.push("Le titre est obligatoire.".to_owned());
@@ -245,7 +372,8 @@ pub async fn validate(
             Ok(date) if (1950..=2100).contains(&date.year()) => Some(date),
             _ => {
                 errors.push(format!(
-                    "Date de publication invalide : « {text} » (jour/mois/année, de 1950 à 2100)."
+                    "Date de publication invalide : « {} » (jour/mois/année, de 1950 à 2100).",
+                    quoted(text)
                 ));
                 None
             }
@@ -254,7 +382,12 @@ pub async fn validate(
     let year = |text: &str, errors: &mut Vec<String>| match text.trim() {
         "" => None,
         t => Year::parse(t)
-            .map_err(|_| errors.push(format!("Année invalide : « {t} » (de 1900 à 2100).")))
+            .map_err(|_| {
+                errors.push(format!(
+                    "Année invalide : « {} » (de 1900 à 2100).",
+                    quoted(t)
+                ))
+            })
             .ok(),
     };
     let start = year(&values.period_start, &mut errors);
@@ -284,7 +417,8 @@ pub async fn validate(
         l if l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()) => l,
         l => {
             errors.push(format!(
-                "Langue invalide : « {l} » (deux lettres, par exemple « fr »)."
+                "Langue invalide : « {} » (deux lettres, par exemple « fr »).",
+                quoted(&l)
             ));
             "fr".to_owned()
         }
@@ -294,6 +428,9 @@ pub async fn validate(
     let partners = list(&values.partners);
     if keywords.len() > 50 || keywords.iter().any(|k| k.chars().count() > 100) {
         errors.push("Mots-clés : 50 au plus, de 100 caractères au plus chacun.".to_owned());
+    }
+    if partners.len() > 50 || partners.iter().any(|p| p.chars().count() > 300) {
+        errors.push("Partenaires : 50 au plus, de 300 caractères au plus chacun.".to_owned());
     }
     let rome_codes: Vec<RomeCode> = list(&values.rome)
         .iter()
@@ -338,7 +475,7 @@ pub async fn validate(
                 .then(|| RegionCode::parse(code).ok())
                 .flatten()
                 .or_else(|| {
-                    errors.push(format!("Région inconnue : « {code} »."));
+                    errors.push(format!("Région inconnue : « {} ».", quoted(code)));
                     None
                 })
         })

@@ -2,12 +2,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use super::{AdminLayout, AppError, SignedIn};
 use crate::accounts::audit::{self, Event};
 use crate::http::layout::Layout;
+use crate::http::params::Params;
 use crate::state::AppState;
 
 const PER_PAGE: i64 = 100;
@@ -31,7 +32,7 @@ pub struct JournalQuery {
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<JournalQuery>,
+    Params(query): Params<JournalQuery>,
 ) -> Result<JournalPage, AppError> {
     signed_in.require_admin()?;
     let page: i64 = match query.page.as_deref().filter(|p| !p.is_empty()) {

@@ -1,10 +1,10 @@
 //! `/admin/observatoires`: for admins, whether each observatory's deposits are reviewed
 //! before they are published.
 
+use crate::http::params::{Form, Params};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub struct ObservatoriesQuery {
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<ObservatoriesQuery>,
+    Params(query): Params<ObservatoriesQuery>,
 ) -> Result<ObservatoriesPage, AppError> {
     signed_in.require_admin()?;
     let observatories = editing::review_settings(&state.db).await?;

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -20,6 +19,7 @@ use crate::catalogue::queries;
 use crate::catalogue::workflow::{self, Action};
 use crate::http::layout::Layout;
 use crate::http::pager::Pager;
+use crate::http::params::{Form, Params};
 use crate::state::AppState;
 use crate::thesaurus::subjects::{self, Suggested};
 
@@ -55,7 +55,7 @@ fn parse_status(text: &str) -> Option<Status> {
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<ListPage, AppError> {
     let status = match query.statut.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -140,9 +140,8 @@ pub async fn new_form(
 pub async fn create(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    body: Bytes,
+    pairs: Pairs,
 ) -> Result<Response, AppError> {
-    let pairs = Pairs::parse(&body);
     signed_in.check_csrf(pairs.get("csrf"))?;
     let user = &signed_in.0.user;
     let snapshot = state.thesaurus.get();
@@ -323,7 +322,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Query(query): Query<EditQuery>,
+    Params(query): Params<EditQuery>,
 ) -> Result<EditPage, AppError> {
     let id = path_id(&id)?;
     edit_page(
@@ -341,10 +340,9 @@ pub async fn update(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    pairs: Pairs,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let pairs = Pairs::parse(&body);
     signed_in.check_csrf(pairs.get("csrf"))?;
     let user = &signed_in.0.user;
     if editing::check(&state.db, user, id)
@@ -371,6 +369,9 @@ pub async fn update(
 // ---------------------------------------------------------------------------------------------
 // Actions
 
+/// Longest withdrawal reason: a few sentences.
+const MAX_MOTIF: usize = 2_000;
+
 #[derive(Debug, Deserialize)]
 pub struct TransitionForm {
     #[serde(default)]
@@ -384,15 +385,33 @@ pub async fn transition(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<TransitionForm>,
+    Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     signed_in.check_csrf(&form.csrf)?;
-    let action = Action::parse(&form.action)
-        .ok_or_else(|| AppError::BadRequest(format!("Action inconnue : « {} ».", form.action)))?;
-    let motif: Option<String> = form.motif.map(|m| m.chars().take(2_000).collect());
-    let status =
-        editing::transition(&state.db, &signed_in.0.user, id, action, motif.as_deref()).await?;
+    let action = Action::parse(&form.action).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Action inconnue : « {} ».",
+            crate::text::excerpt(&form.action, 60)
+        ))
+    })?;
+    if form
+        .motif
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > MAX_MOTIF)
+    {
+        return Err(AppError::Unprocessable(format!(
+            "Le motif compte {MAX_MOTIF} caractères au plus."
+        )));
+    }
+    let status = editing::transition(
+        &state.db,
+        &signed_in.0.user,
+        id,
+        action,
+        form.motif.as_deref(),
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/admin/publications/{id}?ok={}",
         status_code(status)
@@ -412,7 +431,7 @@ pub async fn add_subject(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<SubjectForm>,
+    Form(form): Form<SubjectForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     signed_in.check_csrf(&form.csrf)?;
@@ -439,7 +458,7 @@ pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<CsrfForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     signed_in.check_csrf(&form.csrf)?;
