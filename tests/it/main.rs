@@ -11,6 +11,8 @@ mod files;
 mod import;
 mod platform;
 mod relevance;
+#[cfg(feature = "s3")]
+mod s3;
 mod search;
 mod security;
 mod suggest;
