@@ -20,7 +20,7 @@
 //! | `body` | | the full text, when there is no file: searched, not shown |
 //! | `keywords` | | array of texts |
 //! | `subjects` | | array of thesaurus concept URIs or labels (any label; accents, case and plurals ignored); an unknown or ambiguous one is a warning and is left out, the line is imported |
-//! | `branches` | | array of IDCC numbers, texts or numbers (`"0044"`, `44`); a branch missing from the catalogue is created from the thesaurus (name and OPCO), an IDCC unknown to both refuses the line |
+//! | `branches` | | array of IDCC numbers, texts or numbers (`"0044"`, `44`); a branch missing from the catalogue is created from the thesaurus (name and OPCO), else from the shipped list of collective agreements (name), else with its number alone and a warning (name to complete); a malformed number refuses the line |
 //! | `rome` | | array of ROME 4.0 codes (`"M1805"`) |
 //! | `regions` | | array of INSEE codes (`"84"`) or region names (`"Auvergne-Rhône-Alpes"`); none means the whole country |
 //! | `partners` | | array of texts |
@@ -71,6 +71,7 @@ use time::macros::format_description;
 use time::{Date, Month};
 use uuid::Uuid;
 
+use super::conventions;
 use super::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
 use super::write::{NewPublication, attach_file, insert_publication};
 use crate::storage::Storage;
@@ -627,12 +628,29 @@ enum ObservatoryChoice {
     },
 }
 
-/// A branch the catalogue lacks, as the thesaurus describes it.
+/// A branch the catalogue lacks, as the thesaurus or the list of agreements describes it.
 #[derive(Debug, Clone)]
 struct NewBranch {
     idcc: String,
     name: String,
-    opco: String,
+    /// None when only the list of agreements (or nothing) knows the branch.
+    opco: Option<String>,
+    /// Named after its number only: the report asks for its name.
+    name_to_complete: bool,
+    /// The first line that needs it, which the report's warning names.
+    line: usize,
+}
+
+impl NewBranch {
+    fn warning(&self) -> LineError {
+        LineError {
+            line: self.line,
+            message: format!(
+                "branche IDCC {} absente du catalogue, du thésaurus et de la liste des conventions collectives : créée sous le nom « {} », nom à compléter",
+                self.idcc, self.name
+            ),
+        }
+    }
 }
 
 /// What validation reads from: the reference data and the thesaurus.
@@ -652,7 +670,7 @@ impl Checker<'_> {
         let published_on = publication_date(raw.published_on.as_deref(), raw.year.as_ref())?;
         let (status, withdrawn_reason) = status(raw.status.as_deref(), raw.withdrawn_reason)?;
         let mut new_branches = Vec::new();
-        let branches = self.branches(raw.branches.unwrap_or_default(), &mut new_branches)?;
+        let branches = self.branches(raw.branches.unwrap_or_default(), line, &mut new_branches)?;
         let regions = self.regions(raw.regions.unwrap_or_default())?;
         let external_id = external_id(raw.external_id.as_ref())?;
         if external_id.is_none() {
@@ -724,33 +742,52 @@ impl Checker<'_> {
         Slug::parse(slug).map_err(|e| e.to_string())
     }
 
-    /// Valid, known IDCC numbers, sorted; those only the thesaurus knows go to `new_branches`.
+    /// Valid IDCC numbers, sorted; those the catalogue lacks go to `new_branches`.
     fn branches(
         &self,
         codes: Vec<Code>,
+        line: usize,
         new_branches: &mut Vec<NewBranch>,
     ) -> Result<Vec<Idcc>, String> {
         let mut branches = BTreeSet::new();
         for code in codes {
             let idcc = Idcc::parse(&code.text()).map_err(|e| e.to_string())?;
-            if !self.references.branches.contains(idcc.as_str()) {
-                new_branches.push(self.branch_from_thesaurus(&idcc)?);
+            if !self.references.branches.contains(idcc.as_str()) && !branches.contains(&idcc) {
+                new_branches.push(self.new_branch(&idcc, line));
             }
             branches.insert(idcc);
         }
         Ok(branches.into_iter().collect())
     }
 
+    /// A branch the catalogue lacks: as the shipped thesaurus describes it (name and OPCO),
+    /// else named after the shipped list of collective agreements (no OPCO), else known by its
+    /// number only. A real corpus cites agreements beyond the 131 branches of the thesaurus;
+    /// refusing its lines would lose the publications for a missing label.
+    fn new_branch(&self, idcc: &Idcc, line: usize) -> NewBranch {
+        if let Some(branch) = self.branch_from_thesaurus(idcc, line) {
+            return branch;
+        }
+        let (name, name_to_complete) = match conventions::title(idcc) {
+            Some(title) => (title.to_owned(), false),
+            None => (format!("IDCC {idcc} (nom à compléter)"), true),
+        };
+        NewBranch {
+            idcc: idcc.to_string(),
+            name,
+            opco: None,
+            name_to_complete,
+            line,
+        }
+    }
+
     /// A branch described by the shipped branches scheme: its preferred label and its OPCO
     /// (the broader concept).
-    fn branch_from_thesaurus(&self, idcc: &Idcc) -> Result<NewBranch, String> {
-        let unknown =
-            || format!("branche inconnue « {idcc} » : IDCC absent du catalogue et du thésaurus");
+    fn branch_from_thesaurus(&self, idcc: &Idcc, line: usize) -> Option<NewBranch> {
         let concept = self
             .thesaurus
             .find_by_uri(&format!("{SHIPPED_BASE}/branches/{idcc}"))
-            .map(|i| self.thesaurus.concept(i))
-            .ok_or_else(unknown)?;
+            .map(|i| self.thesaurus.concept(i))?;
         let opco_base = format!("{SHIPPED_BASE}/opco/");
         let opco = concept
             .broader
@@ -762,16 +799,17 @@ impl Checker<'_> {
                     .strip_prefix(&opco_base)
                     .map(str::to_owned)
             })
-            .find(|slug| self.references.opco.contains(slug))
-            .ok_or_else(unknown)?;
+            .find(|slug| self.references.opco.contains(slug))?;
         let name = concept.pref.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(unknown());
+            return None;
         }
-        Ok(NewBranch {
+        Some(NewBranch {
             idcc: idcc.to_string(),
             name: name.to_owned(),
-            opco,
+            opco: Some(opco),
+            name_to_complete: false,
+            line,
         })
     }
 
@@ -1219,7 +1257,7 @@ async fn write_batch(
 ) -> anyhow::Result<Created> {
     let mut tx = db.begin().await?;
     let observatories = create_observatories(&mut tx, &batch.observatories).await?;
-    let branches = create_branches(&mut tx, &batch.branches).await?;
+    let (branches, named_by_number) = create_branches(&mut tx, &batch.branches).await?;
     let ids: Vec<String> = batch
         .records
         .iter()
@@ -1246,6 +1284,10 @@ async fn write_batch(
     }
     subjects.insert(&mut tx).await?;
     tx.commit().await?;
+    if !named_by_number.is_empty() {
+        report.warnings.extend(named_by_number);
+        report.warnings.sort_by_key(|w| w.line);
+    }
     for outcome in outcomes {
         match outcome {
             Outcome::Inserted(_) => report.inserted += 1,
@@ -1303,26 +1345,38 @@ async fn create_observatories(
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
-/// Creates the batch's branches known only to the thesaurus, in one statement.
+/// Creates the batch's new branches in one statement, in the batch's transaction; returns
+/// their numbers, and a warning for each one this import created with no name. Another import
+/// creating the same branch at once is not an error: the second insert waits for the first
+/// transaction, then does nothing, and the lines of both point at the one branch.
 async fn create_branches(
     conn: &mut PgConnection,
     wanted: &BTreeMap<String, NewBranch>,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<(Vec<String>, Vec<LineError>), sqlx::Error> {
     if wanted.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
-    let column = |f: fn(&NewBranch) -> &String| wanted.values().map(f).cloned().collect::<Vec<_>>();
-    sqlx::query(
+    let idcc: Vec<&str> = wanted.values().map(|b| b.idcc.as_str()).collect();
+    let names: Vec<&str> = wanted.values().map(|b| b.name.as_str()).collect();
+    let opco: Vec<Option<&str>> = wanted.values().map(|b| b.opco.as_deref()).collect();
+    let created: Vec<String> = sqlx::query_scalar(
         "insert into branch (idcc, name, opco_slug)
          select * from unnest($1::text[], $2::text[], $3::text[])
-         on conflict do nothing",
+         on conflict do nothing
+         returning idcc",
     )
-    .bind(column(|b| &b.idcc))
-    .bind(column(|b| &b.name))
-    .bind(column(|b| &b.opco))
-    .execute(conn)
+    .bind(&idcc)
+    .bind(&names)
+    .bind(&opco)
+    .fetch_all(conn)
     .await?;
-    Ok(wanted.keys().cloned().collect())
+    let warnings = created
+        .iter()
+        .filter_map(|idcc| wanted.get(idcc))
+        .filter(|branch| branch.name_to_complete)
+        .map(NewBranch::warning)
+        .collect();
+    Ok((wanted.keys().cloned().collect(), warnings))
 }
 
 fn observatory_id(

@@ -1,5 +1,6 @@
 //! The catalogue: OPCO, observatories, branches, publications and their files.
 
+pub mod conventions;
 pub mod demo;
 pub mod domain;
 pub mod editing;

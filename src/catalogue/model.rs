@@ -111,8 +111,9 @@ pub struct Observatory {
 pub struct Branch {
     pub idcc: String,
     pub name: String,
-    pub opco_slug: String,
-    pub opco_name: String,
+    /// None for a branch an import created from its IDCC alone (migration 0011).
+    pub opco_slug: Option<String>,
+    pub opco_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -241,10 +241,10 @@ async fn publication_branches(db: &PgPool, id: Uuid) -> Result<Vec<Branch>, sqlx
     sqlx::query_as!(
         Branch,
         r#"
-        select b.idcc, b.name, b.opco_slug, op.name as opco_name
+        select b.idcc, b.name, b.opco_slug, op.name as "opco_name?"
         from publication_branch pb
         join branch b on b.idcc = pb.idcc
-        join opco op on op.slug = b.opco_slug
+        left join opco op on op.slug = b.opco_slug
         where pb.publication_id = $1
         order by b.name
         "#,
@@ -414,8 +414,8 @@ pub async fn branches(db: &PgPool, opco: Option<&Slug>) -> Result<Vec<Branch>, s
     sqlx::query_as!(
         Branch,
         r#"
-        select b.idcc, b.name, b.opco_slug, op.name as opco_name
-        from branch b join opco op on op.slug = b.opco_slug
+        select b.idcc, b.name, b.opco_slug, op.name as "opco_name?"
+        from branch b left join opco op on op.slug = b.opco_slug
         where ($1::text is null or b.opco_slug = $1)
         order by b.name
         "#,
@@ -429,8 +429,8 @@ pub async fn find_branch(db: &PgPool, idcc: &Idcc) -> Result<Option<Branch>, sql
     sqlx::query_as!(
         Branch,
         r#"
-        select b.idcc, b.name, b.opco_slug, op.name as opco_name
-        from branch b join opco op on op.slug = b.opco_slug
+        select b.idcc, b.name, b.opco_slug, op.name as "opco_name?"
+        from branch b left join opco op on op.slug = b.opco_slug
         where b.idcc = $1
         "#,
         idcc.as_str(),

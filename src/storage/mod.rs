@@ -104,17 +104,23 @@ impl Storage {
         })
     }
 
-    /// An S3-compatible bucket, from a URL such as `s3://bucket/prefix` and the usual
-    /// `AWS_*` variables (`AWS_ENDPOINT` for a non-AWS service, `AWS_ALLOW_HTTP=true` for a
-    /// local one). Built only with the `s3` feature, which brings an HTTP client and TLS.
+    /// An S3-compatible bucket, from a URL such as `s3://bucket` or `s3://bucket/prefix` and
+    /// the usual `AWS_*` variables (`AWS_ENDPOINT` for a non-AWS service, `AWS_ALLOW_HTTP=true`
+    /// for a local one). Built only with the `s3` feature, which brings an HTTP client and TLS.
+    ///
+    /// object_store reads only the bucket from such a URL: the prefix is applied here, so that
+    /// two libraries sharing a bucket under two prefixes never see (nor sweep) each other's
+    /// objects.
     #[cfg(feature = "s3")]
     pub fn s3(url: &str) -> Result<Self, StorageError> {
-        let store = object_store::aws::AmazonS3Builder::from_env()
+        let bucket = object_store::aws::AmazonS3Builder::from_env()
             .with_url(url)
             .build()?;
-        Ok(Self {
-            store: Arc::new(store),
-        })
+        let store: Arc<dyn ObjectStore> = match s3_prefix(url) {
+            Some(prefix) => Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix)),
+            None => Arc::new(bucket),
+        };
+        Ok(Self { store })
     }
 
     /// Stores bytes already in memory (generated demo files, small imports). An object of
@@ -197,7 +203,34 @@ impl Storage {
     }
 }
 
+/// The folder inside the bucket that an `s3://bucket/a/b/` URL names (`a/b`), if any.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+fn s3_prefix(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("s3://")
+        .or_else(|| url.strip_prefix("s3a://"))?;
+    let (_bucket, path) = rest.split_once('/')?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let prefix = path.trim_matches('/');
+    (!prefix.is_empty()).then_some(prefix)
+}
+
 /// An object's date as the store gives it (seconds since 1970); one out of range reads as 1970.
 fn from_unix(seconds: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::s3_prefix;
+
+    #[test]
+    fn the_prefix_of_an_s3_url_is_its_path_inside_the_bucket() {
+        assert_eq!(s3_prefix("s3://bucket"), None);
+        assert_eq!(s3_prefix("s3://bucket/"), None);
+        assert_eq!(s3_prefix("s3://bucket/bibliotheque"), Some("bibliotheque"));
+        assert_eq!(s3_prefix("s3a://bucket/a/b/"), Some("a/b"));
+        assert_eq!(s3_prefix("s3://bucket/a?x=1"), Some("a"));
+        assert_eq!(s3_prefix("https://s3.eu-west-3.amazonaws.com/bucket"), None);
+    }
 }

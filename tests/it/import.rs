@@ -551,3 +551,111 @@ async fn batches_follow_each_other_and_reuse_what_earlier_ones_created() {
     assert_eq!((again.inserted, again.unchanged), (0, 449));
     assert_eq!(again.errors, report.errors);
 }
+
+/// A line of `observatoire-chimie` citing `branches`.
+fn line_with_branches(external_id: &str, branches: &str) -> String {
+    format!(
+        r#"{{"external_id": "{external_id}", "title": "Étude {external_id}", "observatory": "observatoire-chimie", "type": "etude", "year": 2024, "branches": {branches}}}"#
+    )
+}
+
+async fn branch_row(app: &TestApp, idcc: &str) -> Option<(String, Option<String>)> {
+    sqlx::query_as("select name, opco_slug from branch where idcc = $1")
+        .bind(idcc)
+        .fetch_optional(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_idcc_unknown_to_the_thesaurus_creates_its_branch_from_the_list_or_with_a_warning() {
+    let app = library().await;
+    // 0158 is in the shipped list of agreements, not in the thesaurus; 9999 is in neither;
+    // "12a" is not an IDCC.
+    let text = [
+        line_with_branches("inconnue-1", r#"["9999", 158, "0044"]"#),
+        line_with_branches("invalide", r#"["12a"]"#),
+        line_with_branches("inconnue-2", r#"[9999]"#),
+    ]
+    .join("\n");
+    let report = import(&app, &text, None).await;
+    assert_eq!(
+        (report.inserted, report.errors, report.warnings),
+        (
+            2,
+            vec![LineError {
+                line: 2,
+                message: "numéro IDCC invalide : « 12a » (quatre chiffres au plus)".into()
+            }],
+            vec![LineError {
+                line: 1,
+                message: "branche IDCC 9999 absente du catalogue, du thésaurus et de la liste des \
+                          conventions collectives : créée sous le nom « IDCC 9999 (nom à \
+                          compléter) », nom à compléter"
+                    .into()
+            }]
+        ),
+        "one warning, on the line that created the branch"
+    );
+    assert_eq!(
+        branch_row(&app, "9999").await,
+        Some(("IDCC 9999 (nom à compléter)".into(), None))
+    );
+    assert_eq!(
+        branch_row(&app, "0158").await,
+        Some((
+            "Travail mécanique du bois, des scieries, du négoce et de l'importation des bois"
+                .into(),
+            None
+        ))
+    );
+    assert_eq!(
+        values(&app, BRANCHES, "inconnue-1").await,
+        set(&["0044", "0158", "9999"])
+    );
+    assert_eq!(values(&app, BRANCHES, "inconnue-2").await, set(&["9999"]));
+
+    // A branch without OPCO has its pages like any other.
+    let page = app.get("/branches/9999").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("h1"), ["IDCC 9999 (nom à compléter)"]);
+    assert!(page.text().contains("OPCO non renseigné"));
+    let list = app.get("/branches").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text().contains("IDCC 9999 (nom à compléter)"));
+
+    // The next import finds the branch: no warning again.
+    let again = import(&app, &line_with_branches("inconnue-3", "[9999]"), None).await;
+    assert_eq!((again.inserted, again.warnings), (1, vec![]));
+}
+
+#[tokio::test]
+async fn two_imports_creating_the_same_branch_at_once_both_succeed() {
+    let app = library().await;
+    let first = line_with_branches("premier", r#"["9998", "0200"]"#);
+    let second = line_with_branches("second", r#"["0200", "9998"]"#);
+    let (a, b) = tokio::join!(import(&app, &first, None), import(&app, &second, None));
+    assert_eq!((a.inserted, b.inserted), (1, 1));
+    assert!(a.errors.is_empty() && b.errors.is_empty(), "{a:?} {b:?}");
+    assert_eq!(
+        a.warnings.len() + b.warnings.len(),
+        1,
+        "only the import that created 9998 warns: {a:?} {b:?}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from branch where idcc in ('9998', '0200')"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        values(&app, BRANCHES, "premier").await,
+        set(&["0200", "9998"])
+    );
+    assert_eq!(
+        values(&app, BRANCHES, "second").await,
+        set(&["0200", "9998"])
+    );
+}

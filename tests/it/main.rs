@@ -14,6 +14,8 @@ mod indexing;
 mod platform;
 mod relevance;
 mod resilience;
+#[cfg(feature = "s3")]
+mod s3;
 mod search;
 mod security;
 mod suggest;

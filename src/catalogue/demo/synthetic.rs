@@ -166,9 +166,13 @@ async fn material(db: &PgPool) -> anyhow::Result<Material> {
         "aucun observatoire : chargez d'abord la démonstration (bibliotheque demo)"
     );
     let mut branches_by_opco: HashMap<String, Vec<String>> = HashMap::new();
-    for b in sqlx::query!("select idcc, opco_slug from branch order by idcc")
-        .fetch_all(db)
-        .await?
+    // A branch an import created without its OPCO takes no part in synthetic publications.
+    for b in sqlx::query!(
+        r#"select idcc, opco_slug as "opco_slug!" from branch
+           where opco_slug is not null order by idcc"#
+    )
+    .fetch_all(db)
+    .await?
     {
         branches_by_opco
             .entry(b.opco_slug)

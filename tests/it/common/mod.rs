@@ -191,8 +191,14 @@ impl TestApp {
 
     /// The application with its own configuration (a small upload limit, say).
     pub async fn with_config(config: Config) -> Self {
-        let db = fresh_db().await;
         let (storage, files_dir) = fresh_storage_dir();
+        Self::with_storage(config, storage, files_dir).await
+    }
+
+    /// The application on another file store (an S3 bucket, say); `files_dir` is where the
+    /// store keeps its objects when it is a folder.
+    pub async fn with_storage(config: Config, storage: Storage, files_dir: PathBuf) -> Self {
+        let db = fresh_db().await;
         let thesaurus = SharedSnapshot::new(Snapshot::load(&db).await.expect("snapshot"));
         let search = fresh_index();
         let mut test = Self {
