@@ -35,6 +35,11 @@ pub struct ListFilter {
 }
 
 /// Published publications matching `filter`, one page of them.
+///
+/// The page's ids are chosen from `publication` alone, in the order of one of the two list
+/// indexes (migration 0009), and only those 20 rows are joined: a deep page walks index
+/// entries, not joined rows. Filters on a linked table are uncorrelated `in` subqueries,
+/// evaluated once per query rather than once per row.
 pub async fn list_publications(
     db: &PgPool,
     filter: &ListFilter,
@@ -49,26 +54,22 @@ pub async fn list_publications(
     let region = filter.region.as_ref().map(RegionCode::as_str);
     let branch = filter.branch.as_ref().map(Idcc::as_str);
     let text = filter.text.as_deref();
-    let by_title = filter.sort == ListSort::Title;
     let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
+    let limit = i64::from(per_page);
 
     let total = sqlx::query_scalar!(
         r#"
         select count(*) as "count!"
         from publication p
-        join observatory o on o.id = p.observatory_id
         where p.status = 'published'
-          and ($1::text is null or o.opco_slug = $1)
-          and ($2::text is null or o.slug = $2)
+          and ($1::text is null or p.observatory_id in (select id from observatory where opco_slug = $1))
+          and ($2::text is null or p.observatory_id in (select id from observatory where slug = $2))
           and ($3::text is null or p.document_type = $3)
           and ($4::int is null or p.published_on >= make_date($4, 1, 1))
           and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
-          and ($6::text is null or exists (
-                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
-          and ($7::text is null or exists (
-                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
-          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
-                @@ websearch_to_tsquery('french', $8))
+          and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+          and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+          and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
         "#,
         opco,
         observatory,
@@ -82,49 +83,74 @@ pub async fn list_publications(
     .fetch_one(db)
     .await?;
 
-    let items = sqlx::query_as!(
-        PublicationCard,
-        r#"
-        select p.id, p.slug, p.title, p.subtitle, p.published_on,
-               p.document_type as type_slug, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name,
-               left(p.abstract, 400) as excerpt
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        where p.status = 'published'
-          and ($1::text is null or o.opco_slug = $1)
-          and ($2::text is null or o.slug = $2)
-          and ($3::text is null or p.document_type = $3)
-          and ($4::int is null or p.published_on >= make_date($4, 1, 1))
-          and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
-          and ($6::text is null or exists (
-                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
-          and ($7::text is null or exists (
-                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
-          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
-                @@ websearch_to_tsquery('french', $8))
-        order by case when $9 then p.title end asc,
-                 p.published_on desc nulls last, p.title, p.id
-        limit $10 offset $11
-        "#,
-        opco,
-        observatory,
-        document_type,
-        year_min,
-        year_max,
-        region,
-        branch,
-        text,
-        by_title,
-        i64::from(per_page),
-        offset,
-    )
-    .fetch_all(db)
-    .await?;
+    // The same filters, twice: one order per index, so that the planner can walk it.
+    let ids: Vec<Uuid> = match filter.sort {
+        ListSort::Date => {
+            sqlx::query_scalar!(
+                r#"
+                select p.id
+                from publication p
+                where p.status = 'published'
+                  and ($1::text is null or p.observatory_id in (select id from observatory where opco_slug = $1))
+                  and ($2::text is null or p.observatory_id in (select id from observatory where slug = $2))
+                  and ($3::text is null or p.document_type = $3)
+                  and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+                  and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+                  and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+                  and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+                  and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
+                order by p.published_on desc nulls last, p.title, p.id
+                limit $9 offset $10
+                "#,
+                opco,
+                observatory,
+                document_type,
+                year_min,
+                year_max,
+                region,
+                branch,
+                text,
+                limit,
+                offset,
+            )
+            .fetch_all(db)
+            .await?
+        }
+        ListSort::Title => {
+            sqlx::query_scalar!(
+                r#"
+                select p.id
+                from publication p
+                where p.status = 'published'
+                  and ($1::text is null or p.observatory_id in (select id from observatory where opco_slug = $1))
+                  and ($2::text is null or p.observatory_id in (select id from observatory where slug = $2))
+                  and ($3::text is null or p.document_type = $3)
+                  and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+                  and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+                  and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+                  and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+                  and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
+                order by p.title, p.published_on desc nulls last, p.id
+                limit $9 offset $10
+                "#,
+                opco,
+                observatory,
+                document_type,
+                year_min,
+                year_max,
+                region,
+                branch,
+                text,
+                limit,
+                offset,
+            )
+            .fetch_all(db)
+            .await?
+        }
+    };
 
     Ok(Page {
-        items,
+        items: publication_cards(db, &ids).await?,
         total,
         page,
         per_page,
@@ -147,7 +173,7 @@ pub async fn latest_publications(
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
         where p.status = 'published'
-        order by p.published_on desc nulls last, p.title
+        order by p.published_on desc nulls last, p.title, p.id
         limit $1
         "#,
         limit,
@@ -294,47 +320,33 @@ async fn publication_files(db: &PgPool, id: Uuid) -> Result<Vec<FileInfo>, sqlx:
     .await
 }
 
-/// Published publications that share the most with `id`: ROME codes weigh most, then
-/// branches, then the observatory.
-pub async fn related_publications(
+/// The cards of the published publications among `ids`, in the order of `ids` (the related
+/// publications, ranked by the search index).
+pub async fn publication_cards(
     db: &PgPool,
-    id: Uuid,
-    limit: i64,
+    ids: &[Uuid],
 ) -> Result<Vec<PublicationCard>, sqlx::Error> {
-    sqlx::query_as!(
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cards = sqlx::query_as!(
         PublicationCard,
         r#"
-        with me as (select id, observatory_id from publication where id = $1),
-        scored as (
-            select p.id,
-                   3 * (select count(*) from publication_rome a join publication_rome b
-                        on a.rome_code = b.rome_code
-                        where a.publication_id = $1 and b.publication_id = p.id)
-                 + 2 * (select count(*) from publication_branch a join publication_branch b
-                        on a.idcc = b.idcc
-                        where a.publication_id = $1 and b.publication_id = p.id)
-                 + case when p.observatory_id = (select observatory_id from me) then 1 else 0 end
-                   as score
-            from publication p
-            where p.status = 'published' and p.id <> $1
-        )
         select p.id, p.slug, p.title, p.subtitle, p.published_on,
                p.document_type as type_slug, dt.label as type_label,
                o.slug as observatory_slug, o.name as observatory_name,
                left(p.abstract, 400) as excerpt
-        from scored s
-        join publication p on p.id = s.id
+        from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
-        where s.score > 0
-        order by s.score desc, p.published_on desc nulls last
-        limit $2
+        where p.id = any($1) and p.status = 'published'
         "#,
-        id,
-        limit,
+        ids,
     )
     .fetch_all(db)
-    .await
+    .await?;
+    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
+    Ok(cards)
 }
 
 /// A file that the public may download: its publication is published or withdrawn.

@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod documents;
 pub mod index;
 pub mod query;
+pub mod related;
 pub mod schema;
 pub mod service;
 pub mod snippet;

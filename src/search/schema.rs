@@ -12,7 +12,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
 
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,8 @@ pub struct Fields {
     pub date: Field,
     pub observatory: Field,
     pub type_label: Field,
+    /// The ROME codes (H2913…), as they are: related publications share them.
+    pub rome: Field,
 }
 
 fn french_text(stored: bool) -> TextOptions {
@@ -96,6 +98,7 @@ pub fn build() -> (Schema, Fields) {
         date: b.add_i64_field("date", FAST),
         observatory: b.add_text_field("observatory", STORED),
         type_label: b.add_text_field("type_label", STORED),
+        rome: b.add_text_field("rome", STRING),
     };
     (b.build(), fields)
 }

@@ -273,6 +273,8 @@ async fn a_publication_page_shows_the_whole_record() {
         .title("Sans rapport")
         .insert(&app.db, &app.storage)
         .await;
+    // Related publications are ranked by the search index.
+    app.index().await;
 
     let page = app.get(&format!("/publications/{}", p.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -311,6 +313,111 @@ async fn a_publication_page_shows_the_whole_record() {
         page.attrs("#titre-proches + .cards .card-title a", "href")[0],
         format!("/publications/{}", related.slug)
     );
+}
+
+#[tokio::test]
+async fn related_publications_rank_what_is_shared_then_the_newest() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let p = PublicationBuilder::new(metal)
+        .title("Les soudeurs")
+        .rome("H2913")
+        .rome("H2914")
+        .branch("3248")
+        .insert(&app.db, &app.storage)
+        .await;
+    let cards = |titles: &[&str]| titles.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    // Two ROME codes in common: 3 + 3.
+    PublicationBuilder::new(hcr)
+        .title("Deux codes ROME")
+        .rome("H2913")
+        .rome("H2914")
+        .published_on(date!(2020 - 01 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    // One ROME code, the branch and the observatory: 3 + 2 + 1, and newer.
+    PublicationBuilder::new(metal)
+        .title("Code, branche et observatoire")
+        .rome("H2913")
+        .branch("3248")
+        .published_on(date!(2022 - 01 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    // The branch only: 2.
+    PublicationBuilder::new(hcr)
+        .title("La branche seulement")
+        .branch("3248")
+        .insert(&app.db, &app.storage)
+        .await;
+    // The observatory only: 1.
+    PublicationBuilder::new(metal)
+        .title("L'observatoire seulement")
+        .insert(&app.db, &app.storage)
+        .await;
+    // Nothing in common; and what the public may not see.
+    PublicationBuilder::new(hcr)
+        .title("Rien en commun")
+        .rome("G1602")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Brouillon proche")
+        .rome("H2913")
+        .status(PublicationStatus::Draft, None)
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Retirée proche")
+        .rome("H2913")
+        .status(PublicationStatus::Withdrawn, Some("Remplacée."))
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(
+        page.texts("#titre-proches + .cards .card-title"),
+        cards(&[
+            "Code, branche et observatoire",
+            "Deux codes ROME",
+            "La branche seulement",
+            "L'observatoire seulement",
+        ])
+    );
+
+    // Five at most, the weakest left out.
+    for year in [2010, 2011] {
+        PublicationBuilder::new(metal)
+            .title(&format!("Même code ({year})"))
+            .rome("H2914")
+            .published_on(time::Date::from_calendar_date(year, time::Month::May, 1).unwrap())
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(
+        page.texts("#titre-proches + .cards .card-title"),
+        cards(&[
+            "Code, branche et observatoire",
+            "Deux codes ROME",
+            "Même code (2011)",
+            "Même code (2010)",
+            "La branche seulement",
+        ])
+    );
+
+    // A publication that shares nothing with any other has no such section.
+    let elsewhere = observatory(&app.db, "observatoire-seul", "Observatoire seul", None).await;
+    let alone = PublicationBuilder::new(elsewhere)
+        .title("Seule")
+        .rome("K1201")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let other = app.get(&format!("/publications/{}", alone.slug)).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.texts("#titre-proches").is_empty());
 }
 
 #[tokio::test]
