@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::domain::{Idcc, RegionCode, Slug, Year};
 use super::model::{
-    Branch, Count, DocumentType, FileInfo, Observatory, Opco, Page, Publication, PublicationCard,
+    Branch, DocumentType, FileInfo, Observatory, Opco, Page, Publication, PublicationCard,
     PublicationRecord, Region, StoredFile,
 };
 
@@ -461,73 +461,6 @@ pub async fn document_types(db: &PgPool) -> Result<Vec<DocumentType>, sqlx::Erro
     sqlx::query_as!(
         DocumentType,
         "select slug, label from document_type order by position"
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per OPCO, every OPCO listed.
-pub async fn count_by_opco(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select op.slug as key, op.name as label, count(p.id) as "count!"
-        from opco op
-        left join observatory o on o.opco_slug = op.slug
-        left join publication p on p.observatory_id = o.id and p.status = 'published'
-        group by op.slug, op.name, op.position
-        order by op.position
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per observatory, the best-stocked first.
-pub async fn count_by_observatory(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select o.slug as key, o.name as label, count(p.id) as "count!"
-        from observatory o
-        left join publication p on p.observatory_id = o.id and p.status = 'published'
-        group by o.slug, o.name
-        order by count(p.id) desc, o.name
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per document type, in the list's order, empty types left out.
-pub async fn count_by_type(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select dt.slug as key, dt.label, count(p.id) as "count!"
-        from document_type dt
-        join publication p on p.document_type = dt.slug and p.status = 'published'
-        group by dt.slug, dt.label, dt.position
-        order by dt.position
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per year, newest first.
-pub async fn count_by_year(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select extract(year from published_on)::int::text as "key!",
-               extract(year from published_on)::int::text as "label!",
-               count(*) as "count!"
-        from publication
-        where status = 'published' and published_on is not null
-        group by 1
-        order by 1 desc
-        "#
     )
     .fetch_all(db)
     .await

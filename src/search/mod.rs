@@ -2,6 +2,7 @@
 //! the outbox, query building with thesaurus expansion, facets and snippets.
 
 pub mod analyzer;
+pub mod counts;
 pub mod documents;
 pub mod index;
 pub mod query;

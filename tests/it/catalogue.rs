@@ -48,6 +48,8 @@ async fn home_shows_latest_publications_and_entry_points() {
         .status(PublicationStatus::Draft, None)
         .insert(&app.db, &app.storage)
         .await;
+    // The counts come from the search index.
+    app.index().await;
 
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -72,6 +74,56 @@ async fn home_shows_latest_publications_and_entry_points() {
     assert_eq!(page.texts("#titre-types + ul li"), ["Étude 1", "Enquête 1"]);
     assert_eq!(page.texts("#titre-annees + ul li"), ["2025 1", "2019 1"]);
     assert!(!page.text().contains("Brouillon caché"));
+    assert!(page.text().contains("2 publications des OPMQ"));
+}
+
+#[tokio::test]
+async fn entry_point_counts_follow_each_change_once_indexed() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let first = PublicationBuilder::new(metal)
+        .title("Les soudeurs en 2030")
+        .published_on(date!(2025 - 01 - 10))
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let opco_counts = |page: &crate::common::Response| page.texts("#titre-opco + ul li");
+    let home = app.get("/").await;
+    assert!(opco_counts(&home).contains(&"OPCO 2i 1".to_owned()));
+    assert!(opco_counts(&home).contains(&"Akto 0".to_owned()));
+    assert_eq!(home.texts("#titre-annees + ul li"), ["2025 1"]);
+
+    // A new publication, and one withdrawn: the next commit of the index moves every count.
+    PublicationBuilder::new(hcr)
+        .title("Saisonniers de l'hôtellerie")
+        .document_type("enquete")
+        .published_on(date!(2019 - 06 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    sqlx::query(
+        "update publication set status = 'withdrawn', withdrawn_reason = 'Erreur.' where id = $1",
+    )
+    .bind(first.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.index().await;
+    let home = app.get("/").await;
+    assert!(opco_counts(&home).contains(&"OPCO 2i 0".to_owned()));
+    assert!(opco_counts(&home).contains(&"Akto 1".to_owned()));
+    assert_eq!(home.texts("#titre-types + ul li"), ["Enquête 1"]);
+    assert_eq!(home.texts("#titre-annees + ul li"), ["2019 1"]);
+    let opcos = app.get("/opco").await.texts(".opco-grid li");
+    let card = |name: &str| opcos.iter().find(|li| li.contains(name)).cloned();
+    assert!(card("Akto").is_some_and(|li| li.contains("1 publication")));
+    assert!(card("OPCO 2i").is_some_and(|li| li.contains("0 publication")));
+    let observatories = app.get("/observatoires").await;
+    assert!(
+        observatories
+            .texts(".org-list li")
+            .iter()
+            .any(|li| li.contains("hôtellerie") && li.contains("1 publication"))
+    );
 }
 
 #[tokio::test]
@@ -526,6 +578,8 @@ async fn observatory_opco_and_branch_pages() {
         None,
     )
     .await;
+    // The counts come from the search index.
+    app.index().await;
 
     let list = app.get("/observatoires").await;
     assert_eq!(list.status, StatusCode::OK);
