@@ -7,6 +7,11 @@ create index publication_published_by_date
 create index publication_published_by_title
     on publication (title, published_on desc nulls last, id) where status = 'published';
 
+-- A list of one observatory or OPCO, and its count, from this index alone.
+create index publication_published_observatory
+    on publication (observatory_id, published_on desc nulls last, title, id)
+    where status = 'published';
+
 -- The admin list: last changed first.
 create index publication_updated on publication (updated_at desc, id);
 
