@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::search::SearchIndex;
+use crate::search::counts::CountsCache;
 use crate::storage::Storage;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -18,6 +19,9 @@ pub struct Inner {
     pub thesaurus: SharedSnapshot,
     pub search: Arc<SearchIndex>,
     pub config: Config,
+    /// The whole library's counts per OPCO, observatory, type, year and theme, kept per
+    /// commit of the search index.
+    pub counts: CountsCache,
 }
 
 impl AppState {
@@ -34,6 +38,7 @@ impl AppState {
             thesaurus,
             search,
             config,
+            counts: CountsCache::default(),
         }))
     }
 }

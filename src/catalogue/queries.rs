@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::domain::{Idcc, RegionCode, Slug, Year};
 use super::model::{
-    Branch, Count, DocumentType, FileInfo, Observatory, Opco, Page, Publication, PublicationCard,
+    Branch, DocumentType, FileInfo, Observatory, Opco, Page, Publication, PublicationCard,
     PublicationRecord, Region, StoredFile,
 };
 
@@ -35,6 +35,13 @@ pub struct ListFilter {
 }
 
 /// Published publications matching `filter`, one page of them.
+///
+/// The page's ids are chosen from `publication` alone, in the order of one of the two list
+/// indexes (migration 0009), and only those 20 rows are joined: a deep page walks index
+/// entries, not joined rows. An observatory or an OPCO becomes the array of its observatories'
+/// ids, computed once, which the observatory index can then use; branches and regions are
+/// uncorrelated `in` subqueries (hashed once, not run per row; as arrays, two of them made
+/// an index scan that intersected them slowly).
 pub async fn list_publications(
     db: &PgPool,
     filter: &ListFilter,
@@ -49,26 +56,22 @@ pub async fn list_publications(
     let region = filter.region.as_ref().map(RegionCode::as_str);
     let branch = filter.branch.as_ref().map(Idcc::as_str);
     let text = filter.text.as_deref();
-    let by_title = filter.sort == ListSort::Title;
     let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
+    let limit = i64::from(per_page);
 
     let total = sqlx::query_scalar!(
         r#"
         select count(*) as "count!"
         from publication p
-        join observatory o on o.id = p.observatory_id
         where p.status = 'published'
-          and ($1::text is null or o.opco_slug = $1)
-          and ($2::text is null or o.slug = $2)
+          and ($1::text is null or p.observatory_id = any(array(select id from observatory where opco_slug = $1)))
+          and ($2::text is null or p.observatory_id = any(array(select id from observatory where slug = $2)))
           and ($3::text is null or p.document_type = $3)
           and ($4::int is null or p.published_on >= make_date($4, 1, 1))
           and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
-          and ($6::text is null or exists (
-                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
-          and ($7::text is null or exists (
-                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
-          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
-                @@ websearch_to_tsquery('french', $8))
+          and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+          and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+          and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
         "#,
         opco,
         observatory,
@@ -82,49 +85,74 @@ pub async fn list_publications(
     .fetch_one(db)
     .await?;
 
-    let items = sqlx::query_as!(
-        PublicationCard,
-        r#"
-        select p.id, p.slug, p.title, p.subtitle, p.published_on,
-               p.document_type as type_slug, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name,
-               left(p.abstract, 400) as excerpt
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        where p.status = 'published'
-          and ($1::text is null or o.opco_slug = $1)
-          and ($2::text is null or o.slug = $2)
-          and ($3::text is null or p.document_type = $3)
-          and ($4::int is null or p.published_on >= make_date($4, 1, 1))
-          and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
-          and ($6::text is null or exists (
-                select 1 from publication_region r where r.publication_id = p.id and r.region_code = $6))
-          and ($7::text is null or exists (
-                select 1 from publication_branch b where b.publication_id = p.id and b.idcc = $7))
-          and ($8::text is null or to_tsvector('french', p.title || ' ' || coalesce(p.abstract, '') || ' ' || array_to_string(p.keywords, ' '))
-                @@ websearch_to_tsquery('french', $8))
-        order by case when $9 then p.title end asc,
-                 p.published_on desc nulls last, p.title, p.id
-        limit $10 offset $11
-        "#,
-        opco,
-        observatory,
-        document_type,
-        year_min,
-        year_max,
-        region,
-        branch,
-        text,
-        by_title,
-        i64::from(per_page),
-        offset,
-    )
-    .fetch_all(db)
-    .await?;
+    // The same filters, twice: one order per index, so that the planner can walk it.
+    let ids: Vec<Uuid> = match filter.sort {
+        ListSort::Date => {
+            sqlx::query_scalar!(
+                r#"
+                select p.id
+                from publication p
+                where p.status = 'published'
+                  and ($1::text is null or p.observatory_id = any(array(select id from observatory where opco_slug = $1)))
+                  and ($2::text is null or p.observatory_id = any(array(select id from observatory where slug = $2)))
+                  and ($3::text is null or p.document_type = $3)
+                  and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+                  and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+                  and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+                  and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+                  and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
+                order by p.published_on desc nulls last, p.title, p.id
+                limit $9 offset $10
+                "#,
+                opco,
+                observatory,
+                document_type,
+                year_min,
+                year_max,
+                region,
+                branch,
+                text,
+                limit,
+                offset,
+            )
+            .fetch_all(db)
+            .await?
+        }
+        ListSort::Title => {
+            sqlx::query_scalar!(
+                r#"
+                select p.id
+                from publication p
+                where p.status = 'published'
+                  and ($1::text is null or p.observatory_id = any(array(select id from observatory where opco_slug = $1)))
+                  and ($2::text is null or p.observatory_id = any(array(select id from observatory where slug = $2)))
+                  and ($3::text is null or p.document_type = $3)
+                  and ($4::int is null or p.published_on >= make_date($4, 1, 1))
+                  and ($5::int is null or p.published_on < make_date($5 + 1, 1, 1))
+                  and ($6::text is null or p.id in (select publication_id from publication_region where region_code = $6))
+                  and ($7::text is null or p.id in (select publication_id from publication_branch where idcc = $7))
+                  and ($8::text is null or publication_words(p.title, p.abstract, p.keywords) @@ websearch_to_tsquery('french', $8))
+                order by p.title, p.published_on desc nulls last, p.id
+                limit $9 offset $10
+                "#,
+                opco,
+                observatory,
+                document_type,
+                year_min,
+                year_max,
+                region,
+                branch,
+                text,
+                limit,
+                offset,
+            )
+            .fetch_all(db)
+            .await?
+        }
+    };
 
     Ok(Page {
-        items,
+        items: publication_cards(db, &ids).await?,
         total,
         page,
         per_page,
@@ -147,7 +175,7 @@ pub async fn latest_publications(
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
         where p.status = 'published'
-        order by p.published_on desc nulls last, p.title
+        order by p.published_on desc nulls last, p.title, p.id
         limit $1
         "#,
         limit,
@@ -294,47 +322,33 @@ async fn publication_files(db: &PgPool, id: Uuid) -> Result<Vec<FileInfo>, sqlx:
     .await
 }
 
-/// Published publications that share the most with `id`: ROME codes weigh most, then
-/// branches, then the observatory.
-pub async fn related_publications(
+/// The cards of the published publications among `ids`, in the order of `ids` (the related
+/// publications, ranked by the search index).
+pub async fn publication_cards(
     db: &PgPool,
-    id: Uuid,
-    limit: i64,
+    ids: &[Uuid],
 ) -> Result<Vec<PublicationCard>, sqlx::Error> {
-    sqlx::query_as!(
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cards = sqlx::query_as!(
         PublicationCard,
         r#"
-        with me as (select id, observatory_id from publication where id = $1),
-        scored as (
-            select p.id,
-                   3 * (select count(*) from publication_rome a join publication_rome b
-                        on a.rome_code = b.rome_code
-                        where a.publication_id = $1 and b.publication_id = p.id)
-                 + 2 * (select count(*) from publication_branch a join publication_branch b
-                        on a.idcc = b.idcc
-                        where a.publication_id = $1 and b.publication_id = p.id)
-                 + case when p.observatory_id = (select observatory_id from me) then 1 else 0 end
-                   as score
-            from publication p
-            where p.status = 'published' and p.id <> $1
-        )
         select p.id, p.slug, p.title, p.subtitle, p.published_on,
                p.document_type as type_slug, dt.label as type_label,
                o.slug as observatory_slug, o.name as observatory_name,
                left(p.abstract, 400) as excerpt
-        from scored s
-        join publication p on p.id = s.id
+        from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
-        where s.score > 0
-        order by s.score desc, p.published_on desc nulls last
-        limit $2
+        where p.id = any($1) and p.status = 'published'
         "#,
-        id,
-        limit,
+        ids,
     )
     .fetch_all(db)
-    .await
+    .await?;
+    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
+    Ok(cards)
 }
 
 /// A file that the public may download: its publication is published or withdrawn.
@@ -449,73 +463,6 @@ pub async fn document_types(db: &PgPool) -> Result<Vec<DocumentType>, sqlx::Erro
     sqlx::query_as!(
         DocumentType,
         "select slug, label from document_type order by position"
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per OPCO, every OPCO listed.
-pub async fn count_by_opco(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select op.slug as key, op.name as label, count(p.id) as "count!"
-        from opco op
-        left join observatory o on o.opco_slug = op.slug
-        left join publication p on p.observatory_id = o.id and p.status = 'published'
-        group by op.slug, op.name, op.position
-        order by op.position
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per observatory, the best-stocked first.
-pub async fn count_by_observatory(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select o.slug as key, o.name as label, count(p.id) as "count!"
-        from observatory o
-        left join publication p on p.observatory_id = o.id and p.status = 'published'
-        group by o.slug, o.name
-        order by count(p.id) desc, o.name
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per document type, in the list's order, empty types left out.
-pub async fn count_by_type(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select dt.slug as key, dt.label, count(p.id) as "count!"
-        from document_type dt
-        join publication p on p.document_type = dt.slug and p.status = 'published'
-        group by dt.slug, dt.label, dt.position
-        order by dt.position
-        "#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Published publications per year, newest first.
-pub async fn count_by_year(db: &PgPool) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        select extract(year from published_on)::int::text as "key!",
-               extract(year from published_on)::int::text as "label!",
-               count(*) as "count!"
-        from publication
-        where status = 'published' and published_on is not null
-        group by 1
-        order by 1 desc
-        "#
     )
     .fetch_all(db)
     .await

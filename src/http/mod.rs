@@ -29,6 +29,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::COOKIE as SESSION_COOKIE;
 pub use error::AppError;
 
 use crate::state::AppState;

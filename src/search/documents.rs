@@ -139,6 +139,9 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     doc.add_text(fields.type_label, &row.type_label);
     add_concepts(&mut doc, row, fields, snapshot);
     add_facets(&mut doc, row, fields);
+    for code in &row.rome {
+        doc.add_text(fields.rome, code);
+    }
     if let Some(date) = row.published_on {
         doc.add_i64(fields.year, i64::from(date.year()));
         doc.add_i64(fields.date, i64::from(date.to_julian_day()));

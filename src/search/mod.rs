@@ -3,10 +3,12 @@
 
 pub mod analyzer;
 pub mod check;
+pub mod counts;
 pub mod documents;
 pub mod index;
 pub mod outbox;
 pub mod query;
+pub mod related;
 pub mod schema;
 pub mod service;
 pub mod snippet;

@@ -12,7 +12,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
 
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +52,8 @@ pub struct Fields {
     /// The publication's `updated_at` in microseconds since 1970, as it was when indexed: the
     /// consistency check compares it with PostgreSQL's.
     pub updated: Field,
+    /// The ROME codes (H2913…), as they are: related publications share them.
+    pub rome: Field,
 }
 
 fn french_text(stored: bool) -> TextOptions {
@@ -101,6 +103,7 @@ pub fn build() -> (Schema, Fields) {
         observatory: b.add_text_field("observatory", STORED),
         type_label: b.add_text_field("type_label", STORED),
         updated: b.add_i64_field("updated", FAST),
+        rome: b.add_text_field("rome", STRING),
     };
     (b.build(), fields)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::catalogue::model::{Count, PublicationCard};
+use crate::catalogue::model::PublicationCard;
 
 pub async fn scheme_description(db: &PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
     Ok(
@@ -134,33 +134,6 @@ pub async fn subjects_of(db: &PgPool, publication: Uuid) -> Result<Vec<Subject>,
         order by s.title, l.label
         "#,
         publication
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// The top concepts of a scheme, each with the published publications indexed under it.
-pub async fn top_concept_counts(db: &PgPool, scheme_slug: &str) -> Result<Vec<Count>, sqlx::Error> {
-    sqlx::query_as!(
-        Count,
-        r#"
-        with recursive tree(root, id) as (
-            select c.id, c.id from concept c join concept_scheme s on s.id = c.scheme_id
-            where s.slug = $1 and c.is_top and c.status <> 'deprecated'
-            union
-            select t.root, b.concept_id from tree t join concept_broader b on b.broader_id = t.id
-        )
-        select t.root::text as "key!", l.label as "label!",
-               count(distinct p.id) as "count!"
-        from tree t
-        join concept_label l on l.concept_id = t.root and l.kind = 'pref' and l.language = 'fr'
-        left join publication_subject ps on ps.concept_id = t.id
-        left join publication p on p.id = ps.publication_id and p.status = 'published'
-        group by t.root, l.label
-        having count(distinct p.id) > 0
-        order by count(distinct p.id) desc, l.label
-        "#,
-        scheme_slug
     )
     .fetch_all(db)
     .await

@@ -48,6 +48,8 @@ async fn home_shows_latest_publications_and_entry_points() {
         .status(PublicationStatus::Draft, None)
         .insert(&app.db, &app.storage)
         .await;
+    // The counts come from the search index.
+    app.index().await;
 
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -72,6 +74,56 @@ async fn home_shows_latest_publications_and_entry_points() {
     assert_eq!(page.texts("#titre-types + ul li"), ["Étude 1", "Enquête 1"]);
     assert_eq!(page.texts("#titre-annees + ul li"), ["2025 1", "2019 1"]);
     assert!(!page.text().contains("Brouillon caché"));
+    assert!(page.text().contains("2 publications des OPMQ"));
+}
+
+#[tokio::test]
+async fn entry_point_counts_follow_each_change_once_indexed() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let first = PublicationBuilder::new(metal)
+        .title("Les soudeurs en 2030")
+        .published_on(date!(2025 - 01 - 10))
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let opco_counts = |page: &crate::common::Response| page.texts("#titre-opco + ul li");
+    let home = app.get("/").await;
+    assert!(opco_counts(&home).contains(&"OPCO 2i 1".to_owned()));
+    assert!(opco_counts(&home).contains(&"Akto 0".to_owned()));
+    assert_eq!(home.texts("#titre-annees + ul li"), ["2025 1"]);
+
+    // A new publication, and one withdrawn: the next commit of the index moves every count.
+    PublicationBuilder::new(hcr)
+        .title("Saisonniers de l'hôtellerie")
+        .document_type("enquete")
+        .published_on(date!(2019 - 06 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    sqlx::query(
+        "update publication set status = 'withdrawn', withdrawn_reason = 'Erreur.' where id = $1",
+    )
+    .bind(first.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.index().await;
+    let home = app.get("/").await;
+    assert!(opco_counts(&home).contains(&"OPCO 2i 0".to_owned()));
+    assert!(opco_counts(&home).contains(&"Akto 1".to_owned()));
+    assert_eq!(home.texts("#titre-types + ul li"), ["Enquête 1"]);
+    assert_eq!(home.texts("#titre-annees + ul li"), ["2019 1"]);
+    let opcos = app.get("/opco").await.texts(".opco-grid li");
+    let card = |name: &str| opcos.iter().find(|li| li.contains(name)).cloned();
+    assert!(card("Akto").is_some_and(|li| li.contains("1 publication")));
+    assert!(card("OPCO 2i").is_some_and(|li| li.contains("0 publication")));
+    let observatories = app.get("/observatoires").await;
+    assert!(
+        observatories
+            .texts(".org-list li")
+            .iter()
+            .any(|li| li.contains("hôtellerie") && li.contains("1 publication"))
+    );
 }
 
 #[tokio::test]
@@ -274,6 +326,8 @@ async fn a_publication_page_shows_the_whole_record() {
         .title("Sans rapport")
         .insert(&app.db, &app.storage)
         .await;
+    // Related publications are ranked by the search index.
+    app.index().await;
 
     let page = app.get(&format!("/publications/{}", p.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -312,6 +366,111 @@ async fn a_publication_page_shows_the_whole_record() {
         page.attrs("#titre-proches + .cards .card-title a", "href")[0],
         format!("/publications/{}", related.slug)
     );
+}
+
+#[tokio::test]
+async fn related_publications_rank_what_is_shared_then_the_newest() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let p = PublicationBuilder::new(metal)
+        .title("Les soudeurs")
+        .rome("H2913")
+        .rome("H2914")
+        .branch("3248")
+        .insert(&app.db, &app.storage)
+        .await;
+    let cards = |titles: &[&str]| titles.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    // Two ROME codes in common: 3 + 3.
+    PublicationBuilder::new(hcr)
+        .title("Deux codes ROME")
+        .rome("H2913")
+        .rome("H2914")
+        .published_on(date!(2020 - 01 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    // One ROME code, the branch and the observatory: 3 + 2 + 1, and newer.
+    PublicationBuilder::new(metal)
+        .title("Code, branche et observatoire")
+        .rome("H2913")
+        .branch("3248")
+        .published_on(date!(2022 - 01 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    // The branch only: 2.
+    PublicationBuilder::new(hcr)
+        .title("La branche seulement")
+        .branch("3248")
+        .insert(&app.db, &app.storage)
+        .await;
+    // The observatory only: 1.
+    PublicationBuilder::new(metal)
+        .title("L'observatoire seulement")
+        .insert(&app.db, &app.storage)
+        .await;
+    // Nothing in common; and what the public may not see.
+    PublicationBuilder::new(hcr)
+        .title("Rien en commun")
+        .rome("G1602")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Brouillon proche")
+        .rome("H2913")
+        .status(PublicationStatus::Draft, None)
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(metal)
+        .title("Retirée proche")
+        .rome("H2913")
+        .status(PublicationStatus::Withdrawn, Some("Remplacée."))
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(
+        page.texts("#titre-proches + .cards .card-title"),
+        cards(&[
+            "Code, branche et observatoire",
+            "Deux codes ROME",
+            "La branche seulement",
+            "L'observatoire seulement",
+        ])
+    );
+
+    // Five at most, the weakest left out.
+    for year in [2010, 2011] {
+        PublicationBuilder::new(metal)
+            .title(&format!("Même code ({year})"))
+            .rome("H2914")
+            .published_on(time::Date::from_calendar_date(year, time::Month::May, 1).unwrap())
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    let page = app.get(&format!("/publications/{}", p.slug)).await;
+    assert_eq!(
+        page.texts("#titre-proches + .cards .card-title"),
+        cards(&[
+            "Code, branche et observatoire",
+            "Deux codes ROME",
+            "Même code (2011)",
+            "Même code (2010)",
+            "La branche seulement",
+        ])
+    );
+
+    // A publication that shares nothing with any other has no such section.
+    let elsewhere = observatory(&app.db, "observatoire-seul", "Observatoire seul", None).await;
+    let alone = PublicationBuilder::new(elsewhere)
+        .title("Seule")
+        .rome("K1201")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let other = app.get(&format!("/publications/{}", alone.slug)).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.texts("#titre-proches").is_empty());
 }
 
 #[tokio::test]
@@ -420,6 +579,8 @@ async fn observatory_opco_and_branch_pages() {
         None,
     )
     .await;
+    // The counts come from the search index.
+    app.index().await;
 
     let list = app.get("/observatoires").await;
     assert_eq!(list.status, StatusCode::OK);

@@ -339,6 +339,8 @@ async fn demo_publications_carry_subjects_shown_on_their_pages() {
             >= 2
     );
 
+    // The home page's counts come from the search index.
+    app.index().await;
     let home = app.get("/").await;
     assert!(!home.texts("#titre-themes + ul li").is_empty());
 

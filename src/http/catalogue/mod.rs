@@ -12,7 +12,22 @@ pub(crate) use files::stream_file;
 use axum::Router;
 use axum::routing::get;
 
+use crate::http::AppError;
+use crate::search::counts::LibraryCounts;
 use crate::state::AppState;
+
+/// The whole library's counts (home page, observatory and OPCO lists), from the search index;
+/// computed once per index commit.
+async fn library_counts(state: &AppState) -> Result<std::sync::Arc<LibraryCounts>, AppError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let snapshot = state.thesaurus.get();
+        state.counts.get(&state.search, &snapshot)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

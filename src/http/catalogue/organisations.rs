@@ -1,13 +1,11 @@
 //! Who produces the studies: observatories, OPCO, branches.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 
 use crate::catalogue::domain::{Idcc, Slug};
-use crate::catalogue::model::{Branch, Count, Observatory, Opco, Page, PublicationCard};
+use crate::catalogue::model::{Branch, Observatory, Opco, Page, PublicationCard};
 use crate::catalogue::queries::{self, ListFilter};
 use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
@@ -32,14 +30,13 @@ pub struct ObservatoriesPage {
 
 pub async fn observatories(State(state): State<AppState>) -> Result<ObservatoriesPage, AppError> {
     let (all, counts) = tokio::try_join!(
-        queries::observatories(&state.db, None),
-        queries::count_by_observatory(&state.db),
+        async { Ok(queries::observatories(&state.db, None).await?) },
+        super::library_counts(&state),
     )?;
-    let counts: HashMap<String, i64> = counts.into_iter().map(|c| (c.key, c.count)).collect();
     let mut groups: Vec<ObservatoryGroup> = Vec::new();
     // `observatories` comes ordered by OPCO, interbranch last: consecutive runs are groups.
     for observatory in all {
-        let count = counts.get(&observatory.slug).copied().unwrap_or(0);
+        let count = counts.of("observatoire", &observatory.slug) as i64;
         let same_group = groups
             .last()
             .is_some_and(|g| g.opco_slug == observatory.opco_slug);
@@ -101,16 +98,14 @@ pub struct OpcosPage {
 }
 
 pub async fn opcos(State(state): State<AppState>) -> Result<OpcosPage, AppError> {
-    let (opcos, counts) =
-        tokio::try_join!(queries::opcos(&state.db), queries::count_by_opco(&state.db))?;
-    let counts: HashMap<String, i64> = counts
-        .into_iter()
-        .map(|c: Count| (c.key, c.count))
-        .collect();
+    let (opcos, counts) = tokio::try_join!(
+        async { Ok(queries::opcos(&state.db).await?) },
+        super::library_counts(&state),
+    )?;
     let opcos = opcos
         .into_iter()
         .map(|o| {
-            let n = counts.get(&o.slug).copied().unwrap_or(0);
+            let n = counts.of("opco", &o.slug) as i64;
             (o, n)
         })
         .collect();

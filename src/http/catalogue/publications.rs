@@ -15,6 +15,7 @@ use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::http::params::{Params, parse_opt, present};
+use crate::search::related::Ties;
 use crate::state::AppState;
 use crate::thesaurus::queries::Subject;
 
@@ -365,10 +366,11 @@ pub async fn show(
     let record = queries::find_publication(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (related, subjects) = tokio::try_join!(
-        queries::related_publications(&state.db, record.publication.id, 5),
-        crate::thesaurus::queries::subjects_of(&state.db, record.publication.id),
-    )?;
+    let (related, subjects) = tokio::try_join!(related(&state, &record), async {
+        crate::thesaurus::queries::subjects_of(&state.db, record.publication.id)
+            .await
+            .map_err(AppError::from)
+    },)?;
     Ok(PublicationPage {
         layout: Layout::new(Section::Publications),
         citation: citation(&record),
@@ -376,6 +378,38 @@ pub async fn show(
         related,
         subjects,
     })
+}
+
+/// How many related publications a record shows.
+const RELATED: usize = 5;
+
+/// The publications that share the most with `record` (ROME codes, branches, observatory),
+/// ranked by the search index, then read from the catalogue. A publication not yet in the
+/// index (published less than a second ago, or the index still being built at first start)
+/// has none yet.
+async fn related(
+    state: &AppState,
+    record: &PublicationRecord,
+) -> Result<Vec<PublicationCard>, AppError> {
+    let p = &record.publication;
+    let id = p.id;
+    let rome_codes = record.rome_codes.clone();
+    let branches: Vec<String> = record.branches.iter().map(|b| b.idcc.clone()).collect();
+    let observatory = p.observatory_slug.clone();
+    let search = state.search.clone();
+    let ids = tokio::task::spawn_blocking(move || {
+        let ties = Ties {
+            id,
+            rome_codes: &rome_codes,
+            branches: &branches,
+            observatory_slug: &observatory,
+        };
+        crate::search::related::related(&search, ties, RELATED)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(queries::publication_cards(&state.db, &ids).await?)
 }
 
 /// A citation line in the usual French bibliographic shape:
