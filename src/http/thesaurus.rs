@@ -1,6 +1,7 @@
 //! The thesaurus pages: schemes, A–Z index, hierarchy, concepts (with content negotiation),
 //! exports, and the concept autocomplete API.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -261,7 +262,7 @@ fn flatten(
 pub struct ConceptLink {
     pub id: i64,
     pub label: String,
-    pub count: i64,
+    pub count: u64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -281,7 +282,7 @@ pub struct ConceptPage {
     related: Vec<ConceptLink>,
     matches: Vec<(String, String)>,
     deprecated: bool,
-    total: i64,
+    total: u64,
     direct: i64,
     publications: Vec<PublicationCard>,
 }
@@ -345,6 +346,28 @@ async fn concept(
     }
 }
 
+/// How many publications a concept page shows.
+const CONCEPT_PUBLICATIONS: usize = 20;
+
+/// From the search index: the publications under each of `concepts` (narrower concepts
+/// included), and the ids of the newest under `concept`. A publication not yet indexed (less
+/// than a second old, or the index still being built at first start) is not counted yet.
+async fn from_index(
+    state: &AppState,
+    concepts: Vec<i64>,
+    concept: i64,
+) -> Result<(HashMap<i64, u64>, Vec<uuid::Uuid>), AppError> {
+    let search = state.search.clone();
+    tokio::task::spawn_blocking(move || -> tantivy::Result<_> {
+        let counts = crate::search::concepts::counts(&search, &concepts)?;
+        let newest = crate::search::concepts::newest(&search, concept, CONCEPT_PUBLICATIONS)?;
+        Ok((counts, newest))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))
+}
+
 async fn concept_page(
     state: &AppState,
     snapshot: &Arc<Snapshot>,
@@ -360,8 +383,8 @@ async fn concept_page(
         .map(|&i| snapshot.concept(i).id)
         .chain([c.id])
         .collect();
-    let counts = queries::publication_counts(&state.db, &related_ids).await?;
-    let count_of = |id: i64| counts.get(&id).copied().unwrap_or((0, 0));
+    let (counts, newest) = from_index(state, related_ids, c.id).await?;
+    let count_of = |id: i64| counts.get(&id).copied().unwrap_or(0);
     let links = |list: &[ConceptIndex]| -> Vec<ConceptLink> {
         list.iter()
             .map(|&i| {
@@ -369,7 +392,7 @@ async fn concept_page(
                 ConceptLink {
                     id: other.id,
                     label: other.pref.clone(),
-                    count: count_of(other.id).0,
+                    count: count_of(other.id),
                 }
             })
             .collect()
@@ -382,8 +405,11 @@ async fn concept_page(
             .collect()
     };
     let details = queries::concept_details(&state.db, c.id).await?;
-    let (total, direct) = count_of(c.id);
-    let publications = queries::publications_under(&state.db, c.id, 20).await?;
+    let total = count_of(c.id);
+    let (direct, publications) = tokio::try_join!(
+        queries::direct_publication_count(&state.db, c.id),
+        crate::catalogue::queries::publication_cards(&state.db, &newest),
+    )?;
     Ok(ConceptPage {
         layout: Layout::new(Section::Thesaurus),
         uri: c.uri.clone(),

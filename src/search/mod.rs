@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod check;
+pub mod concepts;
 pub mod counts;
 pub mod documents;
 pub mod index;

@@ -1,12 +1,8 @@
 //! Read queries on the thesaurus that the snapshot does not answer: texts kept out of memory,
 //! and everything that involves publications.
 
-use std::collections::HashMap;
-
 use sqlx::PgPool;
 use uuid::Uuid;
-
-use crate::catalogue::model::PublicationCard;
 
 pub async fn scheme_description(db: &PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
     Ok(
@@ -48,68 +44,16 @@ pub async fn concept_details(db: &PgPool, id: i64) -> Result<ConceptDetails, sql
     })
 }
 
-/// For each concept: (published publications indexed with it or a narrower concept, those
-/// indexed with it directly).
-pub async fn publication_counts(
-    db: &PgPool,
-    ids: &[i64],
-) -> Result<HashMap<i64, (i64, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"
-        with recursive tree(root, id) as (
-            select r, r from unnest($1::int8[]) as r
-            union
-            select t.root, b.concept_id from tree t join concept_broader b on b.broader_id = t.id
-        )
-        select t.root as "root!",
-               count(distinct ps.publication_id) as "total!",
-               count(distinct ps.publication_id) filter (where t.id = t.root) as "direct!"
-        from tree t
-        join publication_subject ps on ps.concept_id = t.id
-        join publication p on p.id = ps.publication_id and p.status = 'published'
-        group by t.root
-        "#,
-        ids
+/// Published publications indexed with the concept itself (not a narrower one); the count
+/// with narrower concepts comes from the search index (`search::concepts`).
+pub async fn direct_publication_count(db: &PgPool, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from publication_subject ps
+           join publication p on p.id = ps.publication_id and p.status = 'published'
+           where ps.concept_id = $1"#,
+        id
     )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.root, (r.total, r.direct)))
-        .collect())
-}
-
-/// Published publications indexed with the concept or a narrower one, newest first.
-pub async fn publications_under(
-    db: &PgPool,
-    id: i64,
-    limit: i64,
-) -> Result<Vec<PublicationCard>, sqlx::Error> {
-    sqlx::query_as!(
-        PublicationCard,
-        r#"
-        with recursive tree(id) as (
-            select $1::int8
-            union
-            select b.concept_id from tree t join concept_broader b on b.broader_id = t.id
-        )
-        select p.id, p.slug, p.title, p.subtitle, p.published_on,
-               p.document_type as type_slug, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name,
-               left(p.abstract, 400) as excerpt
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        where p.status = 'published'
-          and exists (select 1 from publication_subject ps join tree t on t.id = ps.concept_id
-                      where ps.publication_id = p.id)
-        order by p.published_on desc nulls last, p.title
-        limit $2
-        "#,
-        id,
-        limit
-    )
-    .fetch_all(db)
+    .fetch_one(db)
     .await
 }
 

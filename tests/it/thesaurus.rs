@@ -355,3 +355,56 @@ async fn demo_publications_carry_subjects_shown_on_their_pages() {
     assert!(heading.ends_with("publications"), "{heading}");
     assert!(!national.texts(".card-title").is_empty());
 }
+
+#[tokio::test]
+async fn a_concept_page_counts_and_lists_what_is_filed_under_it_or_narrower() {
+    use bibliotheque::catalogue::domain::PublicationStatus;
+    use time::macros::date;
+
+    use crate::common::builders::{PublicationBuilder, observatory};
+
+    let app = TestApp::new().await;
+    let (broad, narrow): (i64, i64) = sqlx::query_as(
+        "select b.broader_id, b.concept_id from concept_broader b
+         join concept c on c.id = b.broader_id join concept_scheme s on s.id = c.scheme_id
+         where s.slug = 'themes' order by b.broader_id, b.concept_id limit 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let o = observatory(&app.db, "obs", "Observatoire des essais", None).await;
+    let filed = async |title: &str, on: time::Date, status, concept: i64| {
+        let reason = (status == PublicationStatus::Withdrawn).then_some("Doublon");
+        let p = PublicationBuilder::new(o)
+            .title(title)
+            .published_on(on)
+            .status(status, reason)
+            .insert(&app.db, &app.storage)
+            .await;
+        sqlx::query("insert into publication_subject (publication_id, concept_id) values ($1, $2)")
+            .bind(p.id)
+            .bind(concept)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    };
+    filed("Étude générale", date!(2020 - 03 - 01), PublicationStatus::Published, broad).await;
+    filed("Étude précise", date!(2023 - 05 - 01), PublicationStatus::Published, narrow).await;
+    filed("Étude retirée", date!(2024 - 01 - 01), PublicationStatus::Withdrawn, narrow).await;
+    app.index().await;
+
+    let page = app.get(&format!("/thesaurus/concepts/{broad}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#titre-publications"), ["2 publications"]);
+    assert!(
+        page.texts("#titre-publications + p")[0].contains("(1)"),
+        "one filed under the concept itself"
+    );
+    assert_eq!(
+        page.texts(".card-title"),
+        ["Étude précise", "Étude générale"],
+        "newest first, the withdrawn one left out"
+    );
+    let narrower = app.get(&format!("/thesaurus/concepts/{narrow}")).await;
+    assert_eq!(narrower.texts(".card-title"), ["Étude précise"]);
+}
