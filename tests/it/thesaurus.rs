@@ -388,9 +388,27 @@ async fn a_concept_page_counts_and_lists_what_is_filed_under_it_or_narrower() {
             .await
             .unwrap();
     };
-    filed("Étude générale", date!(2020 - 03 - 01), PublicationStatus::Published, broad).await;
-    filed("Étude précise", date!(2023 - 05 - 01), PublicationStatus::Published, narrow).await;
-    filed("Étude retirée", date!(2024 - 01 - 01), PublicationStatus::Withdrawn, narrow).await;
+    filed(
+        "Étude générale",
+        date!(2020 - 03 - 01),
+        PublicationStatus::Published,
+        broad,
+    )
+    .await;
+    filed(
+        "Étude précise",
+        date!(2023 - 05 - 01),
+        PublicationStatus::Published,
+        narrow,
+    )
+    .await;
+    filed(
+        "Étude retirée",
+        date!(2024 - 01 - 01),
+        PublicationStatus::Withdrawn,
+        narrow,
+    )
+    .await;
     app.index().await;
 
     let page = app.get(&format!("/thesaurus/concepts/{broad}")).await;
