@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Order, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Order, Term};
 use uuid::Uuid;
 
 use super::index::SearchIndex;
@@ -40,16 +40,9 @@ pub fn newest(index: &SearchIndex, concept: i64, limit: usize) -> tantivy::Resul
     let searcher = index.reader.searcher();
     let collector = TopDocs::with_limit(limit).order_by_fast_field::<i64>("date", Order::Desc);
     let top = searcher.search(&under(index, concept), &collector)?;
-    let mut ids = Vec::with_capacity(top.len());
-    for (_, address) in top {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        if let Some(id) = doc
-            .get_first(index.fields.id)
-            .and_then(|v| v.as_str())
-            .and_then(|v| Uuid::parse_str(v).ok())
-        {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+    super::related::publication_ids(
+        index,
+        &searcher,
+        top.into_iter().map(|(_, address)| address),
+    )
 }

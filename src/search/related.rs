@@ -74,11 +74,25 @@ pub fn related(index: &SearchIndex, ties: Ties<'_>, limit: usize) -> tantivy::Re
     ));
     let searcher = index.reader.searcher();
     let top = searcher.search(&query, &collector)?;
-    let mut ids = Vec::with_capacity(top.len());
-    for (_, address) in top {
+    publication_ids(
+        index,
+        &searcher,
+        top.into_iter().map(|(_, address)| address),
+    )
+}
+
+/// The publication ids of the documents at `addresses`, in their order: what the index's
+/// ranked answers (related publications, a concept's newest) hand to the catalogue.
+pub(super) fn publication_ids(
+    index: &SearchIndex,
+    searcher: &tantivy::Searcher,
+    addresses: impl ExactSizeIterator<Item = tantivy::DocAddress>,
+) -> tantivy::Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(addresses.len());
+    for address in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
         if let Some(id) = doc
-            .get_first(fields.id)
+            .get_first(index.fields.id)
             .and_then(|v| v.as_str())
             .and_then(|v| Uuid::parse_str(v).ok())
         {
