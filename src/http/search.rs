@@ -412,8 +412,8 @@ struct ApiResults {
     /// "Vouliez-vous dire": the text with its unknown words corrected.
     #[serde(skip_serializing_if = "Option::is_none")]
     suggestion: Option<String>,
-    /// True when the text as typed found nothing and the hits are those of `suggestion`
-    /// (`corriger=0` turns that off).
+    /// True when words of the text as typed are nowhere in the library and the hits are those
+    /// of `suggestion`, searched instead (`corriger=0` turns that off).
     corrected: bool,
 }
 

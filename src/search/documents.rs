@@ -138,6 +138,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     doc.add_text(fields.observatory, &row.observatory_name);
     doc.add_text(fields.type_label, &row.type_label);
     add_concepts(&mut doc, row, fields, snapshot);
+    add_branch_numbers(&mut doc, row, fields);
     add_facets(&mut doc, row, fields);
     for code in &row.rome {
         doc.add_text(fields.rome, code);
@@ -274,6 +275,15 @@ pub(crate) fn theme_path(snapshot: &Snapshot, concept: ConceptIndex) -> Facet {
     chain.push("theme".into());
     chain.reverse();
     Facet::from_path(chain)
+}
+
+/// A branch is known by its number: "IDCC 1486", "1486", "idcc 44" find its studies, whether
+/// the thesaurus has the branch or not.
+fn add_branch_numbers(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {
+    for idcc in &row.branches {
+        let short = idcc.trim_start_matches('0');
+        doc.add_text(fields.subjects, format!("IDCC {idcc} {short}"));
+    }
 }
 
 fn add_facets(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {

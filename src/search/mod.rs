@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod check;
 pub mod concepts;
+pub mod coordination;
 pub mod counts;
 pub mod documents;
 pub mod index;

@@ -1,12 +1,13 @@
 //! From what a user typed to a tantivy query: a lenient parser that never fails, thesaurus
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
-use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
 
+use super::coordination::Coordinated;
 use super::schema::Fields;
 use crate::thesaurus::analysis;
 use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
@@ -301,7 +302,7 @@ fn pairs_query(fields: &Fields, pairs: Vec<String>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// Each word of `text` must be found (anywhere), as with every search engine people know.
+/// A query per word of `text`, each found anywhere in `targets`.
 fn all_words(cx: &Context<'_>, text: &str, targets: &[(FieldName, f32)]) -> Vec<Box<dyn Query>> {
     analysis::words(text)
         .into_iter()
@@ -313,8 +314,24 @@ fn all_words(cx: &Context<'_>, text: &str, targets: &[(FieldName, f32)]) -> Vec<
 pub struct Context<'a> {
     pub fields: &'a Fields,
     pub snapshot: &'a Snapshot,
+    /// The generation searched: a typed word it does not hold is left out of the count of
+    /// words a document should have.
+    pub searcher: &'a Searcher,
     pub expand: bool,
     pub options: ExpandOptions,
+}
+
+impl Context<'_> {
+    /// Whether some document holds `term` (an analysed word) in a searched field.
+    fn holds(&self, term: &str) -> bool {
+        self.searcher.segment_readers().iter().any(|segment| {
+            TEXT_FIELDS.iter().any(|&(name, _)| {
+                segment
+                    .inverted_index(field(self.fields, name))
+                    .is_ok_and(|inverted| matches!(inverted.terms().get(term), Ok(Some(_))))
+            })
+        })
+    }
 }
 
 /// The query for the text part of a search, and what expansion did.
@@ -400,16 +417,100 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
 const PHRASE_BOOST: f32 = 1.25;
 /// The share of the other alternatives' scores added to the best one's.
 const TIE_BREAKER: f32 = 0.1;
+/// The weight of a question word or a filler ("comment", "quel", "je voudrais"): it may
+/// order documents that are otherwise alike, never decide which are found.
+const FILLER_WEIGHT: f32 = 0.05;
+/// The score of a document is scaled by `(parts held / parts) ^ COORDINATION`.
+const COORDINATION: f32 = 2.0;
+/// The share of a query's parts (words, or thesaurus labels found in it) that a document must
+/// hold, rounded up: all of one or two, two of three, half of longer queries.
+const MINIMUM_SHARE: f32 = 0.5;
 
-/// Plain words: each thesaurus label found becomes "the words, or a synonym, or a narrower
-/// concept"; the other words must each be found.
+/// Words typed to ask rather than to name what is looked for. The French stop words are
+/// already out of every query; these are only left out of queries, as documents use them in
+/// their own sense.
+const FILLERS: &[&str] = &[
+    "aimerai",
+    "aimerais",
+    "besoin",
+    "cherche",
+    "chercher",
+    "combien",
+    "comment",
+    "connaitre",
+    "dois",
+    "doit",
+    "faire",
+    "faut",
+    "info",
+    "infos",
+    "information",
+    "informations",
+    "lequel",
+    "laquelle",
+    "lesquelles",
+    "lesquels",
+    "peut",
+    "peux",
+    "pourquoi",
+    "puis",
+    "quand",
+    "quel",
+    "quelle",
+    "quelles",
+    "quels",
+    "quoi",
+    "savoir",
+    "souhaite",
+    "souhaiterais",
+    "svp",
+    "trouver",
+    "veut",
+    "veux",
+    "voudrais",
+    "voudrait",
+];
+
+fn is_filler(word: &str) -> bool {
+    FILLERS.contains(&crate::text::fold(word).as_str())
+}
+
+/// Whether `word`, a slice of `text`, is joined to another by a hyphen ("savoir-faire").
+fn hyphenated(text: &str, word: &str) -> bool {
+    let start = word.as_ptr() as usize - text.as_ptr() as usize;
+    let end = start + word.len();
+    text[..start].ends_with('-') || text[end..].starts_with('-')
+}
+
+/// How many of `parts` a document must hold.
+fn minimum(parts: usize) -> usize {
+    if parts <= 2 {
+        1.min(parts)
+    } else {
+        (parts as f32 * MINIMUM_SHARE).ceil() as usize
+    }
+}
+
+/// One part of a run of plain words: a word, or a thesaurus label found in them.
+struct Part {
+    query: Box<dyn Query>,
+    /// Counted among the parts a document should hold (question words are not).
+    counted: bool,
+}
+
+/// Plain words: a soft conjunction of their parts. Each thesaurus label found becomes one
+/// part, "the words, or a synonym, or a narrower concept"; each other word is a part of its
+/// own. Documents holding every part rank first (see [`Coordinated`]), documents holding most
+/// of them follow, so that one extra, misspelt or unusual word never empties the results.
+/// Question words and fillers only add a little to the documents found by the others, and a
+/// word no document holds is left out of the count.
 fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     let found = if cx.expand {
         expand(cx.snapshot, text, &cx.options)
     } else {
         Expansion::default()
     };
-    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut cursor = 0;
     let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
     spans.dedup();
@@ -417,60 +518,134 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         if start < cursor {
             continue;
         }
-        clauses.extend(all_words(cx, &text[cursor..start], &TEXT_FIELDS));
-        let span = &text[start..end];
-        // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they
-        // are without expansion; the label as a phrase ranks above them, the synonyms and
-        // narrower concepts below.
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-        if let Some(q) = text_query(cx, span, &TEXT_FIELDS) {
-            alternatives.push(Box::new(BoostQuery::new(q, PHRASE_BOOST)));
-        }
-        let words = all_words(cx, span, &TEXT_FIELDS);
-        if words.len() > 1 {
-            alternatives.push(Box::new(BooleanQuery::new(
-                words.into_iter().map(|q| (Occur::Must, q)).collect(),
-            )));
-        }
-        let typed_terms = analysis::terms(span).len().max(1);
-        for m in found.matches.iter().filter(|m| m.range == (start, end)) {
-            for added in &m.added {
-                // A narrower concept named somewhere in a long text says little about what
-                // the study is about, and its labels are the bulk of an expansion: it is
-                // looked for in the descriptive fields only.
-                let targets: &[(FieldName, f32)] = match added.relation {
-                    Relation::Synonym => &TEXT_FIELDS,
-                    Relation::Narrower => &DESCRIPTIVE_FIELDS,
-                };
-                if let Some(q) = text_query(cx, &added.label, targets) {
-                    // A phrase scores the sum of its words: a label longer than what was
-                    // typed ("gestion prévisionnelle des emplois et des compétences" for
-                    // "GPEC") is scaled down to the length typed.
-                    let terms = analysis::terms(&added.label).len().max(1);
-                    let scale = (typed_terms as f32 / terms as f32).min(1.0);
-                    alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
-                }
-            }
-        }
-        if !alternatives.is_empty() {
-            // The best way a document matches counts, plus a little for the others: a long
-            // spelled-out synonym must not outweigh the term the user typed.
-            clauses.push(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                alternatives,
-                TIE_BREAKER,
-            )));
-        }
+        parts.extend(word_parts(cx, &text[cursor..start]));
+        parts.extend(label_part(cx, &found, (start, end), &text[start..end]));
         cursor = end;
     }
-    clauses.extend(all_words(cx, &text[cursor..], &TEXT_FIELDS));
+    parts.extend(word_parts(cx, &text[cursor..]));
     expansion.matches.extend(found.matches);
-    match clauses.len() {
-        0 => None,
-        1 => clauses.pop(),
-        _ => Some(Box::new(BooleanQuery::new(
-            clauses.into_iter().map(|q| (Occur::Must, q)).collect(),
-        ))),
+    if parts.is_empty() && !analysis::terms(text).is_empty() {
+        // Every word typed is nowhere in the library: nothing is found, not everything.
+        return Some(Box::new(EmptyQuery));
     }
+    combine(parts)
+}
+
+/// The parts of words that no thesaurus label covers.
+fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
+    analysis::words(text)
+        .into_iter()
+        .filter_map(|(word, term)| {
+            let term = term?;
+            let filler = is_filler(word) && !hyphenated(text, word);
+            if !filler && !cx.holds(&term) {
+                return None;
+            }
+            let query = text_query(cx, word, &TEXT_FIELDS)?;
+            Some(if filler {
+                Part {
+                    query: Box::new(BoostQuery::new(query, FILLER_WEIGHT)),
+                    counted: false,
+                }
+            } else {
+                Part {
+                    query,
+                    counted: true,
+                }
+            })
+        })
+        .collect()
+}
+
+/// The part of a thesaurus label found at `range`: the words typed (as a phrase, ranked
+/// first, or anywhere), a synonym or a narrower concept; the best of them counts.
+fn label_part(
+    cx: &Context<'_>,
+    found: &Expansion,
+    range: (usize, usize),
+    span: &str,
+) -> Option<Part> {
+    // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they are
+    // without expansion; the label as a phrase ranks above them, the synonyms and narrower
+    // concepts below.
+    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    if let Some(q) = text_query(cx, span, &TEXT_FIELDS) {
+        alternatives.push(Box::new(BoostQuery::new(q, PHRASE_BOOST)));
+    }
+    // The words apart are held like any words typed, most of them will do; a label's words
+    // are never fillers.
+    let words: Vec<Box<dyn Query>> = analysis::words(span)
+        .into_iter()
+        .filter(|(_, term)| term.as_ref().is_some_and(|t| cx.holds(t)))
+        .filter_map(|(word, _)| text_query(cx, word, &TEXT_FIELDS))
+        .collect();
+    if words.len() > 1 {
+        let n = words.len();
+        alternatives.push(Box::new(Coordinated::new(words, minimum(n), COORDINATION)));
+    }
+    let typed_terms = analysis::terms(span).len().max(1);
+    for m in found.matches.iter().filter(|m| m.range == range) {
+        for added in &m.added {
+            // A narrower concept named somewhere in a long text says little about what the
+            // study is about, and its labels are the bulk of an expansion: it is looked for
+            // in the descriptive fields only.
+            let targets: &[(FieldName, f32)] = match added.relation {
+                Relation::Synonym => &TEXT_FIELDS,
+                Relation::Narrower => &DESCRIPTIVE_FIELDS,
+            };
+            if let Some(q) = text_query(cx, &added.label, targets) {
+                // A phrase scores the sum of its words: a label longer than what was typed
+                // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
+                // scaled down to the length typed.
+                let terms = analysis::terms(&added.label).len().max(1);
+                let scale = (typed_terms as f32 / terms as f32).min(1.0);
+                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
+            }
+        }
+    }
+    if alternatives.is_empty() {
+        return None;
+    }
+    // The best way a document matches counts, plus a little for the others: a long
+    // spelled-out synonym must not outweigh the term the user typed.
+    Some(Part {
+        query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            alternatives,
+            TIE_BREAKER,
+        )),
+        counted: true,
+    })
+}
+
+/// The soft conjunction of the counted parts, with the others as optional extras. A query
+/// made of question words only ("quoi ?") counts them.
+fn combine(parts: Vec<Part>) -> Option<Box<dyn Query>> {
+    let (mut counted, extras): (Vec<Part>, Vec<Part>) = parts.into_iter().partition(|p| p.counted);
+    let mut extras: Vec<Box<dyn Query>> = extras.into_iter().map(|p| p.query).collect();
+    if counted.is_empty() {
+        counted = extras
+            .drain(..)
+            .map(|query| Part {
+                query,
+                counted: true,
+            })
+            .collect();
+    }
+    let core: Box<dyn Query> = match counted.len() {
+        0 => return None,
+        1 => counted.pop()?.query,
+        n => Box::new(Coordinated::new(
+            counted.into_iter().map(|p| p.query).collect(),
+            minimum(n),
+            COORDINATION,
+        )),
+    };
+    if extras.is_empty() {
+        return Some(core);
+    }
+    let mut clauses = vec![(Occur::Must, core)];
+    clauses.extend(extras.into_iter().map(|q| (Occur::Should, q)));
+    Some(Box::new(BooleanQuery::new(clauses)))
 }
 
 /// "2024" or "2018-2022".

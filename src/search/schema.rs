@@ -12,7 +12,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
 
 /// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]

@@ -156,7 +156,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// "Vouliez-vous dire …": the text with its unknown words corrected.
     pub suggestion: Option<String>,
-    /// The text as typed found nothing: these are the results of [`Self::suggestion`].
+    /// Words of the text as typed are nowhere in the library: these are the results of
+    /// [`Self::suggestion`], searched instead.
     pub corrected: bool,
 }
 
@@ -165,51 +166,58 @@ const FEW_RESULTS: usize = 3;
 
 /// Runs `request`. Blocking (index reads): call it from `spawn_blocking`.
 ///
-/// A search that finds little gets a spelling suggestion built from the words of the index
-/// and of the thesaurus; one that finds nothing is run again with it (unless
-/// `request.correct` is off), and says so.
+/// Spelling is settled before searching, once: a word that no document and no thesaurus
+/// label holds is replaced by its closest known word (unless `request.correct` is off), and
+/// the results say so. A search that finds little gets a "did you mean" built from the words
+/// of the index and of the thesaurus, without searching it.
 pub fn search(
     index: &SearchIndex,
     snapshot: &Snapshot,
     request: &SearchRequest,
 ) -> tantivy::Result<SearchResults> {
     let started = Instant::now();
-    let mut results = run(index, snapshot, request)?;
-    if results.total < FEW_RESULTS && !request.text.trim().is_empty() {
-        let searcher = index.reader.searcher();
-        if let Some(suggestion) =
-            spelling::did_you_mean(&searcher, &index.fields, snapshot, &request.text)
-        {
-            if results.total == 0 && request.correct {
-                let corrected = SearchRequest {
-                    text: suggestion.clone(),
-                    ..request.clone()
-                };
-                let again = run(index, snapshot, &corrected)?;
-                if again.total > 0 {
-                    results = again;
-                    results.corrected = true;
-                }
-            }
-            results.suggestion = Some(suggestion);
+    let searcher = index.reader.searcher();
+    let vocabulary = spelling::Vocabulary::new(&searcher, &index.fields, snapshot);
+    let correction = request
+        .correct
+        .then(|| vocabulary.correction(&request.text))
+        .flatten();
+    let mut results = match &correction {
+        Some(text) => {
+            let corrected = SearchRequest {
+                text: text.clone(),
+                ..request.clone()
+            };
+            let mut results = run(&searcher, index, snapshot, &corrected)?;
+            results.corrected = true;
+            results.suggestion = Some(text.clone());
+            results
         }
-    }
+        None => {
+            let mut results = run(&searcher, index, snapshot, request)?;
+            if results.total < FEW_RESULTS && !request.text.trim().is_empty() {
+                results.suggestion = vocabulary.did_you_mean(&request.text);
+            }
+            results
+        }
+    };
     results.took = started.elapsed();
     Ok(results)
 }
 
 /// One search, as asked.
 fn run(
+    searcher: &Searcher,
     index: &SearchIndex,
     snapshot: &Snapshot,
     request: &SearchRequest,
 ) -> tantivy::Result<SearchResults> {
     let started = Instant::now();
-    let searcher = index.reader.searcher();
     let fields = index.fields;
     let cx = Context {
         fields: &fields,
         snapshot,
+        searcher,
         expand: request.expand,
         options: ExpandOptions::default(),
     };
@@ -267,7 +275,7 @@ fn run(
         }
     };
     let facets = facets(
-        &searcher,
+        searcher,
         index,
         text_query.as_ref(),
         &filters,
@@ -275,7 +283,7 @@ fn run(
         snapshot,
         &counts,
     )?;
-    let hits = hits(&searcher, index, &full, &addresses)?;
+    let hits = hits(searcher, index, &full, &addresses)?;
     Ok(SearchResults {
         total,
         took: started.elapsed(),

@@ -264,6 +264,8 @@ pub struct Vocabulary {
     folded: Vec<Arc<InvertedIndexReader>>,
     /// The stemmed metadata fields' inverted indexes in each segment.
     stemmed: Vec<Arc<InvertedIndexReader>>,
+    /// The full text's inverted index in each segment.
+    body: Vec<Arc<InvertedIndexReader>>,
     labels: Arc<LabelWords>,
 }
 
@@ -296,16 +298,19 @@ impl Vocabulary {
     pub fn with_labels(searcher: &Searcher, fields: &Fields, labels: Arc<LabelWords>) -> Self {
         let mut folded = Vec::new();
         let mut stemmed = Vec::new();
+        let mut body = Vec::new();
         for segment in searcher.segment_readers() {
             folded.extend(segment.inverted_index(fields.folded).ok());
             for field in stemmed_fields(fields) {
                 stemmed.extend(segment.inverted_index(field).ok());
             }
+            body.extend(segment.inverted_index(fields.body).ok());
         }
         Self {
             field: fields.folded,
             folded,
             stemmed,
+            body,
             labels,
         }
     }
@@ -411,6 +416,34 @@ impl Vocabulary {
             }
         }
         found
+    }
+
+    /// Whether no document and no label has `word` (one word, as typed) anywhere, full texts
+    /// included: searching for it can only find nothing.
+    fn is_nowhere(&self, word: &str) -> bool {
+        if self.is_known(word) {
+            return false;
+        }
+        let Some(stem) = analysis::term(word) else {
+            return false;
+        };
+        !self
+            .body
+            .iter()
+            .any(|inverted| matches!(inverted.terms().get(&stem), Ok(Some(_))))
+    }
+
+    /// What to search instead of `text`, corrected before searching: each word that nothing
+    /// holds, full texts included, replaced by its suggestion. `None` when no such word has
+    /// one. A word found only in full texts is searched as typed (see [`Self::did_you_mean`]
+    /// for the suggestion a search that finds little offers).
+    pub fn correction(&self, text: &str) -> Option<String> {
+        rewrite(text, |word| {
+            if analysis::is_stop_word(&word.to_lowercase()) || !self.is_nowhere(word) {
+                return None;
+            }
+            self.suggest(word)
+        })
     }
 
     /// [`did_you_mean`] with this vocabulary.

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use bibliotheque::catalogue::domain::PublicationStatus;
 
 use crate::common::TestApp;
-use crate::common::builders::{PublicationBuilder, observatory};
+use crate::common::builders::{PublicationBuilder, branch, observatory};
 
 fn json(response: &crate::common::Response) -> serde_json::Value {
     serde_json::from_slice(&response.body).expect("JSON")
@@ -562,13 +562,16 @@ async fn misspellings_are_corrected_or_suggested() {
         .await;
     app.index().await;
 
-    // Nothing as typed: the results of the closest spelling, said so.
+    // A word nowhere in the library: the closest spelling is searched instead, said so.
     let found = api(&app, "q=metallurgei").await;
     assert_eq!(found["corrected"], true, "{found}");
     assert_eq!(found["suggestion"], "métallurgie");
     assert_eq!(titles(&found), ["Les soudeurs de la métallurgie"]);
     let page = app.get("/recherche?q=metallurgei").await;
-    assert!(page.texts(".spelling")[0].starts_with("Aucun résultat pour « metallurgei »"));
+    assert!(
+        page.texts(".spelling")[0]
+            .starts_with("Résultats pour « métallurgie » : « metallurgei » ne figure")
+    );
     let exact = page.attrs(".spelling a", "href");
     assert_eq!(exact, ["/recherche?q=metallurgei&corriger=0"]);
     let recorded: i64 =
@@ -591,11 +594,12 @@ async fn misspellings_are_corrected_or_suggested() {
         ["/recherche?q=m%C3%A9tallurgie&corriger=0"]
     );
 
-    // Few results: a suggestion, the results as typed.
-    let few = api(&app, "q=soudeurs%20OR%20metallurgei").await;
-    assert_eq!(few["total"], 1);
-    assert_eq!(few["corrected"], false);
-    assert_eq!(few["suggestion"], "soudeurs OR métallurgie");
+    // Corrected before searching wherever the word is, in one search: the word typed right
+    // is kept, the alternative corrected.
+    let either = api(&app, "q=soudeurs%20OR%20metallurgei").await;
+    assert_eq!(either["total"], 1);
+    assert_eq!(either["corrected"], true);
+    assert_eq!(either["suggestion"], "soudeurs OR métallurgie");
 
     // A correct query gets no suggestion.
     assert!(api(&app, "q=soudeurs").await.get("suggestion").is_none());
@@ -659,4 +663,145 @@ async fn merging_leaves_one_segment_per_search_thread_and_the_same_answers() {
         v
     };
     assert_eq!(strip(&answer), strip(&after));
+}
+
+#[tokio::test]
+async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_come_first() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for title in [
+        "Les soudeurs de la métallurgie",
+        "Les boulangers de Bretagne",
+        "Les soudeurs de la métallurgie en Bretagne",
+        "La métallurgie",
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    let found = api(&app, "q=soudeurs%20m%C3%A9tallurgie%20bretagne&expand=0").await;
+    assert_eq!(
+        titles(&found),
+        [
+            "Les soudeurs de la métallurgie en Bretagne",
+            "Les soudeurs de la métallurgie",
+        ],
+        "every word first, then two of three; one of three is not enough"
+    );
+    // All the words when they are there: the same words find only the study holding both.
+    let both = api(&app, "q=soudeurs%20bretagne&expand=0").await;
+    assert_eq!(
+        titles(&both)[0],
+        "Les soudeurs de la métallurgie en Bretagne"
+    );
+    // A word no study holds, and that nothing is close to, is left out.
+    let extra = api(&app, "q=boulangers%20zygomorphe&expand=0&corriger=0").await;
+    assert_eq!(titles(&extra), ["Les boulangers de Bretagne"]);
+}
+
+#[tokio::test]
+async fn question_words_do_not_decide_the_ranking() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for title in [
+        "Comment recruter : quel guide pour les petites entreprises",
+        "Devenir soudeur : les métiers de la soudure",
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    let found = api(&app, "q=comment%20devenir%20soudeur%20quel%20salaire").await;
+    assert_eq!(
+        titles(&found),
+        ["Devenir soudeur : les métiers de la soudure"],
+        "holding « comment » and « quel » finds nothing"
+    );
+    // Alone, a question word is still searched.
+    let alone = api(&app, "q=comment").await;
+    assert_eq!(alone["total"], 1);
+}
+
+#[tokio::test]
+async fn a_typo_is_corrected_in_the_one_search_and_a_word_of_the_full_texts_is_kept() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    PublicationBuilder::new(o)
+        .title("Les soudeurs de la métallurgie")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(o)
+        .title("Rapport annuel")
+        .body("Les métallurgistes du bassin parlent de la mettalurgie fine.")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    // A known word and a typo: with every word required this found nothing and ran again.
+    let typo = api(&app, "q=soudeurs%20metallurgei").await;
+    assert_eq!(typo["corrected"], true, "{typo}");
+    assert_eq!(typo["suggestion"], "soudeurs métallurgie");
+    assert_eq!(titles(&typo)[0], "Les soudeurs de la métallurgie");
+    // A word found in a full text is searched as typed, not corrected away.
+    let kept = api(&app, "q=mettalurgie").await;
+    assert_eq!(kept["corrected"], false, "{kept}");
+    assert_eq!(titles(&kept), ["Rapport annuel"]);
+}
+
+#[tokio::test]
+async fn a_branch_number_finds_its_studies() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    // Branches the shipped thesaurus does not name, like those an import creates.
+    branch(&app.db, "1486", "Bureaux d'études", "atlas").await;
+    branch(&app.db, "0044", "Industries chimiques", "opco-2i").await;
+    PublicationBuilder::new(o)
+        .title("Portrait de la branche")
+        .branch("1486")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(o)
+        .title("Portrait d'une autre branche")
+        .branch("0044")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    // "IDCC" alone is in every branch's studies: the number decides.
+    for query in ["IDCC%201486", "1486", "idcc%201486"] {
+        let found = api(&app, &format!("q={query}&corriger=0")).await;
+        assert_eq!(titles(&found)[0], "Portrait de la branche", "{query}");
+    }
+    for query in ["IDCC%200044", "idcc%2044", "44"] {
+        let found = api(&app, &format!("q={query}&corriger=0")).await;
+        assert_eq!(titles(&found)[0], "Portrait d'une autre branche", "{query}");
+    }
+    assert_eq!(
+        titles(&api(&app, "q=1486").await),
+        ["Portrait de la branche"]
+    );
+}
+
+#[tokio::test]
+async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
+    let app = TestApp::new().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+    let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
+    bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
+        .await
+        .unwrap();
+    app.thesaurus.refresh(&app.db).await.unwrap();
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    PublicationBuilder::new(o)
+        .title("Les emplois de la production agricole")
+        .rome("A1101")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let found = api(&app, "q=tractoriste").await;
+    assert_eq!(titles(&found), ["Les emplois de la production agricole"]);
+    let question = api(&app, "q=comment%20devenir%20conductrice%20de%20tracteur").await;
+    assert_eq!(titles(&question), ["Les emplois de la production agricole"]);
 }
