@@ -1,5 +1,6 @@
 //! A soft conjunction: documents match when they hold at least a minimum number of the
-//! clauses, and score the sum of the clauses they hold scaled by the share they hold.
+//! clauses, and score the sum of the clauses they hold scaled by the share they hold (each
+//! clause with a weight: a common word missed costs less than a rare one).
 //!
 //! People type questions, misspellings and words a study does not use; requiring every word
 //! empties the results for one of them, and a plain disjunction ranks a document that repeats
@@ -19,16 +20,16 @@ use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 /// Documents holding at least `minimum` of `clauses`, scored by the sum of the clauses they
-/// hold times `(held / clauses.len()) ^ exponent`.
+/// hold times `(weight held / weight of all clauses) ^ exponent`.
 pub struct Coordinated {
-    clauses: Vec<Box<dyn Query>>,
+    clauses: Vec<(Box<dyn Query>, f32)>,
     minimum: usize,
     exponent: f32,
 }
 
 impl Coordinated {
-    /// `minimum` is kept between 1 and the number of clauses.
-    pub fn new(clauses: Vec<Box<dyn Query>>, minimum: usize, exponent: f32) -> Self {
+    /// `minimum` is kept between 1 and the number of clauses; weights should be positive.
+    pub fn new(clauses: Vec<(Box<dyn Query>, f32)>, minimum: usize, exponent: f32) -> Self {
         let minimum = minimum.clamp(1, clauses.len().max(1));
         Self {
             clauses,
@@ -41,7 +42,11 @@ impl Coordinated {
 impl Clone for Coordinated {
     fn clone(&self) -> Self {
         Self {
-            clauses: self.clauses.iter().map(|c| c.box_clone()).collect(),
+            clauses: self
+                .clauses
+                .iter()
+                .map(|(c, w)| (c.box_clone(), *w))
+                .collect(),
             minimum: self.minimum,
             exponent: self.exponent,
         }
@@ -63,7 +68,7 @@ impl Query for Coordinated {
         let weights = self
             .clauses
             .iter()
-            .map(|c| c.weight(enable_scoring))
+            .map(|(c, w)| Ok((c.weight(enable_scoring)?, *w)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(CoordinatedWeight {
             weights,
@@ -73,14 +78,14 @@ impl Query for Coordinated {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for clause in &self.clauses {
+        for (clause, _) in &self.clauses {
             clause.query_terms(visitor);
         }
     }
 }
 
 struct CoordinatedWeight {
-    weights: Vec<Box<dyn Weight>>,
+    weights: Vec<(Box<dyn Weight>, f32)>,
     minimum: usize,
     exponent: f32,
 }
@@ -88,18 +93,19 @@ struct CoordinatedWeight {
 impl Weight for CoordinatedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut clauses = Vec::with_capacity(self.weights.len());
-        for weight in &self.weights {
+        for (weight, share) in &self.weights {
             let scorer = weight.scorer(reader, boost)?;
             if scorer.doc() != TERMINATED {
-                clauses.push(scorer);
+                clauses.push((scorer, *share));
             }
         }
         if clauses.len() < self.minimum {
             return Ok(Box::new(EmptyScorer));
         }
+        let total = self.weights.iter().map(|(_, w)| w).sum();
         Ok(Box::new(CoordinatedScorer::new(
             clauses,
-            self.weights.len(),
+            total,
             self.minimum,
             self.exponent,
         )))
@@ -113,7 +119,7 @@ impl Weight for CoordinatedWeight {
             )));
         }
         let mut explanation = Explanation::new("coordinated sum", scorer.score());
-        for weight in &self.weights {
+        for (weight, _) in &self.weights {
             if let Ok(detail) = weight.explain(reader, doc) {
                 explanation.add_detail(detail);
             }
@@ -123,16 +129,21 @@ impl Weight for CoordinatedWeight {
 }
 
 struct CoordinatedScorer {
-    clauses: Vec<Box<dyn Scorer>>,
-    /// The clauses of the query, found in this segment or not.
-    total: usize,
+    clauses: Vec<(Box<dyn Scorer>, f32)>,
+    /// The weight of the clauses of the query, found in this segment or not.
+    total: f32,
     minimum: usize,
     exponent: f32,
     doc: DocId,
 }
 
 impl CoordinatedScorer {
-    fn new(clauses: Vec<Box<dyn Scorer>>, total: usize, minimum: usize, exponent: f32) -> Self {
+    fn new(
+        clauses: Vec<(Box<dyn Scorer>, f32)>,
+        total: f32,
+        minimum: usize,
+        exponent: f32,
+    ) -> Self {
         let mut scorer = Self {
             clauses,
             total,
@@ -152,19 +163,19 @@ impl CoordinatedScorer {
             let doc = self
                 .clauses
                 .iter()
-                .map(|c| c.doc())
+                .map(|(c, _)| c.doc())
                 .min()
                 .unwrap_or(TERMINATED);
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            let held = self.clauses.iter().filter(|c| c.doc() == doc).count();
+            let held = self.clauses.iter().filter(|(c, _)| c.doc() == doc).count();
             if held >= self.minimum {
                 self.doc = doc;
                 return doc;
             }
-            for clause in self.clauses.iter_mut().filter(|c| c.doc() == doc) {
+            for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == doc) {
                 clause.advance();
             }
         }
@@ -177,7 +188,7 @@ impl DocSet for CoordinatedScorer {
             return TERMINATED;
         }
         let current = self.doc;
-        for clause in self.clauses.iter_mut().filter(|c| c.doc() == current) {
+        for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == current) {
             clause.advance();
         }
         self.settle()
@@ -187,7 +198,7 @@ impl DocSet for CoordinatedScorer {
         if self.doc >= target {
             return self.doc;
         }
-        for clause in self.clauses.iter_mut().filter(|c| c.doc() < target) {
+        for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() < target) {
             clause.seek(target);
         }
         self.settle()
@@ -200,26 +211,26 @@ impl DocSet for CoordinatedScorer {
     fn size_hint(&self) -> u32 {
         self.clauses
             .iter()
-            .map(|c| c.size_hint())
+            .map(|(c, _)| c.size_hint())
             .max()
             .unwrap_or(0)
     }
 
     fn cost(&self) -> u64 {
-        self.clauses.iter().map(|c| c.cost()).sum()
+        self.clauses.iter().map(|(c, _)| c.cost()).sum()
     }
 }
 
 impl Scorer for CoordinatedScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        let mut held = 0usize;
+        let mut held: f32 = 0.0;
         let mut sum: Score = 0.0;
-        for clause in self.clauses.iter_mut().filter(|c| c.doc() == doc) {
-            held += 1;
+        for (clause, weight) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == doc) {
+            held += *weight;
             sum += clause.score();
         }
-        sum * (held as Score / self.total as Score).powf(self.exponent)
+        sum * (held / self.total).powf(self.exponent)
     }
 }
 
@@ -256,10 +267,11 @@ mod tests {
             words
                 .iter()
                 .map(|w| {
-                    Box::new(TermQuery::new(
+                    let q = Box::new(TermQuery::new(
                         Term::from_field_text(tag, w),
                         IndexRecordOption::WithFreqs,
-                    )) as Box<dyn Query>
+                    )) as Box<dyn Query>;
+                    (q, 1.0)
                 })
                 .collect(),
             minimum,

@@ -184,24 +184,84 @@ fn pop_last_word(words: &mut String, units: &mut Vec<Unit>) -> Option<Unit> {
     Some(Unit::Words(last))
 }
 
-/// Field boosts: the title says most about a study, the body least.
-const TEXT_FIELDS: [(FieldName, f32); 6] = [
-    (FieldName::Title, 3.0),
-    (FieldName::Subtitle, 2.0),
-    (FieldName::Keywords, 2.0),
-    (FieldName::Subjects, 1.5),
-    (FieldName::Abstract, 1.5),
-    (FieldName::Body, 1.0),
-];
+/// The parameters of the ranking, chosen by measurement on the realistic judged set's dev half
+/// (`examples/realistic_relevance.rs`, BENCHMARKS.md "Realistic relevance"). A request carries
+/// them so that the evaluation can try others on the same index; pages and the API use the
+/// defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranking {
+    /// Field boosts: the title says most about a study, the full text least.
+    pub title: f32,
+    pub subtitle: f32,
+    pub keywords: f32,
+    pub subjects: f32,
+    pub abstract_text: f32,
+    pub body: f32,
+    /// A document's score is scaled by `(weight of the parts held / weight of all parts) ^
+    /// coordination`, each part weighing its inverse document frequency when
+    /// `weighted_coordination` (a common word missed costs little), or 1.
+    pub coordination: f32,
+    pub weighted_coordination: bool,
+    /// The share of a query's parts (words, or thesaurus labels found in it) a document must
+    /// hold, rounded up, for queries of three parts or more; one of one or two is enough.
+    pub minimum_share: f32,
+    /// The weight of a question word or a filler ("comment", "quel", "je voudrais"): it may
+    /// order documents that are otherwise alike, never decide which are found.
+    pub filler: f32,
+    /// How much a thesaurus label found as a phrase outranks its words found apart.
+    pub label_phrase: f32,
+    /// The boost of two consecutive words typed found close together (within two words) in
+    /// the descriptive fields; 0 turns it off.
+    pub proximity: f32,
+}
 
-/// The fields that describe a study, without its full text.
-const DESCRIPTIVE_FIELDS: [(FieldName, f32); 5] = [
-    TEXT_FIELDS[0],
-    TEXT_FIELDS[1],
-    TEXT_FIELDS[2],
-    TEXT_FIELDS[3],
-    TEXT_FIELDS[4],
-];
+impl Default for Ranking {
+    fn default() -> Self {
+        Self {
+            title: 3.0,
+            subtitle: 2.0,
+            keywords: 2.0,
+            subjects: 1.5,
+            abstract_text: 1.5,
+            body: 1.0,
+            coordination: 2.0,
+            weighted_coordination: false,
+            minimum_share: 0.5,
+            filler: 0.05,
+            label_phrase: 1.25,
+            proximity: 0.0,
+        }
+    }
+}
+
+impl Ranking {
+    /// Every searched field with its boost.
+    fn fields(&self) -> [(FieldName, f32); 6] {
+        [
+            (FieldName::Title, self.title),
+            (FieldName::Subtitle, self.subtitle),
+            (FieldName::Keywords, self.keywords),
+            (FieldName::Subjects, self.subjects),
+            (FieldName::Abstract, self.abstract_text),
+            (FieldName::Body, self.body),
+        ]
+    }
+
+    /// The fields that describe a study, without its full text.
+    fn descriptive(&self) -> [(FieldName, f32); 5] {
+        let [a, b, c, d, e, _] = self.fields();
+        [a, b, c, d, e]
+    }
+
+    /// How many of `parts` a document must hold.
+    fn minimum(&self, parts: usize) -> usize {
+        if parts <= 2 {
+            1.min(parts)
+        } else {
+            (parts as f32 * self.minimum_share).ceil() as usize
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -319,18 +379,49 @@ pub struct Context<'a> {
     pub searcher: &'a Searcher,
     pub expand: bool,
     pub options: ExpandOptions,
+    pub ranking: Ranking,
 }
 
 impl Context<'_> {
     /// Whether some document holds `term` (an analysed word) in a searched field.
     fn holds(&self, term: &str) -> bool {
-        self.searcher.segment_readers().iter().any(|segment| {
-            TEXT_FIELDS.iter().any(|&(name, _)| {
-                segment
-                    .inverted_index(field(self.fields, name))
-                    .is_ok_and(|inverted| matches!(inverted.terms().get(term), Ok(Some(_))))
+        self.doc_freq(term) > 0
+    }
+
+    /// The most documents holding `term` (an analysed word) in one searched field.
+    fn doc_freq(&self, term: &str) -> u64 {
+        self.ranking
+            .fields()
+            .iter()
+            .map(|&(name, _)| {
+                let f = field(self.fields, name);
+                self.searcher
+                    .segment_readers()
+                    .iter()
+                    .filter_map(|segment| segment.inverted_index(f).ok())
+                    .filter_map(|inverted| inverted.terms().get(term).ok().flatten())
+                    .map(|info| u64::from(info.doc_freq))
+                    .sum::<u64>()
             })
-        })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The weight of a part in the coordination: the inverse document frequency of its rarest
+    /// term (BM25's), or 1.
+    fn weight(&self, terms: &[String]) -> f32 {
+        if !self.ranking.weighted_coordination {
+            return 1.0;
+        }
+        let documents = self.searcher.num_docs() as f32;
+        terms
+            .iter()
+            .map(|t| {
+                let df = self.doc_freq(t) as f32;
+                (1.0 + (documents - df + 0.5) / (df + 0.5)).ln()
+            })
+            .fold(0.0f32, f32::max)
+            .max(0.01)
     }
 }
 
@@ -358,9 +449,11 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
     };
     for unit in units {
         match unit {
-            Unit::Excluded(text) => must_not.extend(text_query(cx, text, &TEXT_FIELDS)),
+            Unit::Excluded(text) => {
+                must_not.extend(text_query(cx, text, &cx.ranking.fields()));
+            }
             Unit::Field(Prefix::Title, text) => {
-                must.extend(all_words(cx, text, &[(FieldName::Title, 3.0)]));
+                must.extend(all_words(cx, text, &[(FieldName::Title, cx.ranking.title)]));
             }
             Unit::Field(Prefix::Theme, text) => {
                 let hits = cx.snapshot.lookup(text);
@@ -399,7 +492,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
 fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     match unit {
         Unit::Words(text) => words_query(text, cx, expansion),
-        Unit::Phrase(text) => text_query(cx, text, &TEXT_FIELDS),
+        Unit::Phrase(text) => text_query(cx, text, &cx.ranking.fields()),
         Unit::Either(list) => {
             let alternatives: Vec<(Occur, Box<dyn Query>)> = list
                 .iter()
@@ -413,18 +506,8 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
     }
 }
 
-/// How much a thesaurus label found as a phrase outranks its words found apart.
-const PHRASE_BOOST: f32 = 1.25;
 /// The share of the other alternatives' scores added to the best one's.
 const TIE_BREAKER: f32 = 0.1;
-/// The weight of a question word or a filler ("comment", "quel", "je voudrais"): it may
-/// order documents that are otherwise alike, never decide which are found.
-const FILLER_WEIGHT: f32 = 0.05;
-/// The score of a document is scaled by `(parts held / parts) ^ COORDINATION`.
-const COORDINATION: f32 = 2.0;
-/// The share of a query's parts (words, or thesaurus labels found in it) that a document must
-/// hold, rounded up: all of one or two, two of three, half of longer queries.
-const MINIMUM_SHARE: f32 = 0.5;
 
 /// Words typed to ask rather than to name what is looked for. The French stop words are
 /// already out of every query; these are only left out of queries, as documents use them in
@@ -471,8 +554,9 @@ const FILLERS: &[&str] = &[
     "voudrait",
 ];
 
-fn is_filler(word: &str) -> bool {
-    FILLERS.contains(&crate::text::fold(word).as_str())
+/// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
+fn is_filler(text: &str, word: &str) -> bool {
+    FILLERS.contains(&crate::text::fold(word).as_str()) && !hyphenated(text, word)
 }
 
 /// Whether `word`, a slice of `text`, is joined to another by a hyphen ("savoir-faire").
@@ -482,20 +566,12 @@ fn hyphenated(text: &str, word: &str) -> bool {
     text[..start].ends_with('-') || text[end..].starts_with('-')
 }
 
-/// How many of `parts` a document must hold.
-fn minimum(parts: usize) -> usize {
-    if parts <= 2 {
-        1.min(parts)
-    } else {
-        (parts as f32 * MINIMUM_SHARE).ceil() as usize
-    }
-}
-
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
 struct Part {
     query: Box<dyn Query>,
-    /// Counted among the parts a document should hold (question words are not).
-    counted: bool,
+    /// Its weight in the coordination; `None` for question words and fillers, which are not
+    /// counted among the parts a document should hold.
+    weight: Option<f32>,
 }
 
 /// Plain words: a soft conjunction of their parts. Each thesaurus label found becomes one
@@ -528,7 +604,18 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         // Every word typed is nowhere in the library: nothing is found, not everything.
         return Some(Box::new(EmptyQuery));
     }
-    combine(parts)
+    let proximity = proximity(cx, text);
+    combine(cx, parts, proximity)
+}
+
+/// The words of `text` that count: not stop words, not fillers, held by some document; each
+/// with its term.
+fn counted_words<'t>(cx: &Context<'_>, text: &'t str) -> Vec<(&'t str, String)> {
+    analysis::words(text)
+        .into_iter()
+        .filter_map(|(word, term)| Some((word, term?)))
+        .filter(|(word, term)| !is_filler(text, word) && cx.holds(term))
+        .collect()
 }
 
 /// The parts of words that no thesaurus label covers.
@@ -537,20 +624,20 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
         .into_iter()
         .filter_map(|(word, term)| {
             let term = term?;
-            let filler = is_filler(word) && !hyphenated(text, word);
+            let filler = is_filler(text, word);
             if !filler && !cx.holds(&term) {
                 return None;
             }
-            let query = text_query(cx, word, &TEXT_FIELDS)?;
+            let query = text_query(cx, word, &cx.ranking.fields())?;
             Some(if filler {
                 Part {
-                    query: Box::new(BoostQuery::new(query, FILLER_WEIGHT)),
-                    counted: false,
+                    query: Box::new(BoostQuery::new(query, cx.ranking.filler)),
+                    weight: None,
                 }
             } else {
                 Part {
                     query,
-                    counted: true,
+                    weight: Some(cx.weight(&[term])),
                 }
             })
         })
@@ -558,47 +645,53 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
 }
 
 /// The part of a thesaurus label found at `range`: the words typed (as a phrase, ranked
-/// first, or anywhere), a synonym or a narrower concept; the best of them counts.
+/// first, or most of them anywhere), a synonym or a narrower concept; the best of them counts.
 fn label_part(
     cx: &Context<'_>,
     found: &Expansion,
     range: (usize, usize),
     span: &str,
 ) -> Option<Part> {
+    let all = cx.ranking.fields();
     // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they are
     // without expansion; the label as a phrase ranks above them, the synonyms and narrower
     // concepts below.
     let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-    if let Some(q) = text_query(cx, span, &TEXT_FIELDS) {
-        alternatives.push(Box::new(BoostQuery::new(q, PHRASE_BOOST)));
+    if let Some(q) = text_query(cx, span, &all) {
+        alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
     }
     // The words apart are held like any words typed, most of them will do; a label's words
     // are never fillers.
-    let words: Vec<Box<dyn Query>> = analysis::words(span)
+    let words: Vec<(Box<dyn Query>, f32)> = analysis::words(span)
         .into_iter()
-        .filter(|(_, term)| term.as_ref().is_some_and(|t| cx.holds(t)))
-        .filter_map(|(word, _)| text_query(cx, word, &TEXT_FIELDS))
+        .filter_map(|(word, term)| Some((word, term?)))
+        .filter(|(_, term)| cx.holds(term))
+        .filter_map(|(word, term)| Some((text_query(cx, word, &all)?, cx.weight(&[term]))))
         .collect();
     if words.len() > 1 {
         let n = words.len();
-        alternatives.push(Box::new(Coordinated::new(words, minimum(n), COORDINATION)));
+        alternatives.push(Box::new(Coordinated::new(
+            words,
+            cx.ranking.minimum(n),
+            cx.ranking.coordination,
+        )));
     }
-    let typed_terms = analysis::terms(span).len().max(1);
+    let typed_terms = analysis::terms(span);
     for m in found.matches.iter().filter(|m| m.range == range) {
         for added in &m.added {
             // A narrower concept named somewhere in a long text says little about what the
             // study is about, and its labels are the bulk of an expansion: it is looked for
             // in the descriptive fields only.
             let targets: &[(FieldName, f32)] = match added.relation {
-                Relation::Synonym => &TEXT_FIELDS,
-                Relation::Narrower => &DESCRIPTIVE_FIELDS,
+                Relation::Synonym => &all,
+                Relation::Narrower => &cx.ranking.descriptive(),
             };
             if let Some(q) = text_query(cx, &added.label, targets) {
                 // A phrase scores the sum of its words: a label longer than what was typed
                 // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
                 // scaled down to the length typed.
                 let terms = analysis::terms(&added.label).len().max(1);
-                let scale = (typed_terms as f32 / terms as f32).min(1.0);
+                let scale = (typed_terms.len().max(1) as f32 / terms as f32).min(1.0);
                 alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
             }
         }
@@ -613,31 +706,70 @@ fn label_part(
             alternatives,
             TIE_BREAKER,
         )),
-        counted: true,
+        weight: Some(cx.weight(&typed_terms)),
     })
 }
 
-/// The soft conjunction of the counted parts, with the others as optional extras. A query
-/// made of question words only ("quoi ?") counts them.
-fn combine(parts: Vec<Part>) -> Option<Box<dyn Query>> {
-    let (mut counted, extras): (Vec<Part>, Vec<Part>) = parts.into_iter().partition(|p| p.counted);
+/// Two consecutive counted words found within two words of each other in the descriptive
+/// fields: studies that say what was typed, not only its words here and there, rank higher.
+/// Not in the full texts, where positions of long texts cost too much to walk.
+fn proximity(cx: &Context<'_>, text: &str) -> Vec<Box<dyn Query>> {
+    if cx.ranking.proximity <= 0.0 {
+        return Vec::new();
+    }
+    let words = counted_words(cx, text);
+    words
+        .windows(2)
+        .flat_map(|pair| {
+            cx.ranking
+                .descriptive()
+                .into_iter()
+                .map(move |(name, boost)| {
+                    let f = field(cx.fields, name);
+                    let mut phrase = PhraseQuery::new(vec![
+                        Term::from_field_text(f, &pair[0].1),
+                        Term::from_field_text(f, &pair[1].1),
+                    ]);
+                    phrase.set_slop(2);
+                    Box::new(BoostQuery::new(
+                        Box::new(phrase),
+                        boost * cx.ranking.proximity,
+                    )) as Box<dyn Query>
+                })
+        })
+        .collect()
+}
+
+/// The soft conjunction of the counted parts, with the others (fillers, proximity bonuses) as
+/// optional extras. A query made of question words only ("quoi ?") counts them.
+fn combine(
+    cx: &Context<'_>,
+    parts: Vec<Part>,
+    bonuses: Vec<Box<dyn Query>>,
+) -> Option<Box<dyn Query>> {
+    let (mut counted, extras): (Vec<Part>, Vec<Part>) =
+        parts.into_iter().partition(|p| p.weight.is_some());
     let mut extras: Vec<Box<dyn Query>> = extras.into_iter().map(|p| p.query).collect();
     if counted.is_empty() {
         counted = extras
             .drain(..)
             .map(|query| Part {
                 query,
-                counted: true,
+                weight: Some(1.0),
             })
             .collect();
     }
+    extras.extend(bonuses);
     let core: Box<dyn Query> = match counted.len() {
         0 => return None,
         1 => counted.pop()?.query,
         n => Box::new(Coordinated::new(
-            counted.into_iter().map(|p| p.query).collect(),
-            minimum(n),
-            COORDINATION,
+            counted
+                .into_iter()
+                .map(|p| (p.query, p.weight.unwrap_or(1.0)))
+                .collect(),
+            cx.ranking.minimum(n),
+            cx.ranking.coordination,
         )),
     };
     if extras.is_empty() {

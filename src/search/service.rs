@@ -13,7 +13,7 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::documents::theme_path;
 use super::index::SearchIndex;
-use super::query::{self, Context};
+use super::query::{self, Context, Ranking};
 use super::schema::Fields;
 use super::snippet::{self, Terms};
 use super::spelling;
@@ -91,8 +91,10 @@ pub struct SearchRequest {
     pub sort: Sort,
     pub page: u32,
     pub per_page: u32,
-    /// Whether a text that finds nothing may be replaced by its spelling correction.
+    /// Whether words that nothing holds may be replaced by their spelling correction.
     pub correct: bool,
+    /// The ranking's parameters: the defaults, but for the evaluation that compares others.
+    pub ranking: Ranking,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,6 +222,7 @@ fn run(
         searcher,
         expand: request.expand,
         options: ExpandOptions::default(),
+        ranking: request.ranking,
     };
     let built = query::build(&query::parse(&request.text), &cx);
     let mut filters = request.filters.clone();

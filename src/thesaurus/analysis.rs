@@ -29,10 +29,16 @@ pub const FRENCH_STOP_WORDS: &[&str] = &[
 ];
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::French));
-static STOP_WORDS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| FRENCH_STOP_WORDS.iter().copied().collect());
+/// The stop words as written and without their accents: people type "etre", "meme", "a" for
+/// "être", "même", "à", and a stop word must not become a search term by losing its accent.
+static STOP_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    FRENCH_STOP_WORDS
+        .iter()
+        .flat_map(|w| [(*w).to_owned(), crate::text::fold(w)])
+        .collect()
+});
 
-/// Whether `word` (lowercase) is a French stop word.
+/// Whether `word` (lowercase) is a French stop word, with or without its accents.
 pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(word)
 }
@@ -104,7 +110,14 @@ mod tests {
 
     #[test]
     fn the_stop_word_list_has_no_duplicates() {
-        assert_eq!(STOP_WORDS.len(), FRENCH_STOP_WORDS.len());
+        let distinct: HashSet<&str> = FRENCH_STOP_WORDS.iter().copied().collect();
+        assert_eq!(distinct.len(), FRENCH_STOP_WORDS.len());
+    }
+
+    #[test]
+    fn stop_words_typed_without_accents_are_stop_words() {
+        assert_eq!(terms("etre meme a ete"), Vec::<String>::new());
+        assert_eq!(terms("être même à été"), Vec::<String>::new());
     }
 
     #[test]
