@@ -40,7 +40,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use bibliotheque::catalogue::import::import_jsonl;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
@@ -60,7 +60,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 const K: usize = 10;
 
 /// Bump when what a fiche becomes in the JSON Lines changes: the library is then rebuilt.
-const CORPUS_FORMAT: u32 = 1;
+const CORPUS_FORMAT: u32 = 2;
 
 /// In the data folder: what the library was built from ("building" while it is built, so
 /// that an interrupted build is recognised as ours and redone).
@@ -161,12 +161,14 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| root.join("target/eval-rome"));
     if !thesaurus::rome::is_rome_folder(&rome) {
-        bail!(
+        // Not a failure of the library: say what is missing and where to get it, plainly.
+        eprintln!(
             "corpus ROME 4.0 absent : {} ne contient pas les tables CSV du ROME \
              (unix_referentiel_code_rome_v*.csv…). Donnez le dossier avec --rome DIR \
              (données ouvertes de France Travail, jamais versionnées dans le projet).",
             rome.display()
         );
+        std::process::exit(2);
     }
     let judged: Vec<Judged> = serde_json::from_str(
         &std::fs::read_to_string(root.join("eval/realistic/queries.json"))
@@ -353,7 +355,12 @@ fn read_fiches(dir: &Path) -> anyhow::Result<Vec<Fiche>> {
                 } else {
                     body.push(' ');
                 }
-                body.push_str(&clean(text));
+                // Upstream often leaves out the full stop, which would run sentences together.
+                let sentence = clean(text);
+                body.push_str(&sentence);
+                if !sentence.ends_with(['.', '!', '?', '…', ':', ';']) {
+                    body.push('.');
+                }
             }
             let mut jobs = titles.remove(&code).unwrap_or_default();
             jobs.sort();
