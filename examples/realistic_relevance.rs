@@ -1,0 +1,991 @@
+//! Search quality on queries typed the way real users type them (issue 12): questions, 5–10
+//! words, misspellings, missing accents, colloquial words, over the ROME 4.0 fiches.
+//!
+//! ```sh
+//! cargo run --release --example realistic_relevance -- [--rome DIR] [--data DIR] [--rebuild]
+//!     [--half dev|test|all] [--worst N]
+//! ```
+//!
+//! The corpus is the ROME 4.0 open data of France Travail (`--rome`, by default
+//! `../shared/data/rome-4.0` next to the project): real text that the team did not write, and
+//! that is never committed. It becomes one publication per ROME code (1,584): the code's label
+//! as title; as body its definition sentences, then its access sentences, then its job titles
+//! (appellations); `external_id` and `rome` the code itself, so that a hit maps back to its
+//! fiche and the fiche is filed under its code. That JSON Lines file is imported with the
+//! library's own import (`bibliotheque import`), after the ROME thesaurus
+//! (`bibliotheque thesaurus import DIR`), so that expansion and the indexed subjects know the
+//! job titles; then the index is built. The library lives in `--data` (by default
+//! `target/eval-rome`) and is reused by later runs unless `--rebuild` is given or the corpus
+//! files changed; the index is rebuilt in-process on every run (a few seconds), so that a
+//! change of the analyzer or of what a document holds is always measured.
+//!
+//! The judged set is `eval/realistic/queries.json` (see `eval/realistic/README.md`). Four
+//! runs on the same index and the same queries:
+//!
+//! - (a) the library as users get it: `service::search` with the text as typed, expansion and
+//!   spelling correction on, as the results page asks;
+//! - (b) the same without expansion;
+//! - (c) the typed words joined by ` OR ` through the library's own parser, expansion on;
+//! - (d) a plain BM25 baseline: tantivy's `QueryParser` over the same text fields, no boosts,
+//!   OR between words, default BM25, the fields' own analyzer.
+//!
+//! nDCG@10 (gain 2^grade − 1, standard log2 discount, ideal from the judgments) per half and
+//! per category, the share of queries with no result, and the ratios the issue targets.
+//! `--half` picks the half reported (dev by default: the test half is for the final figures
+//! only); `--worst N` lists the N dev queries where (a) loses most against the best run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use bibliotheque::catalogue::import::import_jsonl;
+use bibliotheque::db::Database;
+use bibliotheque::search::SearchIndex;
+use bibliotheque::search::service::{self, SearchRequest, Sort};
+use bibliotheque::storage::Storage;
+use bibliotheque::thesaurus;
+use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::QueryParser;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+/// Depth of the evaluation: the first page a user reads.
+const K: usize = 10;
+
+/// Bump when what a fiche becomes in the JSON Lines changes: the library is then rebuilt.
+const CORPUS_FORMAT: u32 = 2;
+
+/// In the data folder: what the library was built from ("building" while it is built, so
+/// that an interrupted build is recognised as ours and redone).
+const MARKER: &str = "eval-corpus";
+
+/// The observatory every fiche is filed under (created by the import).
+const OBSERVATORY: &str = "France Travail — ROME";
+
+#[derive(Debug, Parser)]
+#[command(about = "nDCG@10 of the realistic judged queries over the ROME 4.0 fiches")]
+struct Args {
+    /// The ROME 4.0 CSV folder (France Travail open data).
+    #[arg(long)]
+    rome: Option<PathBuf>,
+    /// Where the evaluation library lives (PostgreSQL cluster, index).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Builds the library again from the CSV files.
+    #[arg(long)]
+    rebuild: bool,
+    /// The half of the judged set to report.
+    #[arg(long, value_enum, default_value_t = Half::Dev)]
+    half: Half,
+    /// Lists the N dev queries where (a) loses most against the best run.
+    #[arg(long, value_name = "N")]
+    worst: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Half {
+    Dev,
+    Test,
+    All,
+}
+
+#[derive(Debug, Deserialize)]
+struct Judged {
+    id: u32,
+    query: String,
+    category: String,
+    half: String,
+    /// ROME code → grade (2 the fiche that answers, 1 a close fiche a reader would accept).
+    relevant: BTreeMap<String, u8>,
+}
+
+const CATEGORIES: [&str; 6] = [
+    "question",
+    "misspelling",
+    "no_accents",
+    "colloquial",
+    "long",
+    "short",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Run {
+    AsServed,
+    NoExpansion,
+    OrWords,
+    Bm25,
+}
+
+impl Run {
+    const ALL: [Run; 4] = [Run::AsServed, Run::NoExpansion, Run::OrWords, Run::Bm25];
+
+    fn name(self) -> &'static str {
+        match self {
+            Run::AsServed => "(a) as served",
+            Run::NoExpansion => "(b) expansion off",
+            Run::OrWords => "(c) words OR-ed",
+            Run::Bm25 => "(d) plain BM25",
+        }
+    }
+}
+
+/// What one run returned for one query.
+#[derive(Debug, Default)]
+struct Ranked {
+    /// ROME codes (external ids) of the first page, in order.
+    codes: Vec<String>,
+    titles: Vec<String>,
+    /// Matches in all (0: the user sees "aucun résultat").
+    total: usize,
+    /// The results are those of the spelling correction.
+    corrected: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rome = args
+        .rome
+        .clone()
+        .unwrap_or_else(|| root.join("../shared/data/rome-4.0"));
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(|| root.join("target/eval-rome"));
+    if !thesaurus::rome::is_rome_folder(&rome) {
+        // Not a failure of the library: say what is missing and where to get it, plainly.
+        eprintln!(
+            "corpus ROME 4.0 absent : {} ne contient pas les tables CSV du ROME \
+             (unix_referentiel_code_rome_v*.csv…). Donnez le dossier avec --rome DIR \
+             (données ouvertes de France Travail, jamais versionnées dans le projet).",
+            rome.display()
+        );
+        std::process::exit(2);
+    }
+    let judged: Vec<Judged> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("eval/realistic/queries.json"))
+            .context("lecture de eval/realistic/queries.json")?,
+    )
+    .context("eval/realistic/queries.json")?;
+    let fiches = read_fiches(&rome)?;
+    check_judgments(&judged, &fiches)?;
+
+    let fingerprint = fingerprint(&rome)?;
+    let reuse = !args.rebuild
+        && std::fs::read_to_string(data.join(MARKER)).is_ok_and(|m| m.trim() == fingerprint);
+    if !reuse {
+        wipe(&data)?;
+    }
+    std::fs::create_dir_all(&data).with_context(|| format!("dossier {}", data.display()))?;
+    let db = Database::open(&data, None).await?;
+    // Whatever happens, the private cluster is stopped before the process ends.
+    let result = evaluate(
+        &db,
+        &args,
+        &data,
+        &rome,
+        reuse,
+        &fingerprint,
+        &fiches,
+        &judged,
+    )
+    .await;
+    db.close().await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn evaluate(
+    db: &Database,
+    args: &Args,
+    data: &Path,
+    rome: &Path,
+    reuse: bool,
+    fingerprint: &str,
+    fiches: &[Fiche],
+    judged: &[Judged],
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if !reuse {
+        std::fs::write(data.join(MARKER), "building\n")?;
+        build_library(db, data, rome, fiches).await?;
+        std::fs::write(data.join(MARKER), format!("{fingerprint}\n"))?;
+        println!(
+            "bibliothèque d'évaluation construite en {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let shared = SharedSnapshot::new(Snapshot::load(&db.pool).await?);
+    let snapshot = shared.get();
+    let index = reindex(db, data, &shared).await?;
+    let published: i64 =
+        sqlx::query_scalar("select count(*) from publication where status = 'published'")
+            .fetch_one(&db.pool)
+            .await?;
+    ensure!(
+        published as usize == fiches.len() && index.len() as usize == fiches.len(),
+        "{published} publications, {} documents indexés pour {} fiches : reconstruisez avec --rebuild",
+        index.len(),
+        fiches.len()
+    );
+
+    let searching = Instant::now();
+    let searcher = index.reader.searcher();
+    let parser = bm25_parser(&index);
+    let bar = ProgressBar::new(judged.len() as u64).with_style(style(
+        "{spinner} {bar:40} {pos}/{len} requêtes × 4 passes ({per_sec})",
+    ));
+    let mut results: Vec<BTreeMap<Run, Ranked>> = Vec::with_capacity(judged.len());
+    for j in judged {
+        let mut runs = BTreeMap::new();
+        for run in Run::ALL {
+            let ranked = match run {
+                Run::AsServed => served(&index, &snapshot, &j.query, true)?,
+                Run::NoExpansion => served(&index, &snapshot, &j.query, false)?,
+                Run::OrWords => {
+                    let joined = j.query.split_whitespace().collect::<Vec<_>>().join(" OR ");
+                    served(&index, &snapshot, &joined, true)?
+                }
+                Run::Bm25 => bm25(&searcher, &index, &parser, &j.query)?,
+            };
+            runs.insert(run, ranked);
+        }
+        results.push(runs);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let search_time = searching.elapsed();
+
+    let scored: Vec<Scored<'_>> = judged
+        .iter()
+        .zip(&results)
+        .map(|(j, runs)| Scored {
+            judged: j,
+            ndcg: runs
+                .iter()
+                .map(|(&run, r)| (run, ndcg(&r.codes, &j.relevant)))
+                .collect(),
+            runs,
+        })
+        .collect();
+    print!("{}", report(&scored, args.half, judged.len()));
+    if let Some(n) = args.worst {
+        print!("{}", worst(&scored, n));
+    }
+    println!(
+        "\n{} publications ; index reconstruit, puis {} requêtes × 4 passes en {:.1} s (total {:.1} s).",
+        published,
+        judged.len(),
+        search_time.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus
+// ---------------------------------------------------------------------------------------------
+
+/// One ROME code as the evaluation library holds it.
+#[derive(Debug)]
+struct Fiche {
+    code: String,
+    label: String,
+    body: String,
+}
+
+/// The ROME codes with their texts and job titles, in code order.
+fn read_fiches(dir: &Path) -> anyhow::Result<Vec<Fiche>> {
+    let codes = read_csv(dir, "referentiel_code_rome", &["code_rome", "libelle_rome"])?;
+    let mut texts: HashMap<String, Vec<(String, u32, String)>> = HashMap::new();
+    for row in read_csv(
+        dir,
+        "texte",
+        &[
+            "code_rome",
+            "libelle_type_texte",
+            "position_phrase",
+            "libelle_texte",
+        ],
+    )? {
+        let [code, kind, position, text] = <[String; 4]>::try_from(row)
+            .map_err(|_| anyhow::anyhow!("ligne de texte incomplète"))?;
+        let position = position.parse().unwrap_or(u32::MAX);
+        texts.entry(code).or_default().push((kind, position, text));
+    }
+    let mut titles: HashMap<String, Vec<String>> = HashMap::new();
+    for row in read_csv(
+        dir,
+        "referentiel_appellation",
+        &["code_rome", "libelle_appellation_long"],
+    )? {
+        let [code, title] = <[String; 2]>::try_from(row)
+            .map_err(|_| anyhow::anyhow!("ligne d'appellation incomplète"))?;
+        titles.entry(code).or_default().push(clean(&title));
+    }
+    let mut fiches: Vec<Fiche> = codes
+        .into_iter()
+        .filter_map(|row| <[String; 2]>::try_from(row).ok())
+        .map(|[code, label]| {
+            let mut sentences = texts.remove(&code).unwrap_or_default();
+            // Definition first (what the job is), then access (how one gets there): the
+            // order of a printed fiche.
+            sentences.sort_by_key(|(kind, position, _)| (kind != "definition", *position));
+            let mut body = String::new();
+            let mut previous_kind = String::new();
+            for (kind, _, text) in &sentences {
+                if *kind != previous_kind {
+                    if !body.is_empty() {
+                        body.push_str("\n\n");
+                    }
+                    body.push_str(if kind == "definition" {
+                        "Définition\n"
+                    } else {
+                        "Accès à l'emploi\n"
+                    });
+                    previous_kind.clone_from(kind);
+                } else {
+                    body.push(' ');
+                }
+                // Upstream often leaves out the full stop, which would run sentences together.
+                let sentence = clean(text);
+                body.push_str(&sentence);
+                if !sentence.ends_with(['.', '!', '?', '…', ':', ';']) {
+                    body.push('.');
+                }
+            }
+            let mut jobs = titles.remove(&code).unwrap_or_default();
+            jobs.sort();
+            jobs.dedup();
+            if !jobs.is_empty() {
+                body.push_str("\n\nAppellations\n");
+                body.push_str(&jobs.join("\n"));
+            }
+            Fiche {
+                label: clean(&label),
+                code,
+                body,
+            }
+        })
+        .collect();
+    fiches.sort_by(|a, b| a.code.cmp(&b.code));
+    ensure!(!fiches.is_empty(), "aucun code ROME dans {}", dir.display());
+    Ok(fiches)
+}
+
+/// Upstream doubles apostrophes (an SQL escape leaked into the export: "l''entretien").
+fn clean(text: &str) -> String {
+    text.replace("''", "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The columns `wanted` of the table whose file name contains `_{stable}_` (the version
+/// changes with each release).
+fn read_csv(dir: &Path, stable: &str, wanted: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
+    let path = csv_path(dir, stable)?;
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("lecture de {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let columns: Vec<usize> = wanted
+        .iter()
+        .map(|w| {
+            headers
+                .iter()
+                .position(|h| h.trim() == *w)
+                .with_context(|| format!("{} : colonne « {w} » absente", path.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("lecture de {}", path.display()))?;
+        rows.push(
+            columns
+                .iter()
+                .map(|&c| record.get(c).unwrap_or_default().trim().to_owned())
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+fn csv_path(dir: &Path, stable: &str) -> anyhow::Result<PathBuf> {
+    let needle = format!("_{stable}_");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(&needle) && n.ends_with(".csv"))
+        })
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .with_context(|| format!("{} : aucune table « *{needle}*.csv »", dir.display()))
+}
+
+/// Each judged code must be a ROME code of the corpus: a typo in the judgments must not pass
+/// for an engine failure.
+fn check_judgments(judged: &[Judged], fiches: &[Fiche]) -> anyhow::Result<()> {
+    let codes: std::collections::HashSet<&str> = fiches.iter().map(|f| f.code.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for j in judged {
+        ensure!(seen.insert(j.id), "requête {} en double", j.id);
+        ensure!(
+            CATEGORIES.contains(&j.category.as_str()),
+            "requête {} : catégorie inconnue « {} »",
+            j.id,
+            j.category
+        );
+        ensure!(
+            j.half == "dev" || j.half == "test",
+            "requête {} : moitié « {} »",
+            j.id,
+            j.half
+        );
+        ensure!(
+            j.relevant.values().any(|&g| g == 2),
+            "requête {} : aucune fiche notée 2",
+            j.id
+        );
+        for (code, grade) in &j.relevant {
+            ensure!(
+                codes.contains(code.as_str()),
+                "requête {} : {code} n'est pas un code ROME du corpus",
+                j.id
+            );
+            ensure!(
+                (1..=2).contains(grade),
+                "requête {} : {code} noté {grade}",
+                j.id
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the library is built from: the corpus files (names, sizes, modification times) and
+/// the format of the JSON Lines made from them.
+fn fingerprint(dir: &Path) -> anyhow::Result<String> {
+    let mut parts = vec![format!("format {CORPUS_FORMAT}")];
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let meta = entry.metadata()?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        parts.push(format!(
+            "{} {} {modified}",
+            entry.file_name().to_string_lossy(),
+            meta.len()
+        ));
+    }
+    Ok(parts.join("; "))
+}
+
+/// Empties the data folder before a build, refusing one that is not an evaluation library.
+fn wipe(data: &Path) -> anyhow::Result<()> {
+    if !data.exists() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(data)?.next().is_none();
+    ensure!(
+        empty || data.join(MARKER).exists(),
+        "{} n'est pas une bibliothèque d'évaluation (pas de fichier {MARKER}) : \
+         choisissez un autre --data",
+        data.display()
+    );
+    std::fs::remove_dir_all(data).with_context(|| format!("suppression de {}", data.display()))
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// The ROME thesaurus, then the fiches through the JSON Lines import, as
+/// `bibliotheque thesaurus import DIR` and `bibliotheque import FILE` do.
+async fn build_library(
+    db: &Database,
+    data: &Path,
+    rome: &Path,
+    fiches: &[Fiche],
+) -> anyhow::Result<()> {
+    let spinner = ProgressBar::new_spinner().with_message("thésaurus livré et ROME 4.0");
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    thesaurus::import::ensure_shipped(&db.pool).await?;
+    let owned = rome.to_owned();
+    let (vocabulary, _warnings) =
+        tokio::task::spawn_blocking(move || thesaurus::import::read(&owned)).await??;
+    let stats = thesaurus::import::save(&db.pool, &vocabulary).await?;
+    spinner.finish_and_clear();
+    println!("thésaurus ROME importé : {} concepts", stats.concepts_total);
+
+    // The JSON Lines file the CLI would be given, in a temporary folder.
+    let dir = tempfile_dir()?;
+    let path = dir.join("rome.jsonl");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for f in fiches {
+            let line = serde_json::json!({
+                "external_id": f.code,
+                "title": f.label,
+                "observatory": OBSERVATORY,
+                "type": "fiche-metier",
+                // Nominal: dates play no part in relevance.
+                "year": 2025,
+                "body": f.body,
+                "rome": [f.code],
+            });
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+    let snapshot = Snapshot::load(&db.pool).await?;
+    let storage = Storage::local(&data.join("files"))?;
+    let bar = ProgressBar::new(fiches.len() as u64).with_style(style(
+        "{spinner} {bar:40} {pos}/{len} fiches importées ({per_sec})",
+    ));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let file = std::fs::File::open(&path)?;
+    let report = import_jsonl(
+        &db.pool,
+        &storage,
+        &snapshot,
+        std::io::BufReader::new(file),
+        None,
+        &bar,
+    )
+    .await;
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = report?;
+    for error in report.errors.iter().take(10) {
+        eprintln!("  refusée : {error}");
+    }
+    ensure!(
+        report.errors.is_empty(),
+        "{} fiche(s) refusée(s) par l'import",
+        report.errors.len()
+    );
+    println!(
+        "{} fiches importées ({} avertissement(s))",
+        report.inserted + report.updated + report.unchanged,
+        report.warnings.len()
+    );
+    Ok(())
+}
+
+/// A private folder under the system's temporary folder.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("realistic-relevance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Rebuilds the index from PostgreSQL, as `bibliotheque reindex` does: seconds for 1,584
+/// fiches, and any change of the analyzer or of the documents is then measured.
+async fn reindex(
+    db: &Database,
+    data: &Path,
+    shared: &SharedSnapshot,
+) -> anyhow::Result<std::sync::Arc<SearchIndex>> {
+    let dir = data.join("index");
+    let (index, _fresh) = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
+    let bar = ProgressBar::new(0).with_style(style(
+        "{spinner} {bar:40} {pos}/{len} fiches indexées ({per_sec})",
+    ));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    index.rebuild(&db.pool, shared, &bar).await?;
+    bar.finish_and_clear();
+    // Deleted documents of the previous build would still count in the BM25 statistics.
+    index.merge_segments().await?;
+    Ok(index)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runs
+// ---------------------------------------------------------------------------------------------
+
+/// The library's own search, with spelling correction on as on the results page.
+fn served(
+    index: &SearchIndex,
+    snapshot: &Snapshot,
+    text: &str,
+    expand: bool,
+) -> anyhow::Result<Ranked> {
+    let request = SearchRequest {
+        text: text.to_owned(),
+        expand,
+        correct: true,
+        page: 1,
+        per_page: K as u32,
+        sort: Sort::Relevance,
+        ..Default::default()
+    };
+    let results = service::search(index, snapshot, &request)?;
+    Ok(Ranked {
+        codes: results
+            .hits
+            .iter()
+            .map(|h| h.external_id.clone().unwrap_or_default())
+            .collect(),
+        titles: results.hits.iter().map(|h| h.title.clone()).collect(),
+        total: results.total,
+        corrected: results.corrected,
+    })
+}
+
+/// tantivy's query parser over the text fields the library searches, without boosts.
+fn bm25_parser(index: &SearchIndex) -> QueryParser {
+    let f = index.fields;
+    // Default conjunction: OR. Each field's registered tokenizer analyses the words.
+    QueryParser::for_index(
+        &index.index,
+        vec![
+            f.title,
+            f.subtitle,
+            f.keywords,
+            f.abstract_text,
+            f.subjects,
+            f.body,
+        ],
+    )
+}
+
+fn bm25(
+    searcher: &Searcher,
+    index: &SearchIndex,
+    parser: &QueryParser,
+    text: &str,
+) -> anyhow::Result<Ranked> {
+    // Only letters and digits reach the parser: quotes, colons, signs and the like are its
+    // syntax, and lowercase keeps AND / OR / NOT from being read as operators.
+    let words: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let (query, _errors) = parser.parse_query_lenient(&words);
+    let (top, total) = searcher.search(
+        &query,
+        &(
+            TopDocs::with_limit(K).order_by_score(),
+            tantivy::collector::Count,
+        ),
+    )?;
+    let mut ranked = Ranked {
+        total,
+        ..Ranked::default()
+    };
+    for (_, address) in top {
+        let (code, title) = stored(searcher, index, address)?;
+        ranked.codes.push(code);
+        ranked.titles.push(title);
+    }
+    Ok(ranked)
+}
+
+fn stored(
+    searcher: &Searcher,
+    index: &SearchIndex,
+    address: DocAddress,
+) -> anyhow::Result<(String, String)> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Ok((text(index.fields.external_id), text(index.fields.title)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores and report
+// ---------------------------------------------------------------------------------------------
+
+/// Gain of a grade: 2^grade − 1.
+fn gain(grade: u8) -> f64 {
+    f64::from((1u32 << grade) - 1)
+}
+
+/// Discount of the 0-based rank `i`: log2(i + 2).
+fn discount(i: usize) -> f64 {
+    ((i + 2) as f64).log2()
+}
+
+/// nDCG@K of a ranked list of ROME codes against graded judgments.
+fn ndcg(ranked: &[String], judgments: &BTreeMap<String, u8>) -> f64 {
+    let dcg = ranked
+        .iter()
+        .take(K)
+        .enumerate()
+        .map(|(i, code)| gain(judgments.get(code).copied().unwrap_or(0)) / discount(i))
+        .fold(0.0, |a, b| a + b);
+    let mut ideal: Vec<u8> = judgments.values().copied().collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg = ideal
+        .iter()
+        .take(K)
+        .enumerate()
+        .map(|(i, &g)| gain(g) / discount(i))
+        .fold(0.0, |a, b| a + b);
+    if idcg == 0.0 { 0.0 } else { dcg / idcg }
+}
+
+struct Scored<'a> {
+    judged: &'a Judged,
+    runs: &'a BTreeMap<Run, Ranked>,
+    ndcg: BTreeMap<Run, f64>,
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// The halves shown for `--half`.
+fn halves(half: Half) -> Vec<(&'static str, Option<&'static str>)> {
+    match half {
+        Half::Dev => vec![("dev", Some("dev"))],
+        Half::Test => vec![("test", Some("test"))],
+        Half::All => vec![("dev", Some("dev")), ("test", Some("test")), ("all", None)],
+    }
+}
+
+fn in_half(s: &Scored<'_>, half: Option<&str>) -> bool {
+    half.is_none_or(|h| s.judged.half == h)
+}
+
+fn report(scored: &[Scored<'_>], half: Half, total_queries: usize) -> String {
+    let shown = halves(half);
+    let mut out = String::new();
+    let count = |h: Option<&str>| scored.iter().filter(|s| in_half(s, h)).count();
+    let _ = writeln!(
+        out,
+        "\n{total_queries} judged queries ({}), nDCG@{K}; \"no result\" = the page shows nothing \
+         (after spelling correction for (a)–(c))\n",
+        shown
+            .iter()
+            .map(|(name, h)| format!("{name} {}", count(*h)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut header = String::from("| run |");
+    let mut rule = String::from("| --- |");
+    for (name, _) in &shown {
+        let _ = write!(header, " nDCG@{K} {name} |");
+        rule.push_str(" ---: |");
+    }
+    for (name, _) in &shown {
+        let _ = write!(header, " no result {name} |");
+        rule.push_str(" ---: |");
+    }
+    let _ = writeln!(out, "{header}\n{rule}");
+    let ndcg_of = |run: Run, h: Option<&str>| {
+        mean(
+            scored
+                .iter()
+                .filter(|s| in_half(s, h))
+                .map(|s| s.ndcg[&run]),
+        )
+    };
+    let empty_of = |run: Run, h: Option<&str>| {
+        let n = count(h).max(1) as f64;
+        scored
+            .iter()
+            .filter(|s| in_half(s, h) && s.runs[&run].total == 0)
+            .count() as f64
+            / n
+    };
+    for run in Run::ALL {
+        let mut row = format!("| {} |", run.name());
+        for (_, h) in &shown {
+            let _ = write!(row, " {:.3} |", ndcg_of(run, *h));
+        }
+        for (_, h) in &shown {
+            let _ = write!(row, " {:.1} % |", 100.0 * empty_of(run, *h));
+        }
+        let _ = writeln!(out, "{row}");
+    }
+
+    // Categories, over the half reported (all of them with --half all).
+    let widest = shown
+        .last()
+        .map(|(name, h)| (*name, *h))
+        .unwrap_or(("all", None));
+    let _ = writeln!(out, "\nnDCG@{K} per category ({}):\n", widest.0);
+    let mut header = String::from("| run |");
+    let mut rule = String::from("| --- |");
+    for c in CATEGORIES {
+        let n = scored
+            .iter()
+            .filter(|s| in_half(s, widest.1) && s.judged.category == c)
+            .count();
+        let _ = write!(header, " {c} ({n}) |");
+        rule.push_str(" ---: |");
+    }
+    let _ = writeln!(out, "{header}\n{rule}");
+    for run in Run::ALL {
+        let mut row = format!("| {} |", run.name());
+        for c in CATEGORIES {
+            let v = mean(
+                scored
+                    .iter()
+                    .filter(|s| in_half(s, widest.1) && s.judged.category == c)
+                    .map(|s| s.ndcg[&run]),
+            );
+            let _ = write!(row, " {v:.3} |");
+        }
+        let _ = writeln!(out, "{row}");
+    }
+
+    let _ = writeln!(out, "\nIssue 12 targets:\n");
+    let _ = writeln!(
+        out,
+        "| measure | target |{}",
+        shown
+            .iter()
+            .map(|(name, _)| format!(" {name} |"))
+            .collect::<String>()
+    );
+    let _ = writeln!(out, "| --- | --- |{}", " ---: |".repeat(shown.len()));
+    let mark = |ok: bool| if ok { "✓" } else { "✗" };
+    let row = |label: &str, target: &str, cell: &dyn Fn(Option<&str>) -> String| {
+        let mut row = format!("| {label} | {target} |");
+        for (_, h) in &shown {
+            let _ = write!(row, " {} |", cell(*h));
+        }
+        row
+    };
+    let a = |h: Option<&str>| ndcg_of(Run::AsServed, h);
+    let lines = [
+        row("(a) / (d)", "≥ 1.25", &|h| {
+            let r = a(h) / ndcg_of(Run::Bm25, h);
+            format!("{r:.3} {}", mark(r >= 1.25))
+        }),
+        row("(a) / (c)", "≥ 1.08", &|h| {
+            let r = a(h) / ndcg_of(Run::OrWords, h);
+            format!("{r:.3} {}", mark(r >= 1.08))
+        }),
+        row("(a) − (b)", "≥ +0.01", &|h| {
+            let d = a(h) - ndcg_of(Run::NoExpansion, h);
+            format!("{d:+.3} {}", mark(d >= 0.01))
+        }),
+        row("(a) no result", "< 2 %", &|h| {
+            let e = empty_of(Run::AsServed, h);
+            format!("{:.1} % {}", 100.0 * e, mark(e < 0.02))
+        }),
+    ];
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let corrected = scored
+        .iter()
+        .filter(|s| in_half(s, widest.1) && s.runs[&Run::AsServed].corrected)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n(a) answered {corrected} quer{} with its spelling correction ({}).",
+        if corrected == 1 { "y" } else { "ies" },
+        widest.0
+    );
+    out
+}
+
+/// The dev queries where (a) loses most against the best of the other runs, with what each
+/// returned first.
+fn worst(scored: &[Scored<'_>], n: usize) -> String {
+    let mut rows: Vec<(&Scored<'_>, Run, f64)> = scored
+        .iter()
+        .filter(|s| s.judged.half == "dev")
+        .map(|s| {
+            let (best, score) = s
+                .ndcg
+                .iter()
+                .filter(|(run, _)| **run != Run::AsServed)
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(run, score)| (*run, *score))
+                .unwrap_or((Run::AsServed, 0.0));
+            (s, best, score - s.ndcg[&Run::AsServed])
+        })
+        .collect();
+    // Largest loss first; among equal losses, the lowest (a) first (a query nobody answers
+    // is worth looking at too).
+    rows.sort_by(|x, y| {
+        y.2.total_cmp(&x.2)
+            .then(x.0.ndcg[&Run::AsServed].total_cmp(&y.0.ndcg[&Run::AsServed]))
+            .then(x.0.judged.id.cmp(&y.0.judged.id))
+    });
+    let mut out = format!(
+        "\nThe {n} dev queries where (a) loses most against the best other run \
+         (code:grade, - = not judged):\n"
+    );
+    for (s, best, loss) in rows.into_iter().take(n) {
+        let j = s.judged;
+        let _ = writeln!(
+            out,
+            "\n#{} « {} » [{}] — (a) {:.3}, best {} {:.3} (−{loss:.3}); judged: {}",
+            j.id,
+            j.query,
+            j.category,
+            s.ndcg[&Run::AsServed],
+            best.name(),
+            s.ndcg[&best],
+            j.relevant
+                .iter()
+                .map(|(c, g)| format!("{c}:{g}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        for run in [Run::AsServed, best] {
+            let r = &s.runs[&run];
+            let top: Vec<String> = r
+                .codes
+                .iter()
+                .zip(&r.titles)
+                .take(3)
+                .map(|(code, title)| {
+                    let grade = j
+                        .relevant
+                        .get(code)
+                        .map_or_else(|| "-".to_owned(), |g| g.to_string());
+                    format!("{code}:{grade} {title}")
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {:<18} {} result(s){} : {}",
+                run.name(),
+                r.total,
+                if r.corrected { ", corrected" } else { "" },
+                if top.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    top.join(" | ")
+                }
+            );
+        }
+    }
+    out
+}
