@@ -560,6 +560,72 @@ async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
     );
 }
 
+/// The files of a ZIP are checked and named as a deposit's: lying or empty ones refuse their
+/// line, with its number; a display name is cleaned.
+#[tokio::test]
+async fn the_import_page_checks_the_files_of_its_zip_like_a_deposit() {
+    use crate::import::{ELF, HOSTILE_NAME, HTML};
+    let app = TestApp::new().await;
+    observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let line = |n: u32, files: serde_json::Value| {
+        serde_json::json!({"external_id": format!("z{n}"), "title": format!("Étude {n}"),
+            "observatory": "obs-a", "type": "etude", "year": 2025, "files": files})
+        .to_string()
+    };
+    let lines = [
+        line(1, serde_json::json!(["docs/page.pdf"])),
+        line(2, serde_json::json!(["docs/tableau.csv"])),
+        line(3, serde_json::json!(["docs/vide.pdf"])),
+        line(
+            4,
+            serde_json::json!([{"path": "docs/etude.pdf", "name": HOSTILE_NAME}]),
+        ),
+    ]
+    .join("\n");
+    let mut zip_bytes = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+        let options = zip::write::SimpleFileOptions::default();
+        let pdf = pdf("Import", "texte importé");
+        for (name, bytes) in [
+            ("docs/page.pdf", HTML),
+            ("docs/tableau.csv", ELF),
+            ("docs/vide.pdf", b"".as_slice()),
+            ("docs/etude.pdf", pdf.as_slice()),
+        ] {
+            zip.start_file(name, options).unwrap();
+            std::io::Write::write_all(&mut zip, bytes).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let response = admin
+        .upload(
+            "/admin/import",
+            &[
+                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
+                Part::File("zip", "fichiers.zip", &zip_bytes),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(
+        response.texts("[role=status] li"),
+        [
+            "ligne 1 : fichier refusé « docs/page.pdf » : ce fichier contient du balisage HTML, SVG ou XML, que la bibliothèque refuse",
+            "ligne 2 : fichier refusé « docs/tableau.csv » : ce fichier contient un programme exécutable, que la bibliothèque refuse",
+            "ligne 3 : fichier refusé « docs/vide.pdf » : le fichier est vide",
+        ]
+    );
+    assert_eq!(count(&app, "select count(*) from publication").await, 1);
+    let names: Vec<String> = sqlx::query_scalar("select original_name from file")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(names, ["xgnp.exe.pdf"]);
+}
+
 #[tokio::test]
 async fn editors_see_only_their_observatory_in_lists_and_the_dashboard() {
     let app = TestApp::new().await;
