@@ -4,9 +4,9 @@
 use bibliotheque::accounts::Access;
 use bibliotheque::catalogue::extraction::extract_pending;
 
-use crate::common::TestApp;
-use crate::common::admin::{Part, editor_of, login, pdf, user};
+use crate::common::admin::{Client, Part, editor_of, login, pdf, user};
 use crate::common::builders::{PublicationBuilder, observatory};
+use crate::common::{Response, TestApp};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -497,6 +497,34 @@ async fn an_edit_is_recorded_with_what_changed() {
     assert!(detail.get("langue").is_none());
 }
 
+/// A ZIP archive of these entries.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+    for (name, content) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, content).unwrap();
+    }
+    zip.finish().unwrap();
+    bytes
+}
+
+/// Sends JSON Lines and a ZIP of their files to the import page; the page answers 200.
+async fn post_import(admin: &Client<'_>, lines: &str, zip: &[u8]) -> Response {
+    let response = admin
+        .upload(
+            "/admin/import",
+            &[
+                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
+                Part::File("zip", "fichiers.zip", zip),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    response
+}
+
 #[tokio::test]
 async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
     let app = TestApp::new().await;
@@ -509,27 +537,12 @@ async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
         r#"{"external_id":"x2","title":"Sans type","observatory":"obs-a","year":2025}"#,
         "\n",
     );
-    let mut zip_bytes = Vec::new();
-    {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
-        let options = zip::write::SimpleFileOptions::default();
-        zip.start_file("docs/etude.pdf", options).unwrap();
-        std::io::Write::write_all(&mut zip, &pdf("Import", "texte importé")).unwrap();
+    let zip = zip_of(&[
+        ("docs/etude.pdf", &pdf("Import", "texte importé")),
         // An entry that tries to leave the folder is never written.
-        zip.start_file("../../evasion.txt", options).unwrap();
-        std::io::Write::write_all(&mut zip, b"dehors").unwrap();
-        zip.finish().unwrap();
-    }
-    let response = admin
-        .upload(
-            "/admin/import",
-            &[
-                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
-                Part::File("zip", "fichiers.zip", &zip_bytes),
-            ],
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text());
+        ("../../evasion.txt", b"dehors"),
+    ]);
+    let response = post_import(&admin, lines, &zip).await;
     let report = response.texts("[role=status] p").join(" ");
     assert!(
         report.contains("2 ligne(s) lue(s) : 1 ajoutée(s)"),
@@ -584,32 +597,13 @@ async fn the_import_page_checks_the_files_of_its_zip_like_a_deposit() {
         ),
     ]
     .join("\n");
-    let mut zip_bytes = Vec::new();
-    {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
-        let options = zip::write::SimpleFileOptions::default();
-        let pdf = pdf("Import", "texte importé");
-        for (name, bytes) in [
-            ("docs/page.pdf", HTML),
-            ("docs/tableau.csv", ELF),
-            ("docs/vide.pdf", b"".as_slice()),
-            ("docs/etude.pdf", pdf.as_slice()),
-        ] {
-            zip.start_file(name, options).unwrap();
-            std::io::Write::write_all(&mut zip, bytes).unwrap();
-        }
-        zip.finish().unwrap();
-    }
-    let response = admin
-        .upload(
-            "/admin/import",
-            &[
-                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
-                Part::File("zip", "fichiers.zip", &zip_bytes),
-            ],
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text());
+    let zip = zip_of(&[
+        ("docs/page.pdf", HTML),
+        ("docs/tableau.csv", ELF),
+        ("docs/vide.pdf", b""),
+        ("docs/etude.pdf", &pdf("Import", "texte importé")),
+    ]);
+    let response = post_import(&admin, &lines, &zip).await;
     assert_eq!(
         response.texts("[role=status] li"),
         [
