@@ -29,7 +29,7 @@
 //! | `language` | | two-letter code, `"fr"` by default |
 //! | `licence` | | text |
 //! | `status` | | `"published"` (default), `"draft"`, or `"withdrawn"` with `withdrawn_reason` |
-//! | `files` | | array of paths relative to the files folder (`--files DIR`), or objects `{"path": "…", "name": "…"}` where `name` is the name readers see (the file's own name by default); 200 MB at most each; PDF, DOCX, ODT, XLSX or CSV, checked as a deposit is: the file's own extension says its kind and its content must agree (not empty, no HTML, SVG, XML, script or program whatever its name), else the line is refused; the name is cleaned as a deposit's (no folders, markup, control or bidirectional characters, 255 characters at most) and ends with the kind's extension (`.pdf` is added to a PDF named otherwise) |
+//! | `files` | | array of paths relative to the files folder (`--files DIR`), or objects `{"path": "…", "name": "…"}` where `name` is the name readers see (the file's own name by default); 200 MB at most each; PDF, DOCX, ODT, XLSX or CSV, checked as a deposit is: the file's own extension says its kind and its content must agree (not empty, no HTML, SVG, XML, script or program whatever its name), else the line is refused; the name is cleaned as a deposit's (no folders, control or bidirectional characters, 255 characters at most) and ends with the kind's extension (`.pdf` is added to a PDF named otherwise) |
 //! | `external_id` | recommended | the record's identifier in the depositor's system (text or number): the key a new import of the same file updates by |
 //!
 //! Any other field refuses the line, with its name: a misspelt field must not be silently

@@ -617,7 +617,7 @@ async fn the_import_page_checks_the_files_of_its_zip_like_a_deposit() {
         .fetch_all(&app.db)
         .await
         .unwrap();
-    assert_eq!(names, ["xgnp.exe.pdf"]);
+    assert_eq!(names, ["script>gnp.exe.pdf"]);
 }
 
 #[tokio::test]

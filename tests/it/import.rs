@@ -537,7 +537,7 @@ async fn imported_files_are_checked_and_named_like_a_deposit() {
             .await
             .unwrap();
     assert_eq!(media_type, "application/pdf");
-    assert_eq!(name, "xgnp.exe.pdf");
+    assert_eq!(name, "script>gnp.exe.pdf");
     assert_eq!(
         name,
         bibliotheque::storage::kind::FileKind::Pdf
@@ -546,13 +546,18 @@ async fn imported_files_are_checked_and_named_like_a_deposit() {
     );
     let page = app.get("/publications/etude-4").await;
     let url = page.attrs(".files a", "href").remove(0);
-    assert!(url.ends_with("/xgnp.exe.pdf"), "{url}");
+    assert!(url.ends_with("/script%3Egnp.exe.pdf"), "{url}");
+    assert!(
+        !page.text().contains("<script>x")
+            && page.texts(".files a")[0].contains("script>gnp.exe.pdf"),
+        "the name is shown as text"
+    );
     let download = app.get(&url).await;
     assert_eq!(download.header("content-type"), "application/pdf");
     assert!(
         download
             .header("content-disposition")
-            .starts_with("inline; filename=\"xgnp.exe.pdf\""),
+            .starts_with("inline; filename=\"script>gnp.exe.pdf\""),
         "{}",
         download.header("content-disposition")
     );
