@@ -13,6 +13,7 @@ use super::write::{NewPublication, attach_file, insert_links, insert_publication
 use crate::accounts::User;
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::storage::StoredObject;
+use crate::storage::kind::FileKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
@@ -397,7 +398,7 @@ pub async fn add_file(
     id: Uuid,
     stored: &StoredObject,
     name: &str,
-    media_type: &str,
+    kind: FileKind,
     replaces: Option<Uuid>,
 ) -> Result<Uuid, EditError> {
     let mut tx = db.begin().await?;
@@ -426,7 +427,7 @@ pub async fn add_file(
         .fetch_one(&mut *tx)
         .await?,
     };
-    let file_id = attach_file(&mut tx, id, stored, name, media_type, position).await?;
+    let file_id = attach_file(&mut tx, id, stored, name, kind, position).await?;
     if let Some(old) = replaces {
         sqlx::query!(
             "update file set replaced_at = now(), replaced_by = $2 where id = $1",

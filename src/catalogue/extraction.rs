@@ -7,7 +7,8 @@ use std::time::Duration;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::extract::{self, Format, Limits};
+use crate::extract::{self, Limits};
+use crate::storage::kind::FileKind;
 use crate::storage::{Storage, StorageKey};
 
 /// Files extracted per round; each PDF runs in its own `pdftotext` process.
@@ -47,7 +48,7 @@ enum Outcome {
 }
 
 async fn extract_one(storage: &Storage, media_type: &str, name: &str, key: &str) -> Outcome {
-    let Some(format) = Format::from_media_type(media_type).or_else(|| Format::from_name(name))
+    let Some(kind) = FileKind::from_media_type(media_type).or_else(|| FileKind::from_name(name))
     else {
         return Outcome::Unsupported;
     };
@@ -64,7 +65,7 @@ async fn extract_one(storage: &Storage, media_type: &str, name: &str, key: &str)
     if let Err(error) = tokio::fs::write(&path, &bytes).await {
         return Outcome::Failed(format!("copie temporaire impossible : {error}"));
     }
-    let result = extract::extract(&path, format, &Limits::default()).await;
+    let result = extract::extract(&path, kind.extractor(), &Limits::default()).await;
     let _ = tokio::fs::remove_file(&path).await;
     match result {
         Ok(extracted) => Outcome::Done {

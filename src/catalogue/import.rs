@@ -29,7 +29,7 @@
 //! | `language` | | two-letter code, `"fr"` by default |
 //! | `licence` | | text |
 //! | `status` | | `"published"` (default), `"draft"`, or `"withdrawn"` with `withdrawn_reason` |
-//! | `files` | | array of paths relative to the files folder (`--files DIR`), or objects `{"path": "…", "name": "…"}` where `name` is the name readers see (the file's own name by default); 200 MB at most each |
+//! | `files` | | array of paths relative to the files folder (`--files DIR`), or objects `{"path": "…", "name": "…"}` where `name` is the name readers see (the file's own name by default); 200 MB at most each; PDF, DOCX, ODT, XLSX or CSV, checked as a deposit is: the file's own extension says its kind and its content must agree (not empty, no HTML, SVG, XML, script or program whatever its name), else the line is refused; the name is cleaned as a deposit's (no folders, control or bidirectional characters, 255 characters at most) and ends with the kind's extension (`.pdf` is added to a PDF named otherwise) |
 //! | `external_id` | recommended | the record's identifier in the depositor's system (text or number): the key a new import of the same file updates by |
 //!
 //! Any other field refuses the line, with its name: a misspelt field must not be silently
@@ -75,6 +75,7 @@ use super::conventions;
 use super::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
 use super::write::{NewPublication, attach_file, insert_publication};
 use crate::storage::Storage;
+use crate::storage::kind::{self, FileKind};
 use crate::thesaurus::snapshot::{LabelKind, Snapshot};
 use crate::thesaurus::subjects::{self, SHIPPED_BASE};
 
@@ -94,7 +95,6 @@ const MAX_BODY: usize = 10_000_000;
 const MAX_EXTERNAL_ID: usize = 200;
 /// Names of observatories and branches.
 const MAX_NAME: usize = 300;
-const MAX_FILE_NAME: usize = 255;
 const FIRST_PUBLICATION_YEAR: i32 = 1950;
 
 /// A problem on one line of the file, numbered from 1 like an editor does.
@@ -1075,12 +1075,13 @@ struct FileSpec {
     /// As written in the line, for messages.
     written: String,
     name: String,
-    media_type: &'static str,
+    kind: FileKind,
     sha256: String,
 }
 
-/// Checks that each file exists inside the files folder and is not too large, and hashes it.
-/// The same content listed twice is kept once.
+/// Checks that each file exists inside the files folder, is not too large and is what its name
+/// says, as a deposit is ([`kind::check`]), and hashes it. The same content listed twice is
+/// kept once.
 async fn check_files(files: Vec<FileRef>, dir: Option<&Path>) -> Result<Vec<FileSpec>, String> {
     if files.is_empty() {
         return Ok(Vec::new());
@@ -1129,36 +1130,34 @@ async fn check_file(file: FileRef, dir: &Path) -> Result<FileSpec, String> {
             crate::text::size_fr(MAX_FILE_BYTES as i64)
         ));
     }
-    let name = file_name(name, relative, &written)?;
+    // The file's own name declares its kind; its bytes must agree, as in a deposit. The name
+    // readers see is cleaned as a deposit's is, and says the kind.
+    let own_name = relative
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let checked = path.clone();
+    let declared = own_name.clone();
+    let kind = tokio::task::spawn_blocking(move || kind::check(&declared, &checked))
+        .await
+        .map_err(|e| format!("fichier illisible « {written} » : {e}"))?
+        .map_err(|refusal| format!("fichier refusé « {written} » : {refusal}"))?;
+    let name = kind.display_name(
+        name.as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&own_name),
+    );
     let sha256 = hash_file(path.clone())
         .await
         .map_err(|e| format!("fichier illisible « {written} » : {e}"))?;
     Ok(FileSpec {
-        media_type: media_type(relative),
+        kind,
         path,
         written,
         name,
         sha256,
     })
-}
-
-/// The name readers see: the one given, else the file's own.
-fn file_name(given: Option<String>, relative: &Path, written: &str) -> Result<String, String> {
-    let name = given
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .or_else(|| {
-            relative
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .ok_or_else(|| format!("nom de fichier introuvable pour « {written} »"))?;
-    if name.chars().count() > MAX_FILE_NAME {
-        return Err(format!(
-            "nom de fichier trop long pour « {written} » ({MAX_FILE_NAME} caractères au plus)"
-        ));
-    }
-    Ok(name)
 }
 
 /// SHA-256 of a file read in chunks, off the async threads: deciding whether a file is
@@ -1179,37 +1178,6 @@ async fn hash_file(path: PathBuf) -> std::io::Result<String> {
     })
     .await
     .map_err(std::io::Error::other)?
-}
-
-/// The media type of a file, from its extension: depositors send office and PDF documents.
-fn media_type(path: &Path) -> &'static str {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "pdf" => "application/pdf",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "odp" => "application/vnd.oasis.opendocument.presentation",
-        "doc" => "application/msword",
-        "xls" => "application/vnd.ms-excel",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "rtf" => "application/rtf",
-        "epub" => "application/epub+zip",
-        "zip" => "application/zip",
-        "csv" => "text/csv",
-        "txt" => "text/plain",
-        "html" | "htm" => "text/html",
-        "xml" => "application/xml",
-        "json" => "application/json",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        _ => "application/octet-stream",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1545,15 +1513,7 @@ async fn attach_files(
             LineFailure::Refused(format!("fichier « {} » non stocké : {e}", file.written))
         })?;
         let position = position.saturating_add(i16::try_from(n).unwrap_or(i16::MAX));
-        attach_file(
-            &mut *conn,
-            id,
-            &stored,
-            &file.name,
-            file.media_type,
-            position,
-        )
-        .await?;
+        attach_file(&mut *conn, id, &stored, &file.name, file.kind, position).await?;
     }
     Ok(())
 }
@@ -2000,11 +1960,5 @@ mod tests {
         assert!(status(Some("withdrawn"), None).is_err());
         assert!(status(Some("draft"), Some("raison".into())).is_err());
         assert!(status(Some("archived"), None).is_err());
-    }
-
-    #[test]
-    fn media_types_follow_the_extension() {
-        assert_eq!(media_type(Path::new("a/B.PDF")), "application/pdf");
-        assert_eq!(media_type(Path::new("x")), "application/octet-stream");
     }
 }

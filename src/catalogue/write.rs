@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
 use crate::storage::StoredObject;
+use crate::storage::kind::FileKind;
 
 /// A publication ready to be stored: every value already validated.
 #[derive(Debug, Clone)]
@@ -134,13 +135,13 @@ async fn free_slug(conn: &mut PgConnection, title: &str) -> Result<Slug, sqlx::E
     Ok(Slug::parse(&free).unwrap_or(base))
 }
 
-/// Records a stored file on a publication.
+/// Records a stored file on a publication, as the media type of its (checked) kind.
 pub async fn attach_file(
     conn: &mut PgConnection,
     publication_id: Uuid,
     stored: &StoredObject,
     original_name: &str,
-    media_type: &str,
+    kind: FileKind,
     position: i16,
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar!(
@@ -152,7 +153,7 @@ pub async fn attach_file(
         "#,
         publication_id,
         original_name,
-        media_type,
+        kind.media_type(),
         stored.size as i64,
         stored.sha256,
         stored.key.as_str(),

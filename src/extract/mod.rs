@@ -36,7 +36,8 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 
-/// The file formats whose text can be extracted.
+/// The file formats whose text can be extracted. Which one reads a stored file is said by its
+/// kind ([`crate::storage::kind::FileKind::extractor`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Pdf,
@@ -48,34 +49,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format of a declared media type (parameters such as `; charset=…` are ignored).
-    pub fn from_media_type(media_type: &str) -> Option<Self> {
-        let essence = media_type.split(';').next().unwrap_or_default().trim();
-        Some(match essence.to_ascii_lowercase().as_str() {
-            "application/pdf" | "application/x-pdf" => Self::Pdf,
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => Self::Docx,
-            "application/vnd.oasis.opendocument.text" => Self::Odt,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Self::Xlsx,
-            "text/html" | "application/xhtml+xml" => Self::Html,
-            "text/plain" | "text/markdown" | "text/csv" => Self::Text,
-            _ => return None,
-        })
-    }
-
-    /// The format of a file name, by its extension (case-insensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
-        let (_, extension) = name.rsplit_once('.')?;
-        Some(match extension.to_ascii_lowercase().as_str() {
-            "pdf" => Self::Pdf,
-            "docx" => Self::Docx,
-            "odt" => Self::Odt,
-            "xlsx" => Self::Xlsx,
-            "html" | "htm" | "xhtml" => Self::Html,
-            "txt" | "text" | "md" | "csv" => Self::Text,
-            _ => return None,
-        })
-    }
-
     /// Short name used in error messages.
     fn label(self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@
 //! never from a name a user chose, so a hostile file name cannot reach the file system, and the
 //! same file deposited twice is stored once.
 
+pub mod kind;
 pub mod sniff;
 pub mod upload;
 

@@ -1,65 +1,17 @@
-//! What an uploaded file really is. The extension declares a kind; the first bytes (and, for
-//! the zip-based formats, the archive's entries) must agree with it. Markup that a browser
-//! would run (HTML, SVG, XML), scripts and executables are refused whatever their name.
+//! What a file really is. The extension declares a kind; the first bytes (and, for the
+//! zip-based formats, the archive's entries) must agree with the kind's [`Signature`]. Markup
+//! that a browser would run (HTML, SVG, XML), scripts and executables are refused whatever
+//! their name. [`super::kind::check`] is the way in; these are its rules.
 
 use std::io::Read;
 use std::path::Path;
 
-/// The kinds of files a publication may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Pdf,
-    Docx,
-    Odt,
-    Xlsx,
-    Csv,
-}
-
-impl FileKind {
-    pub const ACCEPTED: &'static str = "PDF, DOCX, ODT, XLSX ou CSV";
-
-    /// The kind a file name declares by its extension (case-insensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
-        let (_, extension) = name.rsplit_once('.')?;
-        Some(match extension.to_ascii_lowercase().as_str() {
-            "pdf" => Self::Pdf,
-            "docx" => Self::Docx,
-            "odt" => Self::Odt,
-            "xlsx" => Self::Xlsx,
-            "csv" => Self::Csv,
-            _ => return None,
-        })
-    }
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Pdf => "application/pdf",
-            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            Self::Odt => "application/vnd.oasis.opendocument.text",
-            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Self::Csv => "text/csv",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pdf => "PDF",
-            Self::Docx => "DOCX",
-            Self::Odt => "ODT",
-            Self::Xlsx => "XLSX",
-            Self::Csv => "CSV",
-        }
-    }
-
-    fn is_zip(self) -> bool {
-        matches!(self, Self::Docx | Self::Odt | Self::Xlsx)
-    }
-}
+use super::kind::{FileKind, Signature};
 
 /// Why a file's content was refused; shown to the depositor as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("ce type de fichier n'est pas accepté : « {0} » (formats acceptés : {accepted})", accepted = FileKind::ACCEPTED)]
+    #[error("ce type de fichier n'est pas accepté : « {0} » (formats acceptés : {accepted})", accepted = FileKind::accepted())]
     Extension(String),
     #[error("le contenu du fichier ne correspond pas à un fichier {0}")]
     Mismatch(&'static str),
@@ -67,6 +19,8 @@ pub enum Refusal {
     Dangerous(&'static str),
     #[error("le fichier est vide")]
     Empty,
+    #[error("le fichier est illisible")]
+    Unreadable,
 }
 
 /// How many leading bytes [`check_head`] wants.
@@ -81,11 +35,11 @@ pub fn check_head(kind: FileKind, head: &[u8]) -> Result<(), Refusal> {
     if let Some(what) = dangerous(head) {
         return Err(Refusal::Dangerous(what));
     }
-    let agrees = match kind {
+    let agrees = match kind.signature() {
         // Readers accept a few bytes of garbage before the header; so do we, within 1 KB.
-        FileKind::Pdf => find(head, b"%PDF-").is_some(),
-        kind if kind.is_zip() => head.starts_with(b"PK\x03\x04"),
-        _ => is_text(head),
+        Signature::Pdf => find(head, b"%PDF-").is_some(),
+        Signature::ZipWith(_) | Signature::ZipTyped => head.starts_with(b"PK\x03\x04"),
+        Signature::Text => is_text(head),
     };
     if agrees {
         Ok(())
@@ -98,7 +52,7 @@ pub fn check_head(kind: FileKind, head: &[u8]) -> Result<(), Refusal> {
 /// an ODT names its media type first; a DOCX has `word/document.xml`, an XLSX `xl/workbook.xml`.
 /// Runs on a blocking thread (reads the archive's directory).
 pub fn check_container(kind: FileKind, path: &Path) -> Result<(), Refusal> {
-    if !kind.is_zip() {
+    if matches!(kind.signature(), Signature::Pdf | Signature::Text) {
         return Ok(());
     }
     let mismatch = || Refusal::Mismatch(kind.label());
@@ -107,19 +61,18 @@ pub fn check_container(kind: FileKind, path: &Path) -> Result<(), Refusal> {
     let has = |archive: &zip::ZipArchive<std::fs::File>, name: &str| {
         archive.file_names().any(|n| n.is_ok_and(|n| n == name))
     };
-    let agrees = match kind {
-        FileKind::Docx => has(&archive, "word/document.xml"),
-        FileKind::Xlsx => has(&archive, "xl/workbook.xml"),
-        FileKind::Odt => {
+    let agrees = match kind.signature() {
+        Signature::ZipWith(entry) => has(&archive, entry),
+        Signature::ZipTyped => {
             let mut media_type = String::new();
             archive
                 .by_name("mimetype")
                 .ok()
                 .and_then(|entry| entry.take(100).read_to_string(&mut media_type).ok())
                 .is_some()
-                && media_type.trim() == FileKind::Odt.media_type()
+                && media_type.trim() == kind.media_type()
         }
-        FileKind::Pdf | FileKind::Csv => true,
+        Signature::Pdf | Signature::Text => true,
     };
     if agrees { Ok(()) } else { Err(mismatch()) }
 }
@@ -176,15 +129,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn extensions_decide_the_declared_kind() {
-        assert_eq!(FileKind::from_name("Étude 2024.PDF"), Some(FileKind::Pdf));
-        assert_eq!(FileKind::from_name("chiffres.xlsx"), Some(FileKind::Xlsx));
-        assert_eq!(FileKind::from_name("page.html"), None);
-        assert_eq!(FileKind::from_name("image.svg"), None);
-        assert_eq!(FileKind::from_name("sans-extension"), None);
-    }
 
     #[test]
     fn heads_must_agree_with_the_kind() {

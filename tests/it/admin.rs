@@ -4,9 +4,9 @@
 use bibliotheque::accounts::Access;
 use bibliotheque::catalogue::extraction::extract_pending;
 
-use crate::common::TestApp;
-use crate::common::admin::{Part, editor_of, login, pdf, user};
+use crate::common::admin::{Client, Part, editor_of, login, pdf, user};
 use crate::common::builders::{PublicationBuilder, observatory};
+use crate::common::{Response, TestApp};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -497,6 +497,34 @@ async fn an_edit_is_recorded_with_what_changed() {
     assert!(detail.get("langue").is_none());
 }
 
+/// A ZIP archive of these entries.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+    for (name, content) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, content).unwrap();
+    }
+    zip.finish().unwrap();
+    bytes
+}
+
+/// Sends JSON Lines and a ZIP of their files to the import page; the page answers 200.
+async fn post_import(admin: &Client<'_>, lines: &str, zip: &[u8]) -> Response {
+    let response = admin
+        .upload(
+            "/admin/import",
+            &[
+                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
+                Part::File("zip", "fichiers.zip", zip),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    response
+}
+
 #[tokio::test]
 async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
     let app = TestApp::new().await;
@@ -509,27 +537,12 @@ async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
         r#"{"external_id":"x2","title":"Sans type","observatory":"obs-a","year":2025}"#,
         "\n",
     );
-    let mut zip_bytes = Vec::new();
-    {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
-        let options = zip::write::SimpleFileOptions::default();
-        zip.start_file("docs/etude.pdf", options).unwrap();
-        std::io::Write::write_all(&mut zip, &pdf("Import", "texte importé")).unwrap();
+    let zip = zip_of(&[
+        ("docs/etude.pdf", &pdf("Import", "texte importé")),
         // An entry that tries to leave the folder is never written.
-        zip.start_file("../../evasion.txt", options).unwrap();
-        std::io::Write::write_all(&mut zip, b"dehors").unwrap();
-        zip.finish().unwrap();
-    }
-    let response = admin
-        .upload(
-            "/admin/import",
-            &[
-                Part::File("jsonl", "lot.jsonl", lines.as_bytes()),
-                Part::File("zip", "fichiers.zip", &zip_bytes),
-            ],
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text());
+        ("../../evasion.txt", b"dehors"),
+    ]);
+    let response = post_import(&admin, lines, &zip).await;
     let report = response.texts("[role=status] p").join(" ");
     assert!(
         report.contains("2 ligne(s) lue(s) : 1 ajoutée(s)"),
@@ -558,6 +571,53 @@ async fn the_import_page_takes_a_jsonl_and_a_zip_and_reports_each_line() {
         .await,
         1
     );
+}
+
+/// The files of a ZIP are checked and named as a deposit's: lying or empty ones refuse their
+/// line, with its number; a display name is cleaned.
+#[tokio::test]
+async fn the_import_page_checks_the_files_of_its_zip_like_a_deposit() {
+    use crate::import::{ELF, HOSTILE_NAME, HTML};
+    let app = TestApp::new().await;
+    observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@b.fr", Access::Admin).await;
+    let admin = login(&app, "admin@b.fr").await;
+    let line = |n: u32, files: serde_json::Value| {
+        serde_json::json!({"external_id": format!("z{n}"), "title": format!("Étude {n}"),
+            "observatory": "obs-a", "type": "etude", "year": 2025, "files": files})
+        .to_string()
+    };
+    let lines = [
+        line(1, serde_json::json!(["docs/page.pdf"])),
+        line(2, serde_json::json!(["docs/tableau.csv"])),
+        line(3, serde_json::json!(["docs/vide.pdf"])),
+        line(
+            4,
+            serde_json::json!([{"path": "docs/etude.pdf", "name": HOSTILE_NAME}]),
+        ),
+    ]
+    .join("\n");
+    let zip = zip_of(&[
+        ("docs/page.pdf", HTML),
+        ("docs/tableau.csv", ELF),
+        ("docs/vide.pdf", b""),
+        ("docs/etude.pdf", &pdf("Import", "texte importé")),
+    ]);
+    let response = post_import(&admin, &lines, &zip).await;
+    assert_eq!(
+        response.texts("[role=status] li"),
+        [
+            "ligne 1 : fichier refusé « docs/page.pdf » : ce fichier contient du balisage HTML, SVG ou XML, que la bibliothèque refuse",
+            "ligne 2 : fichier refusé « docs/tableau.csv » : ce fichier contient un programme exécutable, que la bibliothèque refuse",
+            "ligne 3 : fichier refusé « docs/vide.pdf » : le fichier est vide",
+        ]
+    );
+    assert_eq!(count(&app, "select count(*) from publication").await, 1);
+    let names: Vec<String> = sqlx::query_scalar("select original_name from file")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(names, ["script>gnp.exe.pdf"]);
 }
 
 #[tokio::test]

@@ -109,6 +109,38 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
         "{said}"
     );
 
+    // The files an import names are checked as a deposit's: HTML named `.pdf` refuses its line.
+    let files = dir.join("fichiers");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("page.pdf"),
+        "<html><script>alert(1)</script></html>",
+    )
+    .unwrap();
+    let lines = dir.join("fichiers.jsonl");
+    std::fs::write(
+        &lines,
+        r#"{"title": "Page", "observatory": "Observatoire", "type": "etude", "year": 2024, "files": ["page.pdf"]}"#,
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        &[
+            "import",
+            lines.to_str().unwrap(),
+            "--files",
+            files.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(
+            "refusée, ligne 1 : fichier refusé « page.pdf » : ce fichier contient du balisage HTML"
+        ),
+        "{said}"
+    );
+
     // Run again: everything is kept, nothing is added twice.
     let out = run(&dir, &["demo"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Démonstration : 0 publication(s)"));

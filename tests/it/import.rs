@@ -472,6 +472,97 @@ async fn files_must_be_inside_the_folder_and_not_too_large() {
     );
 }
 
+/// Bytes that lie about their kind, for the import tests here and in `admin.rs`.
+pub const HTML: &[u8] = b"<!doctype html><html><body><script>alert(1)</script></body></html>";
+pub const ELF: &[u8] = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00";
+/// A display name that hides a folder, markup and a right-to-left override.
+pub const HOSTILE_NAME: &str = "../../<script>x</script>\u{202e}gnp.exe";
+
+/// An imported file is checked and named as a deposit is: a file whose content is not what
+/// its name says, or empty, refuses its line with the line's number, and nothing of that line
+/// is written; a display name is cleaned.
+#[tokio::test]
+async fn imported_files_are_checked_and_named_like_a_deposit() {
+    let app = TestApp::new().await;
+    let files = files_dir();
+    std::fs::write(files.join("page.pdf"), HTML).unwrap();
+    std::fs::write(files.join("tableau.csv"), ELF).unwrap();
+    std::fs::write(files.join("vide.pdf"), b"").unwrap();
+    std::fs::write(files.join("outil.exe"), report_pdf("Un PDF nommé .exe")).unwrap();
+    let line = |n: u32, files: &str| {
+        format!(
+            r#"{{"external_id": "k-{n}", "title": "Étude {n}", "observatory": "Observatoire", "type": "etude", "year": 2024, "branches": ["0044"], "files": {files}}}"#
+        )
+    };
+    let named = serde_json::json!([{"path": "rapport.pdf", "name": HOSTILE_NAME}]).to_string();
+    let text = [
+        line(1, r#"["page.pdf"]"#),
+        line(2, r#"["tableau.csv"]"#),
+        line(3, r#"["vide.pdf"]"#),
+        line(4, &named),
+        line(5, r#"["annexes/synthese.pdf", "page.pdf"]"#),
+        line(6, r#"["outil.exe"]"#),
+    ]
+    .join("\n");
+    let report = import(&app, &text, Some(&files)).await;
+    let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "ligne 1 : fichier refusé « page.pdf » : ce fichier contient du balisage HTML, SVG ou XML, que la bibliothèque refuse",
+            "ligne 2 : fichier refusé « tableau.csv » : ce fichier contient un programme exécutable, que la bibliothèque refuse",
+            "ligne 3 : fichier refusé « vide.pdf » : le fichier est vide",
+            "ligne 5 : fichier refusé « page.pdf » : ce fichier contient du balisage HTML, SVG ou XML, que la bibliothèque refuse",
+            "ligne 6 : fichier refusé « outil.exe » : ce type de fichier n'est pas accepté : « outil.exe » (formats acceptés : PDF, DOCX, ODT, XLSX ou CSV)",
+        ]
+    );
+    assert_eq!((report.lines, report.inserted), (6, 1));
+
+    // Nothing of a refused line is written: no publication, no link, no file, no object.
+    let imported: Vec<String> = sqlx::query_scalar("select external_id from publication")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(imported, ["k-4"]);
+    assert_eq!(
+        count(&app, "select count(*) from publication_branch").await,
+        1
+    );
+    assert_eq!(app.storage.inventory().await.unwrap().len(), 1);
+
+    // The accepted file: named as the deposit form names it, and saying its kind.
+    let (name, media_type): (String, String) =
+        sqlx::query_as("select original_name, media_type from file")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(media_type, "application/pdf");
+    assert_eq!(name, "script>gnp.exe.pdf");
+    assert_eq!(
+        name,
+        bibliotheque::storage::kind::FileKind::Pdf
+            .display_name(&bibliotheque::storage::kind::clean_name(HOSTILE_NAME)),
+        "the cleaning of the deposit form"
+    );
+    let page = app.get("/publications/etude-4").await;
+    let url = page.attrs(".files a", "href").remove(0);
+    assert!(url.ends_with("/script%3Egnp.exe.pdf"), "{url}");
+    assert!(
+        !page.text().contains("<script>x")
+            && page.texts(".files a")[0].contains("script>gnp.exe.pdf"),
+        "the name is shown as text"
+    );
+    let download = app.get(&url).await;
+    assert_eq!(download.header("content-type"), "application/pdf");
+    assert!(
+        download
+            .header("content-disposition")
+            .starts_with("inline; filename=\"script>gnp.exe.pdf\""),
+        "{}",
+        download.header("content-disposition")
+    );
+}
+
 #[tokio::test]
 async fn a_line_the_database_refuses_does_not_lose_its_batch() {
     let app = TestApp::new().await;

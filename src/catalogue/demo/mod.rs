@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
 use super::write::{NewPublication, attach_file, insert_publication};
 use crate::storage::Storage;
+use crate::storage::kind::FileKind;
 
 const REFERENCE: &str = include_str!("reference.json");
 const PUBLICATIONS: [&str; 2] = [
@@ -136,9 +137,9 @@ pub async fn load(db: &PgPool, storage: &Storage) -> anyhow::Result<DemoReport> 
         let (id, slug) = insert_publication(&mut tx, &new).await?;
         report.publications_added += 1;
         if let Some(kind) = demo.attachment {
-            let (bytes, name, media_type) = render(demo, kind, &observatory.name, &slug, &new)?;
+            let (bytes, name, kind) = render(demo, kind, &observatory.name, &slug, &new)?;
             let stored = storage.put_bytes(Bytes::from(bytes)).await?;
-            attach_file(&mut tx, id, &stored, &name, media_type, 0).await?;
+            attach_file(&mut tx, id, &stored, &name, kind, 0).await?;
             report.files_added += 1;
         }
     }
@@ -257,7 +258,7 @@ fn render(
     author: &str,
     slug: &Slug,
     new: &NewPublication,
-) -> anyhow::Result<(Vec<u8>, String, &'static str)> {
+) -> anyhow::Result<(Vec<u8>, String, FileKind)> {
     let date = new
         .published_on
         .map(crate::text::date_fr)
@@ -278,16 +279,12 @@ fn render(
         summary: &demo.abstract_text,
         sections: &sections,
     };
-    Ok(match kind {
-        Attachment::Pdf => (
-            documents::pdf(&report),
-            format!("{slug}.pdf"),
-            "application/pdf",
-        ),
+    let (bytes, kind) = match kind {
+        Attachment::Pdf => (documents::pdf(&report), FileKind::Pdf),
         Attachment::Docx => (
             documents::docx(&report).context("génération du DOCX")?,
-            format!("{slug}.docx"),
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileKind::Docx,
         ),
-    })
+    };
+    Ok((bytes, format!("{slug}.{}", kind.extension()), kind))
 }

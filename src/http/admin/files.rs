@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::{AppError, SignedIn, path_id};
 use crate::catalogue::editing;
 use crate::state::AppState;
-use crate::storage::sniff::{FileKind, Refusal};
+use crate::storage::kind::{FileKind, clean_name};
+use crate::storage::sniff::Refusal;
 use crate::storage::upload::{self, UploadError};
 
 impl From<UploadError> for AppError {
@@ -33,27 +34,6 @@ impl From<UploadError> for AppError {
             UploadError::Storage(e) => Self::Storage(e),
         }
     }
-}
-
-/// A name safe to keep and show: no folders, no control or bidirectional characters, at
-/// most 255 characters; the extension survives a cut.
-pub fn clean_file_name(given: &str) -> String {
-    let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| {
-            !c.is_control()
-                && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-        })
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
-    if cleaned.chars().count() <= 255 {
-        return cleaned;
-    }
-    let (stem, extension) = cleaned.rsplit_once('.').unwrap_or((&cleaned, ""));
-    let keep = 250usize.saturating_sub(extension.chars().count());
-    let stem: String = stem.chars().take(keep).collect();
-    format!("{stem}.{extension}")
 }
 
 pub async fn upload(
@@ -104,15 +84,13 @@ pub async fn upload(
                 };
             }
             Some("fichier") if csrf_checked => {
-                let name = clean_file_name(field.file_name().unwrap_or_default());
+                let name = clean_name(field.file_name().unwrap_or_default());
                 if name.is_empty() {
                     return Err(AppError::Unprocessable(
                         "Choisissez un fichier à envoyer.".to_owned(),
                     ));
                 }
-                let kind = FileKind::from_name(&name).ok_or_else(|| {
-                    AppError::from(UploadError::Refused(Refusal::Extension(name.clone())))
-                })?;
+                let kind = FileKind::declared(&name).map_err(UploadError::Refused)?;
                 let chunks = field.map_err(|e| e.to_string());
                 let staged = match upload::stage(
                     &state.config.staging_dir,
@@ -128,16 +106,8 @@ pub async fn upload(
                     other => other?,
                 };
                 let (stored, fresh) = state.storage.put_staged(&staged).await?;
-                let added = editing::add_file(
-                    &state.db,
-                    user,
-                    id,
-                    &stored,
-                    &name,
-                    kind.media_type(),
-                    replaces,
-                )
-                .await;
+                let added =
+                    editing::add_file(&state.db, user, id, &stored, &name, kind, replaces).await;
                 // An object written for a write that failed is left to the orphan sweep
                 // (`files check --delete-orphans`): deleting it here could take it from a
                 // deposit of the same content that committed meanwhile (a double click).
@@ -178,24 +148,4 @@ pub async fn download(
     let id = path_id(&id)?;
     let file = editing::file_for_admin(&state.db, &signed_in.0.user, id).await?;
     crate::http::catalogue::stream_file(&state, &file, "private, no-store").await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_lose_folders_controls_and_bidi_tricks() {
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            clean_file_name("C:\\Users\\x\\Étude 2024.pdf"),
-            "Étude 2024.pdf"
-        );
-        assert_eq!(clean_file_name("rapport\u{202e}fdp.exe"), "rapportfdp.exe");
-        assert_eq!(clean_file_name("a\u{0}b\nc.pdf"), "abc.pdf");
-        assert_eq!(clean_file_name("..."), "");
-        let long = format!("{}.pdf", "é".repeat(400));
-        let cut = clean_file_name(&long);
-        assert!(cut.chars().count() <= 255 && cut.ends_with(".pdf"));
-    }
 }

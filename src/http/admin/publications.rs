@@ -21,6 +21,7 @@ use crate::http::layout::Layout;
 use crate::http::pager::Pager;
 use crate::http::params::{Form, Params};
 use crate::state::AppState;
+use crate::storage::kind::FileKind;
 use crate::thesaurus::subjects::{self, Suggested};
 
 const PER_PAGE: i64 = 50;
@@ -199,6 +200,16 @@ pub struct EditPage {
 impl EditPage {
     fn status_label(&self) -> &'static str {
         self.record.publication.status.label()
+    }
+
+    /// "PDF, DOCX, ODT, XLSX ou CSV", for the upload field's label.
+    fn accepted_files(&self) -> String {
+        FileKind::accepted()
+    }
+
+    /// ".pdf,.docx,…", for the upload field's `accept`.
+    fn accepted_extensions(&self) -> String {
+        FileKind::accept_attribute()
     }
 
     fn public_url(&self) -> Option<String> {

@@ -12,6 +12,7 @@ use crate::catalogue::queries;
 use crate::http::AppError;
 use crate::state::AppState;
 use crate::storage::StorageKey;
+use crate::storage::kind::FileKind;
 
 /// Characters left as they are in a path segment or an RFC 5987 value.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -24,17 +25,9 @@ pub fn download_url(id: Uuid, name: &str) -> String {
     format!("/fichiers/{id}/{}", utf8_percent_encode(name, SEGMENT))
 }
 
+/// A short name of a stored file's format for people ("PDF", "Word").
 pub fn format_label(media_type: &str) -> &'static str {
-    match media_type {
-        "application/pdf" => "PDF",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "Word",
-        "application/vnd.oasis.opendocument.text" => "OpenDocument",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "Excel",
-        "text/csv" => "CSV",
-        "text/html" => "HTML",
-        "text/plain" => "Texte",
-        _ => "Fichier",
-    }
+    FileKind::from_media_type(media_type).map_or("Fichier", FileKind::reader_label)
 }
 
 pub async fn download(
@@ -70,18 +63,18 @@ pub(crate) async fn stream_file(
 ) -> Result<Response, AppError> {
     let etag = format!("\"{}\"", file.sha256);
     let key = StorageKey::parse(&file.storage_key)?;
+    // Served as its kind says; a row whose type is no kind (older than the checks) as bytes to
+    // save, never as something a browser would render.
+    let kind = FileKind::from_media_type(&file.media_type);
     let stream = state.storage.stream(&key).await?;
     let mut response = Body::from_stream(stream).into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&file.media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_static(kind.map_or("application/octet-stream", FileKind::media_type)),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size_bytes));
-    if let Ok(value) =
-        HeaderValue::from_str(&content_disposition(&file.media_type, &file.original_name))
-    {
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(kind, &file.original_name)) {
         h.insert(header::CONTENT_DISPOSITION, value);
     }
     if let Ok(value) = HeaderValue::from_str(&etag) {
@@ -98,10 +91,10 @@ pub(crate) async fn stream_file(
     Ok(response)
 }
 
-/// PDFs open in the browser (so that `#page=N` links work); other formats are saved.
-/// The name is given twice: an ASCII fallback, and the exact UTF-8 name (RFC 6266).
-fn content_disposition(media_type: &str, name: &str) -> String {
-    let kind = if media_type == "application/pdf" {
+/// Kinds that say so open in the browser (PDF, so that `#page=N` links work); other files are
+/// saved. The name is given twice: an ASCII fallback, and the exact UTF-8 name (RFC 6266).
+fn content_disposition(kind: Option<FileKind>, name: &str) -> String {
+    let disposition = if kind.is_some_and(FileKind::inline) {
         "inline"
     } else {
         "attachment"
@@ -117,7 +110,7 @@ fn content_disposition(media_type: &str, name: &str) -> String {
         })
         .collect();
     format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        "{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}",
         utf8_percent_encode(name, SEGMENT)
     )
 }
@@ -128,11 +121,12 @@ mod tests {
 
     #[test]
     fn dispositions_are_safe_ascii() {
-        let value = content_disposition("application/pdf", "Étude \"2024\"/rapport.pdf");
+        let value = content_disposition(Some(FileKind::Pdf), "Étude \"2024\"/rapport.pdf");
         assert_eq!(
             value,
             "inline; filename=\"etude _2024__rapport.pdf\"; filename*=UTF-8''%C3%89tude%20%222024%22%2Frapport.pdf"
         );
-        assert!(content_disposition("text/csv", "a.csv").starts_with("attachment;"));
+        assert!(content_disposition(Some(FileKind::Csv), "a.csv").starts_with("attachment;"));
+        assert!(content_disposition(None, "page.html").starts_with("attachment;"));
     }
 }

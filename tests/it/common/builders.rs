@@ -3,6 +3,7 @@
 use bibliotheque::catalogue::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
 use bibliotheque::catalogue::write::{NewPublication, attach_file, insert_publication};
 use bibliotheque::storage::Storage;
+use bibliotheque::storage::kind::FileKind;
 use bytes::Bytes;
 use sqlx::PgPool;
 use time::Date;
@@ -160,9 +161,18 @@ impl PublicationBuilder {
                 .put_bytes(Bytes::from(bytes))
                 .await
                 .expect("store file");
-            attach_file(&mut tx, id, &stored, &name, &media_type, position as i16)
+            // A media type that is no kind stands for a row older than the checks: attached as
+            // a kind, then given that type by hand.
+            let kind = FileKind::from_media_type(&media_type).unwrap_or(FileKind::Csv);
+            let file = attach_file(&mut tx, id, &stored, &name, kind, position as i16)
                 .await
                 .expect("attach file");
+            sqlx::query("update file set media_type = $2 where id = $1")
+                .bind(file)
+                .bind(&media_type)
+                .execute(&mut *tx)
+                .await
+                .expect("media type");
         }
         tx.commit().await.expect("commit");
         Inserted {
