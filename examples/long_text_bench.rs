@@ -1037,6 +1037,17 @@ fn threads_cpu(pid: u32) -> BTreeMap<String, u64> {
         let name = name.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
         *out.entry(name).or_insert(0) += ticks;
     }
+    // Threads that have ended (tantivy starts its indexing threads again at each commit)
+    // count only in the process's total.
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        && let Some(close) = stat.rfind(')')
+    {
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let total: u64 = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let live: u64 = out.values().sum();
+        out.insert("(fils terminés)".into(), total.saturating_sub(live));
+    }
     out
 }
 
@@ -1058,7 +1069,7 @@ fn print_cpu(diff: &[(String, f64)]) {
     let total: f64 = diff.iter().map(|(_, s)| s).sum();
     let list: Vec<String> = diff
         .iter()
-        .take(8)
+        .take(10)
         .map(|(name, s)| format!("{name} {s:.1}"))
         .collect();
     println!("  {total:.1} s en tout : {}", list.join(", "));
