@@ -83,10 +83,7 @@ fn main() -> anyhow::Result<()> {
     if step == "prepare" {
         return Ok(());
     }
-    std::fs::write(
-        dir.join("queries.txt"),
-        queries.join("\n") + "\n",
-    )?;
+    std::fs::write(dir.join("queries.txt"), queries.join("\n") + "\n")?;
     println!("{} requêtes, par exemple :", queries.len());
     for q in queries.iter().step_by(QUERIES / 12) {
         println!("  {q}");
@@ -232,8 +229,8 @@ impl Sources {
         for n in from..to {
             // One generator per publication: the second file does not depend on the first.
             let mut rng = Rng::new(12_000 + n as u64);
-            let target = (MIN_BODY.ln() + (MAX_BODY.ln() - MIN_BODY.ln()) * unit(&mut rng)).exp()
-                as usize;
+            let target =
+                (MIN_BODY.ln() + (MAX_BODY.ln() - MIN_BODY.ln()) * unit(&mut rng)).exp() as usize;
             let mut body = String::with_capacity(target + 64 * 1024);
             let mut codes = Vec::new();
             let mut headings = Vec::new();
@@ -436,8 +433,8 @@ fn misspell(word: &str, rng: &mut Rng) -> String {
 
 fn read_rome(dir: &Path) -> anyhow::Result<(Vec<Sheet>, Vec<(String, String)>)> {
     let records = |name: &str| -> anyhow::Result<Vec<csv::StringRecord>> {
-        let mut reader = csv::Reader::from_path(dir.join(name))
-            .with_context(|| format!("lecture de {name}"))?;
+        let mut reader =
+            csv::Reader::from_path(dir.join(name)).with_context(|| format!("lecture de {name}"))?;
         Ok(reader.records().collect::<Result<_, _>>()?)
     };
     let clean = |s: &str| s.replace("''", "'");
@@ -503,8 +500,7 @@ fn read_rome(dir: &Path) -> anyhow::Result<(Vec<Sheet>, Vec<(String, String)>)> 
 /// The articles of the Code civil grouped by titre (their folder), in article order.
 fn read_code_civil(path: &Path) -> anyhow::Result<Vec<Titre>> {
     let mut articles: Vec<(String, String)> = Vec::new();
-    if path.join("objects").is_dir() || path.join(".git").exists() || path.join("HEAD").is_file()
-    {
+    if path.join("objects").is_dir() || path.join(".git").exists() || path.join("HEAD").is_file() {
         let list = Command::new("git")
             .arg("-C")
             .arg(path)
@@ -518,8 +514,17 @@ fn read_code_civil(path: &Path) -> anyhow::Result<Vec<Titre>> {
             let Some((meta, name)) = entry.split_once('\t') else {
                 continue;
             };
-            let sha = meta.split_whitespace().nth(2).unwrap_or_default().to_owned();
-            if name.ends_with(".md") && name.rsplit('/').next().is_some_and(|f| f.starts_with("Article")) {
+            let sha = meta
+                .split_whitespace()
+                .nth(2)
+                .unwrap_or_default()
+                .to_owned();
+            if name.ends_with(".md")
+                && name
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|f| f.starts_with("Article"))
+            {
                 entries.push((name.to_owned(), sha));
             }
         }
@@ -553,7 +558,9 @@ fn read_code_civil(path: &Path) -> anyhow::Result<Vec<Titre>> {
             content.pop();
             articles.push((name.clone(), String::from_utf8_lossy(&content).into_owned()));
         }
-        writer.join().map_err(|_| anyhow::anyhow!("git cat-file"))??;
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("git cat-file"))??;
         child.wait()?;
     } else {
         let mut stack = vec![path.to_owned()];
@@ -563,7 +570,8 @@ fn read_code_civil(path: &Path) -> anyhow::Result<Vec<Titre>> {
                 if p.is_dir() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|e| e == "md")
-                    && p.file_name().is_some_and(|f| f.to_string_lossy().starts_with("Article"))
+                    && p.file_name()
+                        .is_some_and(|f| f.to_string_lossy().starts_with("Article"))
                 {
                     let name = p.strip_prefix(path)?.to_string_lossy().into_owned();
                     articles.push((name, std::fs::read_to_string(&p)?));
@@ -741,7 +749,10 @@ fn engine(run: &Path, queries: &[String]) -> anyhow::Result<()> {
     };
     let baseline = time(&bm25)?;
     let engine = time(&ours)?;
-    let empty = queries.iter().filter(|q| ours(q).is_ok_and(|n| n == 0)).count();
+    let empty = queries
+        .iter()
+        .filter(|q| ours(q).is_ok_and(|n| n == 0))
+        .count();
     println!("\nen mémoire, charge {} :", load());
     report("BM25 simple (QueryParser, OU, top 10)", &baseline);
     report("moteur (expansion, 20 passages, facettes)", &engine);
@@ -785,7 +796,9 @@ fn http_phases(
     let started = Instant::now();
     let mut client = loop {
         if let Ok(mut client) = Client::connect(addr)
-            && client.get("/api/v1/search?q=emploi").is_ok_and(|(s, _)| s == 200)
+            && client
+                .get("/api/v1/search?q=emploi")
+                .is_ok_and(|(s, _)| s == 200)
         {
             break client;
         }
@@ -856,7 +869,11 @@ fn http_phases(
                 if import_seconds.is_none()
                     && let Some(status) = import.try_wait()?
                 {
-                    ensure!(status.success(), "l'import de {} a échoué", second.display());
+                    ensure!(
+                        status.success(),
+                        "l'import de {} a échoué",
+                        second.display()
+                    );
                     import_seconds = Some(import_started.elapsed().as_secs_f64());
                 }
                 if import_seconds.is_some() && total(&mut client)? >= expected {
@@ -871,11 +888,7 @@ fn http_phases(
         }
     }
     let import_cpu = cpu_diff(&cpu_before, &threads_cpu(pid));
-    let all: Vec<Duration> = during_import
-        .iter()
-        .chain(&catching_up)
-        .copied()
-        .collect();
+    let all: Vec<Duration> = during_import.iter().chain(&catching_up).copied().collect();
     println!(
         "\nHTTP, un client, pendant l'import de {SECOND} publications (import {:.1} s, index à jour \
          après {}), charge {} :",
@@ -1031,10 +1044,18 @@ fn threads_cpu(pid: u32) -> BTreeMap<String, u64> {
         };
         let name = stat[open + 1..close].to_owned();
         let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        let ticks: u64 = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let ticks: u64 = fields
+            .get(11)
+            .and_then(|u| u.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0);
         // Numbered threads of one pool count together.
-        let name = name.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
+        let name = name
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_owned();
         *out.entry(name).or_insert(0) += ticks;
     }
     // Threads that have ended (tantivy starts its indexing threads again at each commit)
@@ -1043,8 +1064,14 @@ fn threads_cpu(pid: u32) -> BTreeMap<String, u64> {
         && let Some(close) = stat.rfind(')')
     {
         let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        let total: u64 = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let total: u64 = fields
+            .get(11)
+            .and_then(|u| u.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0);
         let live: u64 = out.values().sum();
         out.insert("(fils terminés)".into(), total.saturating_sub(live));
     }
@@ -1097,7 +1124,10 @@ fn report(name: &str, times: &[Duration]) {
 }
 
 fn slowest(queries: &[String], times: &[Duration]) {
-    let Some(n) = std::env::var("LENTES").ok().and_then(|n| n.parse::<usize>().ok()) else {
+    let Some(n) = std::env::var("LENTES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
         return;
     };
     let mut pairs: Vec<(&Duration, &String)> = times.iter().zip(queries.iter().cycle()).collect();
@@ -1124,6 +1154,11 @@ fn binary() -> anyhow::Result<PathBuf> {
 
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "inconnue".into())
 }

@@ -205,10 +205,7 @@ fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
                 snapshot.is_label_pair(&pair)
             });
             if known {
-                let text = format!(
-                    "{} {}",
-                    terms[previous as usize], terms[term as usize]
-                );
+                let text = format!("{} {}", terms[previous as usize], terms[term as usize]);
                 tokens.push(Token {
                     position: tokens.len(),
                     text,

@@ -19,8 +19,8 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::Term;
 use tantivy::indexer::IndexWriterOptions;
+use tantivy::schema::Term;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 use uuid::Uuid;
 

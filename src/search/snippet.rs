@@ -82,10 +82,12 @@ impl Terms {
         let letters = folded_start(word, &mut start);
         (1..=letters).any(|n| {
             let keys = &self.keys[n - 1];
-            !keys.is_empty() && keys.binary_search(&key_of(start.iter().copied(), n)).is_ok()
+            !keys.is_empty()
+                && keys
+                    .binary_search(&key_of(start.iter().copied(), n))
+                    .is_ok()
         })
     }
-
 }
 
 /// The key of the first `letters` characters of a folded text: their bytes (four at most),
