@@ -118,7 +118,7 @@ struct Titre {
 
 struct Sources {
     sheets: Vec<Sheet>,
-    titles: Vec<(String, String)>,
+    titles: Vec<String>,
     titres: Vec<Titre>,
     /// Words of the Code civil that follow an article (nouns, mostly), by frequency.
     nouns: Vec<String>,
@@ -307,7 +307,10 @@ impl Sources {
         let mut out = Vec::with_capacity(count);
         while out.len() < count {
             let job = |rng: &mut Rng| -> Option<String> {
-                (!self.titles.is_empty()).then(|| gendered(&rng.pick(&self.titles).0, rng))
+                (!self.titles.is_empty()).then(|| {
+                    let title: &String = rng.pick(&self.titles);
+                    gendered(title, rng)
+                })
             };
             let noun = |rng: &mut Rng| -> Option<String> {
                 // The most frequent nouns more often: the first 300 half of the time.
@@ -431,7 +434,10 @@ fn misspell(word: &str, rng: &mut Rng) -> String {
     chars.into_iter().collect()
 }
 
-fn read_rome(dir: &Path) -> anyhow::Result<(Vec<Sheet>, Vec<(String, String)>)> {
+/// The job sheets and the job titles.
+type Rome = (Vec<Sheet>, Vec<String>);
+
+fn read_rome(dir: &Path) -> anyhow::Result<Rome> {
     let records = |name: &str| -> anyhow::Result<Vec<csv::StringRecord>> {
         let mut reader =
             csv::Reader::from_path(dir.join(name)).with_context(|| format!("lecture de {name}"))?;
@@ -492,7 +498,7 @@ fn read_rome(dir: &Path) -> anyhow::Result<(Vec<Sheet>, Vec<(String, String)>)> 
     }
     let titles = records("unix_referentiel_appellation_v460_utf8.csv")?
         .into_iter()
-        .map(|r| (clean(&r[1]), r[3].to_owned()))
+        .map(|r| clean(&r[1]))
         .collect();
     Ok((sheets, titles))
 }
@@ -865,7 +871,7 @@ fn http_phases(
                 catching_up.push(t);
             }
             asked.push(q.clone());
-            if asked.len() % 40 == 0 {
+            if asked.len().is_multiple_of(40) {
                 if import_seconds.is_none()
                     && let Some(status) = import.try_wait()?
                 {
