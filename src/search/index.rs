@@ -71,8 +71,9 @@ fn balanced_groups<Id>(sizes: impl Iterator<Item = (Id, u32)>, parts: usize) -> 
 pub enum Writing {
     /// Every core: `reindex`, with no searches to answer.
     Fast,
-    /// Beside searches (a server): one indexing thread and one merge thread, batches of
-    /// [`POLITE_BATCH`], and every thread that writes at nice [`POLITE_NICE`].
+    /// Beside searches (a server): one indexing thread (with the whole memory budget) and
+    /// one merge thread, batches of [`POLITE_BATCH`], and every thread that writes at nice
+    /// [`POLITE_NICE`].
     Polite,
 }
 
@@ -167,7 +168,10 @@ impl SearchIndex {
                             IndexWriterOptions::builder()
                                 .num_worker_threads(1)
                                 .num_merge_threads(1)
-                                .memory_budget_per_thread(WRITER_MEMORY / 2)
+                                // The whole budget for its one thread: a segment
+                                // is flushed when it is full, and each one is a
+                                // segment more for searches until tantivy merges.
+                                .memory_budget_per_thread(WRITER_MEMORY)
                                 .build(),
                         )
                     })
