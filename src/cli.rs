@@ -14,6 +14,7 @@ use crate::catalogue::{demo, queries};
 use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
 use crate::db::outage::Outage;
+use crate::search::index::Writing;
 use crate::search::{SearchIndex, index};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -482,7 +483,10 @@ async fn open_index(
     thesaurus: &SharedSnapshot,
 ) -> anyhow::Result<Arc<SearchIndex>> {
     let dir = global.data_dir.join("index");
-    let (search, fresh) = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
+    // Written beside the searches the server answers: politely (see `Writing`).
+    let (search, fresh) =
+        tokio::task::spawn_blocking(move || SearchIndex::open_with(&dir, Writing::Polite))
+            .await??;
     if fresh {
         let (search, db, thesaurus) = (search.clone(), db.clone(), thesaurus.clone());
         tokio::spawn(async move {

@@ -2,7 +2,7 @@
 //! under (so that a synonym or a job title finds it), and its facets.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::PgPool;
 use tantivy::TantivyDocument;
@@ -173,26 +173,43 @@ fn stored_start(text: &str) -> Cow<'_, str> {
 
 /// The pairs of consecutive terms of `text` that occur in a thesaurus label (see
 /// [`Fields::body_pairs`]).
+///
+/// A long text repeats its vocabulary: each distinct word is analysed once, and each distinct
+/// pair of terms looked up once.
 fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
+    type Fx = std::hash::BuildHasherDefault<super::snippet::FxHasher>;
+    let mut terms: Vec<String> = Vec::new();
+    let mut term_of: HashMap<&str, Option<u32>, Fx> = HashMap::default();
+    let mut is_pair: HashMap<(u32, u32), bool, Fx> = HashMap::default();
     let mut tokens = Vec::new();
-    let mut previous: Option<String> = None;
+    let mut previous: Option<u32> = None;
     let mut pair = String::new();
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let Some(term) = analysis::term(word) else {
+        let term = *term_of.entry(word).or_insert_with(|| {
+            analysis::term(word).map(|term| {
+                terms.push(term);
+                (terms.len() - 1) as u32
+            })
+        });
+        let Some(term) = term else {
             continue;
         };
-        if let Some(previous) = &previous {
-            pair.clear();
-            pair.push_str(previous);
-            pair.push(' ');
-            pair.push_str(&term);
-            if snapshot.is_label_pair(&pair) {
+        if let Some(previous) = previous {
+            let known = *is_pair.entry((previous, term)).or_insert_with(|| {
+                pair.clear();
+                pair.push_str(&terms[previous as usize]);
+                pair.push(' ');
+                pair.push_str(&terms[term as usize]);
+                snapshot.is_label_pair(&pair)
+            });
+            if known {
+                let text = format!("{} {}", terms[previous as usize], terms[term as usize]);
                 tokens.push(Token {
                     position: tokens.len(),
-                    text: pair.clone(),
+                    text,
                     ..Token::default()
                 });
             }

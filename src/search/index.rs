@@ -3,6 +3,12 @@
 //! One writer, behind a mutex, used only by the indexer; one reader for the whole process,
 //! reloaded after each commit. Each commit records in its payload the outbox cursor it has
 //! applied (see [`outbox`]): after a crash, the indexer starts again from there.
+//!
+//! A server indexes beside the searches it answers, on the same cores: there the index writes
+//! [`Writing::Polite`]ly (one indexing thread, one merge thread, smaller batches, every
+//! thread that writes at a lower CPU priority), so that a bulk import or a harvest being
+//! indexed does not make searches wait. `bibliotheque reindex`, with the server stopped, takes
+//! every core.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +19,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::Term;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 use uuid::Uuid;
@@ -27,7 +34,18 @@ const VERSION_FILE: &str = "bibliotheque-schema-version";
 /// Indexing memory budget, shared by the writer's threads: keeps the server well under its
 /// memory target while indexing 20,000 full texts.
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
+/// Publications loaded and indexed at a time.
 const BATCH: usize = 500;
+/// The same, beside searches: 100 texts of a few hundred KB are still tens of MB to read from
+/// PostgreSQL and to analyse at once.
+const POLITE_BATCH: usize = 100;
+/// Publications applied between two commits (each commit is a new segment for searches to
+/// open, and merges to come).
+const COMMIT_EVERY: usize = 500;
+/// The nice value (Linux, per thread) of the threads that write the index beside searches:
+/// they get the cores that searches leave, and a search that wakes up takes a core from them
+/// at once.
+const POLITE_NICE: libc::c_int = 15;
 /// Threads one search uses for its segments (the machines have two cores).
 const SEARCH_THREADS: usize = 2;
 
@@ -48,6 +66,33 @@ fn balanced_groups<Id>(sizes: impl Iterator<Item = (Id, u32)>, parts: usize) -> 
     groups.into_iter().map(|(_, ids)| ids).collect()
 }
 
+/// How the index is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writing {
+    /// Every core: `reindex`, with no searches to answer.
+    Fast,
+    /// Beside searches (a server): one indexing thread (with the whole memory budget) and
+    /// one merge thread, batches of [`POLITE_BATCH`], and every thread that writes at nice
+    /// [`POLITE_NICE`].
+    Polite,
+}
+
+/// Lowers the CPU priority of the calling thread (on Linux the nice value belongs to each
+/// thread, and the threads it starts inherit it).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: two system calls on the calling thread, with no memory passed.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        if libc::setpriority(libc::PRIO_PROCESS, tid, POLITE_NICE) != 0 {
+            tracing::debug!(
+                error = %std::io::Error::last_os_error(),
+                "priorité du fil d'indexation"
+            );
+        }
+    }
+}
+
 /// What the last commit applied, stored in the commit itself.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Payload {
@@ -65,6 +110,7 @@ pub struct SearchIndex {
     /// One index operation at a time: a rebuild and a catch-up must not interleave.
     operation: tokio::sync::Mutex<()>,
     dir: PathBuf,
+    writing: Writing,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -77,8 +123,14 @@ impl std::fmt::Debug for SearchIndex {
 
 impl SearchIndex {
     /// Opens the index under `dir`, or creates an empty one when it is missing or of another
-    /// schema version. Returns whether it must be rebuilt from PostgreSQL.
+    /// schema version, to be written on every core ([`Writing::Fast`]). Returns whether it
+    /// must be rebuilt from PostgreSQL.
     pub fn open(dir: &Path) -> anyhow::Result<(Arc<Self>, bool)> {
+        Self::open_with(dir, Writing::Fast)
+    }
+
+    /// [`SearchIndex::open`], written as `writing` says.
+    pub fn open_with(dir: &Path, writing: Writing) -> anyhow::Result<(Arc<Self>, bool)> {
         let version_file = dir.join(VERSION_FILE);
         let current = std::fs::read_to_string(&version_file)
             .ok()
@@ -104,9 +156,34 @@ impl SearchIndex {
             .tokenizers()
             .register(analyzer::FOLDED, analyzer::folded());
         std::fs::write(&version_file, SCHEMA_VERSION.to_string()).context("version de l'index")?;
-        let writer = index
-            .writer_with_num_threads(2, WRITER_MEMORY)
-            .context("écriture de l'index (un autre processus l'utilise-t-il ?)")?;
+        let writer = match writing {
+            Writing::Fast => index.writer_with_num_threads(2, WRITER_MEMORY),
+            // The writer's threads (indexing, merges, segment updates) are started here, and
+            // inherit the priority of the thread that starts them.
+            Writing::Polite => std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        lower_priority();
+                        index.writer_with_options(
+                            IndexWriterOptions::builder()
+                                .num_worker_threads(1)
+                                .num_merge_threads(1)
+                                // The whole budget for its one thread: a segment
+                                // is flushed when it is full, and each one is a
+                                // segment more for searches until tantivy merges.
+                                .memory_budget_per_thread(WRITER_MEMORY)
+                                .build(),
+                        )
+                    })
+                    .join()
+                    .unwrap_or_else(|_| {
+                        Err(tantivy::TantivyError::SystemError(
+                            "création de l'écrivain".into(),
+                        ))
+                    })
+            }),
+        }
+        .context("écriture de l'index (un autre processus l'utilise-t-il ?)")?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -120,12 +197,46 @@ impl SearchIndex {
             building: AtomicBool::new(false),
             operation: tokio::sync::Mutex::new(()),
             dir: dir.to_owned(),
+            writing,
         });
         Ok((search, fresh))
     }
 
     pub fn is_building(&self) -> bool {
         self.building.load(Ordering::Relaxed)
+    }
+
+    fn batch(&self) -> usize {
+        match self.writing {
+            Writing::Fast => BATCH,
+            Writing::Polite => POLITE_BATCH,
+        }
+    }
+
+    /// Runs `work` (with the writer: it may start the writer's indexing threads again, at
+    /// the priority of the thread it runs on) away from the async runtime: on the blocking
+    /// pool, or beside searches on a thread of its own at a lower priority (never on the
+    /// blocking pool, whose threads go on to run searches).
+    async fn on_writer_thread<R, F>(self: &Arc<Self>, work: F) -> anyhow::Result<R>
+    where
+        F: FnOnce(&SearchIndex) -> anyhow::Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let this = Arc::clone(self);
+        if self.writing == Writing::Fast {
+            return tokio::task::spawn_blocking(move || work(&this)).await?;
+        }
+        let (done, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("indexation".into())
+            .spawn(move || {
+                lower_priority();
+                let _ = done.send(work(&this));
+            })
+            .context("fil d'indexation")?;
+        result
+            .await
+            .map_err(|_| anyhow::anyhow!("le fil d'indexation s'est arrêté"))?
     }
 
     fn payload(&self) -> Payload {
@@ -167,13 +278,13 @@ impl SearchIndex {
     /// Drops what a failed operation added to the writer since the last commit (a database
     /// gone in the middle of a rebuild, say), so that the next attempt starts clean.
     async fn discard_uncommitted(self: &Arc<Self>) {
-        let this = Arc::clone(self);
-        let rolled_back = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            this.lock_writer()?.rollback()?;
-            Ok(())
-        })
-        .await;
-        if let Err(error) = rolled_back.map_err(anyhow::Error::from).and_then(|r| r) {
+        let rolled_back = self
+            .on_writer_thread(|this| {
+                this.lock_writer()?.rollback()?;
+                Ok(())
+            })
+            .await;
+        if let Err(error) = rolled_back {
             tracing::error!(
                 error = format!("{error:#}"),
                 "abandon des écritures de l'index"
@@ -198,20 +309,20 @@ impl SearchIndex {
         let mut after: Option<Uuid> = None;
         let mut indexed = 0u64;
         loop {
-            let ids = documents::published_ids(db, after, BATCH as i64).await?;
+            let ids = documents::published_ids(db, after, self.batch() as i64).await?;
             let Some(&last) = ids.last() else { break };
             after = Some(last);
             let rows = documents::load(db, &ids).await?;
-            let this = Arc::clone(self);
             let snapshot = Arc::clone(&snapshot);
-            indexed += tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-                let writer = this.lock_writer()?;
-                for row in &rows {
-                    writer.add_document(documents::build(row, &this.fields, &snapshot))?;
-                }
-                Ok(rows.len() as u64)
-            })
-            .await??;
+            indexed += self
+                .on_writer_thread(move |this| {
+                    let writer = this.lock_writer()?;
+                    for row in &rows {
+                        writer.add_document(documents::build(row, &this.fields, &snapshot))?;
+                    }
+                    Ok(rows.len() as u64)
+                })
+                .await?;
             progress.set_position(indexed);
         }
         let payload = Payload {
@@ -230,8 +341,7 @@ impl SearchIndex {
     /// segments before and after.
     pub async fn merge_segments(self: &Arc<Self>) -> anyhow::Result<(usize, usize)> {
         let _one_at_a_time = self.operation.lock().await;
-        let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || -> anyhow::Result<(usize, usize)> {
+        self.on_writer_thread(|this| {
             let mut writer = this.lock_writer()?;
             let before = this.index.searchable_segment_ids()?.len();
             // A merge that tantivy's own policy started after the last commit holds some of
@@ -261,7 +371,7 @@ impl SearchIndex {
             let after = this.index.searchable_segment_ids()?.len();
             Ok((before, after))
         })
-        .await?
+        .await
     }
 
     /// Applies the outbox rows committed since the last commit; returns how many publications
@@ -287,19 +397,24 @@ impl SearchIndex {
         if pending.publications.is_empty() {
             return Ok(0);
         }
-        let mut batches = pending.publications.chunks(BATCH).peekable();
+        let mut batches = pending.publications.chunks(self.batch()).peekable();
+        let mut uncommitted = 0;
         while let Some(batch) = batches.next() {
             if let Err(error) = self.apply(db, &snapshot, batch).await {
                 self.discard_uncommitted().await;
                 return Err(error);
             }
-            // A large backlog is committed batch by batch, so that searches see it arrive;
-            // until the last batch the commit keeps the old cursor, and a crash in between
-            // reads it all again (applying a publication twice does no harm).
+            uncommitted += batch.len();
+            // A large backlog is committed every [`COMMIT_EVERY`] publications, so that
+            // searches see it arrive; until the last batch the commit keeps the old cursor,
+            // and a crash in between reads it all again (applying a publication twice does
+            // no harm).
             let cursor = match batches.peek() {
                 None => pending.cursor.clone(),
+                Some(_) if uncommitted < COMMIT_EVERY => continue,
                 Some(_) => payload.outbox.clone(),
             };
+            uncommitted = 0;
             self.commit(Payload {
                 outbox: cursor,
                 thesaurus: payload.thesaurus,
@@ -319,10 +434,12 @@ impl SearchIndex {
         let _one_at_a_time = self.operation.lock().await;
         let payload = self.payload();
         let snapshot = thesaurus.get();
-        for batch in ids.chunks(BATCH) {
-            if let Err(error) = self.apply(db, &snapshot, batch).await {
-                self.discard_uncommitted().await;
-                return Err(error);
+        for batch in ids.chunks(COMMIT_EVERY) {
+            for part in batch.chunks(self.batch()) {
+                if let Err(error) = self.apply(db, &snapshot, part).await {
+                    self.discard_uncommitted().await;
+                    return Err(error);
+                }
             }
             self.commit(payload.clone()).await?;
         }
@@ -338,10 +455,9 @@ impl SearchIndex {
         ids: &[Uuid],
     ) -> anyhow::Result<()> {
         let rows = documents::load(db, ids).await?;
-        let this = Arc::clone(self);
         let snapshot = Arc::clone(snapshot);
         let ids = ids.to_vec();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        self.on_writer_thread(move |this| {
             let writer = this.lock_writer()?;
             for id in &ids {
                 writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
@@ -351,12 +467,11 @@ impl SearchIndex {
             }
             Ok(())
         })
-        .await?
+        .await
     }
 
     async fn commit(self: &Arc<Self>, payload: Payload) -> anyhow::Result<()> {
-        let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        self.on_writer_thread(move |this| {
             let mut writer = this.lock_writer()?;
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(&serde_json::to_string(&payload)?);
@@ -364,7 +479,7 @@ impl SearchIndex {
             this.reader.reload()?;
             Ok(())
         })
-        .await?
+        .await
     }
 
     fn lock_writer(

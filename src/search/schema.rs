@@ -7,12 +7,14 @@ use tantivy::schema::{
 
 use super::analyzer;
 
-/// How much of each long text is stored for passages: the first chapters of a report are
-/// enough to show why it matched, and reading a hit must not cost more for a 500-page one.
-pub const STORED_TEXT_LIMIT: usize = 64 * 1024;
+/// How much of each long text is stored for passages: the first pages of a report (about
+/// 2,500 words) are enough to show why it matched, and reading a hit must not cost more for
+/// a 500-page one. Reading and scanning the stored start of 20 hits was half of a search on
+/// long texts at 64 KB (BENCHMARKS.md, "Search on long texts").
+pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
-/// Bump on any change below.
-pub const SCHEMA_VERSION: u32 = 7;
+/// Bump on any change below (and of [`STORED_TEXT_LIMIT`], and of what a document holds).
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]

@@ -2,12 +2,15 @@
 //!
 //! tantivy's own snippet generator runs the full French analyzer (lowercase, stop words,
 //! stemmer, folding) over every word of a hit's text: at 20 hits of 30 KB each that alone costs
-//! several milliseconds. Here each word is first checked against a cheap key — its first two
+//! several milliseconds. Here each word is first checked against a cheap key — its first three
 //! letters, folded — and only the words whose key belongs to one of the query's terms go
-//! through the analyzer. The French stemmer only rewrites word endings, so a word and its term
-//! always share their first letters: the key never hides a match.
+//! through the analyzer, once per distinct word of a text. The French stemmer only rewrites
+//! word endings, so a word and its term share their first letters: the key never hides a
+//! match. (One exception, handled by the key: the stemmer writes a `y` between two vowels as
+//! `i`, "loyer" → "loi", so keys read `y` as `i`.)
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::query::Query;
 use tantivy::schema::Field;
@@ -17,13 +20,17 @@ use crate::thesaurus::analysis;
 /// How many matches are enough to choose a passage: past this, scanning stops.
 const ENOUGH_MATCHES: usize = 16;
 
+/// How many letters of a word its key holds.
+const KEY_LETTERS: usize = 3;
+
 /// The terms (analysed forms) a query looks for in some fields.
 #[derive(Debug, Default)]
 pub struct Terms {
     /// Term → its rank, for counting distinct terms in a window.
     ranks: HashMap<String, u32>,
-    /// Folded first-two-letter keys of the terms, sorted.
-    keys: Vec<Key>,
+    /// Keys of the terms, sorted: `keys[n - 1]` holds those of the terms of `n` letters (the
+    /// last, of [`KEY_LETTERS`] letters or more: their first [`KEY_LETTERS`]).
+    keys: [Vec<Key>; KEY_LETTERS],
 }
 
 /// Up to four bytes of the folded start of a word.
@@ -53,9 +60,15 @@ impl Terms {
             let next = ranks.len() as u32;
             ranks.entry(term).or_insert(next);
         }
-        let mut keys: Vec<Key> = ranks.keys().map(|t| key_of_folded(t)).collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let mut keys: [Vec<Key>; KEY_LETTERS] = Default::default();
+        for term in ranks.keys() {
+            let letters = term.chars().count().min(KEY_LETTERS);
+            keys[letters - 1].push(key_of(term.chars(), letters));
+        }
+        for keys in &mut keys {
+            keys.sort_unstable();
+            keys.dedup();
+        }
         Self { ranks, keys }
     }
 
@@ -63,22 +76,27 @@ impl Terms {
         self.ranks.is_empty()
     }
 
-    /// The rank of the term of `word`, when it is one of ours.
-    fn rank(&self, word: &str) -> Option<u32> {
-        let key = key_of_word(word);
-        let short = key_of_folded_prefix(key, 1);
-        if self.keys.binary_search(&key).is_err() && self.keys.binary_search(&short).is_err() {
-            return None;
-        }
-        analysis::term(word).and_then(|t| self.ranks.get(&t).copied())
+    /// Whether `word` may be one of ours: the key of its first letters is that of a term.
+    fn may_match(&self, word: &str) -> bool {
+        let mut start = [0 as char; KEY_LETTERS];
+        let letters = folded_start(word, &mut start);
+        (1..=letters).any(|n| {
+            let keys = &self.keys[n - 1];
+            !keys.is_empty()
+                && keys
+                    .binary_search(&key_of(start.iter().copied(), n))
+                    .is_ok()
+        })
     }
 }
 
-/// The key of an already folded term: its first two characters (one when it has one).
-fn key_of_folded(term: &str) -> Key {
+/// The key of the first `letters` characters of a folded text: their bytes (four at most),
+/// `y` read as `i`.
+fn key_of(chars: impl Iterator<Item = char>, letters: usize) -> Key {
     let mut key = 0u32;
     let mut shift = 0;
-    for c in term.chars().take(2) {
+    for c in chars.take(letters) {
+        let c = if c == 'y' { 'i' } else { c };
         let mut buf = [0u8; 4];
         for &b in c.encode_utf8(&mut buf).as_bytes() {
             if shift < 32 {
@@ -90,26 +108,25 @@ fn key_of_folded(term: &str) -> Key {
     key
 }
 
-/// The same key cut to its first `chars` characters' worth of bytes (ASCII folded terms).
-fn key_of_folded_prefix(key: Key, chars: usize) -> Key {
-    if chars == 1 { key & 0xff } else { key }
-}
-
-/// The key of a word as written: its first two characters, lowercased and folded.
-fn key_of_word(word: &str) -> Key {
-    let mut chars = word.chars();
-    match (chars.next(), chars.next()) {
-        // Most French words start with two ASCII letters: no allocation.
-        (Some(a), b) if a.is_ascii() && b.is_none_or(|b| b.is_ascii()) => {
-            let a = u32::from(a.to_ascii_lowercase() as u8);
-            let b = b.map_or(0, |b| u32::from(b.to_ascii_lowercase() as u8));
-            a | (b << 8)
+/// The first [`KEY_LETTERS`] characters of `word`, lowercased and folded, into `out`; returns
+/// how many there are.
+fn folded_start(word: &str, out: &mut [char; KEY_LETTERS]) -> usize {
+    let bytes = word.as_bytes();
+    let ascii = bytes.len().min(KEY_LETTERS);
+    // Most French words start with three ASCII letters: no allocation.
+    if bytes[..ascii].is_ascii() && (ascii == bytes.len() || ascii == KEY_LETTERS) {
+        for (slot, b) in out.iter_mut().zip(&bytes[..ascii]) {
+            *slot = char::from(b.to_ascii_lowercase());
         }
-        _ => {
-            let start: String = word.chars().take(2).collect();
-            key_of_folded(&crate::text::fold(&start))
-        }
+        return ascii;
     }
+    let start: String = word.chars().take(KEY_LETTERS).collect();
+    let mut n = 0;
+    for (slot, c) in out.iter_mut().zip(crate::text::fold(&start).chars()) {
+        *slot = c;
+        n += 1;
+    }
+    n
 }
 
 /// One match: the byte range of a word and the rank of its term.
@@ -118,6 +135,16 @@ struct Match {
     start: usize,
     end: usize,
     rank: u32,
+}
+
+/// Whether `c` is a letter or a digit; the Latin letters of French without a table lookup.
+fn is_word_char(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\u{c0}'..='\u{24f}' => c != '\u{d7}' && c != '\u{f7}',
+        _ if c.is_ascii() => false,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 /// The words of `text` with their byte ranges, split as the index's tokenizer splits them.
@@ -132,7 +159,7 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
             return (b.is_ascii_alphanumeric(), 1);
         }
         let c = text[i..].chars().next().unwrap_or(' ');
-        (c.is_alphanumeric(), c.len_utf8())
+        (is_word_char(c), c.len_utf8())
     };
     std::iter::from_fn(move || {
         while at < bytes.len() {
@@ -157,13 +184,46 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// FxHash (rustc's): the words of one text, looked up again and again, need no protection
+/// against collisions chosen by an attacker, and SipHash showed in the profile.
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.write(&[byte]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn matches(text: &str, terms: &Terms, budget: usize, enough: usize) -> Vec<Match> {
     let mut found = Vec::new();
+    // A word of a text that may match is analysed once: the same words come back (a long
+    // text repeats its vocabulary), and the analyzer's own cache costs an allocation a look.
+    let mut seen: HashMap<&str, Option<u32>, BuildHasherDefault<FxHasher>> = HashMap::default();
     for (start, word) in words(text) {
         if start > budget || found.len() >= enough {
             break;
         }
-        if let Some(rank) = terms.rank(word) {
+        if !terms.may_match(word) {
+            continue;
+        }
+        let rank = *seen
+            .entry(word)
+            .or_insert_with(|| analysis::term(word).and_then(|t| terms.ranks.get(&t).copied()));
+        if let Some(rank) = rank {
             found.push(Match {
                 start,
                 end: start + word.len(),
@@ -379,6 +439,24 @@ mod tests {
         let text = "é".repeat(500) + " soudure " + &"€".repeat(500);
         let p = passage(&text, &terms("soudure"), 50, usize::MAX).unwrap();
         assert!(p.html.contains("<mark>soudure</mark>"));
+    }
+
+    #[test]
+    fn keys_of_three_letters_miss_no_inflection() {
+        // The stemmer's `y` between vowels becomes `i`; ligatures and capitals fold.
+        let t = terms("loyers payer œuvres écoles ÉGAUX nationaux cas");
+        let html = highlight_all(
+            "Le Loyer payé, les oeuvres, l'École, égal, égaux, national, nationaux, un cas",
+            &t,
+        );
+        assert_eq!(
+            html,
+            "Le <mark>Loyer</mark> <mark>payé</mark>, les <mark>oeuvres</mark>, l&#39;<mark>École</mark>, \
+             <mark>égal</mark>, <mark>égaux</mark>, <mark>national</mark>, <mark>nationaux</mark>, un <mark>cas</mark>"
+        );
+        // Terms of one and two letters still match their words.
+        let short = Terms::from_terms(["a".to_owned(), "ai".to_owned()]);
+        assert!(short.may_match("A") && short.may_match("aient") && !short.may_match("b"));
     }
 
     #[test]

@@ -459,7 +459,7 @@ async fn long_texts_are_searched_whole_and_their_passages_come_from_their_start(
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
     // 200 KB of text: a word near the start, and one only far past what is stored for
-    // passages (64 KB).
+    // passages (16 KB).
     let filler = "Les entreprises du secteur recrutent et forment leurs salariés. ".repeat(3_200);
     let body = format!("Les conchyliculteurs recrutent. {filler} Les mytiliculteurs aussi.");
     PublicationBuilder::new(o)

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use bibliotheque::config::Config;
 use bibliotheque::db::{Cluster, Durability, MIGRATOR};
 use bibliotheque::search::SearchIndex;
+use bibliotheque::search::index::Writing;
 use bibliotheque::storage::Storage;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
@@ -141,12 +142,15 @@ pub async fn fresh_db() -> PgPool {
         .expect("test database pool")
 }
 
-/// A fresh, empty search index of its own.
+/// A fresh, empty search index of its own, written as a server writes it (politely: its
+/// own lower-priority threads, one indexing thread, small batches).
 pub fn fresh_index() -> Arc<SearchIndex> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("index")
         .join(uuid::Uuid::new_v4().simple().to_string());
-    SearchIndex::open(&dir).expect("search index").0
+    SearchIndex::open_with(&dir, Writing::Polite)
+        .expect("search index")
+        .0
 }
 
 /// A fresh file store of its own.
