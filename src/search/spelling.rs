@@ -446,7 +446,10 @@ impl Vocabulary {
         })
     }
 
-    /// [`did_you_mean`] with this vocabulary.
+    /// A corrected version of what the user typed, or `None` when every word is known. Each
+    /// plain word is corrected on its own (see [`Vocabulary::suggest`]); quoted phrases,
+    /// prefixed values, `-exclusions`, `OR`, numbers, stop words and words of 1 to 3 letters
+    /// stay as typed, and so do the spaces and punctuation around the words.
     pub fn did_you_mean(&self, text: &str) -> Option<String> {
         rewrite(text, |word| {
             if analysis::is_stop_word(&word.to_lowercase()) {
@@ -472,21 +475,6 @@ fn starting_with<'a>(
     .into_stream()
 }
 
-/// A corrected version of what the user typed, or `None` when every word is known.
-///
-/// Each plain word is corrected on its own (see [`Vocabulary::suggest`]); quoted phrases,
-/// prefixed values (`titre:…`, `theme:…`), `-exclusions`, `OR`, numbers, stop words and words
-/// of 1 to 3 letters stay as typed, and so do the spaces and punctuation around the words
-/// ("l'aprentissage" → "l'apprentissage").
-pub fn did_you_mean(
-    searcher: &Searcher,
-    fields: &Fields,
-    snapshot: &Snapshot,
-    text: &str,
-) -> Option<String> {
-    Vocabulary::new(searcher, fields, snapshot).did_you_mean(text)
-}
-
 /// A query for when the exact one found little: every word of `words` (plain words, not
 /// phrases or prefixed values) is required, found in the folded field (titles, keywords,
 /// subject labels) within the edits of [`max_distance`] (transpositions count one; words of 1
@@ -497,7 +485,7 @@ pub fn did_you_mean(
 /// words typed right still rank the documents. Unlike suggestions, a [`FuzzyTermQuery`] runs
 /// its automaton over each segment's whole term dictionary, first letter included: a few
 /// milliseconds for four long words at 20,000 documents. Searching the text that
-/// [`did_you_mean`] returns is the cheaper fallback, with BM25 and thesaurus expansion.
+/// [`Vocabulary::did_you_mean`] returns is the cheaper fallback, with BM25 and thesaurus expansion.
 pub fn fuzzy_query(fields: &Fields, words: &[String]) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for word in words.iter().flat_map(|w| runs(w)) {
@@ -684,7 +672,7 @@ mod tests {
         }
 
         fn suggest(&self, snapshot: &Snapshot, text: &str) -> Option<String> {
-            did_you_mean(&self.searcher(), &self.fields, snapshot, text)
+            Vocabulary::new(&self.searcher(), &self.fields, snapshot).did_you_mean(text)
         }
 
         fn titles(&self, query: &dyn Query) -> Vec<String> {
