@@ -65,6 +65,17 @@ struct Told(String);
 /// How long a client should wait before trying again while the database is unreachable.
 const RETRY_AFTER_SECONDS: &str = "5";
 
+/// Runs `read` (index reads, which block) on the blocking threads, its failure an internal
+/// error: how a handler asks the search index.
+pub async fn blocking<T: Send + 'static>(
+    read: impl FnOnce() -> tantivy::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 impl AppError {
     /// The database cannot be reached (down, restarting, or the pool exhausted): the request
     /// was fine, the service is not, for a moment.

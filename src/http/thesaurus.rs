@@ -358,14 +358,12 @@ async fn from_index(
     concept: i64,
 ) -> Result<(HashMap<i64, u64>, Vec<uuid::Uuid>), AppError> {
     let search = state.search.clone();
-    tokio::task::spawn_blocking(move || -> tantivy::Result<_> {
+    crate::http::error::blocking(move || {
         let counts = crate::search::concepts::counts(&search, &concepts)?;
         let newest = crate::search::concepts::newest(&search, concept, CONCEPT_PUBLICATIONS)?;
         Ok((counts, newest))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))
 }
 
 async fn concept_page(

@@ -143,6 +143,10 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     for code in &row.rome {
         doc.add_text(fields.rome, code);
     }
+    doc.add_text(
+        fields.title_key,
+        super::schema::title_key(&row.title, &row.id),
+    );
     if let Some(date) = row.published_on {
         doc.add_i64(fields.year, i64::from(date.year()));
         doc.add_i64(fields.date, i64::from(date.to_julian_day()));

@@ -111,6 +111,8 @@ pub struct SearchIndex {
     operation: tokio::sync::Mutex<()>,
     dir: PathBuf,
     writing: Writing,
+    /// The order of the titles across segments, kept per commit (lists sorted by title).
+    pub(super) title_ranks: super::listing::TitleRanks,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -198,6 +200,7 @@ impl SearchIndex {
             operation: tokio::sync::Mutex::new(()),
             dir: dir.to_owned(),
             writing,
+            title_ranks: Default::default(),
         });
         Ok((search, fresh))
     }

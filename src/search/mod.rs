@@ -8,6 +8,7 @@ pub mod coordination;
 pub mod counts;
 pub mod documents;
 pub mod index;
+pub mod listing;
 pub mod outbox;
 pub mod query;
 pub mod related;

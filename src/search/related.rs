@@ -11,8 +11,8 @@
 use tantivy::collector::TopDocs;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::{Order, TantivyDocument, Term};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{Order, Term};
 use uuid::Uuid;
 
 use super::index::SearchIndex;
@@ -82,19 +82,43 @@ pub fn related(index: &SearchIndex, ties: Ties<'_>, limit: usize) -> tantivy::Re
 }
 
 /// The publication ids of the documents at `addresses`, in their order: what the index's
-/// ranked answers (related publications, a concept's newest) hand to the catalogue.
+/// ranked answers (related publications, a concept's newest, a list's page) hand to the
+/// catalogue. Read from the `id` fast column: reading the stored documents would decompress
+/// the start of their texts too.
 pub(super) fn publication_ids(
     index: &SearchIndex,
     searcher: &tantivy::Searcher,
     addresses: impl ExactSizeIterator<Item = tantivy::DocAddress>,
 ) -> tantivy::Result<Vec<Uuid>> {
+    let field = index
+        .index
+        .schema()
+        .get_field_name(index.fields.id)
+        .to_owned();
+    let mut columns = std::collections::HashMap::new();
     let mut ids = Vec::with_capacity(addresses.len());
+    let mut bytes = Vec::new();
     for address in addresses {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        if let Some(id) = doc
-            .get_first(index.fields.id)
-            .and_then(|v| v.as_str())
-            .and_then(|v| Uuid::parse_str(v).ok())
+        let column = match columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .str(&field)?,
+            ),
+        };
+        let Some(column) = column.as_ref() else {
+            continue;
+        };
+        let Some(ord) = column.ords().first(address.doc_id) else {
+            continue;
+        };
+        bytes.clear();
+        if column.dictionary().ord_to_term(ord, &mut bytes)?
+            && let Some(id) = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|v| Uuid::parse_str(v).ok())
         {
             ids.push(id);
         }

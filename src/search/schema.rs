@@ -14,7 +14,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], and of what a document holds).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,16 @@ pub struct Fields {
     pub updated: Field,
     /// The ROME codes (H2913…), as they are: related publications share them.
     pub rome: Field,
+    /// The title's sort key (see [`title_key`]): lists in title order, and ties between two
+    /// publications of the same date, are sorted on it.
+    pub title_key: Field,
+}
+
+/// The key a title sorts on: folded (lowercase, no accents, ligatures expanded), so that
+/// "Étude" sorts among the "e" as a French reader expects, then the title as written and the
+/// id, so that no two publications tie and a page of a list is always the same.
+pub fn title_key(title: &str, id: &uuid::Uuid) -> String {
+    format!("{}\u{1}{title}\u{1}{id}", crate::text::fold(title))
 }
 
 fn french_text(stored: bool) -> TextOptions {
@@ -106,6 +116,8 @@ pub fn build() -> (Schema, Fields) {
         type_label: b.add_text_field("type_label", STORED),
         updated: b.add_i64_field("updated", FAST),
         rome: b.add_text_field("rome", STRING),
+        // A fast column only (its dictionary is sorted: the order of the list by title).
+        title_key: b.add_text_field("title_key", FAST),
     };
     (b.build(), fields)
 }

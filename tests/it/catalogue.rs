@@ -158,6 +158,8 @@ async fn list_filters_by_every_dimension() {
         .insert(&app.db, s)
         .await;
 
+    // Lists are answered by the search index, as search results are.
+    app.index().await;
     let titles = |uri: &'static str| {
         let app = &app;
         async move {
@@ -240,6 +242,7 @@ async fn list_sorts_and_paginates() {
             .insert(&app.db, &app.storage)
             .await;
     }
+    app.index().await;
     let first = app.get("/publications").await;
     assert_eq!(first.texts(".results-count"), ["25 publications"]);
     let titles = first.texts(".results .card-title");
@@ -485,6 +488,11 @@ async fn withdrawn_publications_keep_their_page_and_leave_the_lists() {
         )
         .insert(&app.db, &app.storage)
         .await;
+    PublicationBuilder::new(metal)
+        .title("Édition 2025")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
     let page = app.get(&format!("/publications/{}", p.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.texts(".withdrawn h2"), ["Publication retirée"]);
@@ -492,13 +500,148 @@ async fn withdrawn_publications_keep_their_page_and_leave_the_lists() {
         page.texts(".withdrawn p"),
         ["Remplacée par l'édition 2025."]
     );
+    assert_eq!(
+        app.get("/publications").await.texts(".card-title"),
+        ["Édition 2025"]
+    );
+    assert_eq!(app.get("/").await.texts(".card-title"), ["Édition 2025"]);
+}
+
+/// The lists are answered by the search index (`search::listing`): titles sort as a French
+/// reader expects across the index's segments, equal dates in title order, pages follow each
+/// other without gap or repeat, the words are all required, and a change shows once indexed.
+#[tokio::test]
+async fn lists_come_from_the_index_in_french_order() {
+    let app = TestApp::new().await;
+    let (metal, hcr) = two_observatories(&app).await;
+    let same_day = date!(2024 - 03 - 01);
+    // Three commits: three segments whose title dictionaries are not comparable as they are.
+    let batches: [&[&str]; 3] = [
+        &["Fiche métier soudeur", "zèbre et soudure", "Enquête emploi"],
+        &["Étude des soudeurs", "Abaque", "étude bis"],
+        &[
+            "Éclairage",
+            "Œuvre collective",
+            "Ecole",
+            "Bâtiment et soudeurs",
+        ],
+    ];
+    let mut titles = Vec::new();
+    for batch in batches {
+        for (i, title) in batch.iter().enumerate() {
+            let observatory = if i % 2 == 0 { metal } else { hcr };
+            PublicationBuilder::new(observatory)
+                .title(title)
+                .published_on(same_day)
+                .abstract_text("Document de l'observatoire.")
+                .insert(&app.db, &app.storage)
+                .await;
+            titles.push(title.to_string());
+        }
+        app.index().await;
+    }
+    let expected = [
+        "Abaque",
+        "Bâtiment et soudeurs",
+        "Éclairage",
+        "Ecole",
+        "Enquête emploi",
+        "étude bis",
+        "Étude des soudeurs",
+        "Fiche métier soudeur",
+        "Œuvre collective",
+        "zèbre et soudure",
+    ];
+    let listed = |uri: String| {
+        let app = &app;
+        async move { app.get(&uri).await.texts(".results .card-title") }
+    };
+    assert_eq!(listed("/publications?tri=titre".into()).await, expected);
+    // Same date: title order.
+    assert_eq!(listed("/publications".into()).await, expected);
+
+    // Every word is required (French stemming), phrases hold together, `-` excludes.
+    assert_eq!(
+        listed("/publications?q=soudeur%20%C3%A9tude".into()).await,
+        ["Étude des soudeurs"]
+    );
+    assert_eq!(
+        listed("/publications?q=soudeurs%20-%C3%A9tude&tri=titre".into()).await,
+        ["Bâtiment et soudeurs", "Fiche métier soudeur"]
+    );
+    assert_eq!(
+        listed("/publications?q=%22fiche%20m%C3%A9tier%22".into()).await,
+        ["Fiche métier soudeur"]
+    );
+    assert_eq!(
+        listed("/publications?q=abaque%20OR%20%C3%A9clairage&tri=titre".into()).await,
+        ["Abaque", "Éclairage"]
+    );
     assert!(
-        app.get("/publications")
+        listed("/publications?q=abaque%20emploi".into())
             .await
-            .texts(".card-title")
             .is_empty()
     );
-    assert!(app.get("/").await.texts(".card-title").is_empty());
+
+    // A change shows in the lists once indexed, as in search.
+    PublicationBuilder::new(metal)
+        .title("Nouvelle étude")
+        .published_on(date!(2025 - 01 - 01))
+        .insert(&app.db, &app.storage)
+        .await;
+    assert_eq!(listed("/publications".into()).await[0], "Abaque");
+    app.index().await;
+    assert_eq!(listed("/publications".into()).await[0], "Nouvelle étude");
+    let count = app.get("/publications").await.texts(".results-count");
+    assert_eq!(count, ["11 publications"]);
+}
+
+/// Pages of a list follow each other: together they are the whole list, in order, whatever
+/// the segments and however deep the page.
+#[tokio::test]
+async fn list_pages_cover_the_list_exactly_once() {
+    let app = TestApp::new().await;
+    let (metal, _) = two_observatories(&app).await;
+    let mut expected = Vec::new();
+    let mut oldest = Vec::new();
+    for n in 0..45u32 {
+        let title = format!("Rapport {:02}", (n * 7) % 45);
+        // Five dates for 45: many ties, broken by title.
+        let day = 1 + (n % 5) as u8;
+        PublicationBuilder::new(metal)
+            .title(&title)
+            .published_on(date!(2020 - 01 - 01).replace_day(day).unwrap())
+            .insert(&app.db, &app.storage)
+            .await;
+        if day == 1 {
+            oldest.push(title.clone());
+        }
+        expected.push(title);
+        if n % 10 == 9 {
+            app.index().await;
+        }
+    }
+    app.index().await;
+    for sort in ["date", "titre"] {
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let uri = format!("/publications?tri={sort}&page={page}");
+            seen.extend(app.get(&uri).await.texts(".results .card-title"));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 45, "{sort}: {seen:?}");
+        if sort == "titre" {
+            let mut sorted = expected.clone();
+            sorted.sort();
+            assert_eq!(seen, sorted);
+        } else {
+            // The oldest last, in title order.
+            oldest.sort();
+            assert_eq!(seen[36..], oldest[..]);
+        }
+    }
 }
 
 #[tokio::test]
@@ -539,6 +682,7 @@ async fn markup_in_titles_is_escaped_everywhere() {
         .keywords(&[hostile])
         .insert(&app.db, &app.storage)
         .await;
+    app.index().await;
     for uri in [
         "/".to_owned(),
         "/publications".to_owned(),

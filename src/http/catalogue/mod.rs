@@ -12,7 +12,12 @@ pub(crate) use files::stream_file;
 use axum::Router;
 use axum::routing::get;
 
+use crate::catalogue::model::{Page, PublicationCard};
+use crate::catalogue::queries;
 use crate::http::AppError;
+use crate::http::error::blocking;
+use crate::search::listing::ListFilter;
+
 use crate::search::counts::LibraryCounts;
 use crate::state::AppState;
 
@@ -20,13 +25,34 @@ use crate::state::AppState;
 /// computed once per index commit.
 async fn library_counts(state: &AppState) -> Result<std::sync::Arc<LibraryCounts>, AppError> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let snapshot = state.thesaurus.get();
         state.counts.get(&state.search, &snapshot)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// One page of a list of published publications (`/publications`, an observatory's, an
+/// OPCO's, a branch's): the ids and the count from the search index (`search::listing`),
+/// the cards from the catalogue. Like search results and the counts, a list follows a change
+/// within a second, when the index has applied it.
+async fn list_page(
+    state: &AppState,
+    filter: &ListFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<PublicationCard>, AppError> {
+    let search = state.search.clone();
+    let wanted = filter.clone();
+    let listed =
+        blocking(move || crate::search::listing::list(&search, &wanted, page, per_page as usize))
+            .await?;
+    Ok(Page {
+        items: queries::publication_cards(&state.db, &listed.ids).await?,
+        total: i64::try_from(listed.total).unwrap_or(i64::MAX),
+        page,
+        per_page,
+    })
 }
 
 pub fn routes() -> Router<AppState> {

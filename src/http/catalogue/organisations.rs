@@ -6,9 +6,10 @@ use axum::extract::{Path, State};
 
 use crate::catalogue::domain::{Idcc, Slug};
 use crate::catalogue::model::{Branch, Observatory, Opco, Page, PublicationCard};
-use crate::catalogue::queries::{self, ListFilter};
+use crate::catalogue::queries;
 use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
+use crate::search::listing::ListFilter;
 use crate::state::AppState;
 
 /// How many publications a profile page shows before linking to the full list.
@@ -81,7 +82,7 @@ pub async fn observatory(
         observatory: Some(slug.clone()),
         ..Default::default()
     };
-    let publications = queries::list_publications(&state.db, &filter, 1, PROFILE_LIST).await?;
+    let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
     Ok(ObservatoryPage {
         layout: Layout::new(Section::Observatories),
         observatory,
@@ -139,9 +140,9 @@ pub async fn opco(
         ..Default::default()
     };
     let (observatories, branches, publications) = tokio::try_join!(
-        queries::observatories(&state.db, Some(&slug)),
-        queries::branches(&state.db, Some(&slug)),
-        queries::list_publications(&state.db, &filter, 1, PROFILE_LIST),
+        async { Ok(queries::observatories(&state.db, Some(&slug)).await?) },
+        async { Ok(queries::branches(&state.db, Some(&slug)).await?) },
+        super::list_page(&state, &filter, 1, PROFILE_LIST),
     )?;
     Ok(OpcoPage {
         layout: Layout::new(Section::Opco),
@@ -188,7 +189,7 @@ pub async fn branch(
         branch: Some(idcc.clone()),
         ..Default::default()
     };
-    let publications = queries::list_publications(&state.db, &filter, 1, PROFILE_LIST).await?;
+    let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
     Ok(BranchPage {
         layout: Layout::new(Section::Opco),
         branch,

@@ -10,11 +10,13 @@ use crate::catalogue::model::{
     Branch, DocumentType, FileInfo, Observatory, Opco, Page, PublicationCard, PublicationRecord,
     Region,
 };
-use crate::catalogue::queries::{self, ListFilter, ListSort};
+use crate::catalogue::queries;
 use crate::http::AppError;
+use crate::http::error::blocking;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::http::params::{Params, parse_opt, present};
+use crate::search::listing::{ListFilter, ListSort};
 use crate::search::related::Ties;
 use crate::state::AppState;
 use crate::thesaurus::queries::Subject;
@@ -228,12 +230,12 @@ pub async fn list(
     let request = params.validate()?;
     let db = &state.db;
     let (results, opcos, observatories, types, regions, branches) = tokio::try_join!(
-        queries::list_publications(db, &request.filter, request.page, PER_PAGE),
-        queries::opcos(db),
-        queries::observatories(db, None),
-        queries::document_types(db),
-        queries::regions(db),
-        queries::branches(db, None),
+        super::list_page(&state, &request.filter, request.page, PER_PAGE),
+        async { Ok(queries::opcos(db).await?) },
+        async { Ok(queries::observatories(db, None).await?) },
+        async { Ok(queries::document_types(db).await?) },
+        async { Ok(queries::regions(db).await?) },
+        async { Ok(queries::branches(db, None).await?) },
     )?;
     let choices = Choices {
         opcos,
@@ -397,7 +399,7 @@ async fn related(
     let branches: Vec<String> = record.branches.iter().map(|b| b.idcc.clone()).collect();
     let observatory = p.observatory_slug.clone();
     let search = state.search.clone();
-    let ids = tokio::task::spawn_blocking(move || {
+    let ids = blocking(move || {
         let ties = Ties {
             id,
             rome_codes: &rome_codes,
@@ -406,9 +408,7 @@ async fn related(
         };
         crate::search::related::related(&search, ties, RELATED)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .await?;
     Ok(queries::publication_cards(&state.db, &ids).await?)
 }
 
