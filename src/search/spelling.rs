@@ -354,8 +354,7 @@ impl Vocabulary {
             return None;
         }
         let folded = fold(word);
-        let typed: Vec<char> = folded.chars().collect();
-        let distance = max_distance(typed.len())?;
+        let distance = max_distance(folded.chars().count())?;
         if self.is_known(word) {
             return None;
         }
@@ -366,7 +365,7 @@ impl Vocabulary {
                 .within(&folded, d)
                 .into_iter()
                 .map(|(candidate, (doc_freq, label_count))| Candidate {
-                    distance: edit_distance(&typed, &candidate.chars().collect::<Vec<_>>()),
+                    distance: strsim::osa_distance(&folded, &candidate),
                     doc_freq: std::cmp::Reverse(doc_freq),
                     label_count: std::cmp::Reverse(label_count),
                     folded: candidate,
@@ -514,31 +513,6 @@ pub fn fuzzy_query(fields: &Fields, words: &[String]) -> Option<Box<dyn Query>> 
         clauses.push((Occur::Must, clause));
     }
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbouring characters cost one (the measure of the Levenshtein automata with
-/// transpositions).
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let width = b.len() + 1;
-    let mut rows = vec![0usize; (a.len() + 1) * width];
-    for (j, cell) in rows.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        rows[i * width] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[(i - 1) * width + j] + 1)
-                .min(rows[i * width + j - 1] + 1)
-                .min(rows[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[(i - 2) * width + j - 2] + 1);
-            }
-            rows[i * width + j] = best;
-        }
-    }
-    rows[a.len() * width + b.len()]
 }
 
 /// Rewrites the plain words of a query, keeping everything else byte for byte. Tokens are
@@ -961,14 +935,11 @@ mod tests {
         let _ = &lib.index;
     }
 
+    /// The measure candidates are ranked by: optimal string alignment, the distance of the
+    /// Levenshtein automata with transpositions (a swap of two neighbouring letters is one edit).
     #[test]
     fn edit_distance_counts_swaps_as_one() {
-        let d = |a: &str, b: &str| {
-            edit_distance(
-                &a.chars().collect::<Vec<_>>(),
-                &b.chars().collect::<Vec<_>>(),
-            )
-        };
+        let d = strsim::osa_distance;
         assert_eq!(d("gpce", "gpec"), 1);
         assert_eq!(d("fomation", "formation"), 1);
         assert_eq!(d("carisde", "caviste"), 2);
