@@ -93,10 +93,12 @@ impl Snapshot {
     /// The words of this snapshot's labels, for spelling: gathered by the first call (about
     /// 10 ms for the shipped thesaurus), then shared.
     pub fn label_words(&self) -> Arc<LabelWords> {
-        Arc::clone(
-            self.label_words
-                .get_or_init(|| Arc::new(LabelWords::from_snapshot(self))),
-        )
+        Arc::clone(self.label_words.get_or_init(|| {
+            let labels = self.concepts.iter().flat_map(|c| &c.labels);
+            Arc::new(LabelWords::from_labels(
+                labels.map(|l| (l.text.as_str(), l.kind != LabelKind::Hidden)),
+            ))
+        }))
     }
 
     /// Whether `pair` ("a b", two search terms) occurs in a label.

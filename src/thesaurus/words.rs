@@ -1,5 +1,6 @@
 //! The words of the thesaurus labels, folded like the search index's `folded` field, for
-//! spelling suggestions: kept on the snapshot ([`Snapshot::label_words`]) and searched with the
+//! spelling suggestions: kept on the snapshot ([`super::snapshot::Snapshot::label_words`]) and
+//! searched with the
 //! index's Levenshtein automata, hence a tantivy term dictionary.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -8,12 +9,11 @@ use tantivy::postings::TermInfo;
 use tantivy::termdict::{TermDictionary, TermDictionaryBuilder};
 
 use super::analysis;
-use super::snapshot::{LabelKind, Snapshot};
 use crate::text::fold;
 
 /// The words of the thesaurus labels of one snapshot, folded like the index's `folded` field.
 ///
-/// Built once per snapshot, on first use ([`Snapshot::label_words`]): about 10 ms for the
+/// Built once per snapshot, on first use ([`super::snapshot::Snapshot::label_words`]): about 10 ms for the
 /// shipped thesaurus (release build), paid by the first suggestion after a snapshot swap.
 pub struct LabelWords {
     /// Folded words of preferred and alternative labels: the candidates for a correction
@@ -43,28 +43,27 @@ impl std::fmt::Debug for LabelWords {
 }
 
 impl LabelWords {
-    /// Gathers the words of every French label of `snapshot`.
-    pub(super) fn from_snapshot(snapshot: &Snapshot) -> Self {
+    /// Gathers the words of `labels` (each label's text, and whether it is visible: a hidden
+    /// label's words are known, never suggested).
+    pub(super) fn from_labels<'a>(labels: impl Iterator<Item = (&'a str, bool)>) -> Self {
         // folded word → (surface → count)
         let mut candidates: BTreeMap<String, HashMap<String, u32>> = BTreeMap::new();
         let mut known = HashSet::new();
         let mut stems = HashSet::new();
-        for concept in &snapshot.concepts {
-            for label in &concept.labels {
-                for word in runs(&label.text) {
-                    let folded = fold(word);
-                    if let Some(stem) = analysis::term(word) {
-                        stems.insert(stem);
-                    }
-                    if label.kind != LabelKind::Hidden && !has_digit(word) {
-                        *candidates
-                            .entry(folded.clone())
-                            .or_default()
-                            .entry(surface(word))
-                            .or_default() += 1;
-                    }
-                    known.insert(folded);
+        for (text, visible) in labels {
+            for word in runs(text) {
+                let folded = fold(word);
+                if let Some(stem) = analysis::term(word) {
+                    stems.insert(stem);
                 }
+                if visible && !has_digit(word) {
+                    *candidates
+                        .entry(folded.clone())
+                        .or_default()
+                        .entry(surface(word))
+                        .or_default() += 1;
+                }
+                known.insert(folded);
             }
         }
         let mut entries = Vec::with_capacity(candidates.len());
