@@ -15,7 +15,7 @@ use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::search::service::{
-    self, Dimension, FacetGroup, FilePassage, Hit, SearchRequest, SearchResults, Sort,
+    self, Dimension, FacetGroup, FilePassage, Hit, PerPage, SearchRequest, SearchResults, Sort,
 };
 use crate::state::AppState;
 use crate::text::without_forbidden_chars;
@@ -27,7 +27,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/search", get(api))
 }
 
-const PER_PAGE: u32 = 20;
 const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
 
@@ -37,7 +36,6 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
         expand: true,
         correct: true,
         page: 1,
-        per_page: PER_PAGE,
         ..Default::default()
     };
     let mut filters: BTreeMap<Dimension, Vec<String>> = BTreeMap::new();
@@ -71,6 +69,7 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
                     .parse()
                     .ok()
                     .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                    .and_then(PerPage::new)
                     .ok_or_else(|| format!("per_page va de 1 à {MAX_PER_PAGE}, pas « {value} »"))?;
             }
             "sort" | "tri" => {
@@ -274,7 +273,9 @@ async fn page(
     if results.total == 0 || results.corrected {
         record_zero(&state, &request).await;
     }
-    let last = (results.total as u32).div_ceil(request.per_page).max(1);
+    let last = (results.total as u32)
+        .div_ceil(request.per_page.get())
+        .max(1);
     let suggestion_url = results
         .suggestion
         .as_ref()
@@ -352,7 +353,7 @@ fn without_filter(request: &SearchRequest, d: Dimension, value: &str) -> SearchR
 async fn count_without_each(state: &AppState, request: &SearchRequest, chips: &mut [Chip]) {
     for chip in chips.iter_mut() {
         let mut relaxed = without_filter(request, chip.dimension, &chip.value);
-        relaxed.per_page = 1;
+        relaxed.per_page = PerPage::ONE;
         relaxed.page = 1;
         if let Ok(results) = run(state, relaxed).await {
             chip.results_without = Some(results.total);
@@ -405,7 +406,7 @@ struct ApiResults {
     total: usize,
     took_ms: f64,
     page: u32,
-    per_page: u32,
+    per_page: PerPage,
     expansion: Vec<ApiExpansion>,
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
     hits: Vec<ApiHit>,

@@ -3,6 +3,7 @@
 //! highlighted snippets.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -81,6 +82,35 @@ pub enum Sort {
     Date,
 }
 
+/// How many hits a page shows: never 0 (tantivy's `TopDocs` panics on a limit of 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PerPage(NonZeroU32);
+
+impl PerPage {
+    /// One hit: enough to count the others.
+    pub const ONE: Self = Self(NonZeroU32::MIN);
+
+    /// `None` for 0.
+    pub const fn new(hits: u32) -> Option<Self> {
+        match NonZeroU32::new(hits) {
+            Some(hits) => Some(Self(hits)),
+            None => None,
+        }
+    }
+
+    pub const fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl Default for PerPage {
+    /// The pages' 20 hits.
+    fn default() -> Self {
+        Self(NonZeroU32::new(20).expect("20 is not 0"))
+    }
+}
+
 /// A validated search.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -90,7 +120,7 @@ pub struct SearchRequest {
     pub filters: BTreeMap<Dimension, Vec<String>>,
     pub sort: Sort,
     pub page: u32,
-    pub per_page: u32,
+    pub per_page: PerPage,
     /// Whether words that nothing holds may be replaced by their spelling correction.
     pub correct: bool,
     /// The ranking's parameters: the defaults, but for the evaluation that compares others.
@@ -246,8 +276,8 @@ fn run(
     let years = built.years.clone();
 
     let full = with_filters(text_query.as_ref(), &filters, None, &years, index);
-    let offset = (request.page.saturating_sub(1) * request.per_page) as usize;
-    let limit = request.per_page as usize;
+    let offset = (request.page.saturating_sub(1) * request.per_page.get()) as usize;
+    let limit = request.per_page.get() as usize;
     // One pass over the matches gives the count, the page of hits and the counts of every
     // dimension without a selection.
     let shared = shared_facets(&filters);
@@ -658,4 +688,17 @@ fn file_passage(texts: &Texts<'_>, terms: &Terms) -> Option<FilePassage> {
         page,
         html: passage.html,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_never_holds_zero_hits() {
+        assert_eq!(PerPage::new(0), None);
+        assert_eq!(PerPage::new(7).map(PerPage::get), Some(7));
+        assert_eq!(PerPage::ONE.get(), 1);
+        assert_eq!(SearchRequest::default().per_page.get(), 20);
+    }
 }
