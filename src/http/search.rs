@@ -17,6 +17,7 @@ use crate::http::pager::Pager;
 use crate::search::service::{
     self, Dimension, FacetGroup, FilePassage, Hit, PerPage, SearchRequest, SearchResults, Sort,
 };
+use crate::search::snippet::Html;
 use crate::state::AppState;
 use crate::text::without_forbidden_chars;
 use crate::thesaurus::expand::Expanded;
@@ -383,7 +384,7 @@ struct ApiHit {
     title: String,
     url: String,
     score: f32,
-    snippet: String,
+    snippet: Html,
     year: Option<i64>,
     observatory: String,
     #[serde(rename = "type")]
@@ -398,7 +399,7 @@ struct ApiFile {
     name: String,
     url: String,
     page: Option<u32>,
-    snippet: String,
+    snippet: Html,
 }
 
 #[derive(Serialize)]

@@ -16,7 +16,7 @@ use super::documents::theme_path;
 use super::index::SearchIndex;
 use super::query::{self, Context, Ranking};
 use super::schema::Fields;
-use super::snippet::{self, Terms};
+use super::snippet::{self, Html, Terms};
 use super::spelling;
 use crate::thesaurus::expand::{ExpandOptions, Expanded};
 use crate::thesaurus::snapshot::Snapshot;
@@ -155,11 +155,11 @@ pub struct Hit {
     pub external_id: Option<String>,
     pub slug: String,
     pub title: String,
-    /// HTML: the escaped title with the matches in `<mark>`.
-    pub title_html: String,
+    /// The escaped title with the matches in `<mark>`.
+    pub title_html: Html,
     pub score: f32,
-    /// HTML: a passage of the abstract or the body, escaped, with the matches in `<mark>`.
-    pub snippet: String,
+    /// A passage of the abstract or the body, escaped, with the matches in `<mark>`.
+    pub snippet: Html,
     /// The best passage of the publication's files, when one matches.
     pub file: Option<FilePassage>,
     pub year: Option<i64>,
@@ -175,8 +175,8 @@ pub struct FilePassage {
     pub file_name: String,
     /// The page (from 1) the passage is on, for paged formats (PDF).
     pub page: Option<u32>,
-    /// HTML: escaped text with the matches in `<mark>`.
-    pub html: String,
+    /// Escaped text with the matches in `<mark>`.
+    pub html: Html,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -592,15 +592,11 @@ fn hits(
                 snippet::passage(texts.record_body?, &text_terms, PASSAGE_WIDTH, usize::MAX)
             })
             .map(|p| p.html)
-            .unwrap_or_else(|| {
-                let mut html = String::new();
-                snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
-                html
-            });
+            .unwrap_or_else(|| Html::escaped(&crate::text::excerpt(abstract_text, 240)));
         // A record whose body is its file's text would show the same passage twice: the
         // file's, with its page link, is enough.
         let snippet = match &file {
-            Some(f) if f.html == snippet => String::new(),
+            Some(f) if f.html == snippet => Html::default(),
             _ => snippet,
         };
         let title = text(fields.title);
