@@ -55,7 +55,7 @@ use anyhow::{Context, bail, ensure};
 use bibliotheque::catalogue::demo::synthetic::Rng;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::search::service::{self, SearchRequest, Sort};
+use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
 use bibliotheque::thesaurus::snapshot::Snapshot;
 use serde_json::json;
 
@@ -735,7 +735,7 @@ fn engine(run: &Path, queries: &[String]) -> anyhow::Result<()> {
             expand: true,
             correct: true,
             page: 1,
-            per_page: 20,
+            per_page: PerPage::default(),
             sort: Sort::Relevance,
             ..Default::default()
         };

@@ -44,7 +44,7 @@ use anyhow::{Context, ensure};
 use bibliotheque::catalogue::import::import_jsonl;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::search::service::{self, SearchRequest, Sort};
+use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
 use bibliotheque::storage::Storage;
 use bibliotheque::thesaurus;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
@@ -633,7 +633,7 @@ fn served(
         expand,
         correct: true,
         page: 1,
-        per_page: K as u32,
+        per_page: PerPage::new(K as u32).expect("K is not 0"),
         sort: Sort::Relevance,
         ..Default::default()
     };

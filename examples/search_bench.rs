@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use bibliotheque::catalogue::demo::synthetic::Rng;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::search::service::{self, SearchRequest, Sort};
+use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
 use bibliotheque::thesaurus::snapshot::{LabelKind, Snapshot};
 
 #[tokio::main]
@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
                 text: q.clone(),
                 expand,
                 page: 1,
-                per_page: 20,
+                per_page: PerPage::default(),
                 sort: Sort::Relevance,
                 ..Default::default()
             };

@@ -567,7 +567,7 @@ async fn set_review(db: &sqlx::PgPool, slug: &str, required: bool) -> anyhow::Re
 }
 
 async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()> {
-    use crate::accounts::{Access, Email, password, users};
+    use crate::accounts::{Access, Email, PasswordOrigin, password, users};
     match command {
         UserCommand::Add {
             email,
@@ -587,9 +587,9 @@ async fn run_user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<()>
                 tokio::task::spawn_blocking(move || password::hash(&secret).map(|h| (h, secret)))
                     .await??;
             let origin = if generated {
-                users::PasswordOrigin::OneTime
+                PasswordOrigin::OneTime
             } else {
-                users::PasswordOrigin::Chosen
+                PasswordOrigin::Chosen
             };
             users::add(db, Actor::Command, &email, (&hash.0, origin), access).await?;
             println!("Compte créé : {email} ({}).", access.role().label());

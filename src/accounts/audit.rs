@@ -7,7 +7,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::users::User;
+use super::identity::User;
 
 /// Who wrote: a signed-in user, or the operator at the command line.
 #[derive(Debug, Clone, Copy)]

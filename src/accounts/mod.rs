@@ -2,9 +2,10 @@
 //! audit log of admin writes. Nothing here knows HTTP.
 
 pub mod audit;
+pub mod identity;
 pub mod password;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
 
-pub use users::{Access, Email, PasswordOrigin, Role, User};
+pub use identity::{Access, Email, PasswordOrigin, Role, User};

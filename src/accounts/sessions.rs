@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use super::users::{Access, Email, Role, User};
+use super::identity::{Access, Email, Role, User};
 
 /// Fills `buf` from the operating system's generator. Without it no secret can be made, so
 /// its failure (a broken system) is fatal.

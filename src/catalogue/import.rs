@@ -63,7 +63,8 @@ use anyhow::Context;
 use bytes::Bytes;
 use indicatif::ProgressBar;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_path_to_error::Segment;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Row, Transaction};
@@ -392,7 +393,12 @@ struct NamedFile {
 
 /// Reads a line into a [`RawLine`], or says in French what is wrong with it.
 fn parse_line(text: &str) -> Result<RawLine, String> {
-    let mut raw: RawLine = serde_json::from_str(text).map_err(|error| diagnose(text, &error))?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut raw: RawLine = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| diagnose(text, &error))?;
+    deserializer
+        .end()
+        .map_err(|error| format!("JSON invalide : {}", syntax_message(&error)))?;
     // A control character hides behind an escape (`\u0000`, `\f`), or is a raw DEL or C1 one
     // (valid JSON): only such lines are read a second time.
     if text.contains('\\') || text.contains(crate::text::is_forbidden) {
@@ -438,11 +444,12 @@ fn refuse_control_characters(text: &str) -> Result<(), String> {
     }
 }
 
-/// Turns a serde error into a message naming the field at fault. Runs only on refused lines,
-/// so it may parse the line again.
-fn diagnose(text: &str, error: &serde_json::Error) -> String {
-    if error.is_syntax() || error.is_eof() {
-        return format!("JSON invalide : {}", syntax_message(error));
+/// Turns a serde error into a message naming the field at fault: the first step of the
+/// error's path. Runs only on refused lines, so it may parse the line again.
+fn diagnose(text: &str, error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = error.inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return format!("JSON invalide : {}", syntax_message(inner));
     }
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
         return "JSON invalide : un objet {…} est attendu sur chaque ligne".to_owned();
@@ -457,30 +464,46 @@ fn diagnose(text: &str, error: &serde_json::Error) -> String {
         [one] => return format!("champ inconnu « {one} »"),
         many => return format!("champs inconnus {}", quoted(many)),
     }
-    if let Some(message) = wrong_value(&map) {
-        return message;
+    if let Some(Segment::Map { key }) = error.path().iter().next()
+        && let Some((_, expected)) = FIELDS.iter().find(|(field, _)| field == key)
+    {
+        return format!("valeur invalide pour « {key} » : {expected}");
     }
-    let detail = without_position(error);
-    match backticked(&detail, "duplicate field `") {
+    // No field at fault: the line's object itself was refused.
+    match repeated_key(text) {
         Some(field) => format!("champ en double « {field} »"),
-        None => format!("valeur invalide : {detail}"),
+        None => format!("valeur invalide : {}", without_position(inner)),
     }
 }
 
-/// The first field whose value does not fit, tried alone (every field is optional).
-fn wrong_value(map: &Map<String, Value>) -> Option<String> {
-    map.iter().find_map(|(key, value)| {
-        let alone = Map::from_iter([(key.clone(), value.clone())]);
-        serde_json::from_value::<RawLine>(Value::Object(alone))
-            .is_err()
-            .then(|| {
-                let expected = FIELDS
-                    .iter()
-                    .find(|(field, _)| field == key)
-                    .map_or("valeur inattendue", |(_, expected)| expected);
-                format!("valeur invalide pour « {key} » : {expected}")
-            })
-    })
+/// The first name written twice in the object of `text` (a [`Value`] keeps the last one).
+fn repeated_key(text: &str) -> Option<String> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            // Read to the end: serde_json refuses a map left half-read.
+            let (mut seen, mut repeated) = (HashSet::new(), None);
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    repeated.get_or_insert(key);
+                }
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            Ok(repeated)
+        }
+    }
+    serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_str(text), Keys)
+        .ok()
+        .flatten()
 }
 
 /// serde_json's syntax errors, in French for the common ones, with the column.
@@ -507,11 +530,6 @@ fn without_position(error: &serde_json::Error) -> String {
     let text = error.to_string();
     let tail = format!(" at line {} column {}", error.line(), error.column());
     text.strip_suffix(&tail).unwrap_or(&text).to_owned()
-}
-
-/// The name between backticks after `prefix` in a serde message.
-fn backticked<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    text.strip_prefix(prefix)?.split('`').next()
 }
 
 /// « a », « b »: how French messages quote a list of names.

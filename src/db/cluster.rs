@@ -12,7 +12,6 @@
 //! block any restart) and, when it dies unexpectedly (`kill -9`, out-of-memory killer),
 //! starts it again with a growing delay; the pool's connections then reconnect by themselves.
 
-use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::{PermissionsExt, chown};
@@ -22,6 +21,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::unistd::{Pid, User};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
@@ -176,7 +178,7 @@ impl Cluster {
     /// a checkpoint is written).
     pub fn stop(mut self) {
         if let Some(postmaster) = self.owned.take() {
-            match postmaster.end(libc::SIGINT) {
+            match postmaster.end(Signal::SIGINT) {
                 Some(status) => tracing::info!(%status, "PostgreSQL arrêté"),
                 None => tracing::info!("PostgreSQL arrêté"),
             }
@@ -309,7 +311,7 @@ impl Layout {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        postmaster.end(libc::SIGKILL);
+        postmaster.end(Signal::SIGKILL);
         Err(ClusterError::StartFailed {
             log: self.log.clone(),
             tail: tail(&self.log, 2000),
@@ -324,20 +326,16 @@ fn absolute(dir: &Path) -> Result<PathBuf, ClusterError> {
 
 /// PostgreSQL refuses to run as root: then it runs as the `postgres` system user.
 fn run_as() -> Result<Option<RunAs>, ClusterError> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         return Ok(None);
     }
-    let name = CString::new("postgres").expect("no NUL in a literal");
-    // SAFETY: getpwnam returns a pointer into static storage or null; we copy the two ids out
-    // at once, before any other call could overwrite it.
-    let entry = unsafe { libc::getpwnam(name.as_ptr()) };
-    if entry.is_null() {
-        return Err(ClusterError::NoUnprivilegedUser);
+    match User::from_name("postgres") {
+        Ok(Some(user)) => Ok(Some(RunAs {
+            uid: user.uid.as_raw(),
+            gid: user.gid.as_raw(),
+        })),
+        Ok(None) | Err(_) => Err(ClusterError::NoUnprivilegedUser),
     }
-    // SAFETY: non-null pointer returned by getpwnam.
-    let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
-    Ok(Some(RunAs { uid, gid }))
 }
 
 /// A client program of the PostgreSQL installation (`pg_dump`…): beside `postgres`, or beside
@@ -475,16 +473,14 @@ fn spawn_postgres(
         // Its own process group: Ctrl-C in the terminal reaches us, and we stop the server
         // after the web server has drained, not before.
         .process_group(0);
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: prctl and getppid are async-signal-safe; run in the child before exec, after the
-    // uid change (which would otherwise clear the parent-death signal).
+    let parent = nix::unistd::getpid();
+    // SAFETY: prctl and getppid (thin wrappers of the system calls) are async-signal-safe;
+    // run in the child before exec, after the uid change (which would otherwise clear the
+    // parent-death signal).
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGINT)?;
+            if nix::unistd::getppid() != parent {
                 return Err(std::io::Error::other("parent already gone"));
             }
             Ok(())
@@ -512,7 +508,7 @@ struct Keeping {
     /// The running server's pid, `None` once it is reaped: a pid is only signalled while it
     /// is set, under the lock the keeper reaps under, so a signal never reaches a stranger
     /// that reused the number.
-    pid: Option<libc::pid_t>,
+    pid: Option<Pid>,
     phase: Phase,
     last_exit: Option<ExitStatus>,
 }
@@ -599,16 +595,16 @@ impl Postmaster {
 
     /// Sends `signal` to the server, waits until the keeper has reaped it, and gives its
     /// exit status. No restart follows.
-    fn end(mut self, signal: libc::c_int) -> Option<ExitStatus> {
+    fn end(mut self, signal: Signal) -> Option<ExitStatus> {
         {
             let mut state = self.watch.lock();
             if state.phase != Phase::Ended {
                 state.phase = Phase::Stopping;
             }
             if let Some(pid) = state.pid {
-                // SAFETY: kill(2) on our child, not reaped yet: the keeper reaps it only
-                // while holding this lock, and clears `pid` when it does.
-                unsafe { libc::kill(pid, signal) };
+                // Our child, not reaped yet: the keeper reaps it only while holding this
+                // lock, and clears `pid` when it does.
+                let _ = kill(pid, signal);
             }
         }
         self.watch.changed.notify_all();
@@ -631,7 +627,7 @@ fn keep(
         let mut state = watch.lock();
         match cmd.spawn() {
             Ok(child) => {
-                state.pid = Some(child.id() as libc::pid_t);
+                state.pid = Some(pid_of(&child));
                 let _ = started.send(Ok(()));
                 child
             }
@@ -696,7 +692,7 @@ fn keep(
             }
             match cmd.spawn() {
                 Ok(child) => {
-                    state.pid = Some(child.id() as libc::pid_t);
+                    state.pid = Some(pid_of(&child));
                     break child;
                 }
                 Err(error) => tracing::error!(
@@ -711,37 +707,35 @@ fn keep(
 
 /// Blocks until `child` has exited, without reaping it: the keeper reaps it under the lock.
 fn wait_for_exit(child: &Child) {
-    while !exited(child, 0) {}
+    while !exited(child, WaitPidFlag::empty()) {}
+}
+
+/// The pid of a child we started (pids fit in `pid_t`).
+fn pid_of(child: &Child) -> Pid {
+    Pid::from_raw(child.id() as i32)
 }
 
 /// Whether `child` has exited (not reaped). `flags` adds `WNOHANG` to poll.
-fn exited(child: &Child, flags: libc::c_int) -> bool {
-    // SAFETY: a zeroed siginfo_t is a valid out-parameter for waitid(2).
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: waitid on our own child's pid with a valid out-pointer; WNOWAIT leaves the
-    // child waitable.
-    let done = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            child.id(),
-            &mut info,
-            libc::WEXITED | libc::WNOWAIT | flags,
-        )
-    };
-    if done != 0 {
+fn exited(child: &Child, flags: WaitPidFlag) -> bool {
+    // WNOWAIT leaves the child waitable.
+    match waitid(
+        Id::Pid(pid_of(child)),
+        WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | flags,
+    ) {
+        // Nothing exited yet (WNOHANG).
+        Ok(WaitStatus::StillAlive) => false,
+        Ok(_) => true,
         // EINTR: try again. ECHILD cannot happen while we hold the Child; if it did, there
         // is nothing left to wait for.
-        return std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR);
+        Err(errno) => errno != nix::errno::Errno::EINTR,
     }
-    // SAFETY: waitid filled `info` (or left it zeroed under WNOHANG when nothing exited).
-    unsafe { info.si_pid() != 0 }
 }
 
 /// Polls a restarted server until its `postmaster.pid` says it accepts connections (true)
 /// or it exits (false).
 fn wait_until_ready(child: &Child, pid_file: &Path) -> bool {
     loop {
-        if exited(child, libc::WNOHANG) {
+        if exited(child, WaitPidFlag::WNOHANG) {
             return false;
         }
         if postmaster_ready(pid_file, child.id()) {

@@ -5,8 +5,8 @@
 
 use quick_xml::events::BytesStart;
 
+use super::common::{ExtractError, Sink};
 use super::office::{Handler, Package, RawText, attribute, join_parts};
-use super::{ExtractError, Sink};
 
 /// Where Word puts the body; other producers are found through the package relationships.
 const DEFAULT_BODY: &str = "word/document.xml";

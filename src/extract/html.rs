@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::Sink;
+use super::common::Sink;
 use super::text::{cp1252_char, decode};
 
 /// Elements whose content is never displayed as text.

@@ -6,8 +6,8 @@
 
 use quick_xml::events::BytesStart;
 
+use super::common::{ExtractError, Sink};
 use super::office::{Handler, Package, RawText, join_parts};
-use super::{ExtractError, Sink};
 
 /// Extracts the text of an open ODT package.
 pub(super) fn extract(package: &mut Package, max_output: usize) -> Result<RawText, ExtractError> {

@@ -17,7 +17,7 @@ use quick_xml::reader::Reader;
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use super::{ExtractError, Format, docx, odt, xlsx};
+use super::common::ExtractError;
 
 /// More entries than any real document has (a large DOCX has a few hundred).
 const MAX_ENTRIES: usize = 10_000;
@@ -36,20 +36,6 @@ pub(super) struct RawText {
     pub truncated: bool,
 }
 
-/// Extracts the text of a DOCX, ODT or XLSX file (blocking: run it on the blocking pool).
-pub(super) fn extract(
-    path: &Path,
-    format: Format,
-    max_output: usize,
-) -> Result<RawText, ExtractError> {
-    let mut package = Package::open(path, format.label())?;
-    match format {
-        Format::Odt => odt::extract(&mut package, max_output),
-        Format::Xlsx => xlsx::extract(&mut package, max_output),
-        _ => docx::extract(&mut package, max_output),
-    }
-}
-
 /// An open zip package with its remaining inflate budget.
 pub(super) struct Package {
     archive: ZipArchive<BufReader<File>>,
@@ -61,7 +47,7 @@ pub(super) struct Package {
 }
 
 impl Package {
-    fn open(path: &Path, format: &'static str) -> Result<Self, ExtractError> {
+    pub(super) fn open(path: &Path, format: &'static str) -> Result<Self, ExtractError> {
         let mut file = File::open(path)?;
         if has_ole_signature(&mut file)? {
             return Err(ExtractError::NotAnArchive(format));

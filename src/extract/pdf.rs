@@ -14,7 +14,8 @@ use std::process::{ExitStatus, Stdio};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 
-use super::{ExtractError, Extracted, Limits, blocking, text};
+use super::common::{ExtractError, Extracted, Limits, blocking};
+use super::text;
 
 /// The poppler binary, found through `PATH`.
 const PDFTOTEXT: &str = "pdftotext";

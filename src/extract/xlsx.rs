@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use quick_xml::events::BytesStart;
 
+use super::common::{ExtractError, Sink};
 use super::office::{Handler, Package, RawText, attribute, join_parts};
-use super::{ExtractError, Sink};
 
 const WORKBOOK: &str = "xl/workbook.xml";
 const WORKBOOK_RELATIONSHIPS: &str = "xl/_rels/workbook.xml.rels";

@@ -7,44 +7,12 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use axum::http::HeaderMap;
+use ipnet::{IpNet, Ipv6Net};
 
 /// The proxies whose `X-Forwarded-For` is believed (`BIBLIOTHEQUE_TRUSTED_PROXIES`: addresses
 /// or networks, `127.0.0.1, ::1, 10.0.0.0/8`). Empty by default: the peer is the client.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<Network>);
-
-/// An address and the number of leading bits that must match it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Network {
-    address: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.address, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                same_prefix(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                same_prefix(&net.octets(), &ip.octets(), self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn same_prefix(a: &[u8], b: &[u8], bits: u8) -> bool {
-    let bits = usize::from(bits);
-    let (whole, rest) = (bits / 8, bits % 8);
-    if a[..whole] != b[..whole] {
-        return false;
-    }
-    rest == 0 || {
-        let mask = 0xffu8 << (8 - rest);
-        a[whole] & mask == b[whole] & mask
-    }
-}
+pub struct TrustedProxies(Vec<IpNet>);
 
 /// IPv4 clients of a dual-stack socket show up as `::ffff:a.b.c.d`: the same client.
 fn canonical(ip: IpAddr) -> IpAddr {
@@ -83,15 +51,18 @@ impl FromStr for TrustedProxies {
     }
 }
 
-fn parse_network(item: &str) -> Option<Network> {
+/// An address (a network of one) or a network; an IPv4-mapped IPv6 address is read as the
+/// IPv4 address it carries, as clients are ([`canonical`]).
+fn parse_network(item: &str) -> Option<IpNet> {
     let (address, prefix) = match item.split_once('/') {
         Some((address, bits)) => (address, Some(bits.parse::<u8>().ok()?)),
         None => (item, None),
     };
     let address = canonical(address.parse::<IpAddr>().ok()?);
-    let max = if address.is_ipv4() { 32 } else { 128 };
-    let prefix = prefix.unwrap_or(max);
-    (prefix <= max).then_some(Network { address, prefix })
+    match prefix {
+        Some(prefix) => IpNet::new(address, prefix).ok(),
+        None => Some(IpNet::from(address)),
+    }
 }
 
 impl TrustedProxies {
@@ -100,7 +71,8 @@ impl TrustedProxies {
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|network| network.contains(ip))
+        let ip = canonical(ip);
+        self.0.iter().any(|network| network.contains(&ip))
     }
 
     /// The client's address: the peer's, unless the peer is a trusted proxy; then the last
@@ -160,10 +132,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 pub fn throttle_key(ip: IpAddr) -> String {
     match canonical(ip) {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
-            let network = u128::from(v6) & (u128::MAX << 64);
-            format!("{}/64", std::net::Ipv6Addr::from(network))
-        }
+        IpAddr::V6(v6) => Ipv6Net::new_assert(v6, 64).trunc().to_string(),
     }
 }
 
@@ -251,10 +220,10 @@ mod tests {
     #[test]
     fn networks_match_on_their_prefix_only() {
         let net = parse_network("192.168.4.0/22").unwrap();
-        assert!(net.contains(ip("192.168.7.255")));
-        assert!(!net.contains(ip("192.168.8.0")));
-        assert!(parse_network("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
-        assert!(!parse_network("0.0.0.0/0").unwrap().contains(ip("::2")));
+        assert!(net.contains(&ip("192.168.7.255")));
+        assert!(!net.contains(&ip("192.168.8.0")));
+        assert!(parse_network("0.0.0.0/0").unwrap().contains(&ip("8.8.8.8")));
+        assert!(!parse_network("0.0.0.0/0").unwrap().contains(&ip("::2")));
     }
 
     #[test]

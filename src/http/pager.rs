@@ -1,11 +1,14 @@
 //! Page navigation for lists: previous/next and a window of page numbers.
 
 /// One item of the pager: a page number with its link, or a gap ("…").
-#[derive(Debug, Clone)]
-pub struct PagerItem {
-    pub number: Option<u32>,
-    pub url: String,
-    pub current: bool,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagerItem {
+    Page {
+        number: u32,
+        url: String,
+        current: bool,
+    },
+    Gap,
 }
 
 #[derive(Debug, Clone)]
@@ -28,14 +31,10 @@ impl Pager {
         let mut previous_number = 0;
         for n in numbers.into_iter().filter(|&n| n >= 1 && n <= last) {
             if n > previous_number + 1 {
-                items.push(PagerItem {
-                    number: None,
-                    url: String::new(),
-                    current: false,
-                });
+                items.push(PagerItem::Gap);
             }
-            items.push(PagerItem {
-                number: Some(n),
+            items.push(PagerItem::Page {
+                number: n,
                 url: url(n),
                 current: n == current,
             });
@@ -61,7 +60,14 @@ mod tests {
     #[test]
     fn window_with_gaps() {
         let pager = Pager::new(10, 20, |n| format!("?page={n}"));
-        let numbers: Vec<Option<u32>> = pager.items.iter().map(|i| i.number).collect();
+        let numbers: Vec<Option<u32>> = pager
+            .items
+            .iter()
+            .map(|i| match i {
+                PagerItem::Page { number, .. } => Some(*number),
+                PagerItem::Gap => None,
+            })
+            .collect();
         assert_eq!(
             numbers,
             vec![

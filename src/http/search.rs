@@ -15,8 +15,10 @@ use crate::http::AppError;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
 use crate::search::service::{
-    self, Dimension, FacetGroup, FilePassage, Hit, SearchRequest, SearchResults, Sort,
+    self, Dimension, FacetGroup, FilePassage, Hit, PerPage, SearchRequest, SearchResults,
+    Selection, Sort,
 };
+use crate::search::snippet::Html;
 use crate::state::AppState;
 use crate::text::without_forbidden_chars;
 use crate::thesaurus::expand::Expanded;
@@ -27,7 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/search", get(api))
 }
 
-const PER_PAGE: u32 = 20;
 const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
 
@@ -37,10 +38,8 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
         expand: true,
         correct: true,
         page: 1,
-        per_page: PER_PAGE,
         ..Default::default()
     };
-    let mut filters: BTreeMap<Dimension, Vec<String>> = BTreeMap::new();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let value = value.trim().to_owned();
         match key.as_ref() {
@@ -71,6 +70,7 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
                     .parse()
                     .ok()
                     .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                    .and_then(PerPage::new)
                     .ok_or_else(|| format!("per_page va de 1 à {MAX_PER_PAGE}, pas « {value} »"))?;
             }
             "sort" | "tri" => {
@@ -85,16 +85,14 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
                     && !value.is_empty()
                     && value.len() <= 120
                 {
-                    filters.entry(d).or_default().push(value);
+                    request
+                        .filters
+                        .select(d, &value)
+                        .map_err(|e| e.to_string())?;
                 }
             }
         }
     }
-    for values in filters.values_mut() {
-        values.sort();
-        values.dedup();
-    }
-    request.filters = filters;
     Ok(request)
 }
 
@@ -136,10 +134,10 @@ async fn record_zero(state: &AppState, request: &SearchRequest) {
     if request.text.trim().is_empty() {
         return;
     }
-    let filters = request
-        .filters
-        .iter()
-        .map(|(d, v)| format!("{}={}", d.key(), v.join(",")))
+    let filters = Dimension::ALL
+        .into_iter()
+        .filter(|&d| request.filters.has(d))
+        .map(|d| format!("{}={}", d.key(), request.filters.written(d).join(",")))
         .collect::<Vec<_>>()
         .join("&");
     // The router refuses control characters in addresses (`http::input`); removing them here
@@ -178,10 +176,8 @@ fn url(request: &SearchRequest, page: u32, change: impl FnOnce(&mut SearchReques
     if !r.correct {
         s.append_pair("corriger", "0");
     }
-    for (d, values) in &r.filters {
-        for v in values {
-            s.append_pair(d.key(), v);
-        }
+    for selection in r.filters.selections() {
+        s.append_pair(selection.dimension().key(), &selection.value());
     }
     if r.sort == Sort::Date {
         s.append_pair("tri", "date");
@@ -200,8 +196,7 @@ fn url(request: &SearchRequest, page: u32, change: impl FnOnce(&mut SearchReques
 pub struct Chip {
     pub label: String,
     pub remove_url: String,
-    dimension: Dimension,
-    value: String,
+    selection: Selection,
     /// On a page without results, how many there would be without this filter.
     pub results_without: Option<usize>,
 }
@@ -274,7 +269,9 @@ async fn page(
     if results.total == 0 || results.corrected {
         record_zero(&state, &request).await;
     }
-    let last = (results.total as u32).div_ceil(request.per_page).max(1);
+    let last = (results.total as u32)
+        .div_ceil(request.per_page.get())
+        .max(1);
     let suggestion_url = results
         .suggestion
         .as_ref()
@@ -318,41 +315,36 @@ async fn page(
 
 fn chips(request: &SearchRequest, facets: &[FacetGroup]) -> Vec<Chip> {
     let mut chips = Vec::new();
-    for (d, values) in &request.filters {
-        for v in values {
-            let label = facets
-                .iter()
-                .find(|g| g.dimension == *d)
-                .and_then(|g| g.values.iter().find(|x| &x.value == v))
-                .map(|x| x.label.clone())
-                .unwrap_or_else(|| v.clone());
-            chips.push(Chip {
-                label: format!("{} : {label}", d.label()),
-                remove_url: url(&without_filter(request, *d, v), 1, |_| {}),
-                dimension: *d,
-                value: v.clone(),
-                results_without: None,
-            });
-        }
+    for selection in request.filters.selections() {
+        let (d, v) = (selection.dimension(), selection.value());
+        let label = facets
+            .iter()
+            .find(|g| g.dimension == d)
+            .and_then(|g| g.values.iter().find(|x| x.value == v))
+            .map(|x| x.label.clone())
+            .unwrap_or(v);
+        chips.push(Chip {
+            label: format!("{} : {label}", d.label()),
+            remove_url: url(&without_filter(request, &selection), 1, |_| {}),
+            selection,
+            results_without: None,
+        });
     }
     chips
 }
 
 /// `request` without one of its filter values.
-fn without_filter(request: &SearchRequest, d: Dimension, value: &str) -> SearchRequest {
+fn without_filter(request: &SearchRequest, selection: &Selection) -> SearchRequest {
     let mut r = request.clone();
-    if let Some(list) = r.filters.get_mut(&d) {
-        list.retain(|x| x != value);
-    }
-    r.filters.retain(|_, l| !l.is_empty());
+    r.filters.remove(selection);
     r
 }
 
 /// On a page without results: how many each filter, dropped alone, would give.
 async fn count_without_each(state: &AppState, request: &SearchRequest, chips: &mut [Chip]) {
     for chip in chips.iter_mut() {
-        let mut relaxed = without_filter(request, chip.dimension, &chip.value);
-        relaxed.per_page = 1;
+        let mut relaxed = without_filter(request, &chip.selection);
+        relaxed.per_page = PerPage::ONE;
         relaxed.page = 1;
         if let Ok(results) = run(state, relaxed).await {
             chip.results_without = Some(results.total);
@@ -382,7 +374,7 @@ struct ApiHit {
     title: String,
     url: String,
     score: f32,
-    snippet: String,
+    snippet: Html,
     year: Option<i64>,
     observatory: String,
     #[serde(rename = "type")]
@@ -397,7 +389,7 @@ struct ApiFile {
     name: String,
     url: String,
     page: Option<u32>,
-    snippet: String,
+    snippet: Html,
 }
 
 #[derive(Serialize)]
@@ -405,7 +397,7 @@ struct ApiResults {
     total: usize,
     took_ms: f64,
     page: u32,
-    per_page: u32,
+    per_page: PerPage,
     expansion: Vec<ApiExpansion>,
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
     hits: Vec<ApiHit>,
@@ -504,7 +496,7 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(r.filters[&Dimension::Type], ["enquete", "etude"]);
+        assert_eq!(r.filters.values(Dimension::Type), ["enquete", "etude"]);
         assert!(!r.expand);
         assert_eq!(r.sort, Sort::Date);
         assert_eq!(

@@ -81,10 +81,11 @@ pub enum Writing {
 /// thread, and the threads it starts inherit it).
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: two system calls on the calling thread, with no memory passed.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        if libc::setpriority(libc::PRIO_PROCESS, tid, POLITE_NICE) != 0 {
+    {
+        let tid = nix::unistd::gettid().as_raw() as libc::id_t;
+        // nix has no wrapper of setpriority(2): libc stays for this one call.
+        // SAFETY: a system call on the calling thread, with no memory passed.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, POLITE_NICE) } != 0 {
             tracing::debug!(
                 error = %std::io::Error::last_os_error(),
                 "priorité du fil d'indexation"

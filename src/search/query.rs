@@ -172,6 +172,18 @@ fn classify(token: &str) -> Classified {
     Classified::Word(token.replace('"', " "))
 }
 
+/// Where the token at the start of `text` (not a space) ends, in bytes: what [`parse`] reads
+/// as one token.
+pub(super) fn token_end(text: &str) -> usize {
+    read_token(&mut text.chars().peekable()).len()
+}
+
+/// Whether [`parse`] reads `token` as plain words (not an operator, an exclusion, a phrase or
+/// a known prefix with a value), with no quote in it.
+pub(super) fn is_plain_word(token: &str) -> bool {
+    !token.contains('"') && matches!(classify(token), Classified::Word(_))
+}
+
 /// Takes the last plain word typed (for `a OR b`).
 fn pop_last_word(words: &mut String, units: &mut Vec<Unit>) -> Option<Unit> {
     let trimmed = words.trim_end();

@@ -3,6 +3,9 @@
 //! highlighted snippets.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -15,7 +18,7 @@ use super::documents::theme_path;
 use super::index::SearchIndex;
 use super::query::{self, Context, Ranking};
 use super::schema::Fields;
-use super::snippet::{self, Terms};
+use super::snippet::{self, Html, Terms};
 use super::spelling;
 use crate::thesaurus::expand::{ExpandOptions, Expanded};
 use crate::thesaurus::snapshot::Snapshot;
@@ -81,16 +84,183 @@ pub enum Sort {
     Date,
 }
 
+/// A theme as filters name it: its concept's id. Read once, where a request or a facet value
+/// of the index is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ThemeId(pub i64);
+
+impl FromStr for ThemeId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Self)
+    }
+}
+
+impl fmt::Display for ThemeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One selected value of a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    Theme(ThemeId),
+    /// A value of another dimension: its name in the index's facets.
+    Value(Dimension, String),
+}
+
+impl Selection {
+    pub fn dimension(&self) -> Dimension {
+        match self {
+            Self::Theme(_) => Dimension::Theme,
+            Self::Value(d, _) => *d,
+        }
+    }
+
+    /// The value as URLs and facets write it.
+    pub fn value(&self) -> String {
+        match self {
+            Self::Theme(id) => id.to_string(),
+            Self::Value(_, value) => value.clone(),
+        }
+    }
+}
+
+/// The selected values of a search, each dimension's sorted without repeats; themes as
+/// [`ThemeId`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    themes: Vec<ThemeId>,
+    /// The other dimensions' values (never [`Dimension::Theme`]), none empty.
+    values: BTreeMap<Dimension, Vec<String>>,
+}
+
+/// A theme filter that is not a concept id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("thème invalide : « {0} » (identifiant de concept attendu)")]
+pub struct InvalidTheme(String);
+
+impl Filters {
+    /// Selects `value` in `dimension`: a theme must be a concept id.
+    pub fn select(&mut self, dimension: Dimension, value: &str) -> Result<(), InvalidTheme> {
+        match dimension {
+            Dimension::Theme => {
+                let id = value.parse().map_err(|_| InvalidTheme(value.to_owned()))?;
+                self.select_theme(id);
+            }
+            d => self.insert_value(d, value),
+        }
+        Ok(())
+    }
+
+    /// Selects `value` in `dimension`, not the themes'.
+    fn insert_value(&mut self, dimension: Dimension, value: &str) {
+        debug_assert_ne!(dimension, Dimension::Theme);
+        let values = self.values.entry(dimension).or_default();
+        if let Err(at) = values.binary_search_by(|v| v.as_str().cmp(value)) {
+            values.insert(at, value.to_owned());
+        }
+    }
+
+    pub fn select_theme(&mut self, id: ThemeId) {
+        if let Err(at) = self.themes.binary_search(&id) {
+            self.themes.insert(at, id);
+        }
+    }
+
+    /// Drops one selected value.
+    pub fn remove(&mut self, selection: &Selection) {
+        match selection {
+            Selection::Theme(id) => self.themes.retain(|t| t != id),
+            Selection::Value(d, value) => {
+                if let Some(values) = self.values.get_mut(d) {
+                    values.retain(|v| v != value);
+                    if values.is_empty() {
+                        self.values.remove(d);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn themes(&self) -> &[ThemeId] {
+        &self.themes
+    }
+
+    /// The values selected in `dimension` but themes.
+    pub fn values(&self, dimension: Dimension) -> &[String] {
+        self.values.get(&dimension).map_or(&[], Vec::as_slice)
+    }
+
+    /// The values selected in `dimension`, as URLs and facets write them.
+    pub fn written(&self, dimension: Dimension) -> Vec<String> {
+        match dimension {
+            Dimension::Theme => self.themes.iter().map(ThemeId::to_string).collect(),
+            d => self.values(d).to_vec(),
+        }
+    }
+
+    /// Whether something is selected in `dimension`.
+    pub fn has(&self, dimension: Dimension) -> bool {
+        match dimension {
+            Dimension::Theme => !self.themes.is_empty(),
+            d => self.values.contains_key(&d),
+        }
+    }
+
+    /// Every selected value, by dimension.
+    pub fn selections(&self) -> impl Iterator<Item = Selection> + '_ {
+        let themes = self.themes.iter().map(|&id| Selection::Theme(id));
+        let values = self
+            .values
+            .iter()
+            .flat_map(|(&d, values)| values.iter().map(move |v| Selection::Value(d, v.clone())));
+        themes.chain(values)
+    }
+}
+
+/// How many hits a page shows: never 0 (tantivy's `TopDocs` panics on a limit of 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PerPage(NonZeroU32);
+
+impl PerPage {
+    /// One hit: enough to count the others.
+    pub const ONE: Self = Self(NonZeroU32::MIN);
+
+    /// `None` for 0.
+    pub const fn new(hits: u32) -> Option<Self> {
+        match NonZeroU32::new(hits) {
+            Some(hits) => Some(Self(hits)),
+            None => None,
+        }
+    }
+
+    pub const fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl Default for PerPage {
+    /// The pages' 20 hits.
+    fn default() -> Self {
+        Self(NonZeroU32::new(20).expect("20 is not 0"))
+    }
+}
+
 /// A validated search.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     pub text: String,
     pub expand: bool,
-    /// Selected values per dimension (theme values are concept ids).
-    pub filters: BTreeMap<Dimension, Vec<String>>,
+    /// Selected values per dimension.
+    pub filters: Filters,
     pub sort: Sort,
     pub page: u32,
-    pub per_page: u32,
+    pub per_page: PerPage,
     /// Whether words that nothing holds may be replaced by their spelling correction.
     pub correct: bool,
     /// The ranking's parameters: the defaults, but for the evaluation that compares others.
@@ -125,11 +295,11 @@ pub struct Hit {
     pub external_id: Option<String>,
     pub slug: String,
     pub title: String,
-    /// HTML: the escaped title with the matches in `<mark>`.
-    pub title_html: String,
+    /// The escaped title with the matches in `<mark>`.
+    pub title_html: Html,
     pub score: f32,
-    /// HTML: a passage of the abstract or the body, escaped, with the matches in `<mark>`.
-    pub snippet: String,
+    /// A passage of the abstract or the body, escaped, with the matches in `<mark>`.
+    pub snippet: Html,
     /// The best passage of the publication's files, when one matches.
     pub file: Option<FilePassage>,
     pub year: Option<i64>,
@@ -145,8 +315,8 @@ pub struct FilePassage {
     pub file_name: String,
     /// The page (from 1) the passage is on, for paged formats (PDF).
     pub page: Option<u32>,
-    /// HTML: escaped text with the matches in `<mark>`.
-    pub html: String,
+    /// Escaped text with the matches in `<mark>`.
+    pub html: Html,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -227,27 +397,26 @@ fn run(
     let built = query::build(&query::parse(&request.text), &cx);
     let mut filters = request.filters.clone();
     // `theme:`, `type:`… typed in the query act as filters too.
-    filters
-        .entry(Dimension::Theme)
-        .or_default()
-        .extend(built.themes.iter().map(i64::to_string));
-    filters
-        .entry(Dimension::Type)
-        .or_default()
-        .extend(built.types.iter().filter_map(|t| type_slug(snapshot, t)));
-    filters.entry(Dimension::Observatoire).or_default().extend(
-        built
-            .observatories
-            .iter()
-            .filter_map(|o| crate::text::slugify(o)),
-    );
-    filters.retain(|_, values| !values.is_empty());
+    for &id in &built.themes {
+        filters.select_theme(ThemeId(id));
+    }
+    let typed = built.types.iter().filter_map(|t| type_slug(snapshot, t));
+    let observatories = built
+        .observatories
+        .iter()
+        .filter_map(|o| crate::text::slugify(o));
+    for (d, value) in typed
+        .map(|t| (Dimension::Type, t))
+        .chain(observatories.map(|o| (Dimension::Observatoire, o)))
+    {
+        filters.insert_value(d, &value);
+    }
     let text_query: Box<dyn Query> = built.query.unwrap_or_else(|| Box::new(AllQuery));
     let years = built.years.clone();
 
     let full = with_filters(text_query.as_ref(), &filters, None, &years, index);
-    let offset = (request.page.saturating_sub(1) * request.per_page) as usize;
-    let limit = request.per_page as usize;
+    let offset = (request.page.saturating_sub(1) * request.per_page.get()) as usize;
+    let limit = request.per_page.get() as usize;
     // One pass over the matches gives the count, the page of hits and the counts of every
     // dimension without a selection.
     let shared = shared_facets(&filters);
@@ -300,10 +469,10 @@ fn run(
 
 /// The collector of the dimensions counted with every filter applied: those without a
 /// selection.
-fn shared_facets(filters: &BTreeMap<Dimension, Vec<String>>) -> FacetCollector {
+fn shared_facets(filters: &Filters) -> FacetCollector {
     let mut collector = FacetCollector::for_field("facet");
     for d in Dimension::ALL {
-        if !filters.contains_key(&d) {
+        if !filters.has(d) {
             collector.add_facet(Facet::from_path([d.key()]));
         }
     }
@@ -326,19 +495,18 @@ fn type_slug(snapshot: &Snapshot, text: &str) -> Option<String> {
 /// The text query with every filter but `except`'s.
 fn with_filters(
     text: &dyn Query,
-    filters: &BTreeMap<Dimension, Vec<String>>,
+    filters: &Filters,
     except: Option<Dimension>,
     years: &[(i32, i32)],
     index: &SearchIndex,
 ) -> BooleanQuery {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
-    for (&dimension, values) in filters {
-        if Some(dimension) == except {
+    for dimension in Dimension::ALL {
+        if Some(dimension) == except || !filters.has(dimension) {
             continue;
         }
-        let any: Vec<(Occur, Box<dyn Query>)> = values
-            .iter()
-            .filter_map(|v| filter_term(index, dimension, v))
+        let any: Vec<(Occur, Box<dyn Query>)> = filter_terms(index, filters, dimension)
+            .into_iter()
             .map(|term| {
                 (
                     Occur::Should,
@@ -364,17 +532,20 @@ fn with_filters(
     BooleanQuery::new(clauses)
 }
 
-fn filter_term(index: &SearchIndex, dimension: Dimension, value: &str) -> Option<Term> {
+/// The terms of the values selected in `dimension`, any of which a document must have.
+fn filter_terms(index: &SearchIndex, filters: &Filters, dimension: Dimension) -> Vec<Term> {
     let fields = index.fields;
     match dimension {
-        Dimension::Theme => value
-            .parse::<i64>()
-            .ok()
-            .map(|id| Term::from_field_i64(fields.concepts, id)),
-        other => Some(Term::from_facet(
-            fields.facet,
-            &Facet::from_path([other.key(), value]),
-        )),
+        Dimension::Theme => filters
+            .themes()
+            .iter()
+            .map(|id| Term::from_field_i64(fields.concepts, id.0))
+            .collect(),
+        other => filters
+            .values(other)
+            .iter()
+            .map(|value| Term::from_facet(fields.facet, &Facet::from_path([other.key(), value])))
+            .collect(),
     }
 }
 
@@ -384,21 +555,21 @@ fn facets(
     searcher: &Searcher,
     index: &SearchIndex,
     text: &dyn Query,
-    filters: &BTreeMap<Dimension, Vec<String>>,
+    filters: &Filters,
     years: &[(i32, i32)],
     snapshot: &Snapshot,
     counts: &FacetCounts,
 ) -> tantivy::Result<Vec<FacetGroup>> {
     let mut groups = Vec::new();
     for d in Dimension::ALL {
-        let selected = filters.get(&d).cloned().unwrap_or_default();
+        let selected = filters.written(d);
         let root = Facet::from_path([d.key()]);
         // The theme tree opens along the path to each selected theme.
         let mut open: Vec<Facet> = match d {
-            Dimension::Theme => selected
+            Dimension::Theme => filters
+                .themes()
                 .iter()
-                .filter_map(|v| v.parse::<i64>().ok())
-                .filter_map(|id| snapshot.find_by_id(id))
+                .filter_map(|id| snapshot.find_by_id(id.0))
                 .flat_map(|concept| {
                     let path = theme_path(snapshot, concept);
                     let parts: Vec<String> = path.to_path().iter().map(|s| s.to_string()).collect();
@@ -414,7 +585,7 @@ fn facets(
         // One collector per level (tantivy counts the children of one facet per collector),
         // all filled in the same pass.
         let mut levels: Vec<(Facet, FacetCounts)> = Vec::new();
-        if filters.contains_key(&d) {
+        if filters.has(d) {
             let mut multi = MultiCollector::new();
             let handles: Vec<_> = std::iter::once(root.clone())
                 .chain(open.iter().cloned())
@@ -517,9 +688,9 @@ fn facet_label(snapshot: &Snapshot, dimension: Dimension, value: &str) -> String
     };
     let found = match dimension {
         Dimension::Theme => value
-            .parse::<i64>()
+            .parse::<ThemeId>()
             .ok()
-            .and_then(|id| snapshot.find_by_id(id))
+            .and_then(|id| snapshot.find_by_id(id.0))
             .map(|i| snapshot.concept(i).pref.clone()),
         Dimension::Type => by_uri("types"),
         Dimension::Opco => by_uri("opco"),
@@ -562,15 +733,11 @@ fn hits(
                 snippet::passage(texts.record_body?, &text_terms, PASSAGE_WIDTH, usize::MAX)
             })
             .map(|p| p.html)
-            .unwrap_or_else(|| {
-                let mut html = String::new();
-                snippet::escape_into(&crate::text::excerpt(abstract_text, 240), &mut html);
-                html
-            });
+            .unwrap_or_else(|| Html::escaped(&crate::text::excerpt(abstract_text, 240)));
         // A record whose body is its file's text would show the same passage twice: the
         // file's, with its page link, is enough.
         let snippet = match &file {
-            Some(f) if f.html == snippet => String::new(),
+            Some(f) if f.html == snippet => Html::default(),
             _ => snippet,
         };
         let title = text(fields.title);
@@ -658,4 +825,41 @@ fn file_passage(texts: &Texts<'_>, terms: &Terms) -> Option<FilePassage> {
         page,
         html: passage.html,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_never_holds_zero_hits() {
+        assert_eq!(PerPage::new(0), None);
+        assert_eq!(PerPage::new(7).map(PerPage::get), Some(7));
+        assert_eq!(PerPage::ONE.get(), 1);
+        assert_eq!(SearchRequest::default().per_page.get(), 20);
+    }
+
+    #[test]
+    fn theme_filters_are_concept_ids_read_once() {
+        let mut filters = Filters::default();
+        for (d, v) in [
+            (Dimension::Theme, "12"),
+            (Dimension::Type, "etude"),
+            (Dimension::Theme, "9"),
+            (Dimension::Theme, "12"),
+        ] {
+            filters.select(d, v).unwrap();
+        }
+        assert_eq!(filters.themes(), [ThemeId(9), ThemeId(12)]);
+        assert_eq!(filters.written(Dimension::Theme), ["9", "12"]);
+        assert!(filters.select(Dimension::Theme, "emploi").is_err());
+        let selections: Vec<Selection> = filters.selections().collect();
+        assert_eq!(selections[0], Selection::Theme(ThemeId(9)));
+        assert_eq!(
+            selections[2],
+            Selection::Value(Dimension::Type, "etude".into())
+        );
+        filters.remove(&Selection::Value(Dimension::Type, "etude".into()));
+        assert!(!filters.has(Dimension::Type) && filters.has(Dimension::Theme));
+    }
 }

@@ -10,8 +10,11 @@
 //! `i`, "loyer" → "loi", so keys read `y` as `i`.)
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Deref;
 
+use serde::Serialize;
 use tantivy::query::Query;
 use tantivy::schema::Field;
 
@@ -234,10 +237,45 @@ fn matches(text: &str, terms: &Terms, budget: usize, enough: usize) -> Vec<Match
     found
 }
 
+/// HTML made by this module: text escaped by [`escape_into`], matches in `<mark>`. Nothing
+/// else can build one, so a template may print it as it is (`|safe`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Html(String);
+
+impl Html {
+    /// `text`, escaped.
+    pub fn escaped(text: &str) -> Self {
+        let mut html = String::with_capacity(text.len() + 8);
+        escape_into(text, &mut html);
+        Self(html)
+    }
+}
+
+impl Deref for Html {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for Html {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// A passage of a text, escaped, with its matches in `<mark>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Passage {
-    pub html: String,
+    pub html: Html,
     /// Byte offset of the first match in the text (to find its page).
     pub offset: usize,
     /// How many different terms it shows.
@@ -275,14 +313,14 @@ pub fn passage(text: &str, terms: &Terms, width: usize, budget: usize) -> Option
         html.push('…');
     }
     Some(Passage {
-        html,
+        html: Html(html),
         offset: matched[0].start,
         distinct,
     })
 }
 
 /// The whole of a short text (a title), escaped, with every match in `<mark>`.
-pub fn highlight_all(text: &str, terms: &Terms) -> String {
+pub fn highlight_all(text: &str, terms: &Terms) -> Html {
     let mut html = String::with_capacity(text.len() + 32);
     let mut at = 0;
     if !terms.is_empty() {
@@ -295,7 +333,7 @@ pub fn highlight_all(text: &str, terms: &Terms) -> String {
         }
     }
     escape_into(&text[at..], &mut html);
-    html
+    Html(html)
 }
 
 /// The page (from 1) that byte `offset` of an extracted text is on: pages end with form feeds.
@@ -357,7 +395,7 @@ fn word_end(text: &str, mut at: usize) -> usize {
 }
 
 /// HTML-escapes `text` onto `out`; page breaks and line ends become spaces.
-pub fn escape_into(text: &str, out: &mut String) {
+fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -1,12 +1,12 @@
-//! Typo tolerance: "did you mean…" suggestions and a fuzzy fallback query.
+//! Typo tolerance: "did you mean…" suggestions, and corrections of words nothing holds.
 //!
 //! The known words are those of the index's `folded` field (unstemmed, accent-folded words of
 //! titles, keywords and subject labels) and the words of the thesaurus labels. Nothing is
 //! copied out of the index: the folded field's term dictionary of each segment is queried
 //! directly with a Levenshtein automaton (the one [`FuzzyTermQuery`] uses), so a suggestion
 //! is always in step with the reader's generation and needs no cache. Only the thesaurus
-//! words are gathered, once per snapshot ([`LabelWords::of`]), into a small in-memory term
-//! dictionary searched with the same automaton.
+//! words are gathered, once per snapshot ([`Snapshot::label_words`]), into a small in-memory
+//! term dictionary searched with the same automaton.
 //!
 //! Allowed edits: none for words of 1 to 3 letters, 1 for 4 to 6 letters, 2 beyond; a swap of
 //! two neighbouring letters counts as one ("GPCE" → "gpec"). Suggestions keep the first
@@ -15,21 +15,20 @@
 //! `tests::timing`): about 20 µs for four known words, 50 µs for one misspelling among five
 //! words, 0.5 ms for four misspelled words; the cost grows with the number of segments.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use tantivy::postings::TermInfo;
-use tantivy::query::{BooleanQuery, DfaWrapper, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::termdict::{TermDictionary, TermDictionaryBuilder, TermStreamer};
+use tantivy::query::{DfaWrapper, FuzzyTermQuery};
+use tantivy::schema::Field;
+use tantivy::termdict::{TermDictionary, TermStreamer};
 use tantivy::{InvertedIndexReader, Searcher, Term};
 
+use super::query::{is_plain_word, token_end};
 use super::schema::Fields;
 use crate::text::fold;
 use crate::thesaurus::analysis;
-use crate::thesaurus::snapshot::{LabelKind, Snapshot};
+use crate::thesaurus::snapshot::Snapshot;
+use crate::thesaurus::words::{LabelWords, has_digit};
 
 /// The edits allowed to correct a word of `letters` letters (folded): `None` for words too
 /// short to correct, then 1 up to 6 letters and 2 beyond.
@@ -39,204 +38,6 @@ pub fn max_distance(letters: usize) -> Option<u8> {
         4..=6 => Some(1),
         _ => Some(2),
     }
-}
-
-/// The words of the thesaurus labels of one snapshot, folded like the index's `folded` field.
-///
-/// Build it once per snapshot: [`LabelWords::of`] keeps the last few built. Building takes
-/// about 10 ms for the shipped thesaurus (release build), paid by the first suggestion after a
-/// snapshot swap unless `LabelWords::of` is called when the snapshot is swapped.
-pub struct LabelWords {
-    /// Folded words of preferred and alternative labels: the candidates for a correction
-    /// (hidden labels often record misspellings, they are never suggested).
-    dict: TermDictionary,
-    /// By term ordinal of `dict`.
-    entries: Vec<LabelWord>,
-    /// Folded words of every label, hidden ones included: words that need no correction.
-    known: HashSet<String>,
-    /// Search terms (stemmed) of those words, so that an inflected form is known too.
-    stems: HashSet<String>,
-}
-
-struct LabelWord {
-    /// How labels write the word: lowercase with its accents, acronyms in capitals. (How
-    /// many label words fold to it is the dictionary's document frequency.)
-    surface: String,
-}
-
-impl std::fmt::Debug for LabelWords {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LabelWords")
-            .field("candidates", &self.entries.len())
-            .field("known", &self.known.len())
-            .finish()
-    }
-}
-
-/// What identifies a snapshot for the cache of [`LabelWords::of`]. Snapshots are immutable
-/// and every change of the stored vocabulary has a new revision; the counts and the sampled
-/// labels guard against a new snapshot allocated where a dropped one was (tests build many
-/// snapshots of revision 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fingerprint {
-    address: usize,
-    revision: i64,
-    concepts: usize,
-    labels: usize,
-    sample: u64,
-}
-
-impl Fingerprint {
-    fn of(snapshot: &Snapshot) -> Self {
-        let mut hasher = DefaultHasher::new();
-        let n = snapshot.concepts.len();
-        for i in [0, n / 3, n / 2, 2 * n / 3, n.saturating_sub(1)] {
-            if let Some(concept) = snapshot.concepts.get(i) {
-                concept.uri.hash(&mut hasher);
-                for label in &concept.labels {
-                    label.text.hash(&mut hasher);
-                }
-            }
-        }
-        Self {
-            address: std::ptr::from_ref(snapshot) as usize,
-            revision: snapshot.revision,
-            concepts: n,
-            labels: snapshot.concepts.iter().map(|c| c.labels.len()).sum(),
-            sample: hasher.finish(),
-        }
-    }
-}
-
-/// The label words of the last snapshots asked for, most recent first: a few, so that the
-/// old and the new snapshot of a swap do not evict each other.
-static RECENT: Mutex<Vec<(Fingerprint, Arc<LabelWords>)>> = Mutex::new(Vec::new());
-const RECENT_LEN: usize = 4;
-
-impl LabelWords {
-    /// The label words of `snapshot`, built on the first call for a snapshot and kept while
-    /// it is among the last few asked for (a hit costs a fingerprint of the snapshot and an
-    /// `Arc` clone).
-    pub fn of(snapshot: &Snapshot) -> Arc<LabelWords> {
-        let fingerprint = Fingerprint::of(snapshot);
-        {
-            let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(at) = recent.iter().position(|(f, _)| *f == fingerprint) {
-                let hit = recent.remove(at);
-                let words = Arc::clone(&hit.1);
-                recent.insert(0, hit);
-                return words;
-            }
-        }
-        // Built outside the lock: other searches keep being served meanwhile.
-        let words = Arc::new(Self::from_snapshot(snapshot));
-        let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
-        recent.retain(|(f, _)| *f != fingerprint);
-        recent.insert(0, (fingerprint, Arc::clone(&words)));
-        recent.truncate(RECENT_LEN);
-        words
-    }
-
-    /// Gathers the words of every French label of `snapshot` (no cache).
-    pub fn from_snapshot(snapshot: &Snapshot) -> Self {
-        // folded word → (surface → count)
-        let mut candidates: BTreeMap<String, HashMap<String, u32>> = BTreeMap::new();
-        let mut known = HashSet::new();
-        let mut stems = HashSet::new();
-        for concept in &snapshot.concepts {
-            for label in &concept.labels {
-                for word in runs(&label.text) {
-                    let folded = fold(word);
-                    if let Some(stem) = analysis::term(word) {
-                        stems.insert(stem);
-                    }
-                    if label.kind != LabelKind::Hidden && !has_digit(word) {
-                        *candidates
-                            .entry(folded.clone())
-                            .or_default()
-                            .entry(surface(word))
-                            .or_default() += 1;
-                    }
-                    known.insert(folded);
-                }
-            }
-        }
-        let mut entries = Vec::with_capacity(candidates.len());
-        let dict = build_dictionary(candidates.iter().map(|(folded, surfaces)| {
-            let count = surfaces.values().sum();
-            // Prefer a form with accents (or capitals), then the most used, then A–Z.
-            let surface = surfaces
-                .iter()
-                .max_by(|(a, m), (b, n)| {
-                    (a.as_str() != folded, *m)
-                        .cmp(&(b.as_str() != folded, *n))
-                        .then_with(|| b.cmp(a))
-                })
-                .map(|(s, _)| s.clone())
-                .unwrap_or_else(|| folded.clone());
-            entries.push(LabelWord { surface });
-            (folded.as_str(), count)
-        }));
-        Self {
-            dict,
-            entries,
-            known,
-            stems,
-        }
-    }
-
-    /// Whether `folded` is a word of some label (hidden labels included).
-    pub fn contains(&self, folded: &str) -> bool {
-        self.known.contains(folded)
-    }
-
-    /// How labels write `folded`, when a preferred or alternative label has it.
-    pub fn surface(&self, folded: &str) -> Option<&str> {
-        let ord = self.dict.term_ord(folded).ok()??;
-        self.entries.get(ord as usize).map(|e| e.surface.as_str())
-    }
-}
-
-/// An in-memory term dictionary of sorted `(key, count)`; its term ordinals follow the order.
-fn build_dictionary<'a>(sorted: impl Iterator<Item = (&'a str, u32)>) -> TermDictionary {
-    let built = (|| -> std::io::Result<TermDictionary> {
-        let mut builder = TermDictionaryBuilder::create(Vec::new())?;
-        for (i, (key, count)) in sorted.enumerate() {
-            // The ranges only have to be contiguous: nothing reads postings from here.
-            let info = TermInfo {
-                doc_freq: count,
-                postings_range: i..i + 1,
-                positions_range: i..i + 1,
-            };
-            builder.insert(key.as_bytes(), &info)?;
-        }
-        TermDictionary::open(builder.finish()?.into())
-    })();
-    built.unwrap_or_else(|error| {
-        tracing::warn!(%error, "dictionnaire des mots du thésaurus");
-        TermDictionary::empty()
-    })
-}
-
-/// How a label word reads in a suggestion: acronyms (2 to 7 capitals) as written, other words
-/// in lowercase.
-fn surface(word: &str) -> String {
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    if (2..=7).contains(&letters) && word.chars().all(|c| !c.is_lowercase()) {
-        word.to_owned()
-    } else {
-        word.to_lowercase()
-    }
-}
-
-/// The words of `text` as the index's analyzers split them: runs of letters and digits.
-fn runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
-fn has_digit(word: &str) -> bool {
-    word.chars().any(char::is_numeric)
 }
 
 /// The stemmed fields whose words count as known (an inflection of a folded word, a word of
@@ -254,7 +55,7 @@ fn stemmed_fields(fields: &Fields) -> [Field; 5] {
 
 /// The known words of an index generation and a thesaurus snapshot.
 ///
-/// Cheap to build (a handful of `Arc` clones per segment, plus [`LabelWords::of`]) and cheap
+/// Cheap to build (a handful of `Arc` clones per segment, plus [`Snapshot::label_words`]) and cheap
 /// to query: a known word costs a few term look-ups per segment, an unknown one a Levenshtein
 /// automaton run over each segment's folded term dictionary. Build one per search, from the
 /// searcher that answers it.
@@ -291,11 +92,6 @@ struct Candidate {
 impl Vocabulary {
     /// The vocabulary of `searcher`'s generation and of `snapshot`.
     pub fn new(searcher: &Searcher, fields: &Fields, snapshot: &Snapshot) -> Self {
-        Self::with_labels(searcher, fields, LabelWords::of(snapshot))
-    }
-
-    /// The vocabulary of `searcher`'s generation with label words built beforehand.
-    pub fn with_labels(searcher: &Searcher, fields: &Fields, labels: Arc<LabelWords>) -> Self {
         let mut folded = Vec::new();
         let mut stemmed = Vec::new();
         let mut body = Vec::new();
@@ -311,7 +107,7 @@ impl Vocabulary {
             folded,
             stemmed,
             body,
-            labels,
+            labels: snapshot.label_words(),
         }
     }
 
@@ -337,7 +133,7 @@ impl Vocabulary {
             // A stop word.
             return true;
         };
-        self.labels.stems.contains(&stem)
+        self.labels.has_stem(&stem)
             || self
                 .stemmed
                 .iter()
@@ -354,8 +150,7 @@ impl Vocabulary {
             return None;
         }
         let folded = fold(word);
-        let typed: Vec<char> = folded.chars().collect();
-        let distance = max_distance(typed.len())?;
+        let distance = max_distance(folded.chars().count())?;
         if self.is_known(word) {
             return None;
         }
@@ -366,7 +161,7 @@ impl Vocabulary {
                 .within(&folded, d)
                 .into_iter()
                 .map(|(candidate, (doc_freq, label_count))| Candidate {
-                    distance: edit_distance(&typed, &candidate.chars().collect::<Vec<_>>()),
+                    distance: strsim::osa_distance(&folded, &candidate),
                     doc_freq: std::cmp::Reverse(doc_freq),
                     label_count: std::cmp::Reverse(label_count),
                     folded: candidate,
@@ -408,7 +203,7 @@ impl Vocabulary {
                 }
             }
         }
-        if let Ok(mut stream) = starting_with(&self.labels.dict, &automaton, first) {
+        if let Ok(mut stream) = starting_with(self.labels.dictionary(), &automaton, first) {
             while stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
                     found.entry(term.to_owned()).or_default().1 += stream.value().doc_freq;
@@ -475,74 +270,8 @@ fn starting_with<'a>(
     .into_stream()
 }
 
-/// A query for when the exact one found little: every word of `words` (plain words, not
-/// phrases or prefixed values) is required, found in the folded field (titles, keywords,
-/// subject labels) within the edits of [`max_distance`] (transpositions count one; words of 1
-/// to 3 letters and words with digits must match exactly; stop words are dropped). `None`
-/// when no word is left.
-///
-/// Fuzzy matches all score alike; each word also scores its exact term (BM25), so that the
-/// words typed right still rank the documents. Unlike suggestions, a [`FuzzyTermQuery`] runs
-/// its automaton over each segment's whole term dictionary, first letter included: a few
-/// milliseconds for four long words at 20,000 documents. Searching the text that
-/// [`Vocabulary::did_you_mean`] returns is the cheaper fallback, with BM25 and thesaurus expansion.
-pub fn fuzzy_query(fields: &Fields, words: &[String]) -> Option<Box<dyn Query>> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for word in words.iter().flat_map(|w| runs(w)) {
-        if analysis::is_stop_word(&word.to_lowercase()) {
-            continue;
-        }
-        let folded = fold(word);
-        let term = Term::from_field_text(fields.folded, &folded);
-        let exact: Box<dyn Query> =
-            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-        let distance = if has_digit(word) {
-            None
-        } else {
-            max_distance(folded.chars().count())
-        };
-        let clause: Box<dyn Query> = match distance {
-            Some(distance) => Box::new(BooleanQuery::new(vec![
-                (Occur::Should, exact),
-                (
-                    Occur::Should,
-                    Box::new(FuzzyTermQuery::new(term, distance, true)),
-                ),
-            ])),
-            None => exact,
-        };
-        clauses.push((Occur::Must, clause));
-    }
-    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbouring characters cost one (the measure of the Levenshtein automata with
-/// transpositions).
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let width = b.len() + 1;
-    let mut rows = vec![0usize; (a.len() + 1) * width];
-    for (j, cell) in rows.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        rows[i * width] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[(i - 1) * width + j] + 1)
-                .min(rows[i * width + j - 1] + 1)
-                .min(rows[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[(i - 2) * width + j - 2] + 1);
-            }
-            rows[i * width + j] = best;
-        }
-    }
-    rows[a.len() * width + b.len()]
-}
-
 /// Rewrites the plain words of a query, keeping everything else byte for byte. Tokens are
-/// cut as [`super::query::parse`] cuts them.
+/// cut and read by [`super::query`]'s tokenizer, as [`super::query::parse`] reads them.
 fn rewrite(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 8);
     let mut changed = false;
@@ -582,51 +311,16 @@ fn rewrite(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Option<St
     changed.then_some(out)
 }
 
-/// Where the token at the start of `text` ends: a closing quote ends it, a space outside
-/// quotes too.
-fn token_end(text: &str) -> usize {
-    let mut in_quotes = false;
-    for (i, c) in text.char_indices() {
-        if c == '"' {
-            in_quotes = !in_quotes;
-            if !in_quotes {
-                return i + 1;
-            }
-        } else if c.is_whitespace() && !in_quotes {
-            return i;
-        }
-    }
-    text.len()
-}
-
-/// Whether the parser reads `token` as plain words (not an operator, an exclusion, a phrase
-/// or a known prefix with a value). Tokens with quotes are left alone.
-fn is_plain_word(token: &str) -> bool {
-    if matches!(token, "OR" | "OU" | "|") || token.starts_with('-') || token.contains('"') {
-        return false;
-    }
-    if let Some((name, value)) = token.split_once(':') {
-        let prefix = matches!(
-            fold(name).as_str(),
-            "titre" | "theme" | "sujet" | "observatoire" | "type" | "annee"
-        );
-        if prefix && !value.trim().is_empty() {
-            return false;
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
-    use tantivy::collector::{Count, TopDocs};
-    use tantivy::schema::{FieldType, Value};
+    use tantivy::schema::FieldType;
     use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer};
     use tantivy::{Index, IndexReader, TantivyDocument};
 
     use super::*;
     use crate::search::{analyzer, schema};
     use crate::thesaurus::model::{Concept, Label, Scheme, Vocabulary as Skos};
+    use crate::thesaurus::snapshot::LabelKind;
 
     const SCHEME: &str = "https://example.org/themes";
 
@@ -661,7 +355,6 @@ mod tests {
     }
 
     struct Library {
-        index: Index,
         reader: IndexReader,
         fields: Fields,
     }
@@ -673,22 +366,6 @@ mod tests {
 
         fn suggest(&self, snapshot: &Snapshot, text: &str) -> Option<String> {
             Vocabulary::new(&self.searcher(), &self.fields, snapshot).did_you_mean(text)
-        }
-
-        fn titles(&self, query: &dyn Query) -> Vec<String> {
-            let searcher = self.searcher();
-            let top = searcher
-                .search(query, &TopDocs::with_limit(10).order_by_score())
-                .expect("search");
-            top.into_iter()
-                .map(|(_, address)| {
-                    let doc: TantivyDocument = searcher.doc(address).expect("doc");
-                    doc.get_first(self.fields.title)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect()
         }
     }
 
@@ -764,11 +441,7 @@ mod tests {
         }
         writer.commit().expect("commit");
         let reader = index.reader().expect("reader");
-        Library {
-            index,
-            reader,
-            fields,
-        }
+        Library { reader, fields }
     }
 
     fn id_of(snapshot: &Snapshot, slug: &str) -> i64 {
@@ -927,48 +600,20 @@ mod tests {
     fn the_label_words_are_built_once_per_snapshot() {
         let a = thesaurus();
         let b = thesaurus();
-        assert_eq!(Fingerprint::of(&a), Fingerprint::of(&a));
-        assert_ne!(Fingerprint::of(&a), Fingerprint::of(&b));
-        assert_ne!(Fingerprint::of(&a), Fingerprint::of(&Snapshot::default()));
-        // Other tests use the cache at the same time: a hit at least once.
-        assert!((0..10).any(|_| Arc::ptr_eq(&LabelWords::of(&a), &LabelWords::of(&a))));
-        let first = LabelWords::of(&a);
+        assert!(Arc::ptr_eq(&a.label_words(), &a.label_words()));
+        assert!(!Arc::ptr_eq(&a.label_words(), &b.label_words()));
+        let first = a.label_words();
         assert_eq!(first.surface("competences"), Some("compétences"));
         assert_eq!(first.surface("gpec"), Some("GPEC"));
         assert!(first.contains("qualitee"));
         assert_eq!(first.surface("qualitee"), None);
         let empty = Snapshot::default();
-        assert_eq!(LabelWords::of(&empty).surface("competences"), None);
-    }
-
-    #[test]
-    fn the_fuzzy_query_finds_misspelled_words() {
-        let lib = plain();
-        let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-        let query = fuzzy_query(&lib.fields, &words("fomation aprentisage")).expect("query");
-        assert_eq!(lib.titles(&*query), ["Formation et apprentissage"]);
-        // Every word is required; short words and numbers must match exactly.
-        let query = fuzzy_query(&lib.fields, &words("senoirs 2024")).expect("query");
-        assert_eq!(lib.titles(&*query), ["Emploi des seniors en 2024"]);
-        let query = fuzzy_query(&lib.fields, &words("senoirs 2023")).expect("query");
-        assert!(lib.titles(&*query).is_empty());
-        // A word typed right finds what the exact term finds.
-        let query = fuzzy_query(&lib.fields, &words("formation")).expect("query");
-        let count = lib.searcher().search(&*query, &Count).expect("count");
-        assert_eq!(count, 2);
-        assert!(fuzzy_query(&lib.fields, &words("de la")).is_none());
-        assert!(fuzzy_query(&lib.fields, &[]).is_none());
-        let _ = &lib.index;
+        assert_eq!(empty.label_words().surface("competences"), None);
     }
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {
-        let d = |a: &str, b: &str| {
-            edit_distance(
-                &a.chars().collect::<Vec<_>>(),
-                &b.chars().collect::<Vec<_>>(),
-            )
-        };
+        let d = strsim::osa_distance;
         assert_eq!(d("gpce", "gpec"), 1);
         assert_eq!(d("fomation", "formation"), 1);
         assert_eq!(d("carisde", "caviste"), 2);

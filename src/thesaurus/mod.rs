@@ -12,3 +12,4 @@ pub mod rome;
 pub mod snapshot;
 pub mod store;
 pub mod subjects;
+pub mod words;

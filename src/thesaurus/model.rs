@@ -63,17 +63,6 @@ impl MatchKind {
         Self::Narrow,
         Self::Related,
     ];
-
-    /// The SKOS property's local name.
-    pub fn skos_name(self) -> &'static str {
-        match self {
-            Self::Exact => "exactMatch",
-            Self::Close => "closeMatch",
-            Self::Broad => "broadMatch",
-            Self::Narrow => "narrowMatch",
-            Self::Related => "relatedMatch",
-        }
-    }
 }
 
 /// A concept (skos:Concept). Sets are ordered so that exports are stable.

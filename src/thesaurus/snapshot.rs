@@ -3,12 +3,13 @@
 //! hierarchy walks, and query expansion, without touching the database.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use sqlx::PgPool;
 
 use super::analysis;
+use super::words::LabelWords;
 
 /// Dense index of a concept inside one snapshot.
 pub type ConceptIndex = u32;
@@ -71,6 +72,8 @@ pub struct Snapshot {
     /// records these pairs in long texts, so that a label is found there without a phrase
     /// query.
     pairs: std::collections::HashSet<String>,
+    /// The words of the labels for spelling, gathered on first use.
+    label_words: OnceLock<Arc<LabelWords>>,
 }
 
 /// A label in the alphabetical index.
@@ -87,6 +90,17 @@ pub(crate) fn key_of(terms: &[String]) -> String {
 }
 
 impl Snapshot {
+    /// The words of this snapshot's labels, for spelling: gathered by the first call (about
+    /// 10 ms for the shipped thesaurus), then shared.
+    pub fn label_words(&self) -> Arc<LabelWords> {
+        Arc::clone(self.label_words.get_or_init(|| {
+            let labels = self.concepts.iter().flat_map(|c| &c.labels);
+            Arc::new(LabelWords::from_labels(
+                labels.map(|l| (l.text.as_str(), l.kind != LabelKind::Hidden)),
+            ))
+        }))
+    }
+
     /// Whether `pair` ("a b", two search terms) occurs in a label.
     pub fn is_label_pair(&self, pair: &str) -> bool {
         self.pairs.contains(pair)
