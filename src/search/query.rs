@@ -7,7 +7,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
-use super::coordination::Coordinated;
+use super::coordination::{self, Coordinated};
 use super::schema::Fields;
 use crate::thesaurus::analysis;
 use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
@@ -567,19 +567,21 @@ fn hyphenated(text: &str, word: &str) -> bool {
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
-struct Part {
-    query: Box<dyn Query>,
-    /// Its weight in the coordination; `None` for question words and fillers, which are not
-    /// counted among the parts a document should hold.
-    weight: Option<f32>,
+enum Part {
+    /// Counted among the parts a document should hold.
+    Counted(coordination::Part),
+    /// A question word or a filler: not counted, it only adds a little to the documents the
+    /// others find.
+    Filler(Box<dyn Query>),
 }
 
-/// Plain words: a soft conjunction of their parts. Each thesaurus label found becomes one
-/// part, "the words, or a synonym, or a narrower concept"; each other word is a part of its
-/// own. Documents holding every part rank first (see [`Coordinated`]), documents holding most
-/// of them follow, so that one extra, misspelt or unusual word never empties the results.
-/// Question words and fillers only add a little to the documents found by the others, and a
-/// word no document holds is left out of the count.
+/// Plain words: a soft conjunction of their parts. Each word is a part of its own; each
+/// thesaurus label found in them is one part that its words hold one by one, as without
+/// expansion, or the label (as a phrase, a synonym or a narrower concept) all at once. Documents
+/// holding every word rank first (see [`Coordinated`]), documents holding most of them follow,
+/// so that one extra, misspelt or unusual word never empties the results, and a label can only
+/// add documents and raise them. Question words and fillers only add a little to the documents
+/// found by the others, and a word no document holds is left out of the count.
 fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     let found = if cx.expand {
         expand(cx.snapshot, text, &cx.options)
@@ -630,22 +632,17 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
             }
             let query = text_query(cx, word, &cx.ranking.fields())?;
             Some(if filler {
-                Part {
-                    query: Box::new(BoostQuery::new(query, cx.ranking.filler)),
-                    weight: None,
-                }
+                Part::Filler(Box::new(BoostQuery::new(query, cx.ranking.filler)))
             } else {
-                Part {
-                    query,
-                    weight: Some(cx.weight(&[term])),
-                }
+                Part::Counted(coordination::Part::word(query, cx.weight(&[term])))
             })
         })
         .collect()
 }
 
-/// The part of a thesaurus label found at `range`: the words typed (as a phrase, ranked
-/// first, or most of them anywhere), a synonym or a narrower concept; the best of them counts.
+/// The part of a thesaurus label found at `range`: its words one by one, as typed, or the label
+/// whole: the words typed as a phrase (ranked above the words apart), a synonym or a narrower
+/// concept, the best of them.
 fn label_part(
     cx: &Context<'_>,
     found: &Expansion,
@@ -653,30 +650,21 @@ fn label_part(
     span: &str,
 ) -> Option<Part> {
     let all = cx.ranking.fields();
-    // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they are
-    // without expansion; the label as a phrase ranks above them, the synonyms and narrower
-    // concepts below.
-    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-    if let Some(q) = text_query(cx, span, &all) {
-        alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
-    }
-    // The words apart are held like any words typed, most of them will do; a label's words
-    // are never fillers.
+    // A label's words are never fillers; those no document holds are left out of the count,
+    // as without expansion.
     let words: Vec<(Box<dyn Query>, f32)> = analysis::words(span)
         .into_iter()
         .filter_map(|(word, term)| Some((word, term?)))
         .filter(|(_, term)| cx.holds(term))
         .filter_map(|(word, term)| Some((text_query(cx, word, &all)?, cx.weight(&[term]))))
         .collect();
-    if words.len() > 1 {
-        let n = words.len();
-        alternatives.push(Box::new(Coordinated::new(
-            words,
-            cx.ranking.minimum(n),
-            cx.ranking.coordination,
-        )));
-    }
     let typed_terms = analysis::terms(span);
+    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    if typed_terms.len() > 1
+        && let Some(q) = text_query(cx, span, &all)
+    {
+        alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
+    }
     for m in found.matches.iter().filter(|m| m.range == range) {
         for added in &m.added {
             // A narrower concept named somewhere in a long text says little about what the
@@ -697,17 +685,28 @@ fn label_part(
         }
     }
     if alternatives.is_empty() {
-        return None;
+        // Nothing but the words: as without expansion.
+        return (!words.is_empty()).then(|| {
+            Part::Counted(coordination::Part::label(
+                words,
+                Box::new(EmptyQuery),
+                cx.weight(&typed_terms),
+            ))
+        });
     }
-    // The best way a document matches counts, plus a little for the others: a long
+    // The best way a document has the label counts, plus a little for the others: a long
     // spelled-out synonym must not outweigh the term the user typed.
-    Some(Part {
-        query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            alternatives,
-            TIE_BREAKER,
-        )),
-        weight: Some(cx.weight(&typed_terms)),
-    })
+    let whole = Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        alternatives,
+        TIE_BREAKER,
+    ));
+    // Without words held by any document (a colloquial word only the thesaurus knows), the
+    // label weighs what a word found nowhere weighs: the most.
+    Some(Part::Counted(coordination::Part::label(
+        words,
+        whole,
+        cx.weight(&typed_terms),
+    )))
 }
 
 /// Two consecutive counted words found within two words of each other in the descriptive
@@ -747,30 +746,33 @@ fn combine(
     parts: Vec<Part>,
     bonuses: Vec<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
-    let (mut counted, extras): (Vec<Part>, Vec<Part>) =
-        parts.into_iter().partition(|p| p.weight.is_some());
-    let mut extras: Vec<Box<dyn Query>> = extras.into_iter().map(|p| p.query).collect();
+    let mut counted: Vec<coordination::Part> = Vec::new();
+    let mut extras: Vec<Box<dyn Query>> = Vec::new();
+    for part in parts {
+        match part {
+            Part::Counted(p) => counted.push(p),
+            Part::Filler(q) => extras.push(q),
+        }
+    }
     if counted.is_empty() {
         counted = extras
             .drain(..)
-            .map(|query| Part {
-                query,
-                weight: Some(1.0),
-            })
+            .map(|query| coordination::Part::word(query, 1.0))
             .collect();
     }
     extras.extend(bonuses);
-    let core: Box<dyn Query> = match counted.len() {
-        0 => return None,
-        1 => counted.pop()?.query,
-        n => Box::new(Coordinated::new(
-            counted
-                .into_iter()
-                .map(|p| (p.query, p.weight.unwrap_or(1.0)))
-                .collect(),
-            cx.ranking.minimum(n),
+    if counted.is_empty() {
+        return None;
+    }
+    let words = counted.iter().map(coordination::Part::count).sum();
+    let core: Box<dyn Query> = if counted.len() == 1 && counted[0].is_single_word() {
+        counted.pop()?.into_query()
+    } else {
+        Box::new(Coordinated::of_parts(
+            counted,
+            cx.ranking.minimum(words),
             cx.ranking.coordination,
-        )),
+        ))
     };
     if extras.is_empty() {
         return Some(core);
