@@ -725,6 +725,8 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "filler" => ranking.filler = number()?,
             "label_phrase" => ranking.label_phrase = number()?,
             "proximity" => ranking.proximity = number()?,
+            "synonym" => ranking.synonym = number()?,
+            "narrower" => ranking.narrower = number()?,
             other => anyhow::bail!("--ranking : paramètre inconnu « {other} »"),
         }
     }

@@ -213,6 +213,10 @@ pub struct Ranking {
     /// The boost of two consecutive words typed found close together (within two words) in
     /// the descriptive fields; 0 turns it off.
     pub proximity: f32,
+    /// Scales the weights of the labels expansion adds: the other labels of a concept found in
+    /// the query, and its narrower concepts' labels.
+    pub synonym: f32,
+    pub narrower: f32,
 }
 
 impl Default for Ranking {
@@ -230,6 +234,8 @@ impl Default for Ranking {
             filler: 0.05,
             label_phrase: 1.25,
             proximity: 0.0,
+            synonym: 1.0,
+            narrower: 1.0,
         }
     }
 }
@@ -593,7 +599,9 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
     spans.dedup();
     for &(start, end) in &spans {
-        if start < cursor {
+        if start < cursor || only_fillers(&text[start..end]) {
+            // A label made of question words ("savoir", the key of "savoir-être" once its stop
+            // word is dropped) names nothing the user asked for.
             continue;
         }
         parts.extend(word_parts(cx, &text[cursor..start]));
@@ -608,6 +616,14 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     }
     let proximity = proximity(cx, text);
     combine(cx, parts, proximity)
+}
+
+/// Whether every word of `span` that is not a stop word is a filler.
+fn only_fillers(span: &str) -> bool {
+    analysis::words(span)
+        .into_iter()
+        .filter(|(_, term)| term.is_some())
+        .all(|(word, _)| is_filler(span, word))
 }
 
 /// The words of `text` that count: not stop words, not fillers, held by some document; each
@@ -643,13 +659,9 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
 /// The part of a thesaurus label found at `range`: its words one by one, as typed, or the label
 /// whole: the words typed as a phrase (ranked above the words apart), a synonym or a narrower
 /// concept, the best of them.
-fn label_part(
-    cx: &Context<'_>,
-    found: &Expansion,
-    range: (usize, usize),
-    span: &str,
-) -> Option<Part> {
+fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: &str) -> Vec<Part> {
     let all = cx.ranking.fields();
+    let descriptive = cx.ranking.descriptive();
     // A label's words are never fillers; those no document holds are left out of the count,
     // as without expansion.
     let words: Vec<(Box<dyn Query>, f32)> = analysis::words(span)
@@ -667,32 +679,38 @@ fn label_part(
     }
     for m in found.matches.iter().filter(|m| m.range == range) {
         for added in &m.added {
+            let terms = analysis::terms(&added.label);
+            if terms.iter().all(|t| typed_terms.contains(t)) {
+                // Made of words typed, fewer of them ("magasinier" for "magasinier cariste"):
+                // the words already find it, and as a synonym it would stand for the words
+                // it lacks.
+                continue;
+            }
             // A narrower concept named somewhere in a long text says little about what the
             // study is about, and its labels are the bulk of an expansion: it is looked for
             // in the descriptive fields only.
-            let targets: &[(FieldName, f32)] = match added.relation {
-                Relation::Synonym => &all,
-                Relation::Narrower => &cx.ranking.descriptive(),
+            let (targets, factor): (&[(FieldName, f32)], f32) = match added.relation {
+                Relation::Synonym => (&all, cx.ranking.synonym),
+                Relation::Narrower => (&descriptive, cx.ranking.narrower),
             };
+            if factor <= 0.0 {
+                continue;
+            }
             if let Some(q) = text_query(cx, &added.label, targets) {
                 // A phrase scores the sum of its words: a label longer than what was typed
                 // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
                 // scaled down to the length typed.
-                let terms = analysis::terms(&added.label).len().max(1);
-                let scale = (typed_terms.len().max(1) as f32 / terms as f32).min(1.0);
-                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
+                let scale = (typed_terms.len().max(1) as f32 / terms.len().max(1) as f32).min(1.0);
+                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale * factor)));
             }
         }
     }
     if alternatives.is_empty() {
         // Nothing but the words: as without expansion.
-        return (!words.is_empty()).then(|| {
-            Part::Counted(coordination::Part::label(
-                words,
-                Box::new(EmptyQuery),
-                cx.weight(&typed_terms),
-            ))
-        });
+        return words
+            .into_iter()
+            .map(|(query, weight)| Part::Counted(coordination::Part::word(query, weight)))
+            .collect();
     }
     // The best way a document has the label counts, plus a little for the others: a long
     // spelled-out synonym must not outweigh the term the user typed.
@@ -702,11 +720,11 @@ fn label_part(
     ));
     // Without words held by any document (a colloquial word only the thesaurus knows), the
     // label weighs what a word found nowhere weighs: the most.
-    Some(Part::Counted(coordination::Part::label(
+    vec![Part::Counted(coordination::Part::label(
         words,
         whole,
         cx.weight(&typed_terms),
-    )))
+    ))]
 }
 
 /// Two consecutive counted words found within two words of each other in the descriptive
