@@ -515,13 +515,16 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
 /// The share of the other alternatives' scores added to the best one's.
 const TIE_BREAKER: f32 = 0.1;
 
-/// Words typed to ask rather than to name what is looked for. The French stop words are
+/// Words typed to ask rather than to name what is looked for ("boulot", "taf": the work one
+/// asks about, named by the other words). The French stop words are
 /// already out of every query; these are only left out of queries, as documents use them in
 /// their own sense.
 const FILLERS: &[&str] = &[
     "aimerai",
     "aimerais",
     "besoin",
+    "boulot",
+    "boulots",
     "cherche",
     "chercher",
     "combien",
@@ -553,6 +556,8 @@ const FILLERS: &[&str] = &[
     "souhaite",
     "souhaiterais",
     "svp",
+    "taf",
+    "taff",
     "trouver",
     "veut",
     "veux",
