@@ -727,6 +727,8 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "proximity" => ranking.proximity = number()?,
             "synonym" => ranking.synonym = number()?,
             "narrower" => ranking.narrower = number()?,
+            "label_tie" => ranking.label_tie = number()?,
+            "relax" => ranking.relax = number()?,
             other => anyhow::bail!("--ranking : paramètre inconnu « {other} »"),
         }
     }

@@ -217,6 +217,13 @@ pub struct Ranking {
     /// the query, and its narrower concepts' labels.
     pub synonym: f32,
     pub narrower: f32,
+    /// The share of the other ways a document has a label (its other synonyms) added to the
+    /// best one: a concept with many job titles must not outrank one with few for having them.
+    pub label_tie: f32,
+    /// From this many words on, the coordination exponent shrinks in proportion
+    /// (`coordination × relax / words`): in a long query, missing one word says less; 0 keeps
+    /// it whatever the length.
+    pub relax: f32,
 }
 
 impl Default for Ranking {
@@ -236,6 +243,8 @@ impl Default for Ranking {
             proximity: 0.0,
             synonym: 1.0,
             narrower: 1.0,
+            label_tie: 0.1,
+            relax: 0.0,
         }
     }
 }
@@ -257,6 +266,15 @@ impl Ranking {
     fn descriptive(&self) -> [(FieldName, f32); 5] {
         let [a, b, c, d, e, _] = self.fields();
         [a, b, c, d, e]
+    }
+
+    /// The coordination exponent for a query of `words` words.
+    fn exponent(&self, words: usize) -> f32 {
+        if self.relax > 0.0 && words as f32 > self.relax {
+            self.coordination * self.relax / words as f32
+        } else {
+            self.coordination
+        }
     }
 
     /// How many of `parts` a document must hold.
@@ -512,16 +530,15 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
     }
 }
 
-/// The share of the other alternatives' scores added to the best one's.
-const TIE_BREAKER: f32 = 0.1;
-
 /// Words typed to ask rather than to name what is looked for ("boulot", "taf": the work one
 /// asks about, named by the other words). The French stop words are
 /// already out of every query; these are only left out of queries, as documents use them in
 /// their own sense.
 const FILLERS: &[&str] = &[
+    "aime",
     "aimerai",
     "aimerais",
+    "aimes",
     "besoin",
     "boulot",
     "boulots",
@@ -530,6 +547,9 @@ const FILLERS: &[&str] = &[
     "combien",
     "comment",
     "connaitre",
+    "devenir",
+    "deviens",
+    "devient",
     "dois",
     "doit",
     "faire",
@@ -566,7 +586,7 @@ const FILLERS: &[&str] = &[
 ];
 
 /// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
-fn is_filler(text: &str, word: &str) -> bool {
+pub fn is_filler(text: &str, word: &str) -> bool {
     FILLERS.contains(&crate::text::fold(word).as_str()) && !hyphenated(text, word)
 }
 
@@ -721,7 +741,7 @@ fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: 
     // spelled-out synonym must not outweigh the term the user typed.
     let whole = Box::new(DisjunctionMaxQuery::with_tie_breaker(
         alternatives,
-        TIE_BREAKER,
+        cx.ranking.label_tie,
     ));
     // Without words held by any document (a colloquial word only the thesaurus knows), the
     // label weighs what a word found nowhere weighs: the most.
@@ -794,7 +814,7 @@ fn combine(
         Box::new(Coordinated::of_parts(
             counted,
             cx.ranking.minimum(words),
-            cx.ranking.coordination,
+            cx.ranking.exponent(words),
         ))
     };
     if extras.is_empty() {
