@@ -44,7 +44,8 @@ use anyhow::{Context, ensure};
 use bibliotheque::catalogue::import::import_jsonl;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
+use bibliotheque::search::query::Ranking;
+use bibliotheque::search::service::{self, PerPage, SearchRequest, SearchResults, Sort};
 use bibliotheque::storage::Storage;
 use bibliotheque::thesaurus;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
@@ -87,6 +88,17 @@ struct Args {
     /// Lists the N dev queries where (a) loses most against the best run.
     #[arg(long, value_name = "N")]
     worst: Option<usize>,
+    /// Lists every dev query where expansion changes the score, (a) against (b).
+    #[arg(long)]
+    expansion: bool,
+    /// Shows one text as (a) and (b) search it: the spelling correction, the labels expansion
+    /// recognised and the first page, graded when the text is a judged query (dev only).
+    #[arg(long, value_name = "TEXT")]
+    query: Option<String>,
+    /// Ranking parameters to try instead of the defaults, for (a)–(c):
+    /// `coordination=1.5,minimum_share=0.5` (the names of `search::query::Ranking`'s fields).
+    #[arg(long, value_name = "NAME=VALUE,…")]
+    ranking: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,6 +249,11 @@ async fn evaluate(
         fiches.len()
     );
 
+    let ranking = ranking(args.ranking.as_deref())?;
+    if let Some(text) = &args.query {
+        print!("{}", explain(&index, &snapshot, text, ranking, judged)?);
+        return Ok(());
+    }
     let searching = Instant::now();
     let searcher = index.reader.searcher();
     let parser = bm25_parser(&index);
@@ -248,11 +265,11 @@ async fn evaluate(
         let mut runs = BTreeMap::new();
         for run in Run::ALL {
             let ranked = match run {
-                Run::AsServed => served(&index, &snapshot, &j.query, true)?,
-                Run::NoExpansion => served(&index, &snapshot, &j.query, false)?,
+                Run::AsServed => served(&index, &snapshot, &j.query, true, ranking)?,
+                Run::NoExpansion => served(&index, &snapshot, &j.query, false, ranking)?,
                 Run::OrWords => {
                     let joined = j.query.split_whitespace().collect::<Vec<_>>().join(" OR ");
-                    served(&index, &snapshot, &joined, true)?
+                    served(&index, &snapshot, &joined, true, ranking)?
                 }
                 Run::Bm25 => bm25(&searcher, &index, &parser, &j.query)?,
             };
@@ -279,6 +296,9 @@ async fn evaluate(
     print!("{}", report(&scored, args.half, judged.len()));
     if let Some(n) = args.worst {
         print!("{}", worst(&scored, n));
+    }
+    if args.expansion {
+        print!("{}", expansion_effect(&scored));
     }
     println!(
         "\n{} publications ; index reconstruit, puis {} requêtes × 4 passes en {:.1} s (total {:.1} s).",
@@ -475,10 +495,18 @@ fn check_judgments(judged: &[Judged], fiches: &[Fiche]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the library is built from: the corpus files (names, sizes, modification times) and
-/// the format of the JSON Lines made from them.
+/// What the library is built from: the corpus files (names, sizes, modification times), the
+/// format of the JSON Lines made from them, and the vocabularies imported (the shipped one and
+/// the ROME's as the importer reads it), so that a new label is measured.
 fn fingerprint(dir: &Path) -> anyhow::Result<String> {
-    let mut parts = vec![format!("format {CORPUS_FORMAT}")];
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(&thesaurus::import::shipped()?)?.hash(&mut hasher);
+    serde_json::to_string(&thesaurus::import::read(dir)?.0)?.hash(&mut hasher);
+    let mut parts = vec![
+        format!("format {CORPUS_FORMAT}"),
+        format!("vocabulary {:016x}", hasher.finish()),
+    ];
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -627,7 +655,20 @@ fn served(
     snapshot: &Snapshot,
     text: &str,
     expand: bool,
+    ranking: Ranking,
 ) -> anyhow::Result<Ranked> {
+    Ok(ranked(&served_results(
+        index, snapshot, text, expand, ranking,
+    )?))
+}
+
+fn served_results(
+    index: &SearchIndex,
+    snapshot: &Snapshot,
+    text: &str,
+    expand: bool,
+    ranking: Ranking,
+) -> anyhow::Result<SearchResults> {
     let request = SearchRequest {
         text: text.to_owned(),
         expand,
@@ -635,10 +676,14 @@ fn served(
         page: 1,
         per_page: PerPage::new(K as u32).expect("K is not 0"),
         sort: Sort::Relevance,
+        ranking,
         ..Default::default()
     };
-    let results = service::search(index, snapshot, &request)?;
-    Ok(Ranked {
+    Ok(service::search(index, snapshot, &request)?)
+}
+
+fn ranked(results: &SearchResults) -> Ranked {
+    Ranked {
         codes: results
             .hits
             .iter()
@@ -647,7 +692,130 @@ fn served(
         titles: results.hits.iter().map(|h| h.title.clone()).collect(),
         total: results.total,
         corrected: results.corrected,
-    })
+    }
+}
+
+/// The defaults with the `name=value` pairs of `--ranking`.
+fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
+    let mut ranking = Ranking::default();
+    for pair in spec
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+    {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--ranking : « {pair} » n'est pas nom=valeur"))?;
+        let number = || -> anyhow::Result<f32> {
+            value
+                .trim()
+                .parse()
+                .with_context(|| format!("--ranking : {name} = « {value} »"))
+        };
+        match name.trim() {
+            "title" => ranking.title = number()?,
+            "subtitle" => ranking.subtitle = number()?,
+            "keywords" => ranking.keywords = number()?,
+            "subjects" => ranking.subjects = number()?,
+            "abstract_text" => ranking.abstract_text = number()?,
+            "body" => ranking.body = number()?,
+            "coordination" => ranking.coordination = number()?,
+            "weighted_coordination" => ranking.weighted_coordination = number()? != 0.0,
+            "minimum_share" => ranking.minimum_share = number()?,
+            "filler" => ranking.filler = number()?,
+            "label_phrase" => ranking.label_phrase = number()?,
+            "proximity" => ranking.proximity = number()?,
+            "synonym" => ranking.synonym = number()?,
+            "narrower" => ranking.narrower = number()?,
+            "label_tie" => ranking.label_tie = number()?,
+            "relax" => ranking.relax = number()?,
+            other => anyhow::bail!("--ranking : paramètre inconnu « {other} »"),
+        }
+    }
+    Ok(ranking)
+}
+
+/// One text as (a) and (b) search it, graded when it is a dev query.
+fn explain(
+    index: &SearchIndex,
+    snapshot: &Snapshot,
+    text: &str,
+    ranking: Ranking,
+    judged: &[Judged],
+) -> anyhow::Result<String> {
+    let judgments = judged
+        .iter()
+        .find(|j| j.query == text && j.half == "dev")
+        .map(|j| &j.relevant);
+    let mut out = String::new();
+    for expand in [true, false] {
+        let results = served_results(index, snapshot, text, expand, ranking)?;
+        let r = ranked(&results);
+        let _ = writeln!(
+            out,
+            "\n{} « {text} »: {} result(s){}{}",
+            if expand { "(a)" } else { "(b)" },
+            r.total,
+            results
+                .suggestion
+                .as_ref()
+                .map(|s| format!(", suggestion « {s} »"))
+                .unwrap_or_default(),
+            judgments
+                .map(|j| format!(", nDCG@{K} {:.3}", ndcg(&r.codes, j)))
+                .unwrap_or_default()
+        );
+        for m in &results.expansion {
+            let _ = writeln!(
+                out,
+                "    « {} » → {} ({} label(s) added: {})",
+                m.matched,
+                m.concept,
+                m.added.len(),
+                m.added
+                    .iter()
+                    .take(6)
+                    .map(|a| format!("{} {:.2}", a.label, a.weight))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
+        }
+        for (i, (code, title)) in r.codes.iter().zip(&r.titles).enumerate() {
+            let grade = judgments
+                .and_then(|j| j.get(code))
+                .map_or_else(|| "-".to_owned(), |g| g.to_string());
+            let score = results.hits.get(i).map_or(0.0, |h| h.score);
+            let _ = writeln!(out, "    {:>2}. {code}:{grade} {score:7.3} {title}", i + 1);
+        }
+    }
+    Ok(out)
+}
+
+/// Every dev query whose score expansion changes, largest change first.
+fn expansion_effect(scored: &[Scored<'_>]) -> String {
+    let mut rows: Vec<(&Scored<'_>, f64)> = scored
+        .iter()
+        .filter(|s| s.judged.half == "dev")
+        .map(|s| (s, s.ndcg[&Run::AsServed] - s.ndcg[&Run::NoExpansion]))
+        .filter(|(_, d)| d.abs() > 1e-9)
+        .collect();
+    rows.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()));
+    let mut out = format!(
+        "\nDev queries whose score expansion changes ({}; + helps, − hurts):\n",
+        rows.len()
+    );
+    for (s, d) in rows {
+        let _ = writeln!(
+            out,
+            "  {d:+.3}  (a) {:.3} (b) {:.3}  #{} [{}] « {} »",
+            s.ndcg[&Run::AsServed],
+            s.ndcg[&Run::NoExpansion],
+            s.judged.id,
+            s.judged.category,
+            s.judged.query
+        );
+    }
+    out
 }
 
 /// tantivy's query parser over the text fields the library searches, without boosts.

@@ -8,6 +8,12 @@
 //! old coordination factor, with an exponent to make it stronger) puts the documents that hold
 //! every clause first while the others still come after them.
 //!
+//! A part may stand for several words: a thesaurus label found in what was typed. Its words
+//! count one by one, as if there were no label; the label itself (as a phrase, a synonym or a
+//! narrower concept), when a document has it, holds every word of the part at once. So a
+//! recognised label can only add documents and raise scores, never take a document out of the
+//! results or lower its share of the query.
+//!
 //! tantivy's boolean query offers a minimum number of clauses but not the scaling: its score
 //! combiners are not told how many clauses there are, and a segment where only one clause has
 //! postings skips the combiner altogether, so the same document would score differently from
@@ -19,92 +25,220 @@ use std::fmt;
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-/// Documents holding at least `minimum` of `clauses`, scored by the sum of the clauses they
-/// hold times `(weight held / weight of all clauses) ^ exponent`.
+/// The share of the lesser of a part's two scores (its words, its whole) added to the greater.
+const TIE_BREAKER: f32 = 0.1;
+
+/// One part of a soft conjunction: the words that stand for it, each with its weight, and
+/// what holds all of them at once (a thesaurus label found in them), if anything.
+pub struct Part {
+    words: Vec<(Box<dyn Query>, f32)>,
+    whole: Option<Box<dyn Query>>,
+    /// The weight of a part without words (only its whole).
+    weight: f32,
+}
+
+impl Part {
+    /// A single word (or any query) of weight `weight`.
+    pub fn word(query: Box<dyn Query>, weight: f32) -> Self {
+        Self {
+            words: vec![(query, weight)],
+            whole: None,
+            weight,
+        }
+    }
+
+    /// Words held one by one or, all together, by `whole`. Without words, the part counts as
+    /// one word of weight `weight`.
+    pub fn label(words: Vec<(Box<dyn Query>, f32)>, whole: Box<dyn Query>, weight: f32) -> Self {
+        Self {
+            words,
+            whole: Some(whole),
+            weight,
+        }
+    }
+
+    /// Whether the part is one word and nothing else.
+    pub fn is_single_word(&self) -> bool {
+        self.words.len() == 1 && self.whole.is_none()
+    }
+
+    /// The query of a part: its words and its whole, any of them (unscaled).
+    pub fn into_query(mut self) -> Box<dyn Query> {
+        if self.is_single_word()
+            && let Some((query, _)) = self.words.pop()
+        {
+            return query;
+        }
+        Box::new(Coordinated::of_parts(vec![self], 1, 0.0))
+    }
+
+    /// How many words the part stands for, in the minimum a document must hold.
+    pub fn count(&self) -> usize {
+        self.words.len().max(1)
+    }
+
+    /// The part's weight in the coordination: its words', or its own without words.
+    fn total(&self) -> f32 {
+        if self.words.is_empty() {
+            self.weight
+        } else {
+            self.words.iter().map(|(_, w)| w).sum()
+        }
+    }
+}
+
+impl Clone for Part {
+    fn clone(&self) -> Self {
+        Self {
+            words: self
+                .words
+                .iter()
+                .map(|(q, w)| (q.box_clone(), *w))
+                .collect(),
+            whole: self.whole.as_ref().map(|q| q.box_clone()),
+            weight: self.weight,
+        }
+    }
+}
+
+impl fmt::Debug for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Part")
+            .field("words", &self.words)
+            .field("whole", &self.whole)
+            .field("weight", &self.weight)
+            .finish()
+    }
+}
+
+/// Documents holding at least `minimum` of the words of `parts`, scored by the sum of what
+/// they hold times `(weight held / weight of all parts) ^ exponent`.
+#[derive(Clone, Debug)]
 pub struct Coordinated {
-    clauses: Vec<(Box<dyn Query>, f32)>,
+    parts: Vec<Part>,
     minimum: usize,
     exponent: f32,
 }
 
 impl Coordinated {
-    /// `minimum` is kept between 1 and the number of clauses; weights should be positive.
+    /// Each clause a word of its weight. `minimum` is kept between 1 and the number of
+    /// clauses; weights should be positive.
     pub fn new(clauses: Vec<(Box<dyn Query>, f32)>, minimum: usize, exponent: f32) -> Self {
-        let minimum = minimum.clamp(1, clauses.len().max(1));
+        Self::of_parts(
+            clauses.into_iter().map(|(q, w)| Part::word(q, w)).collect(),
+            minimum,
+            exponent,
+        )
+    }
+
+    /// `minimum` counts words ([`Part::count`]) and is kept between 1 and their number.
+    pub fn of_parts(parts: Vec<Part>, minimum: usize, exponent: f32) -> Self {
+        let words: usize = parts.iter().map(Part::count).sum();
+        let minimum = minimum.clamp(1, words.max(1));
         Self {
-            clauses,
+            parts,
             minimum,
             exponent,
         }
     }
 }
 
-impl Clone for Coordinated {
-    fn clone(&self) -> Self {
-        Self {
-            clauses: self
-                .clauses
-                .iter()
-                .map(|(c, w)| (c.box_clone(), *w))
-                .collect(),
-            minimum: self.minimum,
-            exponent: self.exponent,
-        }
-    }
-}
-
-impl fmt::Debug for Coordinated {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Coordinated")
-            .field("clauses", &self.clauses)
-            .field("minimum", &self.minimum)
-            .field("exponent", &self.exponent)
-            .finish()
-    }
-}
-
 impl Query for Coordinated {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let weights = self
-            .clauses
-            .iter()
-            .map(|(c, w)| Ok((c.weight(enable_scoring)?, *w)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut subs = Vec::new();
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for (index, part) in self.parts.iter().enumerate() {
+            for (query, weight) in &part.words {
+                subs.push(SubWeight {
+                    weight: query.weight(enable_scoring)?,
+                    share: *weight,
+                    part: index,
+                    whole: false,
+                });
+            }
+            if let Some(whole) = &part.whole {
+                subs.push(SubWeight {
+                    weight: whole.weight(enable_scoring)?,
+                    share: part.total(),
+                    part: index,
+                    whole: true,
+                });
+            }
+            parts.push((part.count(), part.total()));
+        }
         Ok(Box::new(CoordinatedWeight {
-            weights,
+            subs,
+            parts,
             minimum: self.minimum,
             exponent: self.exponent,
         }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for (clause, _) in &self.clauses {
-            clause.query_terms(visitor);
+        for part in &self.parts {
+            for (clause, _) in &part.words {
+                clause.query_terms(visitor);
+            }
+            if let Some(whole) = &part.whole {
+                whole.query_terms(visitor);
+            }
         }
     }
 }
 
+struct SubWeight {
+    weight: Box<dyn Weight>,
+    /// A word's weight, or its part's for a whole.
+    share: f32,
+    part: usize,
+    whole: bool,
+}
+
 struct CoordinatedWeight {
-    weights: Vec<(Box<dyn Weight>, f32)>,
+    subs: Vec<SubWeight>,
+    /// Per part: its count of words and its weight.
+    parts: Vec<(usize, f32)>,
     minimum: usize,
     exponent: f32,
 }
 
 impl Weight for CoordinatedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut clauses = Vec::with_capacity(self.weights.len());
-        for (weight, share) in &self.weights {
-            let scorer = weight.scorer(reader, boost)?;
+        let mut subs = Vec::with_capacity(self.subs.len());
+        for sub in &self.subs {
+            let scorer = sub.weight.scorer(reader, boost)?;
             if scorer.doc() != TERMINATED {
-                clauses.push((scorer, *share));
+                subs.push(Sub {
+                    scorer,
+                    share: sub.share,
+                    part: sub.part,
+                    whole: sub.whole,
+                });
             }
         }
-        if clauses.len() < self.minimum {
+        // What the clauses with postings here could hold at best.
+        let mut reachable = vec![0usize; self.parts.len()];
+        let mut wholes = vec![false; self.parts.len()];
+        for sub in &subs {
+            if sub.whole {
+                wholes[sub.part] = true;
+            } else {
+                reachable[sub.part] += 1;
+            }
+        }
+        let best: usize = reachable
+            .iter()
+            .zip(&wholes)
+            .zip(&self.parts)
+            .map(|((&r, &w), &(count, _))| if w { count } else { r })
+            .sum();
+        if best < self.minimum {
             return Ok(Box::new(EmptyScorer));
         }
-        let total = self.weights.iter().map(|(_, w)| w).sum();
+        let total = self.parts.iter().map(|(_, w)| w).sum();
         Ok(Box::new(CoordinatedScorer::new(
-            clauses,
+            subs,
+            self.parts.clone(),
             total,
             self.minimum,
             self.exponent,
@@ -119,8 +253,8 @@ impl Weight for CoordinatedWeight {
             )));
         }
         let mut explanation = Explanation::new("coordinated sum", scorer.score());
-        for (weight, _) in &self.weights {
-            if let Ok(detail) = weight.explain(reader, doc) {
+        for sub in &self.subs {
+            if let Ok(detail) = sub.weight.explain(reader, doc) {
                 explanation.add_detail(detail);
             }
         }
@@ -128,55 +262,95 @@ impl Weight for CoordinatedWeight {
     }
 }
 
+struct Sub {
+    scorer: Box<dyn Scorer>,
+    share: f32,
+    part: usize,
+    whole: bool,
+}
+
+/// What one document holds of one part.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    words: usize,
+    weight: f32,
+    score: Score,
+    whole: Option<Score>,
+}
+
 struct CoordinatedScorer {
-    clauses: Vec<(Box<dyn Scorer>, f32)>,
-    /// The weight of the clauses of the query, found in this segment or not.
+    subs: Vec<Sub>,
+    /// Per part: its count of words and its weight.
+    parts: Vec<(usize, f32)>,
+    /// The weight of the parts of the query, found in this segment or not.
     total: f32,
     minimum: usize,
     exponent: f32,
     doc: DocId,
+    held: Vec<Held>,
 }
 
 impl CoordinatedScorer {
     fn new(
-        clauses: Vec<(Box<dyn Scorer>, f32)>,
+        subs: Vec<Sub>,
+        parts: Vec<(usize, f32)>,
         total: f32,
         minimum: usize,
         exponent: f32,
     ) -> Self {
+        let held = vec![Held::default(); parts.len()];
         let mut scorer = Self {
-            clauses,
+            subs,
+            parts,
             total,
             minimum,
             exponent,
             doc: 0,
+            held,
         };
         scorer.settle();
         scorer
     }
 
-    /// Moves to the first document, at or after every clause's position, that enough clauses
-    /// hold. Clauses are left on their own next document, so the ones on `self.doc` are the
+    /// How many words the clauses on `doc` hold.
+    fn words_on(&mut self, doc: DocId) -> usize {
+        self.held.fill(Held::default());
+        for sub in self.subs.iter().filter(|s| s.scorer.doc() == doc) {
+            let held = &mut self.held[sub.part];
+            if sub.whole {
+                held.whole = Some(0.0);
+            } else {
+                held.words += 1;
+            }
+        }
+        self.held
+            .iter()
+            .zip(&self.parts)
+            .map(|(h, &(count, _))| if h.whole.is_some() { count } else { h.words })
+            .sum()
+    }
+
+    /// Moves to the first document, at or after every clause's position, that holds enough
+    /// words. Clauses are left on their own next document, so the ones on `self.doc` are the
     /// ones that hold it.
     fn settle(&mut self) -> DocId {
         loop {
             let doc = self
-                .clauses
+                .subs
                 .iter()
-                .map(|(c, _)| c.doc())
+                .map(|s| s.scorer.doc())
                 .min()
                 .unwrap_or(TERMINATED);
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            let held = self.clauses.iter().filter(|(c, _)| c.doc() == doc).count();
-            if held >= self.minimum {
+            if self.words_on(doc) >= self.minimum {
                 self.doc = doc;
                 return doc;
             }
-            for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == doc) {
-                clause.advance();
+            for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() == doc) {
+                sub.scorer.advance();
             }
         }
     }
@@ -188,8 +362,8 @@ impl DocSet for CoordinatedScorer {
             return TERMINATED;
         }
         let current = self.doc;
-        for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == current) {
-            clause.advance();
+        for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() == current) {
+            sub.scorer.advance();
         }
         self.settle()
     }
@@ -198,8 +372,8 @@ impl DocSet for CoordinatedScorer {
         if self.doc >= target {
             return self.doc;
         }
-        for (clause, _) in self.clauses.iter_mut().filter(|(c, _)| c.doc() < target) {
-            clause.seek(target);
+        for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() < target) {
+            sub.scorer.seek(target);
         }
         self.settle()
     }
@@ -209,28 +383,50 @@ impl DocSet for CoordinatedScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        self.clauses
+        self.subs
             .iter()
-            .map(|(c, _)| c.size_hint())
+            .map(|s| s.scorer.size_hint())
             .max()
             .unwrap_or(0)
     }
 
     fn cost(&self) -> u64 {
-        self.clauses.iter().map(|(c, _)| c.cost()).sum()
+        self.subs.iter().map(|s| s.scorer.cost()).sum()
     }
 }
 
 impl Scorer for CoordinatedScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        let mut held: f32 = 0.0;
-        let mut sum: Score = 0.0;
-        for (clause, weight) in self.clauses.iter_mut().filter(|(c, _)| c.doc() == doc) {
-            held += *weight;
-            sum += clause.score();
+        self.held.fill(Held::default());
+        for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() == doc) {
+            let score = sub.scorer.score();
+            let held = &mut self.held[sub.part];
+            if sub.whole {
+                held.whole = Some(score);
+            } else {
+                held.words += 1;
+                held.weight += sub.share;
+                held.score += score;
+            }
         }
-        sum * (held / self.total).powf(self.exponent)
+        let mut weight = 0.0;
+        let mut sum: Score = 0.0;
+        for (held, &(_, part_weight)) in self.held.iter().zip(&self.parts) {
+            match held.whole {
+                // The part is held whole: its full weight, and the better of its two scores
+                // plus a little of the other.
+                Some(whole) => {
+                    weight += part_weight;
+                    sum += whole.max(held.score) + TIE_BREAKER * whole.min(held.score);
+                }
+                None => {
+                    weight += held.weight;
+                    sum += held.score;
+                }
+            }
+        }
+        sum * (weight / self.total).powf(self.exponent)
     }
 }
 
@@ -318,6 +514,57 @@ mod tests {
         let (best, _) = hits[0];
         assert!(hits[1..].iter().all(|&(s, _)| s < best / 2.0));
         assert!((hits[1].0 - hits[2].0).abs() < 1e-3 * hits[1].0.max(1.0));
+    }
+
+    fn term(tag: tantivy::schema::Field, word: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(tag, word),
+            IndexRecordOption::WithFreqs,
+        ))
+    }
+
+    #[test]
+    fn a_whole_holds_every_word_of_its_part_and_never_takes_a_document_out() {
+        // The query "a b c", where "b c" is a label whose synonym is "s".
+        let (index, tag) = index(&["a b c", "a s", "b c", "a", "s", "a b"], 1);
+        let words = |tag| {
+            vec![
+                Part::word(term(tag, "a"), 1.0),
+                Part::label(
+                    vec![(term(tag, "b"), 1.0), (term(tag, "c"), 1.0)],
+                    term(tag, "s"),
+                    1.0,
+                ),
+            ]
+        };
+        let q = Coordinated::of_parts(words(tag), 2, 2.0);
+        let found = ranked(&index, &q);
+        // "a s" holds the three words (the synonym stands for "b c"): as many as "a b c".
+        assert_eq!(
+            found[..2]
+                .iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>(),
+            [0, 1].into()
+        );
+        // Two words of three at least: "a" alone is out, "s" alone holds two, "b c" and "a b" too.
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(!found.contains(&3));
+        // Without the whole, the words alone: the same documents as the plain words, or fewer.
+        let plain = Coordinated::new(
+            vec![
+                (term(tag, "a"), 1.0),
+                (term(tag, "b"), 1.0),
+                (term(tag, "c"), 1.0),
+            ],
+            2,
+            2.0,
+        );
+        let without = ranked(&index, &plain);
+        assert!(
+            without.iter().all(|d| found.contains(d)),
+            "{without:?} ⊆ {found:?}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
-use super::coordination::Coordinated;
+use super::coordination::{self, Coordinated};
 use super::schema::Fields;
 use crate::thesaurus::analysis;
 use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
@@ -225,6 +225,17 @@ pub struct Ranking {
     /// The boost of two consecutive words typed found close together (within two words) in
     /// the descriptive fields; 0 turns it off.
     pub proximity: f32,
+    /// Scales the weights of the labels expansion adds: the other labels of a concept found in
+    /// the query, and its narrower concepts' labels.
+    pub synonym: f32,
+    pub narrower: f32,
+    /// The share of the other ways a document has a label (its other synonyms) added to the
+    /// best one: a concept with many job titles must not outrank one with few for having them.
+    pub label_tie: f32,
+    /// From this many words on, the coordination exponent shrinks in proportion
+    /// (`coordination × relax / words`): in a long query, missing one word says less; 0 keeps
+    /// it whatever the length.
+    pub relax: f32,
 }
 
 impl Default for Ranking {
@@ -242,6 +253,10 @@ impl Default for Ranking {
             filler: 0.05,
             label_phrase: 1.25,
             proximity: 0.0,
+            synonym: 1.0,
+            narrower: 1.0,
+            label_tie: 0.1,
+            relax: 0.0,
         }
     }
 }
@@ -263,6 +278,15 @@ impl Ranking {
     fn descriptive(&self) -> [(FieldName, f32); 5] {
         let [a, b, c, d, e, _] = self.fields();
         [a, b, c, d, e]
+    }
+
+    /// The coordination exponent for a query of `words` words.
+    fn exponent(&self, words: usize) -> f32 {
+        if self.relax > 0.0 && words as f32 > self.relax {
+            self.coordination * self.relax / words as f32
+        } else {
+            self.coordination
+        }
     }
 
     /// How many of `parts` a document must hold.
@@ -518,21 +542,26 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
     }
 }
 
-/// The share of the other alternatives' scores added to the best one's.
-const TIE_BREAKER: f32 = 0.1;
-
-/// Words typed to ask rather than to name what is looked for. The French stop words are
+/// Words typed to ask rather than to name what is looked for ("boulot", "taf": the work one
+/// asks about, named by the other words). The French stop words are
 /// already out of every query; these are only left out of queries, as documents use them in
 /// their own sense.
 const FILLERS: &[&str] = &[
+    "aime",
     "aimerai",
     "aimerais",
+    "aimes",
     "besoin",
+    "boulot",
+    "boulots",
     "cherche",
     "chercher",
     "combien",
     "comment",
     "connaitre",
+    "devenir",
+    "deviens",
+    "devient",
     "dois",
     "doit",
     "faire",
@@ -559,6 +588,8 @@ const FILLERS: &[&str] = &[
     "souhaite",
     "souhaiterais",
     "svp",
+    "taf",
+    "taff",
     "trouver",
     "veut",
     "veux",
@@ -567,7 +598,7 @@ const FILLERS: &[&str] = &[
 ];
 
 /// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
-fn is_filler(text: &str, word: &str) -> bool {
+pub fn is_filler(text: &str, word: &str) -> bool {
     FILLERS.contains(&crate::text::fold(word).as_str()) && !hyphenated(text, word)
 }
 
@@ -579,19 +610,21 @@ fn hyphenated(text: &str, word: &str) -> bool {
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
-struct Part {
-    query: Box<dyn Query>,
-    /// Its weight in the coordination; `None` for question words and fillers, which are not
-    /// counted among the parts a document should hold.
-    weight: Option<f32>,
+enum Part {
+    /// Counted among the parts a document should hold.
+    Counted(coordination::Part),
+    /// A question word or a filler: not counted, it only adds a little to the documents the
+    /// others find.
+    Filler(Box<dyn Query>),
 }
 
-/// Plain words: a soft conjunction of their parts. Each thesaurus label found becomes one
-/// part, "the words, or a synonym, or a narrower concept"; each other word is a part of its
-/// own. Documents holding every part rank first (see [`Coordinated`]), documents holding most
-/// of them follow, so that one extra, misspelt or unusual word never empties the results.
-/// Question words and fillers only add a little to the documents found by the others, and a
-/// word no document holds is left out of the count.
+/// Plain words: a soft conjunction of their parts. Each word is a part of its own; each
+/// thesaurus label found in them is one part that its words hold one by one, as without
+/// expansion, or the label (as a phrase, a synonym or a narrower concept) all at once. Documents
+/// holding every word rank first (see [`Coordinated`]), documents holding most of them follow,
+/// so that one extra, misspelt or unusual word never empties the results, and a label can only
+/// add documents and raise them. Question words and fillers only add a little to the documents
+/// found by the others, and a word no document holds is left out of the count.
 fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     let found = if cx.expand {
         expand(cx.snapshot, text, &cx.options)
@@ -603,7 +636,9 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
     spans.dedup();
     for &(start, end) in &spans {
-        if start < cursor {
+        if start < cursor || only_fillers(&text[start..end]) {
+            // A label made of question words ("savoir", the key of "savoir-être" once its stop
+            // word is dropped) names nothing the user asked for.
             continue;
         }
         parts.extend(word_parts(cx, &text[cursor..start]));
@@ -618,6 +653,14 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     }
     let proximity = proximity(cx, text);
     combine(cx, parts, proximity)
+}
+
+/// Whether every word of `span` that is not a stop word is a filler.
+fn only_fillers(span: &str) -> bool {
+    analysis::words(span)
+        .into_iter()
+        .filter(|(_, term)| term.is_some())
+        .all(|(word, _)| is_filler(span, word))
 }
 
 /// The words of `text` that count: not stop words, not fillers, held by some document; each
@@ -642,84 +685,83 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
             }
             let query = text_query(cx, word, &cx.ranking.fields())?;
             Some(if filler {
-                Part {
-                    query: Box::new(BoostQuery::new(query, cx.ranking.filler)),
-                    weight: None,
-                }
+                Part::Filler(Box::new(BoostQuery::new(query, cx.ranking.filler)))
             } else {
-                Part {
-                    query,
-                    weight: Some(cx.weight(&[term])),
-                }
+                Part::Counted(coordination::Part::word(query, cx.weight(&[term])))
             })
         })
         .collect()
 }
 
-/// The part of a thesaurus label found at `range`: the words typed (as a phrase, ranked
-/// first, or most of them anywhere), a synonym or a narrower concept; the best of them counts.
-fn label_part(
-    cx: &Context<'_>,
-    found: &Expansion,
-    range: (usize, usize),
-    span: &str,
-) -> Option<Part> {
+/// The part of a thesaurus label found at `range`: its words one by one, as typed, or the label
+/// whole: the words typed as a phrase (ranked above the words apart), a synonym or a narrower
+/// concept, the best of them.
+fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: &str) -> Vec<Part> {
     let all = cx.ranking.fields();
-    // Expansion only ever adds: the words typed, anywhere, stay a way to match, as they are
-    // without expansion; the label as a phrase ranks above them, the synonyms and narrower
-    // concepts below.
-    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-    if let Some(q) = text_query(cx, span, &all) {
-        alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
-    }
-    // The words apart are held like any words typed, most of them will do; a label's words
-    // are never fillers.
+    let descriptive = cx.ranking.descriptive();
+    // A label's words are never fillers; those no document holds are left out of the count,
+    // as without expansion.
     let words: Vec<(Box<dyn Query>, f32)> = analysis::words(span)
         .into_iter()
         .filter_map(|(word, term)| Some((word, term?)))
         .filter(|(_, term)| cx.holds(term))
         .filter_map(|(word, term)| Some((text_query(cx, word, &all)?, cx.weight(&[term]))))
         .collect();
-    if words.len() > 1 {
-        let n = words.len();
-        alternatives.push(Box::new(Coordinated::new(
-            words,
-            cx.ranking.minimum(n),
-            cx.ranking.coordination,
-        )));
-    }
     let typed_terms = analysis::terms(span);
+    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    if typed_terms.len() > 1
+        && let Some(q) = text_query(cx, span, &all)
+    {
+        alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
+    }
     for m in found.matches.iter().filter(|m| m.range == range) {
         for added in &m.added {
+            let terms = analysis::terms(&added.label);
+            if terms.iter().all(|t| typed_terms.contains(t)) {
+                // Made of words typed, fewer of them ("magasinier" for "magasinier cariste"):
+                // the words already find it, and as a synonym it would stand for the words
+                // it lacks.
+                continue;
+            }
             // A narrower concept named somewhere in a long text says little about what the
             // study is about, and its labels are the bulk of an expansion: it is looked for
             // in the descriptive fields only.
-            let targets: &[(FieldName, f32)] = match added.relation {
-                Relation::Synonym => &all,
-                Relation::Narrower => &cx.ranking.descriptive(),
+            let (targets, factor): (&[(FieldName, f32)], f32) = match added.relation {
+                Relation::Synonym => (&all, cx.ranking.synonym),
+                Relation::Narrower => (&descriptive, cx.ranking.narrower),
             };
+            if factor <= 0.0 {
+                continue;
+            }
             if let Some(q) = text_query(cx, &added.label, targets) {
                 // A phrase scores the sum of its words: a label longer than what was typed
                 // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
                 // scaled down to the length typed.
-                let terms = analysis::terms(&added.label).len().max(1);
-                let scale = (typed_terms.len().max(1) as f32 / terms as f32).min(1.0);
-                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale)));
+                let scale = (typed_terms.len().max(1) as f32 / terms.len().max(1) as f32).min(1.0);
+                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale * factor)));
             }
         }
     }
     if alternatives.is_empty() {
-        return None;
+        // Nothing but the words: as without expansion.
+        return words
+            .into_iter()
+            .map(|(query, weight)| Part::Counted(coordination::Part::word(query, weight)))
+            .collect();
     }
-    // The best way a document matches counts, plus a little for the others: a long
+    // The best way a document has the label counts, plus a little for the others: a long
     // spelled-out synonym must not outweigh the term the user typed.
-    Some(Part {
-        query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            alternatives,
-            TIE_BREAKER,
-        )),
-        weight: Some(cx.weight(&typed_terms)),
-    })
+    let whole = Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        alternatives,
+        cx.ranking.label_tie,
+    ));
+    // Without words held by any document (a colloquial word only the thesaurus knows), the
+    // label weighs what a word found nowhere weighs: the most.
+    vec![Part::Counted(coordination::Part::label(
+        words,
+        whole,
+        cx.weight(&typed_terms),
+    ))]
 }
 
 /// Two consecutive counted words found within two words of each other in the descriptive
@@ -759,30 +801,33 @@ fn combine(
     parts: Vec<Part>,
     bonuses: Vec<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
-    let (mut counted, extras): (Vec<Part>, Vec<Part>) =
-        parts.into_iter().partition(|p| p.weight.is_some());
-    let mut extras: Vec<Box<dyn Query>> = extras.into_iter().map(|p| p.query).collect();
+    let mut counted: Vec<coordination::Part> = Vec::new();
+    let mut extras: Vec<Box<dyn Query>> = Vec::new();
+    for part in parts {
+        match part {
+            Part::Counted(p) => counted.push(p),
+            Part::Filler(q) => extras.push(q),
+        }
+    }
     if counted.is_empty() {
         counted = extras
             .drain(..)
-            .map(|query| Part {
-                query,
-                weight: Some(1.0),
-            })
+            .map(|query| coordination::Part::word(query, 1.0))
             .collect();
     }
     extras.extend(bonuses);
-    let core: Box<dyn Query> = match counted.len() {
-        0 => return None,
-        1 => counted.pop()?.query,
-        n => Box::new(Coordinated::new(
-            counted
-                .into_iter()
-                .map(|p| (p.query, p.weight.unwrap_or(1.0)))
-                .collect(),
-            cx.ranking.minimum(n),
-            cx.ranking.coordination,
-        )),
+    if counted.is_empty() {
+        return None;
+    }
+    let words = counted.iter().map(coordination::Part::count).sum();
+    let core: Box<dyn Query> = if counted.len() == 1 && counted[0].is_single_word() {
+        counted.pop()?.into_query()
+    } else {
+        Box::new(Coordinated::of_parts(
+            counted,
+            cx.ranking.minimum(words),
+            cx.ranking.exponent(words),
+        ))
     };
     if extras.is_empty() {
         return Some(core);

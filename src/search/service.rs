@@ -353,7 +353,8 @@ pub fn search(
     let correction = request
         .correct
         .then(|| vocabulary.correction(&request.text))
-        .flatten();
+        .flatten()
+        .and_then(|corrected| keep_fillers(&request.text, &corrected));
     let mut results = match &correction {
         Some(text) => {
             let corrected = SearchRequest {
@@ -377,8 +378,56 @@ pub fn search(
     Ok(results)
 }
 
-/// One search, as asked.
+/// `corrected` with the question words and fillers typed put back ("quoi" is not a misspelt
+/// "quai": it asks, it names nothing to find); `None` when nothing else was corrected.
+fn keep_fillers(typed: &str, corrected: &str) -> Option<String> {
+    let typed_words: Vec<&str> = typed.split_whitespace().collect();
+    let corrected_words: Vec<&str> = corrected.split_whitespace().collect();
+    if typed_words.len() != corrected_words.len() {
+        return Some(corrected.to_owned());
+    }
+    let mut changed = false;
+    let words: Vec<&str> = typed_words
+        .iter()
+        .zip(&corrected_words)
+        .map(|(&t, &c)| {
+            let word = t.trim_matches(|ch: char| !ch.is_alphanumeric());
+            if t == c || query::is_filler(word, word) {
+                t
+            } else {
+                changed = true;
+                c
+            }
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// One search, as asked; when the soft conjunction finds nothing (no document holds enough of
+/// the words), the words are searched again with any one of them enough, so that a query never
+/// comes back empty for the words some document has.
 fn run(
+    searcher: &Searcher,
+    index: &SearchIndex,
+    snapshot: &Snapshot,
+    request: &SearchRequest,
+) -> tantivy::Result<SearchResults> {
+    let results = run_once(searcher, index, snapshot, request)?;
+    if results.total > 0 || request.ranking.minimum_share <= 0.0 {
+        return Ok(results);
+    }
+    let any = SearchRequest {
+        ranking: Ranking {
+            minimum_share: 0.0,
+            ..request.ranking
+        },
+        ..request.clone()
+    };
+    run_once(searcher, index, snapshot, &any)
+}
+
+/// One search, as asked.
+fn run_once(
     searcher: &Searcher,
     index: &SearchIndex,
     snapshot: &Snapshot,

@@ -606,13 +606,14 @@ impl Builder {
             title: SCHEME_TITLE.to_owned(),
             description: Some(SCHEME_DESCRIPTION.to_owned()),
         };
-        let concepts = self
-            .concepts
+        let mut concepts = self.concepts;
+        for concept in concepts.values_mut() {
+            settle_labels(concept);
+        }
+        add_everyday_names(&mut concepts, EVERYDAY_NAMES);
+        let concepts = concepts
             .into_values()
-            .map(|mut concept| {
-                settle_labels(&mut concept);
-                (concept.uri.clone(), concept)
-            })
+            .map(|concept| (concept.uri.clone(), concept))
             .collect();
         RomeImport {
             vocabulary: Vocabulary {
@@ -620,6 +621,41 @@ impl Builder {
                 concepts,
             },
             warnings: self.warnings.into_vec(),
+        }
+    }
+}
+
+/// Everyday names of jobs that the ROME's job titles lack ("flic", "nounou", "toubib"),
+/// shipped with the library: `thesaurus/rome-noms-courants.tsv` says how it is written.
+const EVERYDAY_NAMES: &str = include_str!("../../thesaurus/rome-noms-courants.tsv");
+
+/// The (code, name) pairs of a table written as `thesaurus/rome-noms-courants.tsv`: one line
+/// per code, the code, a tab, the names separated by `;`; `#` starts a comment line.
+pub fn everyday_names(table: &str) -> impl Iterator<Item = (&str, &str)> {
+    table
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .flat_map(|(code, names)| {
+            names
+                .split(';')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(move |name| (code.trim(), name))
+        })
+}
+
+/// Gives each code of `table` its everyday names as hidden labels: search recognises them
+/// and expands them to the code's job titles, and never shows them. Codes the import does
+/// not have are left out; a name that is already a visible label adds nothing.
+fn add_everyday_names(concepts: &mut BTreeMap<String, Concept>, table: &str) {
+    for (code, name) in everyday_names(table) {
+        let Some(concept) = concepts.get_mut(code) else {
+            continue;
+        };
+        let label = Label::fr(name);
+        if !concept.pref_labels.contains(&label) && !concept.alt_labels.contains(&label) {
+            concept.hidden_labels.insert(label);
         }
     }
 }
@@ -836,6 +872,44 @@ mod tests {
             None => std::fs::remove_file(&target).unwrap(),
         }
         dir
+    }
+
+    #[test]
+    fn everyday_names_become_hidden_labels_of_their_codes() {
+        let table = "# un commentaire\n\
+                     A1201\tcoupeur de bois ; ; abatteur d'arbres\n\
+                     Z9999\tinconnu\n\
+                     A1101\tConducteur / Conductrice d'engins agricoles\n";
+        let mut concepts: BTreeMap<String, Concept> = import(&fixtures())
+            .unwrap()
+            .vocabulary
+            .concepts
+            .into_values()
+            .map(|c| (c.uri.rsplit('/').next().unwrap().to_owned(), c))
+            .collect();
+        let before = concepts["A1101"].hidden_labels.clone();
+        add_everyday_names(&mut concepts, table);
+        let hidden = texts(&concepts["A1201"].hidden_labels);
+        assert!(hidden.contains(&"coupeur de bois") && hidden.contains(&"abatteur d'arbres"));
+        assert!(!hidden.contains(&""));
+        // A visible label is not hidden as well; an unknown code adds no concept.
+        assert_eq!(concepts["A1101"].hidden_labels, before);
+        assert!(!concepts.contains_key("Z9999"));
+
+        // The shipped table: well-formed codes, and the names people use.
+        let shipped: Vec<(&str, &str)> = everyday_names(EVERYDAY_NAMES).collect();
+        assert!(shipped.len() > 50);
+        for (code, name) in &shipped {
+            assert!(
+                code.len() == 5
+                    && code.as_bytes()[0].is_ascii_uppercase()
+                    && code[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{code} {name}"
+            );
+        }
+        for (code, name) in [("K1708", "flic"), ("K1303", "nounou"), ("J1102", "toubib")] {
+            assert!(shipped.contains(&(code, name)), "{code} {name}");
+        }
     }
 
     #[test]

@@ -805,3 +805,47 @@ async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
     let question = api(&app, "q=comment%20devenir%20conductrice%20de%20tracteur").await;
     assert_eq!(titles(&question), ["Les emplois de la production agricole"]);
 }
+
+#[tokio::test]
+async fn an_everyday_job_name_finds_the_studies_filed_under_its_rome_code() {
+    let app = TestApp::new().await;
+    // The fixtures, with the gardien de la paix (K1708), whose job titles do not say "flic".
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+    let dir = std::env::temp_dir().join(format!("rome-everyday-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let codes = dir.join("unix_referentiel_code_rome_v460_utf8.csv");
+    let mut table = std::fs::read_to_string(&codes).unwrap();
+    table.push_str("\"K1708\",\"40\",\"41\",\"Gardien / Gardienne de la paix\",\"\",\"\",\"\",\"\",\"\",\"K1708\"\n");
+    std::fs::write(&codes, table).unwrap();
+    let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
+        .await
+        .unwrap();
+    app.thesaurus.refresh(&app.db).await.unwrap();
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    PublicationBuilder::new(o)
+        .title("Les métiers de la sécurité publique")
+        .rome("K1708")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(o)
+        .title("Les emplois de la production agricole")
+        .rome("A1101")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    for query in ["flic", "comment%20devenir%20flic", "keuf", "policier"] {
+        let found = api(&app, &format!("q={query}")).await;
+        assert_eq!(
+            titles(&found),
+            ["Les métiers de la sécurité publique"],
+            "{query}"
+        );
+    }
+}
