@@ -165,6 +165,11 @@ impl Year {
     pub fn get(self) -> i32 {
         self.0
     }
+
+    /// The year as the `smallint` columns hold it: 1900 to 2100 always fit.
+    pub fn to_smallint(self) -> i16 {
+        i16::try_from(self.0).expect("a Year lies between 1900 and 2100")
+    }
 }
 
 /// Where a publication stands in its life. Only `Published` ones are listed and searched;

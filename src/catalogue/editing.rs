@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::domain::{PublicationStatus as Status, Slug};
 use super::workflow::{self, Action, WorkflowError};
-use super::write::{NewPublication, attach_file, insert_links, insert_publication};
+use super::write::{self, NewPublication, Scope, attach_file, insert_publication};
 use crate::accounts::User;
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::storage::StoredObject;
@@ -124,7 +124,7 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    set_subjects(&mut tx, id, subjects).await?;
+    write::replace_subjects(&mut tx, id, subjects).await?;
     audit::record(
         &mut *tx,
         Actor::User(user),
@@ -154,51 +154,9 @@ pub async fn update(
     let mut tx = db.begin().await?;
     lock(&mut tx, user, id).await?.check_content(user)?;
     let before = snapshot(&mut tx, id).await?;
-    sqlx::query!(
-        r#"update publication set
-               title = $2, subtitle = $3, abstract = $4, document_type = $5, observatory_id = $6,
-               partners = $7, published_on = $8, period_start = $9, period_end = $10,
-               keywords = $11, source_url = $12, language = $13, licence = $14,
-               updated_at = now()
-           where id = $1"#,
-        id,
-        new.title,
-        new.subtitle,
-        new.abstract_text,
-        new.document_type.as_str(),
-        new.observatory_id,
-        &new.partners,
-        new.published_on,
-        new.period.map(|(start, _)| start.get() as i16),
-        new.period.map(|(_, end)| end.get() as i16),
-        &new.keywords,
-        new.source_url,
-        new.language,
-        new.licence,
-    )
-    .execute(&mut *tx)
-    .await?;
-    // Links that the form no longer names go; the others are (re)inserted as on creation.
-    let branches: Vec<String> = new.branches.iter().map(|b| b.as_str().to_owned()).collect();
-    let rome: Vec<String> = new
-        .rome_codes
-        .iter()
-        .map(|r| r.as_str().to_owned())
-        .collect();
-    let regions: Vec<String> = new.regions.iter().map(|r| r.as_str().to_owned()).collect();
-    sqlx::query!(
-        "with b as (delete from publication_branch where publication_id = $1 and idcc <> all($2)),
-              r as (delete from publication_rome where publication_id = $1 and rome_code <> all($3))
-         delete from publication_region where publication_id = $1 and region_code <> all($4)",
-        id,
-        &branches,
-        &rome,
-        &regions,
-    )
-    .execute(&mut *tx)
-    .await?;
-    insert_links(&mut tx, id, new).await?;
-    set_subjects(&mut tx, id, subjects).await?;
+    write::update_publication(&mut tx, id, new, Scope::Metadata).await?;
+    write::replace_links(&mut tx, id, new).await?;
+    write::replace_subjects(&mut tx, id, subjects).await?;
     let after = snapshot(&mut tx, id).await?;
     audit::record(
         &mut *tx,
@@ -261,29 +219,6 @@ fn changes(before: &Value, after: &Value) -> Value {
     Value::Object(changed)
 }
 
-async fn set_subjects(
-    conn: &mut PgConnection,
-    id: Uuid,
-    subjects: &[i64],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "delete from publication_subject where publication_id = $1 and concept_id <> all($2)",
-        id,
-        subjects
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "insert into publication_subject (publication_id, concept_id)
-         select $1, unnest($2::int8[]) on conflict do nothing",
-        id,
-        subjects
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Adds one subject (a suggestion accepted with one click).
 pub async fn add_subject(
     db: &PgPool,
@@ -295,14 +230,7 @@ pub async fn add_subject(
     let mut tx = db.begin().await?;
     let current = lock(&mut tx, user, id).await?;
     current.check_content(user)?;
-    sqlx::query!(
-        "insert into publication_subject (publication_id, concept_id) values ($1, $2)
-         on conflict do nothing",
-        id,
-        concept_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    write::add_subjects(&mut tx, &[id], &[concept_id]).await?;
     audit::record(
         &mut *tx,
         Actor::User(user),
@@ -333,20 +261,7 @@ pub async fn transition(
     if target == Status::Withdrawn && reason.is_none() {
         return Err(EditError::ReasonMissing);
     }
-    sqlx::query!(
-        r#"update publication set status = $2,
-               withdrawn_reason = case when $2 = 'withdrawn'::publication_status then $3 else null end,
-               -- A record published without a date is dated the day it is published.
-               published_on = case when $2 = 'published'::publication_status
-                                   then coalesce(published_on, current_date) else published_on end,
-               updated_at = now()
-           where id = $1"#,
-        id,
-        target as Status,
-        reason,
-    )
-    .execute(&mut *tx)
-    .await?;
+    write::set_status(&mut tx, id, target, reason).await?;
     audit::record(
         &mut *tx,
         Actor::User(user),
@@ -372,9 +287,7 @@ pub async fn delete_draft(db: &PgPool, user: &User, id: Uuid) -> Result<(), Edit
     if current.status != Status::Draft {
         return Err(EditError::NotADraft);
     }
-    sqlx::query!("delete from publication where id = $1", id)
-        .execute(&mut *tx)
-        .await?;
+    write::delete_publication(&mut tx, id).await?;
     audit::record(
         &mut *tx,
         Actor::User(user),
@@ -420,22 +333,11 @@ pub async fn add_file(
     };
     let position = match &replaced {
         Some(old) => old.position,
-        None => sqlx::query_scalar!(
-            r#"select coalesce(max(position) + 1, 0)::int2 as "p!" from file where publication_id = $1"#,
-            id
-        )
-        .fetch_one(&mut *tx)
-        .await?,
+        None => write::next_file_position(&mut tx, id).await?,
     };
     let file_id = attach_file(&mut tx, id, stored, name, kind, position).await?;
     if let Some(old) = replaces {
-        sqlx::query!(
-            "update file set replaced_at = now(), replaced_by = $2 where id = $1",
-            old,
-            file_id
-        )
-        .execute(&mut *tx)
-        .await?;
+        write::mark_replaced(&mut tx, old, file_id).await?;
     }
     audit::record(
         &mut *tx,
