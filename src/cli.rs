@@ -7,23 +7,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use tokio::net::TcpListener;
 
 use crate::accounts::audit::Actor;
-use crate::catalogue::{demo, queries};
+use crate::catalogue::demo;
 use crate::config::{Config, GlobalOptions, LogFormat, ServeOptions};
 use crate::db::Database;
-use crate::db::outage::Outage;
-use crate::search::index::Writing;
-use crate::search::{SearchIndex, index};
-use crate::state::AppState;
-use crate::storage::Storage;
-use crate::thesaurus::{
-    self,
-    snapshot::{SharedSnapshot, Snapshot},
-    subjects,
-};
-use std::sync::Arc;
+use crate::search::SearchIndex;
+use crate::startup::{Application, Settings, prepare_thesaurus, storage};
+use crate::thesaurus::{self, subjects};
 
 /// La grande bibliothèque des observatoires de branche et des OPCO.
 #[derive(Debug, Parser)]
@@ -197,11 +188,15 @@ fn init_tracing(format: LogFormat) {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
+    let command = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        // The server opens and closes its database itself (see `startup`).
+        Command::Serve(options) => return serve(&global, options).await,
+        command => command,
+    };
     let db = Database::open(&global.data_dir, global.database_url.as_deref()).await?;
     // Whatever happens next, the database is closed (and the private cluster stopped).
-    let result = match cli.command {
-        None => serve(&db, &global, cli.serve).await,
-        Some(Command::Serve(options)) => serve(&db, &global, options).await,
+    let result = match Some(command) {
+        None | Some(Command::Serve(_)) => unreachable!("served above"),
         Some(Command::Reindex { no_merge }) => reindex(&db, &global, !no_merge).await,
         Some(Command::Import { path, files }) => {
             import_publications(&db, &global, &path, files.as_deref()).await
@@ -240,7 +235,7 @@ fn copy_bar() -> ProgressBar {
 }
 
 async fn run_backup(db: &Database, global: &GlobalOptions, dir: &Path) -> anyhow::Result<()> {
-    let storage = storage(global)?;
+    let storage = storage(&global.data_dir)?;
     let bar = copy_bar();
     let report = crate::backup::backup(db, &storage, dir, &bar).await;
     bar.finish_and_clear();
@@ -266,7 +261,7 @@ async fn run_restore(
     dump: &Path,
     files: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let storage = storage(global)?;
+    let storage = storage(&global.data_dir)?;
     let bar = copy_bar();
     let report = crate::backup::restore(db, &storage, dump, files, &bar).await;
     bar.finish_and_clear();
@@ -307,7 +302,7 @@ async fn check_files(
     use crate::catalogue::integrity;
     use crate::text::size_fr;
 
-    let storage = storage(global)?;
+    let storage = storage(&global.data_dir)?;
     let spinner = ProgressBar::new_spinner().with_message("inventaire du stockage des fichiers");
     spinner.enable_steady_tick(Duration::from_millis(200));
     let report = integrity::check(db, &storage).await;
@@ -349,166 +344,18 @@ async fn check_files(
     )
 }
 
-/// The file store: the `files/` folder of the data folder, or, in a build with the `s3`
-/// feature, the bucket named by `BIBLIOTHEQUE_S3_URL` when it is set.
-fn storage(global: &GlobalOptions) -> anyhow::Result<Storage> {
-    #[cfg(feature = "s3")]
-    if let Ok(url) = std::env::var("BIBLIOTHEQUE_S3_URL") {
-        return Storage::s3(&url).context("stockage S3");
-    }
-    #[cfg(not(feature = "s3"))]
-    if std::env::var_os("BIBLIOTHEQUE_S3_URL").is_some() {
-        anyhow::bail!(
-            "BIBLIOTHEQUE_S3_URL est défini, mais ce programme a été construit sans la \
-             fonctionnalité « s3 » (cargo build --release --features s3)"
-        );
-    }
-    Storage::local(&global.data_dir.join("files")).context("dossier des fichiers")
-}
-
-async fn serve(db: &Database, global: &GlobalOptions, options: ServeOptions) -> anyhow::Result<()> {
-    let config = Config::from_env(&global.data_dir)?;
-    let storage = storage(global)?;
-    let thesaurus = prepare_thesaurus(&db.pool).await?;
-    if !options.no_demo && queries::is_empty(&db.pool).await? {
-        let report = demo::load(&db.pool, &storage).await?;
-        subjects::assign_missing(&db.pool, &thesaurus.get()).await?;
-        tracing::info!(
-            publications = report.publications_added,
-            fichiers = report.files_added,
-            "bibliothèque vide : démonstration chargée"
-        );
-    }
-    spawn_thesaurus_refresh(db.pool.clone(), thesaurus.clone());
-    let search = open_index(global, &db.pool, &thesaurus).await?;
-    index::spawn_indexer(search.clone(), db.pool.clone(), thesaurus.clone());
-    crate::search::check::spawn(search.clone(), db.pool.clone(), thesaurus.clone());
-    crate::catalogue::extraction::spawn_extractor(db.pool.clone(), storage.clone());
-    spawn_session_purge(db.pool.clone(), config.sessions);
-    spawn_orphan_sweep(db.pool.clone(), storage.clone());
-    let state = AppState::new(db.pool.clone(), storage, thesaurus, search, config);
-    let listener = TcpListener::bind(options.addr)
-        .await
-        .with_context(|| format!("impossible d'écouter sur {}", options.addr))?;
-    tracing::info!("la bibliothèque est ouverte sur http://{}", options.addr);
-    if !crate::accounts::users::has_admin(&db.pool).await? {
-        println!(
-            "Aucun compte administrateur. Pour en créer un :\n  \
-             bibliotheque --data-dir {} user add --email VOUS@EXEMPLE.FR --role admin\n\
-             puis connectez-vous sur http://{}/connexion",
-            global.data_dir.display(),
-            options.addr
-        );
-    }
-    crate::http::serve(listener, state, shutdown_signal())
-        .await
-        .context("serveur web")?;
-    tracing::info!("arrêt terminé");
-    Ok(())
-}
-
-/// Removes expired sessions now and then (an expired session is refused anyway: this only
-/// keeps the table small).
-fn spawn_session_purge(db: sqlx::PgPool, limits: crate::accounts::sessions::Limits) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(30 * 60));
-        let mut outage = Outage::default();
-        loop {
-            every.tick().await;
-            let purged = crate::accounts::sessions::purge_expired(&db, limits).await;
-            outage.record("purge des sessions", &purged.map_err(anyhow::Error::from));
-        }
-    });
-}
-
-/// Once a day (the first an hour after start), removes the stored objects no file names for
-/// more than a day (left by deposits that failed) and warns about files without their object.
-fn spawn_orphan_sweep(db: sqlx::PgPool, storage: Storage) {
-    use crate::catalogue::integrity;
-    tokio::spawn(async move {
-        let day = Duration::from_secs(24 * 3600);
-        let mut every =
-            tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(3600), day);
-        loop {
-            every.tick().await;
-            let swept = async {
-                let report = integrity::check(&db, &storage).await?;
-                let now = time::OffsetDateTime::now_utc();
-                let removed = integrity::remove_orphans(&db, &storage, &report, now).await?;
-                Ok::<_, integrity::IntegrityError>((report.missing.len(), removed))
-            };
-            match swept.await {
-                Ok((missing, (removed, bytes))) => {
-                    if removed > 0 {
-                        tracing::info!(objets = removed, octets = bytes, "orphelins supprimés");
-                    }
-                    if missing > 0 {
-                        tracing::warn!(
-                            fichiers = missing,
-                            "fichiers enregistrés sans leur objet : bibliotheque files check"
-                        );
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "nettoyage des orphelins"),
-            }
-        }
-    });
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so that running requests finish before the database stops.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+async fn serve(global: &GlobalOptions, options: ServeOptions) -> anyhow::Result<()> {
+    let settings = Settings {
+        data_dir: global.data_dir.clone(),
+        database_url: global.database_url.clone(),
+        addr: options.addr,
+        load_demo: !options.no_demo,
+        config: Config::from_env(&global.data_dir)?,
     };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("signal d'arrêt reçu, fin des requêtes en cours");
-}
-
-/// Opens the search index; when it is new (first start, schema change), builds it in the
-/// background while the server already answers.
-async fn open_index(
-    global: &GlobalOptions,
-    db: &sqlx::PgPool,
-    thesaurus: &SharedSnapshot,
-) -> anyhow::Result<Arc<SearchIndex>> {
-    let dir = global.data_dir.join("index");
-    // Written beside the searches the server answers: politely (see `Writing`).
-    let (search, fresh) =
-        tokio::task::spawn_blocking(move || SearchIndex::open_with(&dir, Writing::Polite))
-            .await??;
-    if fresh {
-        let (search, db, thesaurus) = (search.clone(), db.clone(), thesaurus.clone());
-        tokio::spawn(async move {
-            let started = std::time::Instant::now();
-            match search
-                .rebuild(&db, &thesaurus, &ProgressBar::hidden())
-                .await
-            {
-                // No merge here (`reindex` does one): reading the whole index through its
-                // memory map would leave ~450 MB of file pages counted in the server's RSS.
-                Ok(n) => tracing::info!(
-                    publications = n,
-                    secondes = started.elapsed().as_secs_f64(),
-                    "index de recherche construit"
-                ),
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "construction de l'index")
-                }
-            }
-        });
-    }
-    Ok(search)
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
 }
 
 async fn import_publications(
@@ -525,7 +372,7 @@ async fn import_publications(
     let started = std::time::Instant::now();
     let report = crate::catalogue::import::import_jsonl(
         &db.pool,
-        &storage(global)?,
+        &storage(&global.data_dir)?,
         &thesaurus.get(),
         std::io::BufReader::new(file),
         files,
@@ -692,30 +539,6 @@ async fn reindex(db: &Database, global: &GlobalOptions, merge: bool) -> anyhow::
     Ok(())
 }
 
-/// Loads the shipped vocabulary into a library that lacks it, then the in-memory snapshot.
-async fn prepare_thesaurus(db: &sqlx::PgPool) -> anyhow::Result<SharedSnapshot> {
-    if let Some(stats) = thesaurus::import::ensure_shipped(db).await? {
-        tracing::info!(concepts = stats.concepts_total, "thésaurus livré chargé");
-    }
-    Ok(SharedSnapshot::new(Snapshot::load(db).await?))
-}
-
-/// Follows changes made by other processes (`thesaurus import` while `serve` runs).
-fn spawn_thesaurus_refresh(db: sqlx::PgPool, snapshot: SharedSnapshot) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
-        let mut outage = Outage::default();
-        loop {
-            tick.tick().await;
-            let refreshed = snapshot.refresh(&db).await.map_err(anyhow::Error::from);
-            outage.record("rechargement du thésaurus", &refreshed);
-            if let Ok(true) = refreshed {
-                tracing::info!("thésaurus rechargé");
-            }
-        }
-    });
-}
-
 async fn import_thesaurus(db: &Database, path: &std::path::Path) -> anyhow::Result<()> {
     let bar = ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(100));
@@ -767,7 +590,7 @@ async fn run_demo(
     synthetic: Option<usize>,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let storage = storage(global)?;
+    let storage = storage(&global.data_dir)?;
     let thesaurus = prepare_thesaurus(&db.pool).await?;
     let report = demo::load(&db.pool, &storage).await?;
     subjects::assign_missing(&db.pool, &thesaurus.get()).await?;

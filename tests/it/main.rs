@@ -18,5 +18,6 @@ mod resilience;
 mod s3;
 mod search;
 mod security;
+mod startup;
 mod suggest;
 mod thesaurus;
