@@ -238,6 +238,51 @@ fn serve_refuses_an_unreadable_proxy_setting() {
 }
 
 #[test]
+fn serve_refuses_a_bad_setting_naming_the_variable_and_its_value() {
+    let dir = data_dir();
+    for (name, value, expected) in [
+        (
+            "BIBLIOTHEQUE_MAX_UPLOAD_MB",
+            "abc",
+            "un nombre entier est attendu",
+        ),
+        (
+            "BIBLIOTHEQUE_SESSION_HOURS",
+            "0",
+            "un nombre entier supérieur à zéro est attendu",
+        ),
+        (
+            "BIBLIOTHEQUE_SECURE_COOKIES",
+            "peut-être",
+            "oui ou non est attendu",
+        ),
+    ] {
+        let output = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&dir)
+            .args([
+                "serve",
+                "--no-demo",
+                "--addr",
+                &format!("127.0.0.1:{}", free_port()),
+            ])
+            .env_remove("DATABASE_URL")
+            .env(name, value)
+            .output()
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{name} = \"{value}\" : {expected}")),
+            "{stderr}"
+        );
+        // Refused before the database is started.
+        assert!(!dir.join("postgres").exists());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_backup_restores_into_a_new_library() {
     let (source, copy, target) = (data_dir(), data_dir(), data_dir());
     let out = run(&source, &["demo"]);
