@@ -9,13 +9,14 @@
 //!   or JSON under `/api/`.
 //!   Handlers see only clean text, whatever extractor they read it with.
 //! - Form bodies go through [`super::params::Form`] (400 when not UTF-8, 422 for a control
-//!   character), or through the publication form's [`super::admin::form::Pairs`], which
+//!   character), or through the publication form's [`Pairs`], which
 //!   removes them and lets the form show the error next to the values.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use axum::extract::Request;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -221,6 +222,81 @@ impl From<Refusal> for AppError {
             }
         }
     }
+}
+
+/// A urlencoded form body, keeping repeated keys (check boxes), decoded strictly
+/// ([`decode`]: bytes that are not UTF-8 refuse the request with a 400). A control
+/// character is removed from its value and remembered: the form is shown again with what was
+/// typed, less those characters, and an error naming the field (422).
+pub struct Pairs {
+    pairs: Vec<(String, String)>,
+    /// Fields whose value held a control character, with the first one found.
+    refused: Vec<(String, char)>,
+}
+
+impl Pairs {
+    pub fn parse(body: &[u8]) -> Result<Self, Refusal> {
+        let mut refused: Vec<(String, char)> = Vec::new();
+        let pairs = decode(body, Place::Form)?
+            .into_iter()
+            .map(
+                |(key, value)| match forbidden_char(&key).or_else(|| forbidden_char(&value)) {
+                    None => (key, value),
+                    Some(found) => {
+                        if !refused.iter().any(|(k, _)| *k == key) {
+                            refused.push((key.clone(), found));
+                        }
+                        let kept = value.chars().filter(|&c| !is_forbidden(c)).collect();
+                        (key, kept)
+                    }
+                },
+            )
+            .collect();
+        Ok(Self { pairs, refused })
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The fields whose value held a control character, with the first one found.
+    pub fn refused(&self) -> &[(String, char)] {
+        &self.refused
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Pairs {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = form_body(request, state).await?;
+        Ok(Self::parse(&body)?)
+    }
+}
+
+/// A form's whole body, within the router's body limit (413 past it).
+pub async fn form_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::TooLarge("Le formulaire envoyé dépasse la taille permise (2 Mo).".into())
+            }
+            _ => AppError::BadRequest(
+                "Le formulaire n'a pas été reçu en entier ; envoyez-le à nouveau.".into(),
+            ),
+        })
 }
 
 #[cfg(test)]

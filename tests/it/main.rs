@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod catalogue;
 mod cli;
+mod csrf;
 mod demo;
 mod files;
 mod hostile;
