@@ -60,6 +60,7 @@ impl<T: FormBody> FromRequest<AppState> for CsrfForm<T> {
         let checked = async {
             let body = form_body(request, state).await?;
             let form = T::from_body(&headers, &body)?;
+            // The token alone: `T` judged the rest (`Pairs` takes control characters).
             let pairs = input::decode(&body, Place::Form)?;
             let token = pairs.iter().find(|(key, _)| key == FIELD);
             check(&signed_in, token.map_or("", |(_, value)| value))?;
