@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use crate::accounts::sessions::Limits;
-use crate::http::client::TrustedProxies;
+use crate::http::client::{InvalidProxy, TrustedProxies};
 
 /// Options that apply to every command, so that `import` or `user add` work on the same
 /// library as `serve`.
@@ -73,47 +72,212 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
 }
 
+/// A `BIBLIOTHEQUE_*` variable the server cannot use: it refuses to start rather than run
+/// with a setting other than the one asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} : la valeur n'est pas du texte UTF-8")]
+    NotText { name: &'static str },
+    #[error("{name} = \"{value}\" : {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: String,
+    },
+}
+
+/// The settings are read from here: the process environment, or a test's map.
+pub trait Variables {
+    fn get(&self, name: &str) -> Option<std::ffi::OsString>;
+}
+
+/// The process environment.
+pub struct Environment;
+
+impl Variables for Environment {
+    fn get(&self, name: &str) -> Option<std::ffi::OsString> {
+        std::env::var_os(name)
+    }
+}
+
+impl<const N: usize> Variables for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<std::ffi::OsString> {
+        self.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.into())
+    }
+}
+
+/// One variable, trimmed; unset and blank are the same (the default applies).
+fn text(vars: &impl Variables, name: &'static str) -> Result<Option<String>, ConfigError> {
+    match vars.get(name) {
+        None => Ok(None),
+        Some(value) => {
+            let value = value
+                .into_string()
+                .map_err(|_| ConfigError::NotText { name })?;
+            let value = value.trim();
+            Ok((!value.is_empty()).then(|| value.to_owned()))
+        }
+    }
+}
+
+/// Reads `name` with `parse`, which says what it expected when it refuses the value.
+fn setting<T>(
+    vars: &impl Variables,
+    name: &'static str,
+    default: T,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    match text(vars, name)? {
+        None => Ok(default),
+        Some(value) => parse(&value).map_err(|expected| ConfigError::Invalid {
+            name,
+            value,
+            expected,
+        }),
+    }
+}
+
+/// A whole number above zero, at most `max`.
+fn positive(max: u64) -> impl FnOnce(&str) -> Result<u64, String> {
+    move |value| match value.parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(0) => Err("un nombre entier supérieur à zéro est attendu".into()),
+        Ok(_) => Err(format!("un nombre entier de 1 à {max} est attendu")),
+        Err(_) => Err("un nombre entier est attendu".into()),
+    }
+}
+
+fn yes_no(value: &str) -> Result<bool, String> {
+    match value.to_lowercase().as_str() {
+        "1" | "true" | "oui" => Ok(true),
+        "0" | "false" | "non" => Ok(false),
+        _ => Err("oui ou non est attendu (1, true, oui ; 0, false, non)".into()),
+    }
+}
+
 impl Config {
-    /// The configuration from the environment, with uploads staged under `data_dir`. A
-    /// security setting that cannot be read stops the server rather than being ignored.
-    pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
-        let trusted_proxies = std::env::var("BIBLIOTHEQUE_TRUSTED_PROXIES")
-            .unwrap_or_default()
-            .parse()
-            .context("BIBLIOTHEQUE_TRUSTED_PROXIES")?;
+    /// The configuration from the process environment, with uploads staged under
+    /// `data_dir`. A value that cannot be read is an error naming the variable: the server
+    /// does not start, rather than run on a default nobody asked for.
+    pub fn from_env(data_dir: &Path) -> Result<Self, ConfigError> {
+        Self::from_vars(&Environment, data_dir)
+    }
+
+    /// The configuration from `vars`: each variable unset or blank keeps its default.
+    pub fn from_vars(vars: &impl Variables, data_dir: &Path) -> Result<Self, ConfigError> {
+        let default = Self::default();
+        // 1 TB: far above any file, and the bytes still fit in a u64.
+        let upload_mb = setting(vars, "BIBLIOTHEQUE_MAX_UPLOAD_MB", 200, positive(1 << 20))?;
+        // A year, at the most.
+        let idle_minutes = setting(
+            vars,
+            "BIBLIOTHEQUE_SESSION_IDLE_MINUTES",
+            120,
+            positive(525_600),
+        )?;
+        let hours = setting(vars, "BIBLIOTHEQUE_SESSION_HOURS", 12, positive(8_760))?;
         Ok(Self {
+            static_dir: setting(vars, "BIBLIOTHEQUE_STATIC_DIR", default.static_dir, |v| {
+                Ok(PathBuf::from(v))
+            })?,
+            max_upload_bytes: upload_mb * 1024 * 1024,
             staging_dir: data_dir.join("uploads"),
-            trusted_proxies,
-            ..Self::default()
+            secure_cookies: setting(vars, "BIBLIOTHEQUE_SECURE_COOKIES", false, yes_no)?,
+            sessions: Limits {
+                idle: Duration::from_secs(60 * idle_minutes),
+                lifetime: Duration::from_secs(3600 * hours),
+            },
+            trusted_proxies: setting(
+                vars,
+                "BIBLIOTHEQUE_TRUSTED_PROXIES",
+                TrustedProxies::default(),
+                |v| v.parse().map_err(|e: InvalidProxy| e.to_string()),
+            )?,
         })
     }
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
-
+/// The settings when nothing is said: what `from_env` starts from, and what tests use. Reads
+/// no environment.
 impl Default for Config {
     fn default() -> Self {
         Self {
-            static_dir: std::env::var_os("BIBLIOTHEQUE_STATIC_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))),
-            max_upload_bytes: env_number("BIBLIOTHEQUE_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+            max_upload_bytes: 200 * 1024 * 1024,
             staging_dir: std::env::temp_dir().join("bibliotheque-uploads"),
-            secure_cookies: std::env::var("BIBLIOTHEQUE_SECURE_COOKIES")
-                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "oui")),
+            secure_cookies: false,
             sessions: Limits {
-                idle: Duration::from_secs(
-                    60 * env_number("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", 120),
-                ),
-                lifetime: Duration::from_secs(3600 * env_number("BIBLIOTHEQUE_SESSION_HOURS", 12)),
+                idle: Duration::from_secs(120 * 60),
+                lifetime: Duration::from_secs(12 * 3600),
             },
             trusted_proxies: TrustedProxies::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<const N: usize>(vars: [(&str, &str); N]) -> Result<Config, String> {
+        Config::from_vars(&vars, Path::new("/d")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn unset_and_blank_variables_keep_their_defaults() {
+        let config = read([("BIBLIOTHEQUE_MAX_UPLOAD_MB", "  ")]).unwrap();
+        assert_eq!(config.max_upload_bytes, 200 * 1024 * 1024);
+        assert_eq!(config.staging_dir, Path::new("/d/uploads"));
+        assert_eq!(config.sessions, Config::default().sessions);
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn good_values_are_read() {
+        let config = read([
+            ("BIBLIOTHEQUE_MAX_UPLOAD_MB", " 5 "),
+            ("BIBLIOTHEQUE_SECURE_COOKIES", "Oui"),
+            ("BIBLIOTHEQUE_SESSION_IDLE_MINUTES", "30"),
+            ("BIBLIOTHEQUE_SESSION_HOURS", "2"),
+            ("BIBLIOTHEQUE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+            ("BIBLIOTHEQUE_STATIC_DIR", "/srv/static"),
+        ])
+        .unwrap();
+        assert_eq!(config.max_upload_bytes, 5 * 1024 * 1024);
+        assert!(config.secure_cookies);
+        assert_eq!(config.sessions.idle, Duration::from_secs(1800));
+        assert_eq!(config.sessions.lifetime, Duration::from_secs(7200));
+        assert!(!config.trusted_proxies.is_empty());
+        assert_eq!(config.static_dir, Path::new("/srv/static"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_and_the_value() {
+        assert_eq!(
+            read([("BIBLIOTHEQUE_MAX_UPLOAD_MB", "abc")]).unwrap_err(),
+            "BIBLIOTHEQUE_MAX_UPLOAD_MB = \"abc\" : un nombre entier est attendu"
+        );
+        assert_eq!(
+            read([("BIBLIOTHEQUE_SESSION_HOURS", "0")]).unwrap_err(),
+            "BIBLIOTHEQUE_SESSION_HOURS = \"0\" : un nombre entier supérieur à zéro est attendu"
+        );
+        assert!(
+            read([("BIBLIOTHEQUE_MAX_UPLOAD_MB", "99999999999999")])
+                .unwrap_err()
+                .contains("de 1 à 1048576")
+        );
+        assert!(
+            read([("BIBLIOTHEQUE_SECURE_COOKIES", "peut-être")])
+                .unwrap_err()
+                .contains("oui ou non est attendu")
+        );
+        let proxies = read([("BIBLIOTHEQUE_TRUSTED_PROXIES", "127.0.0.1, proxy.local")]);
+        assert!(
+            proxies
+                .unwrap_err()
+                .contains("« proxy.local » n'est ni une adresse IP ni un réseau")
+        );
     }
 }

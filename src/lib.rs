@@ -1,7 +1,7 @@
 //! La grande bibliothèque des observatoires de branche (OPMQ) et des OPCO.
 //!
 //! The crate is one web application: [`app`] builds its router, which tests drive directly,
-//! and the `bibliotheque` binary serves it (see `cli`).
+//! and the `bibliotheque` binary serves it (see `startup`, started by `cli`).
 
 pub mod accounts;
 pub mod backup;
@@ -12,8 +12,10 @@ pub mod db;
 pub mod extract;
 pub mod http;
 pub mod search;
+pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod tasks;
 pub mod text;
 pub mod thesaurus;
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::extract::{self, Limits};
 use crate::storage::kind::FileKind;
 use crate::storage::{Storage, StorageKey};
+use crate::tasks::Stop;
 
 /// Files extracted per round; each PDF runs in its own `pdftotext` process.
 const BATCH: i64 = 4;
@@ -118,20 +119,21 @@ async fn record(db: &PgPool, id: Uuid, outcome: Outcome) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// Runs for the life of the server.
-pub fn spawn_extractor(db: PgPool, storage: Storage) {
-    tokio::spawn(async move {
-        let mut outage = crate::db::outage::Outage::default();
-        loop {
-            let extracted = extract_pending(&db, &storage).await;
-            outage.record("extraction des fichiers", &extracted);
-            match extracted {
-                Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
-                Ok(_) => {}
-                // A database that is back is noticed within 2 s; other errors wait longer.
-                Err(_) if outage.is_open() => tokio::time::sleep(Duration::from_secs(2)).await,
-                Err(_) => tokio::time::sleep(Duration::from_secs(10)).await,
-            }
+/// Runs until the server stops, between two batches.
+pub async fn run_extractor(db: PgPool, storage: Storage, stop: Stop) {
+    let mut outage = crate::db::outage::Outage::default();
+    while !stop.is_stopping() {
+        let extracted = extract_pending(&db, &storage).await;
+        outage.record("extraction des fichiers", &extracted);
+        let rest = match extracted {
+            Ok(0) => Duration::from_secs(2),
+            Ok(_) => Duration::ZERO,
+            // A database that is back is noticed within 2 s; other errors wait longer.
+            Err(_) if outage.is_open() => Duration::from_secs(2),
+            Err(_) => Duration::from_secs(10),
+        };
+        if !rest.is_zero() && !stop.pause(rest).await {
+            break;
         }
-    });
+    }
 }

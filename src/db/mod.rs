@@ -56,6 +56,15 @@ impl Database {
         })
     }
 
+    /// A database already connected (a test's), closed with the pool: no cluster to stop.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self {
+            pool,
+            cluster: None,
+            url: None,
+        }
+    }
+
     /// Arguments that point `pg_dump` and `pg_restore` at this database.
     pub fn libpq_args(&self) -> Vec<std::ffi::OsString> {
         match (&self.cluster, &self.url) {

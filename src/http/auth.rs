@@ -1,6 +1,6 @@
 //! Signing in and out, the session cookie, the extractors that give handlers the signed-in
 //! user, and the CSRF defences: a same-origin check on every state-changing request, and the
-//! session's token in every form.
+//! session's token in every form (checked by the extractors of `csrf`).
 
 use std::net::SocketAddr;
 
@@ -14,9 +14,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use super::AppError;
+use super::csrf::{CsrfForm, NoFields};
 use super::layout::Layout;
 use crate::accounts::sessions::{self, Session};
 use crate::accounts::{Email, password, throttle, users};
@@ -104,13 +104,6 @@ impl FromRequestParts<AppState> for SignedIn {
 }
 
 impl SignedIn {
-    /// Refuses a form whose token is not this session's (compared in constant time).
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        // Tokens of another length differ at once: their length is no secret.
-        let same: bool = self.0.csrf_token.as_bytes().ct_eq(sent.as_bytes()).into();
-        if same { Ok(()) } else { Err(AppError::Csrf) }
-    }
-
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.0.user.access.is_admin() {
             Ok(())
@@ -285,19 +278,11 @@ pub async fn login(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     parts: Parts,
-    Form(form): Form<LogoutForm>,
+    _: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     if let Some(token) = cookie_token(&parts.headers) {
         sessions::end(&state.db, token).await?;
     }

@@ -8,14 +8,20 @@
 //!   a middleware on the whole router: a refusal is a 400 page (414 past [`MAX_URI_BYTES`]),
 //!   or JSON under `/api/`.
 //!   Handlers see only clean text, whatever extractor they read it with.
-//! - Form bodies go through [`super::params::Form`] (400 when not UTF-8, 422 for a control
-//!   character), or through the publication form's [`super::admin::form::Pairs`], which
-//!   removes them and lets the form show the error next to the values.
+//! - Every query string and form body is read the same way, into [`Fields`] ([`decode`] then
+//!   [`screen`]): handlers take `Fields` itself where keys repeat (the search's facets), or a
+//!   struct through `params::Params` (query) and `params::Form` / `csrf::CsrfForm` (body),
+//!   which deserialize what `Fields` accepted. A form body not UTF-8 is a 400, a control
+//!   character a 422 naming the field.
+//! - The publication form alone reads its body through [`Pairs`], which removes control
+//!   characters and lets the form show the error next to the values.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use axum::extract::Request;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -223,6 +229,119 @@ impl From<Refusal> for AppError {
     }
 }
 
+/// The pairs of a query string or a urlencoded body, repeated keys kept in order, decoded
+/// strictly and free of control characters. As an extractor: the request's query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// [`decode`]s `raw`, then [`screen`]s it: the one way text comes in.
+    pub fn read(raw: &[u8], place: Place) -> Result<Self, Refusal> {
+        let pairs = decode(raw, place)?;
+        screen(&pairs, place)?;
+        Ok(Self(pairs))
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Every value of `key`, in order.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_owned())
+            .collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Fields {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Self::read(query.as_bytes(), Place::Query)?)
+    }
+}
+
+/// A urlencoded form body, keeping repeated keys (check boxes), decoded strictly
+/// ([`decode`]: bytes that are not UTF-8 refuse the request with a 400). A control
+/// character is removed from its value and remembered: the form is shown again with what was
+/// typed, less those characters, and an error naming the field (422).
+pub struct Pairs {
+    /// The fields, less their control characters.
+    fields: Fields,
+    /// Fields whose value held a control character, with the first one found.
+    refused: Vec<(String, char)>,
+}
+
+impl Pairs {
+    pub fn parse(body: &[u8]) -> Result<Self, Refusal> {
+        let mut refused: Vec<(String, char)> = Vec::new();
+        let pairs = decode(body, Place::Form)?
+            .into_iter()
+            .map(
+                |(key, value)| match forbidden_char(&key).or_else(|| forbidden_char(&value)) {
+                    None => (key, value),
+                    Some(found) => {
+                        if !refused.iter().any(|(k, _)| *k == key) {
+                            refused.push((key.clone(), found));
+                        }
+                        let kept = value.chars().filter(|&c| !is_forbidden(c)).collect();
+                        (key, kept)
+                    }
+                },
+            )
+            .collect();
+        Ok(Self {
+            fields: Fields(pairs),
+            refused,
+        })
+    }
+
+    /// The first value of `key`, or "" (an empty field and an absent one read the same).
+    pub fn get(&self, key: &str) -> &str {
+        self.fields.get(key).unwrap_or_default()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.fields.all(key)
+    }
+
+    /// The fields whose value held a control character, with the first one found.
+    pub fn refused(&self) -> &[(String, char)] {
+        &self.refused
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Pairs {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = form_body(request, state).await?;
+        Ok(Self::parse(&body)?)
+    }
+}
+
+/// A form's whole body, within the router's body limit (413 past it).
+pub async fn form_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::TooLarge("Le formulaire envoyé dépasse la taille permise (2 Mo).".into())
+            }
+            _ => AppError::BadRequest(
+                "Le formulaire n'a pas été reçu en entier ; envoyez-le à nouveau.".into(),
+            ),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +395,20 @@ mod tests {
         assert!(check_uri(&path).is_err());
         let fine: Uri = "/thesaurus/concepts/%C3%A9t%C3%A9".parse().unwrap();
         assert!(check_uri(&fine).is_ok());
+    }
+
+    #[test]
+    fn fields_keep_repeated_keys_and_refuse_control_characters() {
+        let fields = Fields::read(b"type=a&q=x&type=b", Place::Query).unwrap();
+        assert_eq!(fields.all("type"), ["a", "b"]);
+        assert_eq!(fields.get("q"), Some("x"));
+        assert_eq!(fields.get("absent"), None);
+        let nul = Fields::read(b"titre=a%00b", Place::Form).unwrap_err();
+        assert!(
+            nul.to_string().contains("Le champ « titre »") && nul.to_string().contains("U+0000"),
+            "{nul}"
+        );
+        assert!(Fields::read(b"q=%FF", Place::Query).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod catalogue;
 pub mod client;
+mod csrf;
 mod error;
 mod health;
 mod input;

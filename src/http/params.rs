@@ -1,18 +1,17 @@
 //! Query-string and form extraction that answers malformed input with a French page.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, header};
 
 use serde::de::DeserializeOwned;
 
 use super::AppError;
-use super::input::{self, Place};
+use super::input::{Fields, Place, form_body};
 
-/// Like `Query<T>`, with our error page instead of axum's plain-text rejection (JSON under
-/// `/api/`). The address was screened already (`input::screen_uri`): this refuses what `T`
-/// does not take, such as a repeated parameter.
+/// Like `Query<T>`, read through [`Fields`] (the address was screened already by
+/// `input::screen_uri`), with our error page instead of axum's plain-text rejection (JSON
+/// under `/api/`): this refuses what `T` does not take, such as a repeated parameter.
 pub struct Params<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Params<T>
@@ -22,22 +21,20 @@ where
 {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| Self(value))
-            .map_err(|_| {
-                AppError::BadRequest(
-                    "Les paramètres de l'adresse sont mal formés (un paramètre répété, par \
-                     exemple)."
-                        .into(),
-                )
-            })
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Fields::read(query.as_bytes(), Place::Query)?;
+        serde_urlencoded::from_str(query).map(Self).map_err(|_| {
+            AppError::BadRequest(
+                "Les paramètres de l'adresse sont mal formés (un paramètre répété, par \
+                 exemple)."
+                    .into(),
+            )
+        })
     }
 }
 
-/// Like axum's `Form<T>` for urlencoded bodies, through the strict decoding of
-/// [`input::decode`]: bytes that are not UTF-8 are a 400, a control character in any field a
+/// Like axum's `Form<T>` for urlencoded bodies, through [`Fields`]: bytes that are not UTF-8 are a 400, a control character in any field a
 /// 422 naming the field, a missing or wrong field a 422; all in French.
 pub struct Form<T>(pub T);
 
@@ -49,37 +46,27 @@ where
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(AppError::Unsupported(
-                "Ce formulaire s'envoie en application/x-www-form-urlencoded.".into(),
-            ));
-        }
+        let headers = request.headers().clone();
         let body = form_body(request, state).await?;
-        let pairs = input::decode(&body, Place::Form)?;
-        input::screen(&pairs, Place::Form)?;
-        serde_urlencoded::from_bytes(&body).map(Self).map_err(|_| {
-            AppError::Unprocessable("Le formulaire est incomplet ou mal formé.".into())
-        })
+        read_form(&headers, &body).map(Self)
     }
 }
 
-/// A form's whole body, within the router's body limit (413 past it).
-pub async fn form_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                AppError::TooLarge("Le formulaire envoyé dépasse la taille permise (2 Mo).".into())
-            }
-            _ => AppError::BadRequest(
-                "Le formulaire n'a pas été reçu en entier ; envoyez-le à nouveau.".into(),
-            ),
-        })
+/// A urlencoded body as `T`: 415 for another type, then [`Fields::read`], then `T`'s fields
+/// (422 when missing or wrong).
+pub fn read_form<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, AppError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Unsupported(
+            "Ce formulaire s'envoie en application/x-www-form-urlencoded.".into(),
+        ));
+    }
+    Fields::read(body, Place::Form)?;
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::Unprocessable("Le formulaire est incomplet ou mal formé.".into()))
 }
 
 /// A form field as an option: absent and blank are the same (an empty `<select>` sends "").

@@ -40,9 +40,13 @@ fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
         page: 1,
         ..Default::default()
     };
-    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+    // Read as every query string is (the address was screened already: this cannot refuse).
+    let raw = raw.unwrap_or_default().as_bytes();
+    let fields = crate::http::input::Fields::read(raw, crate::http::input::Place::Query)
+        .map_err(|r| r.to_string())?;
+    for (key, value) in fields.iter() {
         let value = value.trim().to_owned();
-        match key.as_ref() {
+        match key {
             "q" => request.text = value.chars().take(500).collect(),
             "expand" => {
                 request.expand = match value.as_str() {
@@ -507,6 +511,9 @@ mod tests {
             assert!(parse(Some(bad), false).is_err(), "{bad}");
         }
         assert!(parse(Some("per_page=500"), true).is_err());
-        assert!(parse(Some("inconnu=1&q=%FF"), false).is_ok());
+        assert!(parse(Some("inconnu=1&q=caf%C3%A9"), false).is_ok());
+        // Bytes that are not UTF-8 are refused as everywhere (`input::Fields`); over HTTP
+        // `input::screen_uri` answers 400 before this runs.
+        assert!(parse(Some("inconnu=1&q=%FF"), false).is_err());
     }
 }

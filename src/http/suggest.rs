@@ -7,12 +7,13 @@
 //! lists (an address with a control character or bytes that are not UTF-8 is refused before,
 //! with a JSON 400: `http::input`).
 
+use crate::http::input::Fields;
 use crate::search::titles;
 use crate::state::AppState;
 use crate::thesaurus::snapshot::Snapshot;
 use axum::Json;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -54,13 +55,10 @@ pub struct TitleSuggestion {
     pub url: String,
 }
 
-/// The `q` parameter, decoded leniently (bad percent-encoding and UTF-8 become U+FFFD), control
-/// characters turned into spaces, cut to [`MAX_CHARS`] and trimmed.
-fn typed_text(raw: Option<&str>) -> String {
-    let q = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .find(|(key, _)| key == "q")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default();
+/// The first `q` parameter, its tabs and line ends (the only control characters `Fields`
+/// lets through) turned into spaces, cut to [`MAX_CHARS`] and trimmed.
+fn typed_text(fields: &Fields) -> String {
+    let q = fields.get("q").unwrap_or_default();
     q.chars()
         .take(MAX_CHARS)
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -77,8 +75,8 @@ fn worth_suggesting(text: &str) -> bool {
         .is_some()
 }
 
-async fn suggest(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let text = typed_text(raw.as_deref());
+async fn suggest(State(state): State<AppState>, fields: Fields) -> Response {
+    let text = typed_text(&fields);
     let suggestions = if worth_suggesting(&text) {
         let snapshot = state.thesaurus.get();
         let search = state.search.clone();
@@ -140,14 +138,26 @@ fn concepts(snapshot: &Snapshot, text: &str) -> Vec<ConceptSuggestion> {
 mod tests {
     use super::*;
 
+    use crate::http::input::Place;
+
+    /// The text of a query string as the handler gets it; `None` when it is refused (before
+    /// any handler runs, by `input::screen_uri`).
+    fn typed(raw: &str) -> Option<String> {
+        Fields::read(raw.as_bytes(), Place::Query)
+            .ok()
+            .map(|fields| typed_text(&fields))
+    }
+
     #[test]
-    fn the_text_is_decoded_leniently_and_cut() {
-        assert_eq!(typed_text(Some("q=%C3%A9tude+m%C3%A9t")), "étude mét");
-        assert_eq!(typed_text(Some("q=%FF%FE")), "\u{fffd}\u{fffd}");
-        assert_eq!(typed_text(Some("x=1&q=%00a%0Ab&q=c")), "a b");
-        assert_eq!(typed_text(None), "");
+    fn the_text_is_decoded_strictly_and_cut() {
+        assert_eq!(typed("q=%C3%A9tude+m%C3%A9t").unwrap(), "étude mét");
+        // Bytes that are not UTF-8 and NUL never reach the handler.
+        assert_eq!(typed("q=%FF%FE"), None);
+        assert_eq!(typed("x=1&q=%00a%0Ab&q=c"), None);
+        assert_eq!(typed("x=1&q=a%0Ab&q=c").unwrap(), "a b");
+        assert_eq!(typed("").unwrap(), "");
         assert_eq!(
-            typed_text(Some(&format!("q={}", "a".repeat(500)))).len(),
+            typed(&format!("q={}", "a".repeat(500))).unwrap().len(),
             MAX_CHARS
         );
         assert!(!worth_suggesting("é"));

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::SearchIndex;
 use super::documents::micros;
+use crate::tasks::Stop;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
 /// How often the server checks its index (the first time a minute after it starts).
@@ -145,34 +146,31 @@ fn indexed_versions(search: &SearchIndex) -> anyhow::Result<HashMap<Uuid, Vec<i6
     Ok(versions)
 }
 
-/// Runs for the life of the server: checks the index a minute after start, then every ten
+/// Runs until the server stops: checks the index a minute after start, then every ten
 /// minutes, and logs what it repaired.
-pub fn spawn(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now() + Duration::from_secs(60);
-        let mut every = tokio::time::interval_at(start, EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut outage = crate::db::outage::Outage::default();
-        loop {
-            every.tick().await;
-            if search.is_building() {
-                continue;
-            }
-            let checked = check_and_repair(&search, &db, &thesaurus).await;
-            outage.record("vérification de l'index", &checked);
-            match checked {
-                Ok(report) if report.is_consistent() => {
-                    tracing::debug!(publications = report.published, "index cohérent");
-                }
-                Ok(report) => tracing::warn!(
-                    absentes = report.missing.len(),
-                    perimees = report.stale.len(),
-                    en_trop = report.extra.len(),
-                    exemples = ?report.differing().iter().take(5).collect::<Vec<_>>(),
-                    "index différent de la base : publications indexées à nouveau"
-                ),
-                Err(_) => {}
-            }
+pub async fn run(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot, stop: Stop) {
+    let start = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut every = tokio::time::interval_at(start, EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outage = crate::db::outage::Outage::default();
+    while stop.tick(&mut every).await {
+        if search.is_building() {
+            continue;
         }
-    });
+        let checked = check_and_repair(&search, &db, &thesaurus).await;
+        outage.record("vérification de l'index", &checked);
+        match checked {
+            Ok(report) if report.is_consistent() => {
+                tracing::debug!(publications = report.published, "index cohérent");
+            }
+            Ok(report) => tracing::warn!(
+                absentes = report.missing.len(),
+                perimees = report.stale.len(),
+                en_trop = report.extra.len(),
+                exemples = ?report.differing().iter().take(5).collect::<Vec<_>>(),
+                "index différent de la base : publications indexées à nouveau"
+            ),
+            Err(_) => {}
+        }
+    }
 }

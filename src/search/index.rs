@@ -28,6 +28,7 @@ use super::analyzer;
 use super::documents;
 use super::outbox::{self, Cursor};
 use super::schema::{self, Fields, SCHEMA_VERSION};
+use crate::tasks::Stop;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
 const VERSION_FILE: &str = "bibliotheque-schema-version";
@@ -495,37 +496,45 @@ impl SearchIndex {
     }
 }
 
-/// Runs for the life of the server: applies the outbox every half second, and prunes rows
-/// that every reasonable server has long applied.
-pub fn spawn_indexer(search: Arc<SearchIndex>, db: PgPool, thesaurus: SharedSnapshot) {
-    tokio::spawn(async move {
-        let mut rounds: u64 = 0;
-        let mut busy = false;
-        // While the database is down, one warning, not one error every half second.
-        let mut outage = crate::db::outage::Outage::default();
-        loop {
-            // After a pass that applied something, the next one starts at once: a bulk
-            // import is applied as fast as the index can take it, not one batch per tick.
-            if !busy {
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-            let applied = search.catch_up(&db, &thesaurus).await;
-            outage.record("indexation", &applied);
-            busy = match applied {
-                Ok(0) | Err(_) => false,
-                Ok(n) => {
-                    tracing::debug!(publications = n, "index mis à jour");
-                    true
-                }
-            };
-            rounds += 1;
-            if rounds.is_multiple_of(7200)
-                && let Err(error) = outbox::prune(&db).await
-            {
-                tracing::warn!(%error, "nettoyage de la file d'indexation");
-            }
+/// Runs until the server stops: applies the outbox every half second, and prunes rows that
+/// every reasonable server has long applied.
+pub async fn run_indexer(
+    search: Arc<SearchIndex>,
+    db: PgPool,
+    thesaurus: SharedSnapshot,
+    stop: Stop,
+) {
+    let mut rounds: u64 = 0;
+    let mut busy = false;
+    // While the database is down, one warning, not one error every half second.
+    let mut outage = crate::db::outage::Outage::default();
+    loop {
+        // After a pass that applied something, the next one starts at once: a bulk import is
+        // applied as fast as the index can take it, not one batch per tick.
+        let go_on = if busy {
+            !stop.is_stopping()
+        } else {
+            stop.pause(std::time::Duration::from_millis(500)).await
+        };
+        if !go_on {
+            break;
         }
-    });
+        let applied = search.catch_up(&db, &thesaurus).await;
+        outage.record("indexation", &applied);
+        busy = match applied {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                tracing::debug!(publications = n, "index mis à jour");
+                true
+            }
+        };
+        rounds += 1;
+        if rounds.is_multiple_of(7200)
+            && let Err(error) = outbox::prune(&db).await
+        {
+            tracing::warn!(%error, "nettoyage de la file d'indexation");
+        }
+    }
 }
 
 #[cfg(test)]

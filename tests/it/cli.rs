@@ -210,12 +210,11 @@ fn serve_answers_and_stops_gracefully_on_sigint() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn serve_refuses_an_unreadable_proxy_setting() {
-    let dir = data_dir();
-    let output = Command::new(BIN)
+/// `serve` with one variable set, to its end.
+fn serve_with(dir: &Path, name: &str, value: &str) -> std::process::Output {
+    Command::new(BIN)
         .arg("--data-dir")
-        .arg(&dir)
+        .arg(dir)
         .args([
             "serve",
             "--no-demo",
@@ -223,9 +222,19 @@ fn serve_refuses_an_unreadable_proxy_setting() {
             &format!("127.0.0.1:{}", free_port()),
         ])
         .env_remove("DATABASE_URL")
-        .env("BIBLIOTHEQUE_TRUSTED_PROXIES", "127.0.0.1, proxy.local")
+        .env(name, value)
         .output()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+#[test]
+fn serve_refuses_an_unreadable_proxy_setting() {
+    let dir = data_dir();
+    let output = serve_with(
+        &dir,
+        "BIBLIOTHEQUE_TRUSTED_PROXIES",
+        "127.0.0.1, proxy.local",
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -234,6 +243,39 @@ fn serve_refuses_an_unreadable_proxy_setting() {
         "{stderr}"
     );
     assert!(!cluster_running(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_refuses_a_bad_setting_naming_the_variable_and_its_value() {
+    let dir = data_dir();
+    for (name, value, expected) in [
+        (
+            "BIBLIOTHEQUE_MAX_UPLOAD_MB",
+            "abc",
+            "un nombre entier est attendu",
+        ),
+        (
+            "BIBLIOTHEQUE_SESSION_HOURS",
+            "0",
+            "un nombre entier supérieur à zéro est attendu",
+        ),
+        (
+            "BIBLIOTHEQUE_SECURE_COOKIES",
+            "peut-être",
+            "oui ou non est attendu",
+        ),
+    ] {
+        let output = serve_with(&dir, name, value);
+        assert!(!output.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{name} = \"{value}\" : {expected}")),
+            "{stderr}"
+        );
+        // Refused before the database is started.
+        assert!(!dir.join("postgres").exists());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use bibliotheque::catalogue::domain::PublicationStatus;
 use bibliotheque::search::check;
-use bibliotheque::search::index::spawn_indexer;
+use bibliotheque::search::index::run_indexer;
+use bibliotheque::tasks::Stop;
 use uuid::Uuid;
 
 use crate::common::TestApp;
@@ -59,7 +60,12 @@ fn word(prefix: &str, n: usize) -> String {
 
 fn start_indexers(nodes: &[&TestApp]) {
     for node in nodes {
-        spawn_indexer(node.search.clone(), node.db.clone(), node.thesaurus.clone());
+        tokio::spawn(run_indexer(
+            node.search.clone(),
+            node.db.clone(),
+            node.thesaurus.clone(),
+            Stop::default(),
+        ));
     }
 }
 

@@ -2,7 +2,8 @@
 //! one-time password, disable one. `/admin/mot-de-passe`: everyone signed in changes their own
 //! password (and with it, ends their other sessions).
 
-use crate::http::params::{Form, Params};
+use crate::http::csrf::CsrfForm;
+use crate::http::params::Params;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -37,8 +38,6 @@ pub struct AccountRow {
 /// What the creation form holds (to show it again with its errors).
 #[derive(Debug, Default, Deserialize)]
 pub struct NewAccount {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -192,10 +191,8 @@ fn validate(
 
 pub async fn create(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    Form(form): Form<NewAccount>,
+    CsrfForm { signed_in, form }: CsrfForm<NewAccount>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     signed_in.require_admin()?;
     let observatories = queries::observatories(&state.db, None).await?;
     let (email, access) = match validate(&form, &observatories) {
@@ -255,17 +252,13 @@ async fn hash_off_thread(secret: String) -> Result<String, AppError> {
 #[derive(Debug, Deserialize)]
 pub struct DisableForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
 pub async fn disable(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    Form(form): Form<DisableForm>,
+    CsrfForm { signed_in, form }: CsrfForm<DisableForm>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     signed_in.require_admin()?;
     let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
     if email == signed_in.0.user.email {
@@ -282,10 +275,8 @@ pub async fn disable(
 /// A new one-time password for another account (its holder forgot theirs); its sessions end.
 pub async fn reset(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    Form(form): Form<DisableForm>,
+    CsrfForm { signed_in, form }: CsrfForm<DisableForm>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     signed_in.require_admin()?;
     let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
     if email == signed_in.0.user.email {
@@ -325,8 +316,6 @@ pub async fn password_form(signed_in: SignedIn) -> PasswordPage {
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     actuel: String,
     #[serde(default)]
     nouveau: String,
@@ -336,11 +325,9 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     parts: Parts,
-    Form(form): Form<PasswordForm>,
+    CsrfForm { signed_in, form }: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.0.user;
     // Guessing the current password from an open session is throttled like a login.
     let key = user.email.as_str();

@@ -1,14 +1,14 @@
 //! Uploads to a record (streamed to the staging folder, checked, stored under their content
 //! hash), and downloads of any version for the people who may edit the record.
 
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt;
 use uuid::Uuid;
 
 use super::{AppError, SignedIn, path_id};
 use crate::catalogue::editing;
+use crate::http::csrf::CsrfMultipart;
 use crate::state::AppState;
 use crate::storage::kind::{FileKind, clean_name};
 use crate::storage::sniff::Refusal;
@@ -38,52 +38,39 @@ impl From<UploadError> for AppError {
 
 pub async fn upload(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    mut multipart: Multipart,
+    CsrfMultipart {
+        signed_in,
+        before,
+        rest: mut multipart,
+    }: CsrfMultipart,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
+    // A declared length past the limit was refused before reading anything (`CsrfMultipart`).
     let limit = state.config.max_upload_bytes;
-    // A declared length past the limit is refused before reading anything.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit.saturating_add(1 << 20)) {
-        return Err(UploadError::TooLarge(limit).into());
-    }
     let user = &signed_in.0.user;
-    let mut csrf_checked = false;
+    // The record is checked before any byte of the file is stored.
+    if editing::check(&state.db, user, id)
+        .await?
+        .content_locked_for(user)
+    {
+        return Err(editing::EditError::Reviewed.into());
+    }
     let mut replaces: Option<Uuid> = None;
+    for (_, text) in before.iter().filter(|(name, _)| name == "remplace") {
+        replaces = replaced(text)?;
+    }
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| multipart_error(&e, limit))?
     {
         match field.name() {
-            Some("csrf") => {
-                let token = field.text().await.map_err(|e| multipart_error(&e, limit))?;
-                signed_in.check_csrf(&token)?;
-                // The record is checked before any byte of the file is stored.
-                if editing::check(&state.db, user, id)
-                    .await?
-                    .content_locked_for(user)
-                {
-                    return Err(editing::EditError::Reviewed.into());
-                }
-                csrf_checked = true;
-            }
             Some("remplace") => {
                 let text = field.text().await.map_err(|e| multipart_error(&e, limit))?;
-                replaces = match text.trim() {
-                    "" => None,
-                    t => Some(Uuid::parse_str(t).map_err(|_| {
-                        AppError::BadRequest("Fichier à remplacer inconnu.".to_owned())
-                    })?),
-                };
+                replaces = replaced(&text)?;
             }
-            Some("fichier") if csrf_checked => {
+            Some("fichier") => {
                 let name = clean_name(field.file_name().unwrap_or_default());
                 if name.is_empty() {
                     return Err(AppError::Unprocessable(
@@ -117,17 +104,21 @@ pub async fn upload(
                     Redirect::to(&format!("/admin/publications/{id}?ok=fichier")).into_response(),
                 );
             }
-            // Without the token first, a file is not read at all.
-            Some("fichier") => return Err(AppError::Csrf),
             _ => {}
         }
     }
-    if csrf_checked {
-        Err(AppError::Unprocessable(
-            "Choisissez un fichier à envoyer.".to_owned(),
-        ))
-    } else {
-        Err(AppError::Csrf)
+    Err(AppError::Unprocessable(
+        "Choisissez un fichier à envoyer.".to_owned(),
+    ))
+}
+
+/// The file a new version replaces: none when blank.
+fn replaced(text: &str) -> Result<Option<Uuid>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => Uuid::parse_str(t)
+            .map(Some)
+            .map_err(|_| AppError::BadRequest("Fichier à remplacer inconnu.".to_owned())),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::{FromRequest, Request};
 use sqlx::PgPool;
 use time::Date;
 use time::macros::format_description;
@@ -14,81 +13,24 @@ use crate::catalogue::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Sl
 use crate::catalogue::model::{DocumentType, Observatory, PublicationRecord, Region};
 use crate::catalogue::queries;
 use crate::catalogue::write::NewPublication;
-use crate::http::AppError;
-use crate::http::input::{self, Place};
-use crate::http::params::form_body;
-use crate::text::{code_point, excerpt, forbidden_char, is_forbidden};
+use crate::http::input::{self, Pairs};
+use crate::text::{code_point, excerpt};
 use crate::thesaurus::snapshot::Snapshot;
 
-/// A urlencoded form body, keeping repeated keys (check boxes), decoded strictly
-/// ([`input::decode`]: bytes that are not UTF-8 refuse the request with a 400). A control
-/// character is removed from its value and remembered: the form is shown again with what was
-/// typed, less those characters, and an error naming the field (422).
-pub struct Pairs {
-    pairs: Vec<(String, String)>,
-    /// Fields whose value held a control character, with the first one found.
-    refused: Vec<(String, char)>,
-}
-
-impl Pairs {
-    pub fn parse(body: &[u8]) -> Result<Self, input::Refusal> {
-        let mut refused: Vec<(String, char)> = Vec::new();
-        let pairs = input::decode(body, Place::Form)?
-            .into_iter()
-            .map(
-                |(key, value)| match forbidden_char(&key).or_else(|| forbidden_char(&value)) {
-                    None => (key, value),
-                    Some(found) => {
-                        if !refused.iter().any(|(k, _)| *k == key) {
-                            refused.push((key.clone(), found));
-                        }
-                        let kept = value.chars().filter(|&c| !is_forbidden(c)).collect();
-                        (key, kept)
-                    }
-                },
+/// One French error per field of `pairs` that held a control character (removed).
+fn refusals(pairs: &Pairs) -> Vec<String> {
+    pairs
+        .refused()
+        .iter()
+        .map(|(key, found)| {
+            format!(
+                "{} : un caractère de contrôle invisible ({}) a été retiré ; vérifiez le \
+                 texte, puis enregistrez.",
+                field_label(key),
+                code_point(*found)
             )
-            .collect();
-        Ok(Self { pairs, refused })
-    }
-
-    pub fn get(&self, key: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    pub fn all(&self, key: &str) -> Vec<String> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// One French error per field that held a control character.
-    fn refusals(&self) -> Vec<String> {
-        self.refused
-            .iter()
-            .map(|(key, found)| {
-                format!(
-                    "{} : un caractère de contrôle invisible ({}) a été retiré ; vérifiez le \
-                     texte, puis enregistrez.",
-                    field_label(key),
-                    code_point(*found)
-                )
-            })
-            .collect()
-    }
-}
-
-impl<S: Send + Sync> FromRequest<S> for Pairs {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let body = form_body(request, state).await?;
-        Ok(Self::parse(&body)?)
-    }
+        })
+        .collect()
 }
 
 /// The label the form shows for a field, for messages.
@@ -218,7 +160,7 @@ impl FormValues {
             regions: pairs.all("region"),
             subjects,
             new_subjects: text("sujets_ajout"),
-            refused: pairs.refusals(),
+            refused: refusals(pairs),
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{AdminLayout, AppError, SignedIn};
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::catalogue::import::{ImportReport, import_jsonl};
+use crate::http::csrf::CsrfMultipart;
 use crate::http::layout::Layout;
 use crate::state::AppState;
 use crate::storage::upload::{self, Staged, UploadError};
@@ -58,12 +59,14 @@ impl Drop for TempDir {
 
 pub async fn run(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    mut multipart: Multipart,
+    CsrfMultipart {
+        signed_in,
+        rest: mut multipart,
+        ..
+    }: CsrfMultipart,
 ) -> Result<Response, AppError> {
     signed_in.require_admin()?;
     let limit = state.config.max_upload_bytes;
-    let mut csrf_checked = false;
     let mut jsonl: Option<Staged> = None;
     let mut zip: Option<Staged> = None;
     while let Some(field) = multipart
@@ -73,12 +76,7 @@ pub async fn run(
     {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
-            "csrf" => {
-                let token = field.text().await.map_err(|_| AppError::Csrf)?;
-                signed_in.check_csrf(&token)?;
-                csrf_checked = true;
-            }
-            "jsonl" | "zip" if csrf_checked => {
+            "jsonl" | "zip" => {
                 let has_file = field.file_name().is_some_and(|n| !n.is_empty());
                 let chunks = Box::pin(field.map_err(|e| e.to_string()));
                 let staged = upload::stage(&state.config.staging_dir, None, chunks, limit).await;
@@ -98,12 +96,8 @@ pub async fn run(
                     zip = Some(staged);
                 }
             }
-            "jsonl" | "zip" => return Err(AppError::Csrf),
             _ => {}
         }
-    }
-    if !csrf_checked {
-        return Err(AppError::Csrf);
     }
     let page = |report: Option<ImportReport>, error: Option<String>| ImportPage {
         layout: Layout::default(),

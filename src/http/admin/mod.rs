@@ -1,5 +1,6 @@
 //! `/admin`: the editors' and admins' side of the library. Every handler takes [`SignedIn`]
-//! (anonymous visitors go to the login page), checks the form's CSRF token on writes, and
+//! (anonymous visitors go to the login page), reads its writes' forms through the CSRF
+//! extractors (`csrf::CsrfForm`, `csrf::CsrfMultipart`: no form without its token), and
 //! leaves the rules (who may edit what, which status follows which) to the catalogue core.
 
 mod accounts;

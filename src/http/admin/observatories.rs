@@ -1,7 +1,8 @@
 //! `/admin/observatoires`: for admins, whether each observatory's deposits are reviewed
 //! before they are published.
 
-use crate::http::params::{Form, Params};
+use crate::http::csrf::CsrfForm;
+use crate::http::params::Params;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -63,18 +64,14 @@ pub async fn show(
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     relecture: String,
 }
 
 pub async fn set_review(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(slug): Path<String>,
-    Form(form): Form<ReviewForm>,
+    CsrfForm { signed_in, form }: CsrfForm<ReviewForm>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(&form.csrf)?;
     signed_in.require_admin()?;
     let required = match form.relecture.as_str() {
         "oui" => true,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form::{Choices, FormValues, Pairs, subject_choice};
+use super::form::{Choices, FormValues, subject_choice};
 use super::{AdminLayout, AppError, SignedIn, path_id};
 use crate::accounts::audit::{self, Event};
 use crate::catalogue::domain::PublicationStatus as Status;
@@ -17,9 +17,11 @@ use crate::catalogue::editing::{self, FileVersion, Listed, SameFile};
 use crate::catalogue::model::PublicationRecord;
 use crate::catalogue::queries;
 use crate::catalogue::workflow::{self, Action};
+use crate::http::csrf::{CsrfForm, NoFields};
+use crate::http::input::Pairs;
 use crate::http::layout::Layout;
 use crate::http::pager::Pager;
-use crate::http::params::{Form, Params};
+use crate::http::params::Params;
 use crate::state::AppState;
 use crate::storage::kind::FileKind;
 use crate::thesaurus::subjects::{self, Suggested};
@@ -140,10 +142,11 @@ pub async fn new_form(
 
 pub async fn create(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    pairs: Pairs,
+    CsrfForm {
+        signed_in,
+        form: pairs,
+    }: CsrfForm<Pairs>,
 ) -> Result<Response, AppError> {
-    signed_in.check_csrf(pairs.get("csrf"))?;
     let user = &signed_in.0.user;
     let snapshot = state.thesaurus.get();
     let values = FormValues::of_pairs(&pairs, &snapshot);
@@ -349,12 +352,13 @@ pub async fn edit_form(
 
 pub async fn update(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    pairs: Pairs,
+    CsrfForm {
+        signed_in,
+        form: pairs,
+    }: CsrfForm<Pairs>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    signed_in.check_csrf(pairs.get("csrf"))?;
     let user = &signed_in.0.user;
     if editing::check(&state.db, user, id)
         .await?
@@ -386,20 +390,16 @@ const MAX_MOTIF: usize = 2_000;
 #[derive(Debug, Deserialize)]
 pub struct TransitionForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
     motif: Option<String>,
 }
 
 pub async fn transition(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<TransitionForm>,
+    CsrfForm { signed_in, form }: CsrfForm<TransitionForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    signed_in.check_csrf(&form.csrf)?;
     let action = Action::parse(&form.action).ok_or_else(|| {
         AppError::BadRequest(format!(
             "Action inconnue : « {} ».",
@@ -433,19 +433,15 @@ pub async fn transition(
 #[derive(Debug, Deserialize)]
 pub struct SubjectForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     concept: String,
 }
 
 pub async fn add_subject(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<SubjectForm>,
+    CsrfForm { signed_in, form }: CsrfForm<SubjectForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    signed_in.check_csrf(&form.csrf)?;
     let snapshot = state.thesaurus.get();
     let choice = form
         .concept
@@ -459,20 +455,12 @@ pub async fn add_subject(
     Ok(Redirect::to(&format!("/admin/publications/{id}?ok=sujet")).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn delete(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { signed_in, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    signed_in.check_csrf(&form.csrf)?;
     editing::delete_draft(&state.db, &signed_in.0.user, id).await?;
     Ok(Redirect::to("/admin/publications?statut=draft").into_response())
 }
