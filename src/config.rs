@@ -71,6 +71,10 @@ pub struct Config {
     pub sessions: Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`BIBLIOTHEQUE_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// The library's public address (`BIBLIOTHEQUE_PUBLIC_URL`, e.g. `https://bibliotheque.fr`,
+    /// without a trailing slash) for the absolute URLs of metadata, citations and the API;
+    /// without it, the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -87,6 +91,14 @@ impl Config {
             ..Self::default()
         })
     }
+}
+
+/// `BIBLIOTHEQUE_PUBLIC_URL` when it is an http(s) address, without its trailing slashes.
+fn public_url_from_env() -> Option<String> {
+    let value = std::env::var("BIBLIOTHEQUE_PUBLIC_URL").ok()?;
+    let value = value.trim().trim_end_matches('/');
+    let web = value.starts_with("https://") || value.starts_with("http://");
+    (web && value.len() > "https://".len()).then(|| value.to_owned())
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -114,6 +126,7 @@ impl Default for Config {
                 lifetime: Duration::from_secs(3600 * env_number("BIBLIOTHEQUE_SESSION_HOURS", 12)),
             },
             trusted_proxies: TrustedProxies::default(),
+            public_url: public_url_from_env(),
         }
     }
 }

@@ -11,9 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::citation::Format;
 use crate::http::AppError;
+use crate::http::catalogue::metadata;
+use crate::http::catalogue::publications::citation_response;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
+use crate::http::public_url::PublicUrl;
 use crate::search::service::{
     self, Dimension, FacetGroup, FilePassage, Hit, PerPage, SearchRequest, SearchResults,
     Selection, Sort,
@@ -26,8 +30,18 @@ use crate::thesaurus::expand::Expanded;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recherche", get(page))
-        .route("/api/v1/search", get(api))
+        .route("/recherche/citations.bib", get(export_bibtex))
+        .route("/recherche/citations.ris", get(export_ris))
+        .route("/recherche/citations.json", get(export_csl_json))
 }
+
+/// The JSON search, with the rest of `/api/` (see `http::api`).
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/search", get(api))
+}
+
+/// How many results a search's citation export holds at most.
+pub const EXPORT_MAX: u32 = 1000;
 
 const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
@@ -244,6 +258,22 @@ impl ResultsPage {
     fn file_url(&self, file: &FilePassage) -> String {
         file_url(file)
     }
+
+    /// Each citation format of the whole search: label, media type, address.
+    fn exports(&self) -> Vec<(&'static str, &'static str, String)> {
+        let query = url(&self.request, 1, |_| {});
+        let query = query.strip_prefix("/recherche").unwrap_or_default();
+        Format::ALL
+            .into_iter()
+            .map(|f| {
+                (
+                    f.label(),
+                    f.media_type(),
+                    format!("/recherche/citations.{}{query}", f.extension()),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The download address of a file passage, at its page when the format has pages.
@@ -350,6 +380,55 @@ async fn count_without_each(state: &AppState, request: &SearchRequest, chips: &m
             chip.results_without = Some(results.total);
         }
     }
+}
+
+/// The first [`EXPORT_MAX`] results of a search (in its order, whatever `page` says), as
+/// citations in `format`.
+async fn export(
+    state: &AppState,
+    base: &PublicUrl,
+    raw: Option<&str>,
+    format: Format,
+) -> Result<Response, AppError> {
+    let mut request = parse(raw, false).map_err(|m| AppError::BadRequest(format!("{m}.")))?;
+    request.page = 1;
+    request.per_page = PerPage::new(EXPORT_MAX).unwrap_or_default();
+    let results = run(state, request).await?;
+    let ids: Vec<uuid::Uuid> = results
+        .hits
+        .iter()
+        .filter_map(|h| h.id.parse().ok())
+        .collect();
+    let references: Vec<_> = crate::catalogue::queries::citation_rows(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|row| metadata::reference(row, base))
+        .collect();
+    Ok(citation_response(&references, format, "recherche"))
+}
+
+async fn export_bibtex(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::Bibtex).await
+}
+
+async fn export_ris(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::Ris).await
+}
+
+async fn export_csl_json(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::CslJson).await
 }
 
 #[derive(Serialize)]
