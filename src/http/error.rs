@@ -275,6 +275,13 @@ pub(crate) async fn json_for_api(request: Request, next: Next) -> Response {
     }
     let status = response.status();
     let told = match response.extensions().get::<Told>().cloned() {
+        // The page's 404 speaks of pages and of the home page: the API's names what is missing.
+        Some(told) if told.code == "not_found" => Told {
+            code: told.code,
+            message: "Rien à cette adresse : la publication, le concept ou l'adresse demandés \
+                      n'existent pas (ou plus)."
+                .to_owned(),
+        },
         Some(told) => told,
         None if status.is_client_error() || status.is_server_error() => Told {
             code: code_of(status),

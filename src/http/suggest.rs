@@ -80,8 +80,9 @@ fn worth_suggesting(text: &str) -> bool {
 #[utoipa::path(
     get,
     path = "/api/v1/suggest",
+    operation_id = "suggest",
     tag = "recherche",
-    params(("q" = Option<String>, Query, description = "Le texte tapé (200 caractères au plus sont lus)")),
+    params(("q" = Option<String>, Query, description = "Le texte tapé (200 caractères au plus sont lus)", max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")),
     responses(
         (status = 200, description = "Au plus 6 concepts et 5 titres", body = Suggestions),
         (status = 400, description = "Adresse mal encodée ou caractère de contrôle", body = crate::http::error::ApiErrorBody),

@@ -508,6 +508,10 @@ async fn export_jsonld(State(state): State<AppState>) -> Result<Response, AppErr
 #[into_params(parameter_in = Query)]
 pub struct CompleteParams {
     /// Le début d'un libellé, ou d'un de ses mots (100 caractères au plus sont lus).
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     q: Option<String>,
 }
 
@@ -525,6 +529,7 @@ pub struct Suggestion {
 #[utoipa::path(
     get,
     path = "/api/v1/concepts",
+    operation_id = "complete_concepts",
     tag = "thesaurus",
     params(CompleteParams),
     responses(

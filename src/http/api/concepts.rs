@@ -61,6 +61,7 @@ pub struct ApiConcept {
 #[utoipa::path(
     get,
     path = "/api/v1/concepts/{id}",
+    operation_id = "get_concept",
     tag = "thesaurus",
     params(("id" = i64, Path, description = "L'identifiant numérique du concept")),
     responses(

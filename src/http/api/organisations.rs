@@ -65,6 +65,7 @@ fn opco(slug: Option<String>, name: Option<String>) -> Option<OpcoRef> {
 #[utoipa::path(
     get,
     path = "/api/v1/observatoires",
+    operation_id = "list_observatories",
     tag = "organisations",
     responses((status = 200, description = "Les observatoires, par OPCO", body = Vec<ApiObservatory>))
 )]
@@ -93,6 +94,7 @@ pub async fn observatories(
 #[utoipa::path(
     get,
     path = "/api/v1/opco",
+    operation_id = "list_opco",
     tag = "organisations",
     responses((status = 200, description = "Les onze OPCO", body = Vec<ApiOpco>))
 )]
@@ -119,6 +121,7 @@ pub async fn opcos(
 #[utoipa::path(
     get,
     path = "/api/v1/branches",
+    operation_id = "list_branches",
     tag = "organisations",
     responses((status = 200, description = "Les branches professionnelles (IDCC)", body = Vec<ApiBranchEntry>))
 )]

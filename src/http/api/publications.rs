@@ -27,13 +27,18 @@ const PER_PAGE: u32 = 20;
 const MAX_PER_PAGE: u32 = 100;
 
 /// The query of `/api/v1/publications`: the filters of the page `/publications`, the time of
-/// the last change, the page size and the cursor. Blank values are ignored.
+/// the last change, the page size and the cursor. Blank values are ignored. Free texts may not
+/// hold control characters other than tab and line ends (`http::input` refuses them in every
+/// address), which their `pattern` says; their `max_length` keeps an address under 8 KB.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Mots cherchés dans les titres, sous-titres, résumés et mots-clés (tous requis,
     /// racinisation française ; `"expression"`, `-exclu` et `OR` comme dans la recherche).
-    #[param(max_length = 200)]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     q: Option<String>,
     /// OPCO (identifiant, par exemple `akto`).
     #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
@@ -63,12 +68,16 @@ pub struct ListQuery {
     branche: Option<String>,
     /// Seulement les publications modifiées à cet instant ou après (RFC 3339, par exemple
     /// `2026-01-31T00:00:00Z`).
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, max_length = 64)]
     updated_since: Option<String>,
     /// Nombre de publications par page, de 1 à 100 (20 par défaut).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
     /// Le `next_cursor` de la page précédente (avec les mêmes filtres).
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     cursor: Option<String>,
 }
 
@@ -124,6 +133,7 @@ pub struct PublicationList {
 #[utoipa::path(
     get,
     path = "/api/v1/publications",
+    operation_id = "list_publications",
     tag = "publications",
     params(ListQuery),
     responses(
@@ -397,10 +407,12 @@ pub struct ApiPublication {
 #[utoipa::path(
     get,
     path = "/api/v1/publications/{id}",
+    operation_id = "get_publication",
     tag = "publications",
-    params(("id" = String, Path, description = "L'identifiant (UUID) ou l'identifiant d'adresse (slug) de la publication")),
+    params(("id" = String, Path, description = "L'identifiant (UUID) ou l'identifiant d'adresse (slug) de la publication", pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")),
     responses(
         (status = 200, description = "La notice complète d'une publication publiée ou retirée", body = ApiPublication),
+        (status = 400, description = "Caractère de contrôle dans l'adresse", body = ApiErrorBody),
         (status = 404, description = "Aucune publication publique à cette adresse", body = ApiErrorBody),
     )
 )]

@@ -274,11 +274,14 @@ pub fn meta_tags(
         name("citation_pdf_url", base.join(&pdf.url()));
     }
     name("citation_language", p.language.clone());
+    // The keywords, then the subjects' labels that are not keywords already.
+    let mut seen = std::collections::HashSet::new();
     let keywords: Vec<&str> = p
         .keywords
         .iter()
         .map(String::as_str)
         .chain(subjects.iter().map(|s| s.label.as_str()))
+        .filter(|k| seen.insert(crate::text::fold(k)))
         .collect();
     if !keywords.is_empty() {
         name("citation_keywords", keywords.join("; "));
