@@ -431,28 +431,30 @@ async fn export_csl_json(
     export(&state, &base, raw.as_deref(), Format::CslJson).await
 }
 
-#[derive(Serialize)]
-struct ApiExpansion {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiExpansion {
     matched: String,
     concept: String,
     concept_id: i64,
     added: Vec<ApiAdded>,
 }
 
-#[derive(Serialize)]
-struct ApiAdded {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiAdded {
     label: String,
     weight: f32,
 }
 
-#[derive(Serialize)]
-struct ApiHit {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiHit {
     id: String,
     external_id: Option<String>,
     slug: String,
     title: String,
     url: String,
     score: f32,
+    /// Un passage, échappé, les mots trouvés en `<mark>`.
+    #[schema(value_type = String)]
     snippet: Html,
     year: Option<i64>,
     observatory: String,
@@ -460,24 +462,28 @@ struct ApiHit {
     type_label: String,
     /// The best passage of the publication's files, with a link to its page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<ApiFile>,
+    file: Option<HitFile>,
 }
 
-#[derive(Serialize)]
-struct ApiFile {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct HitFile {
     name: String,
     url: String,
     page: Option<u32>,
+    #[schema(value_type = String)]
     snippet: Html,
 }
 
-#[derive(Serialize)]
-struct ApiResults {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiResults {
     total: usize,
     took_ms: f64,
     page: u32,
+    #[schema(value_type = u32)]
     per_page: PerPage,
     expansion: Vec<ApiExpansion>,
+    /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
+    #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
     hits: Vec<ApiHit>,
     /// "Vouliez-vous dire": the text with its unknown words corrected.
@@ -504,7 +510,85 @@ fn api_expansion(e: Expanded) -> ApiExpansion {
     }
 }
 
-async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+/// The parameters of `/api/v1/search`, for its OpenAPI description only: the handler reads
+/// the raw query (facets repeat), with [`parse`].
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct SearchQuery {
+    /// Les mots cherchés (500 caractères au plus sont lus).
+    #[param(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    q: Option<String>,
+    /// `0` : sans l'élargissement par le thésaurus.
+    #[param(pattern = "^[01]?$")]
+    expand: Option<String>,
+    /// `0` : sans correction orthographique.
+    #[param(pattern = "^[01]?$")]
+    corriger: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<u32>,
+    /// `relevance` (ou `pertinence`) ou `date`.
+    #[param(pattern = "^(relevance|pertinence|date)?$")]
+    sort: Option<String>,
+    /// Thème : l'identifiant d'un concept (répétable).
+    theme: Option<Vec<i64>>,
+    /// Type de document (répétable).
+    #[param(
+        rename = "type",
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    document_type: Option<Vec<String>>,
+    /// OPCO (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    opco: Option<Vec<String>>,
+    /// Observatoire (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    observatoire: Option<Vec<String>>,
+    /// Année (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    annee: Option<Vec<String>>,
+    /// Région, code INSEE (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    region: Option<Vec<String>>,
+    /// Branche, IDCC (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    branche: Option<Vec<String>>,
+}
+
+/// `GET /api/v1/search`
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    operation_id = "search",
+    tag = "recherche",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Une page de résultats, avec l'élargissement et les facettes", body = ApiResults),
+        (status = 400, description = "Paramètre invalide", body = crate::http::error::ApiErrorBody),
+    )
+)]
+pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let request = match parse(raw.as_deref(), true) {
         Ok(r) => r,
         // Said as JSON, like every error under /api/ (see `error::json_for_api`).
@@ -549,7 +633,7 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
                         year: h.year,
                         observatory: h.observatory,
                         type_label: h.type_label,
-                        file: h.file.map(|f| ApiFile {
+                        file: h.file.map(|f| HitFile {
                             url: file_url(&f),
                             name: f.file_name,
                             page: f.page,

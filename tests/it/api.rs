@@ -794,9 +794,14 @@ async fn the_openapi_document_and_its_page() {
         "/api/v1/concepts/{id}",
         "/api/v1/concepts",
         "/api/v1/suggest",
+        "/api/v1/search",
     ] {
         assert!(document["paths"][path]["get"].is_object(), "{path}");
     }
+    // One schema per name: utoipa keeps the last of two types with the same name.
+    let schemas = &document["components"]["schemas"];
+    assert!(schemas["ApiFile"]["properties"]["media_type"].is_object());
+    assert!(schemas["HitFile"]["properties"]["snippet"].is_object());
     let parameters: Vec<&str> = document["paths"]["/api/v1/publications"]["get"]["parameters"]
         .as_array()
         .unwrap()

@@ -28,12 +28,13 @@ use crate::http::public_url::PublicUrl;
         concepts::show,
         crate::http::thesaurus::complete,
         crate::http::suggest::suggest,
+        crate::http::search::api,
     ),
     tags(
         (name = "publications", description = "Les publications et leurs notices"),
         (name = "organisations", description = "Observatoires, OPCO et branches"),
         (name = "thesaurus", description = "Les concepts du thésaurus"),
-        (name = "recherche", description = "Suggestions de saisie"),
+        (name = "recherche", description = "Recherche plein texte et suggestions de saisie"),
     )
 )]
 pub struct ApiDoc;

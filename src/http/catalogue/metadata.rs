@@ -210,13 +210,15 @@ pub fn json_ld(record: &PublicationRecord, subjects: &[SubjectRef], base: &Publi
 
 /// JSON for a `<script type="application/ld+json">`: the characters that could end the
 /// script element or open a comment in it (`</`, `<!--`) are written as JSON escapes, which
-/// mean the same to a JSON parser.
+/// mean the same to a JSON parser; so are `&` and `'`, so that no markup-like text of a
+/// record appears raw anywhere in the page (they occur only inside JSON strings).
 pub fn json_for_script(value: &Value) -> String {
     value
         .to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
+        .replace('\'', "\\u0027")
 }
 
 /// One `<meta>` of the page's head.
@@ -402,9 +404,9 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_its_element() {
-        let value = json!({"name": "a </script><!-- b & c >"});
+        let value = json!({"name": "a </script><!-- b & c > ' d"});
         let text = json_for_script(&value);
-        assert!(!text.contains("</") && !text.contains("<!--"));
+        assert!(!text.contains("</") && !text.contains("<!--") && !text.contains('\''));
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
     }
