@@ -71,6 +71,12 @@ pub struct Config {
     pub sessions: Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`BIBLIOTHEQUE_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// The address the public reaches the library at (`BIBLIOTHEQUE_PUBLIC_URL`, such as
+    /// `https://bibliotheque.example.fr`): absolute links in feeds, OAI-PMH, sitemaps and
+    /// metadata. Unset: the request's own host (see `http::public_url`).
+    pub public_url: Option<String>,
+    /// Who answers for the library (`BIBLIOTHEQUE_CONTACT_EMAIL`): OAI-PMH's `adminEmail`.
+    pub contact_email: Option<String>,
 }
 
 impl Config {
@@ -81,11 +87,43 @@ impl Config {
             .unwrap_or_default()
             .parse()
             .context("BIBLIOTHEQUE_TRUSTED_PROXIES")?;
+        let public_url = match std::env::var("BIBLIOTHEQUE_PUBLIC_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                Some(public_base(&url).context("BIBLIOTHEQUE_PUBLIC_URL")?)
+            }
+            _ => None,
+        };
         Ok(Self {
             staging_dir: data_dir.join("uploads"),
             trusted_proxies,
+            public_url,
             ..Self::default()
         })
+    }
+}
+
+/// A public base URL as links are built on it: `http(s)://host[:port][/path]`, without a
+/// trailing slash, a query or a fragment.
+pub fn public_base(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| anyhow::anyhow!("« {url} » doit commencer par https:// ou http://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let acceptable = |c: char| c.is_ascii_alphanumeric() || "-._~/:[]%".contains(c);
+    if host.is_empty() || host.contains('@') || !rest.chars().all(acceptable) {
+        anyhow::bail!("« {url} » n'est pas une adresse de site (https://hôte[:port][/chemin])");
+    }
+    Ok(url.to_owned())
+}
+
+impl Config {
+    /// The contact address, or the library's own by default.
+    pub fn contact_email(&self) -> String {
+        self.contact_email
+            .clone()
+            .unwrap_or_else(|| "contact@bibliotheque-observatoires.fr".to_owned())
     }
 }
 
@@ -114,6 +152,11 @@ impl Default for Config {
                 lifetime: Duration::from_secs(3600 * env_number("BIBLIOTHEQUE_SESSION_HOURS", 12)),
             },
             trusted_proxies: TrustedProxies::default(),
+            public_url: None,
+            contact_email: std::env::var("BIBLIOTHEQUE_CONTACT_EMAIL")
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| v.contains('@')),
         }
     }
 }

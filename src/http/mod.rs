@@ -9,8 +9,10 @@ mod error;
 mod health;
 mod input;
 mod layout;
+pub(crate) mod open;
 mod pager;
 mod params;
+pub mod public_url;
 mod search;
 mod security;
 mod suggest;
@@ -65,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(thesaurus::routes())
         .merge(search::routes())
         .merge(suggest::routes())
+        .merge(open::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(auth::same_origin_writes))

@@ -49,7 +49,7 @@ pub struct ListRequest {
 }
 
 impl ListParams {
-    fn validate(&self) -> Result<ListRequest, AppError> {
+    pub(crate) fn validate(&self) -> Result<ListRequest, AppError> {
         let slug = |what: &'static str| {
             move |v: &str| format!("Valeur inconnue pour le filtre {what} : « {v} ».")
         };
@@ -245,7 +245,10 @@ pub async fn list(
         branches,
     };
     let pager = Pager::new(request.page, results.last_page(), |n| request.url(n, None));
-    let mut layout = Layout::new(Section::Publications);
+    let mut layout = Layout::new(Section::Publications).with_feed(
+        crate::http::open::feeds::list_feed_path(&request.url(1, None)),
+        "Publications de cette liste",
+    );
     layout.query = request.filter.text.clone().unwrap_or_default();
     Ok(ListPage {
         layout,
