@@ -316,7 +316,6 @@ async fn list_sets(state: &AppState, xml: &mut Xml) -> Result<(), Failure> {
     for (id, label) in themes::tops(&state.thesaurus.get()) {
         set(format!("theme:{id}"), format!("Thème : {label}"));
     }
-    drop(set);
     xml.close("ListSets");
     Ok(())
 }

@@ -352,10 +352,13 @@ pub fn parse(pairs: Vec<(String, String)>) -> Parsed {
     let mut arguments = Arguments::new();
     let mut repeated = None;
     for (key, value) in pairs {
-        if arguments.contains_key(&key) {
-            repeated.get_or_insert(key);
-        } else {
-            arguments.insert(key, value);
+        match arguments.entry(key) {
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                repeated.get_or_insert_with(|| entry.key().clone());
+            }
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(value);
+            }
         }
     }
     let verb = match repeated {
