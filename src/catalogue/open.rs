@@ -74,6 +74,9 @@ pub struct Header {
 /// order of their identifiers. The order never changes when a record does: a harvest that
 /// walks it page by page while records change neither loses nor repeats one (a record changed
 /// behind the walk is seen at its next incremental harvest, by its new date).
+///
+/// Each branch walks its primary key and stops at `limit`; the subjects are gathered for the
+/// rows kept only (gathering them first, then sorting, took 85 ms a page at 20,000).
 pub async fn headers(
     db: &PgPool,
     selection: &Selection,
@@ -84,28 +87,43 @@ pub async fn headers(
     sqlx::query_as!(
         Header,
         r#"
-        select id as "id!", datestamp as "datestamp!", deleted as "deleted!",
-               observatory_slug as "observatory_slug!", opco_slug, document_type as "document_type!",
-               subjects as "subjects!"
+        select r.id as "id!", r.datestamp as "datestamp!", r.deleted as "deleted!",
+               r.observatory_slug as "observatory_slug!", r.opco_slug,
+               r.document_type as "document_type!",
+               coalesce(r.subjects, array(select s.concept_id from publication_subject s
+                                          where s.publication_id = r.id order by 1))
+                   as "subjects!"
         from (
-            select p.id, p.updated_at as datestamp, p.status <> 'published' as deleted,
-                   o.slug as observatory_slug, o.opco_slug, p.document_type,
-                   array(select s.concept_id from publication_subject s
-                         where s.publication_id = p.id order by 1) as subjects
-            from publication p join observatory o on o.id = p.observatory_id
-            where p.first_published_at is not null
+            (select p.id, p.updated_at as datestamp, p.status <> 'published' as deleted,
+                    o.slug as observatory_slug, o.opco_slug, p.document_type,
+                    null::int8[] as subjects
+             from publication p join observatory o on o.id = p.observatory_id
+             where p.first_published_at is not null
+               and ($1::uuid is null or p.id > $1)
+               and ($2::timestamptz is null or p.updated_at >= $2)
+               and ($3::timestamptz is null or p.updated_at < $3)
+               and ($4::text is null or o.opco_slug = $4)
+               and ($5::text is null or o.slug = $5)
+               and ($6::text is null or p.document_type = $6)
+               and ($7::int8[] is null or exists (
+                     select 1 from publication_subject s
+                     where s.publication_id = p.id and s.concept_id = any($7)))
+             order by p.id
+             limit $8)
             union all
-            select t.id, t.deleted_at, true, t.observatory_slug, t.opco_slug, t.document_type,
-                   t.subjects
-            from publication_tombstone t
+            (select t.id, t.deleted_at, true, t.observatory_slug, t.opco_slug, t.document_type,
+                    t.subjects
+             from publication_tombstone t
+             where ($1::uuid is null or t.id > $1)
+               and ($2::timestamptz is null or t.deleted_at >= $2)
+               and ($3::timestamptz is null or t.deleted_at < $3)
+               and ($4::text is null or t.opco_slug = $4)
+               and ($5::text is null or t.observatory_slug = $5)
+               and ($6::text is null or t.document_type = $6)
+               and ($7::int8[] is null or t.subjects && $7)
+             order by t.id
+             limit $8)
         ) r
-        where ($1::uuid is null or r.id > $1)
-          and ($2::timestamptz is null or r.datestamp >= $2)
-          and ($3::timestamptz is null or r.datestamp < $3)
-          and ($4::text is null or r.opco_slug = $4)
-          and ($5::text is null or r.observatory_slug = $5)
-          and ($6::text is null or r.document_type = $6)
-          and ($7::int8[] is null or r.subjects && $7)
         order by r.id
         limit $8
         "#,
@@ -122,32 +140,31 @@ pub async fn headers(
     .await
 }
 
-/// How many records `selection` keeps in all (`completeListSize`).
+/// How many records `selection` keeps in all (`completeListSize`): two counts that each use
+/// an index (a whole harvest's is an index-only scan).
 pub async fn count(db: &PgPool, selection: &Selection) -> Result<i64, sqlx::Error> {
     let args = selection.args();
     sqlx::query_scalar!(
         r#"
-        select count(*) as "n!"
-        from (
-            select p.updated_at as datestamp, o.slug as observatory_slug, o.opco_slug,
-                   p.document_type, p.id
-            from publication p join observatory o on o.id = p.observatory_id
-            where p.first_published_at is not null
-            union all
-            select t.deleted_at, t.observatory_slug, t.opco_slug, t.document_type, t.id
-            from publication_tombstone t
-        ) r
-        where ($1::timestamptz is null or r.datestamp >= $1)
-          and ($2::timestamptz is null or r.datestamp < $2)
-          and ($3::text is null or r.opco_slug = $3)
-          and ($4::text is null or r.observatory_slug = $4)
-          and ($5::text is null or r.document_type = $5)
-          and ($6::int8[] is null or exists (
-                select 1 from publication_subject s
-                where s.publication_id = r.id and s.concept_id = any($6)
-                union all
-                select 1 from publication_tombstone t
-                where t.id = r.id and t.subjects && $6))
+        select (select count(*) from publication p
+                where p.first_published_at is not null
+                  and ($1::timestamptz is null or p.updated_at >= $1)
+                  and ($2::timestamptz is null or p.updated_at < $2)
+                  and ($3::text is null or p.observatory_id in
+                        (select o.id from observatory o where o.opco_slug = $3))
+                  and ($4::text is null or p.observatory_id in
+                        (select o.id from observatory o where o.slug = $4))
+                  and ($5::text is null or p.document_type = $5)
+                  and ($6::int8[] is null or p.id in
+                        (select s.publication_id from publication_subject s
+                         where s.concept_id = any($6))))
+             + (select count(*) from publication_tombstone t
+                where ($1::timestamptz is null or t.deleted_at >= $1)
+                  and ($2::timestamptz is null or t.deleted_at < $2)
+                  and ($3::text is null or t.opco_slug = $3)
+                  and ($4::text is null or t.observatory_slug = $4)
+                  and ($5::text is null or t.document_type = $5)
+                  and ($6::int8[] is null or t.subjects && $6)) as "n!"
         "#,
         selection.from,
         selection.before,
