@@ -105,6 +105,50 @@ create trigger observatory_touch_publications
     after update on observatory
     for each row execute function observatory_touch_publications();
 
+-- A subject's preferred label is written in the records filed under it; the hierarchy of the
+-- themes decides their theme sets. The thesaurus import writes labels and links as differences
+-- (rows removed, rows added), so an import that changes nothing moves nothing.
+create function publication_touch_labelled() returns trigger language plpgsql as $$
+begin
+    update publication set updated_at = clock_timestamp()
+        where first_published_at is not null
+          and id in (select s.publication_id from publication_subject s
+                     where s.concept_id in (select concept_id from changed where kind = 'pref'));
+    return null;
+end $$;
+
+create trigger concept_label_touch_insert after insert on concept_label
+    referencing new table as changed for each statement
+    execute function publication_touch_labelled();
+create trigger concept_label_touch_update after update on concept_label
+    referencing new table as changed for each statement
+    execute function publication_touch_labelled();
+create trigger concept_label_touch_delete after delete on concept_label
+    referencing old table as changed for each statement
+    execute function publication_touch_labelled();
+
+-- A concept given another broader one: the publications filed under it or below it.
+create function publication_touch_below() returns trigger language plpgsql as $$
+begin
+    with recursive below (id) as (
+        select concept_id from changed
+        union
+        select b.concept_id from concept_broader b join below on b.broader_id = below.id
+    )
+    update publication set updated_at = clock_timestamp()
+        where first_published_at is not null
+          and id in (select s.publication_id from publication_subject s
+                     where s.concept_id in (select id from below));
+    return null;
+end $$;
+
+create trigger concept_broader_touch_insert after insert on concept_broader
+    referencing new table as changed for each statement
+    execute function publication_touch_below();
+create trigger concept_broader_touch_delete after delete on concept_broader
+    referencing old table as changed for each statement
+    execute function publication_touch_below();
+
 -- What is left of a deleted publication that the public had seen: its identifier, when it
 -- went, and the sets it belonged to (a harvester of one set must learn of the deletion).
 create table publication_tombstone (

@@ -824,6 +824,8 @@ async fn datestamps_move_with_every_change_a_harvester_sees() {
     let theme = concept(&app.db, &format!("{THEMES}/transitions")).await;
     let changes: Vec<(&str, String)> = vec![
         ("a subject added", format!("insert into publication_subject (publication_id, concept_id) values ($1, {theme})")),
+        ("its subject's label", "update concept_label set label = label || ' (révisé)' where kind = 'pref' and concept_id in (select concept_id from publication_subject where publication_id = $1)".into()),
+        ("its subject placed under another theme", format!("insert into concept_broader (concept_id, broader_id) select {theme}, id from concept where uri = '{THEMES}/dialogue-social' and $1::uuid is not null")),
         ("a subject removed", "delete from publication_subject where publication_id = $1".into()),
         ("a file replaced", "update file set replaced_at = now() where publication_id = $1".into()),
         ("a file removed", "delete from file where publication_id = $1".into()),
