@@ -8,6 +8,7 @@ Run by scripts/check-open-a.sh, which starts the server on a library of more tha
 records (so that harvests resume) and installs these clients in a virtualenv.
 """
 
+import json
 import sys
 import time
 import urllib.parse
@@ -79,8 +80,17 @@ except NoRecordsMatch:
 
 datestamps = sorted(r.header.datestamp for r in records)
 latest = datestamps[-1]
-recent = [h.identifier for h in oai.ListIdentifiers(metadataPrefix="oai_dc", **{"from": latest})]
-check(0 < len(recent) < len(ids), f"ListIdentifiers from={latest}: {len(recent)} records")
+recent = list(oai.ListIdentifiers(metadataPrefix="oai_dc", **{"from": latest}))
+check(
+    0 < len(recent) and all(h.datestamp >= latest for h in recent)
+    and len(recent) == sum(1 for d in datestamps if d >= latest),
+    f"ListIdentifiers from={latest}: {len(recent)} records, those of that second",
+)
+try:
+    list(oai.ListIdentifiers(metadataPrefix="oai_dc", **{"from": "2100-01-01"}))
+    check(False, "ListIdentifiers from=2100-01-01: noRecordsMatch expected")
+except NoRecordsMatch:
+    check(True, "ListIdentifiers from=2100-01-01: noRecordsMatch")
 
 for call, expected in [
     (lambda: oai.GetRecord(identifier="oai:ailleurs:123", metadataPrefix="oai_dc"), IdDoesNotExist),
@@ -118,10 +128,14 @@ def feed_of(page):
 observatory = next(spec.split(":", 1)[1] for spec in specs if spec.startswith("observatoire:"))
 pages = ["/", "/publications?type=etude", f"/observatoires/{observatory}", "/opco/akto",
          "/recherche?q=formation"]
-# The search index is built at start: wait until the whole library's feed has entries.
-deadline = time.time() + 120
-while time.time() < deadline and not feedparser.parse(fetch("/flux.atom")).entries:
+# Feeds are read from the search index, built at start: wait until it holds every live record.
+deadline = time.time() + 180
+while time.time() < deadline:
+    total = json.loads(fetch("/api/v1/search?per_page=1")).get("total", 0)
+    if total >= len(live):
+        break
     time.sleep(1)
+check(total >= len(live), f"search index: {total} of {len(live)} live records")
 for page in pages:
     path = feed_of(page)
     if path is None:
