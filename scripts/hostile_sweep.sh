@@ -76,6 +76,11 @@ routes=(
   "$branch x" "$file x" "/thesaurus lettre q x" "/thesaurus/export.ttl x"
   "/thesaurus/export.rdf x" "/thesaurus/export.jsonld x" "$concept x" "$scheme x"
   "/healthz x" "/readyz x" "/connexion suite x"
+  "/oai verb identifier metadataPrefix from until set resumptionToken x"
+  "/flux.atom x" "/publications/flux.atom q opco observatoire type annee_min annee_max region branche tri page x"
+  "/recherche/flux.atom q expand corriger page tri theme type opco observatoire annee region branche x"
+  "$observatory/flux.atom x" "$opco/flux.atom x" "$branch/flux.atom x" "$concept/flux.atom x"
+  "/robots.txt x" "/sitemap.xml x" "/sitemaps/publications-1.xml x"
 )
 for route in "${routes[@]}"; do
   read -r path params <<<"$route"
@@ -98,6 +103,13 @@ for field in email mot_de_passe suite x; do
     expect 400 POST /connexion "email=personne%40b.fr&mot_de_passe=faux&$field=$value"
   done
   expect any POST /connexion "email=personne%40b.fr&mot_de_passe=faux&$field=$long100"
+done
+
+# OAI-PMH by POST: whatever the body, the protocol's error in a 200.
+for field in verb identifier metadataPrefix resumptionToken x; do
+  for value in a%00b a%01b %1B a%7Fb a%C2%85b %ED%A0%80 %C0%80 %FF "$long100"; do
+    expect 200 POST /oai "verb=ListRecords&$field=$value"
+  done
 done
 
 summary=$(for s in "${!statuses[@]}"; do echo "$s × ${statuses[$s]}"; done | sort | paste -sd, -)

@@ -74,6 +74,8 @@ pub struct Config {
     /// without a trailing slash) for the absolute URLs of metadata, citations and the API;
     /// without it, the request's `Host`.
     pub public_url: Option<String>,
+    /// Who answers for the library (`BIBLIOTHEQUE_CONTACT_EMAIL`): OAI-PMH's `adminEmail`.
+    pub contact_email: Option<String>,
 }
 
 /// A `BIBLIOTHEQUE_*` variable the server cannot use: it refuses to start rather than run
@@ -200,6 +202,7 @@ impl Config {
                 |v| v.parse().map_err(|e: InvalidProxy| e.to_string()),
             )?,
             public_url: setting(vars, "BIBLIOTHEQUE_PUBLIC_URL", None, public_url)?,
+            contact_email: setting(vars, "BIBLIOTHEQUE_CONTACT_EMAIL", None, email)?,
         })
     }
 }
@@ -220,6 +223,27 @@ fn public_url(value: &str) -> Result<Option<String>, String> {
     Ok(Some(url.to_owned()))
 }
 
+/// An address that looks like an email address (`nom@domaine`), nothing more is checked.
+fn email(value: &str) -> Result<Option<String>, String> {
+    match value.split_once('@') {
+        Some((name, domain))
+            if !name.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace) =>
+        {
+            Ok(Some(value.to_owned()))
+        }
+        _ => Err("une adresse électronique est attendue (nom@domaine.fr)".into()),
+    }
+}
+
+impl Config {
+    /// The contact address, or the library's own by default.
+    pub fn contact_email(&self) -> String {
+        self.contact_email
+            .clone()
+            .unwrap_or_else(|| "contact@bibliotheque-observatoires.fr".to_owned())
+    }
+}
+
 /// The settings when nothing is said: what `from_env` starts from, and what tests use. Reads
 /// no environment.
 impl Default for Config {
@@ -235,6 +259,7 @@ impl Default for Config {
             },
             trusted_proxies: TrustedProxies::default(),
             public_url: None,
+            contact_email: None,
         }
     }
 }

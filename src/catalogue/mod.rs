@@ -8,6 +8,7 @@ pub mod extraction;
 pub mod import;
 pub mod integrity;
 pub mod model;
+pub mod open;
 pub mod queries;
 pub mod workflow;
 pub mod write;

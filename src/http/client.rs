@@ -70,6 +70,11 @@ impl TrustedProxies {
         self.0.is_empty()
     }
 
+    /// Whether `ip` (a request's peer) is one of the trusted proxies.
+    pub fn is_proxy(&self, ip: IpAddr) -> bool {
+        self.trusts(ip)
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.0.iter().any(|network| network.contains(&ip))

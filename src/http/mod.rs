@@ -11,6 +11,7 @@ mod error;
 mod health;
 mod input;
 mod layout;
+pub(crate) mod open;
 mod pager;
 mod params;
 pub mod public_url;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(suggest::routes())
                 .merge(thesaurus::api_routes()),
         ))
+        .merge(open::routes())
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(auth::same_origin_writes))

@@ -47,7 +47,7 @@ const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
 
 /// Parses the query string (facets may repeat: `type=etude&type=enquete`). French messages.
-fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
+pub(crate) fn parse(raw: Option<&str>, api: bool) -> Result<SearchRequest, String> {
     let mut request = SearchRequest {
         expand: true,
         correct: true,
@@ -328,7 +328,12 @@ async fn page(
     } else {
         Vec::new()
     };
-    let mut layout = Layout::new(Section::Search);
+    let feed = match raw.as_deref().filter(|q| !q.is_empty()) {
+        Some(query) => format!("/recherche/flux.atom?{query}"),
+        None => "/recherche/flux.atom".to_owned(),
+    };
+    let mut layout =
+        Layout::new(Section::Search).with_feed(feed, "Nouvelles publications de cette recherche");
     layout.query = request.text.clone();
     Ok(ResultsPage {
         layout,

@@ -413,7 +413,10 @@ async fn concept_page(
         crate::catalogue::queries::publication_cards(&state.db, &newest),
     )?;
     Ok(ConceptPage {
-        layout: Layout::new(Section::Thesaurus),
+        layout: Layout::new(Section::Thesaurus).with_feed(
+            format!("/thesaurus/concepts/{}/flux.atom", c.id),
+            format!("Publications : {}", c.pref),
+        ),
         uri: c.uri.clone(),
         label: c.pref.clone(),
         notation: c.notation.clone(),

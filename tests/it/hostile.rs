@@ -105,6 +105,15 @@ const API_LIST: &[&str] = &[
     "per_page",
     "cursor",
 ];
+const OAI: &[&str] = &[
+    "verb",
+    "identifier",
+    "metadataPrefix",
+    "from",
+    "until",
+    "set",
+    "resumptionToken",
+];
 const PUBLICATION_FORM: &[&str] = &[
     "titre",
     "sous_titre",
@@ -179,6 +188,33 @@ const ROUTES: &[Route] = &[
     get("/thesaurus/{scheme}", &[]),
     get("/thesaurus/{scheme}/{local}", &[]),
     get("/healthz", &[]),
+    // The open interfaces.
+    get("/oai", OAI),
+    post("/oai", OAI),
+    get("/flux.atom", &[]),
+    get(
+        "/publications/flux.atom",
+        &[
+            "opco",
+            "observatoire",
+            "type",
+            "annee_min",
+            "annee_max",
+            "region",
+            "branche",
+            "q",
+            "tri",
+            "page",
+        ],
+    ),
+    get("/recherche/flux.atom", SEARCH),
+    get("/observatoires/{slug}/flux.atom", &[]),
+    get("/opco/{slug}/flux.atom", &[]),
+    get("/branches/{idcc}/flux.atom", &[]),
+    get("/thesaurus/concepts/{id}/flux.atom", &[]),
+    get("/robots.txt", &[]),
+    get("/sitemap.xml", &[]),
+    get("/sitemaps/{file}", &[]),
     get("/readyz", &[]),
     // Signing in and out.
     get("/connexion", &["suite"]),
@@ -289,6 +325,8 @@ enum Expect {
     AnyOf(&'static [u16]),
     /// Anything but a server error.
     Below500,
+    /// OAI-PMH: the protocol's error in a 200 answer (`badVerb`, `badArgument`…).
+    OaiError,
 }
 
 /// Statuses that say clearly "not this" for an overlong value.
@@ -381,6 +419,7 @@ impl Ids {
             .replace("{name}", &self.file_name)
             .replace("{scheme}", &self.scheme)
             .replace("{local}", &self.local)
+            .replace("{file}", "publications-1.xml")
     }
 
     /// A body that the route would accept but for the field under test.
@@ -484,7 +523,8 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
                     .replace("{idcc}", "\u{1}")
                     .replace("{scheme}", "\u{1}")
                     .replace("{local}", "\u{1}")
-                    .replace("{name}", "\u{1}");
+                    .replace("{name}", "\u{1}")
+                    .replace("{file}", "\u{1}");
                 cases.push(Case {
                     label: format!("{} {} path {what}", route.method, route.path),
                     method: route.method,
@@ -507,7 +547,10 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
         if route.method != "POST" || route.multipart {
             continue;
         }
-        // Form fields: every field, and an unknown one.
+        // Form fields: every field, and an unknown one. OAI-PMH answers what it refuses with
+        // the protocol's error codes, in a 200.
+        let oai = route.path == "/oai";
+        let refused = |expect: Expect| if oai { Expect::OaiError } else { expect };
         let base = ids.base_form(route.path);
         let mut fields: Vec<&str> = route.fields.to_vec();
         fields.push("x");
@@ -538,7 +581,7 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
                     uri: path.clone(),
                     body: Some(body_with(field, value)),
                     signed_in,
-                    expect: Expect::BadField,
+                    expect: refused(Expect::BadField),
                 });
             }
             for (what, encoded) in NOT_TEXT_FIELD_VALUES {
@@ -550,7 +593,7 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
                     uri: path.clone(),
                     body: Some(body),
                     signed_in,
-                    expect: Expect::NotText,
+                    expect: refused(Expect::NotText),
                 });
             }
             // A check box whose value is no subject is dropped, as one that left the
@@ -568,7 +611,7 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
                 uri: path.clone(),
                 body: Some(body_with(field, &"a".repeat(100_000))),
                 signed_in,
-                expect: Expect::AnyOf(long),
+                expect: refused(Expect::AnyOf(long)),
             });
             let mut repeated = body_with(field, "1");
             repeated.extend_from_slice(format!("&{field}=2&{field}=1").as_bytes());
@@ -587,7 +630,7 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
             uri: path.clone(),
             body: Some(body_with("a\0b", "1")),
             signed_in,
-            expect: Expect::BadField,
+            expect: refused(Expect::BadField),
         });
     }
     cases
@@ -701,6 +744,7 @@ fn mismatch(case: &Case, status: u16, answer: &str) -> Option<String> {
         Expect::NotText => status == 400 && answer.contains("UTF-8"),
         Expect::AnyOf(statuses) => statuses.contains(&status),
         Expect::Below500 => status < 500,
+        Expect::OaiError => status == 200 && answer.contains("<error code=\""),
     };
     // Every refusal of the application speaks French: a page, or JSON under /api/ (hyper's
     // own 414 past 64 KB has no body).

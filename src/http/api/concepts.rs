@@ -118,7 +118,7 @@ pub async fn show(
             .map(|(kind, uri)| ConceptMatch { kind, uri })
             .collect(),
         deprecated: c.deprecated,
-        url: base.join(&format!("/thesaurus/concepts/{}", c.id)),
+        url: base.absolute(&format!("/thesaurus/concepts/{}", c.id)),
     }))
 }
 
@@ -130,7 +130,7 @@ fn refs(snapshot: &Snapshot, list: &[ConceptIndex], base: &PublicUrl) -> Vec<Con
                 id: other.id,
                 uri: other.uri.clone(),
                 label: other.pref.clone(),
-                api_url: base.join(&format!("/api/v1/concepts/{}", other.id)),
+                api_url: base.absolute(&format!("/api/v1/concepts/{}", other.id)),
             }
         })
         .collect()

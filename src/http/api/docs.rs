@@ -17,6 +17,6 @@ pub struct ApiPage {
 pub async fn page(base: PublicUrl) -> ApiPage {
     ApiPage {
         layout: Layout::default(),
-        base: base.as_str().to_owned(),
+        base: base.base().to_owned(),
     }
 }

@@ -42,6 +42,6 @@ pub struct ApiDoc;
 /// `GET /api/v1/openapi.json`, with the library's address as its server.
 pub async fn document(base: PublicUrl) -> Json<utoipa::openapi::OpenApi> {
     let mut document = ApiDoc::openapi();
-    document.servers = Some(vec![Server::new(base.as_str())]);
+    document.servers = Some(vec![Server::new(base.base())]);
     Json(document)
 }

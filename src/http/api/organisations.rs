@@ -77,8 +77,9 @@ pub async fn observatories(
     Ok(Json(
         all.into_iter()
             .map(|o| ApiObservatory {
-                url: base.join(&format!("/observatoires/{}", o.slug)),
-                publications: base.join(&format!("/api/v1/publications?observatoire={}", o.slug)),
+                url: base.absolute(&format!("/observatoires/{}", o.slug)),
+                publications: base
+                    .absolute(&format!("/api/v1/publications?observatoire={}", o.slug)),
                 opco: opco(o.opco_slug, o.opco_name),
                 slug: o.slug,
                 name: o.name,
@@ -106,8 +107,8 @@ pub async fn opcos(
     Ok(Json(
         all.into_iter()
             .map(|o| ApiOpco {
-                url: base.join(&format!("/opco/{}", o.slug)),
-                publications: base.join(&format!("/api/v1/publications?opco={}", o.slug)),
+                url: base.absolute(&format!("/opco/{}", o.slug)),
+                publications: base.absolute(&format!("/api/v1/publications?opco={}", o.slug)),
                 slug: o.slug,
                 name: o.name,
                 sector: o.sector,
@@ -133,8 +134,8 @@ pub async fn branches(
     Ok(Json(
         all.into_iter()
             .map(|b| ApiBranchEntry {
-                url: base.join(&format!("/branches/{}", b.idcc)),
-                publications: base.join(&format!("/api/v1/publications?branche={}", b.idcc)),
+                url: base.absolute(&format!("/branches/{}", b.idcc)),
+                publications: base.absolute(&format!("/api/v1/publications?branche={}", b.idcc)),
                 opco: opco(b.opco_slug, b.opco_name),
                 idcc: b.idcc,
                 name: b.name,

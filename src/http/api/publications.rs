@@ -207,7 +207,7 @@ pub async fn list(
         .map(|last| Cursor::encode(last.updated_at, last.id));
     let next = next_cursor
         .as_deref()
-        .map(|cursor| base.join(&next_url(raw.as_deref(), cursor)));
+        .map(|cursor| base.absolute(&next_url(raw.as_deref(), cursor)));
     Ok(Json(PublicationList {
         items: rows.into_iter().map(|row| summary(row, &base)).collect(),
         per_page,
@@ -230,8 +230,8 @@ fn next_url(raw: Option<&str>, cursor: &str) -> String {
 
 fn summary(row: ListedPublication, base: &PublicUrl) -> PublicationSummary {
     PublicationSummary {
-        url: base.join(&metadata::page_path(&row.slug)),
-        api_url: base.join(&metadata::api_path(&row.slug)),
+        url: base.absolute(&metadata::page_path(&row.slug)),
+        api_url: base.absolute(&metadata::api_path(&row.slug)),
         id: row.id,
         title: row.title,
         subtitle: row.subtitle,
@@ -242,7 +242,7 @@ fn summary(row: ListedPublication, base: &PublicUrl) -> PublicationSummary {
             label: row.type_label,
         },
         observatory: Named {
-            url: base.join(&format!("/observatoires/{}", row.observatory_slug)),
+            url: base.absolute(&format!("/observatoires/{}", row.observatory_slug)),
             slug: row.observatory_slug,
             name: row.observatory_name,
         },
@@ -457,11 +457,11 @@ fn whole(
 ) -> ApiPublication {
     let p = record.publication;
     let slug = p.slug.clone();
-    let citation = |format| base.join(&metadata::citation_path(&slug, format));
+    let citation = |format| base.absolute(&metadata::citation_path(&slug, format));
     ApiPublication {
-        url: base.join(&metadata::page_path(&slug)),
+        url: base.absolute(&metadata::page_path(&slug)),
         links: ApiLinks {
-            json_ld: base.join(&metadata::json_ld_path(&slug)),
+            json_ld: base.absolute(&metadata::json_ld_path(&slug)),
             bibtex: citation(Format::Bibtex),
             ris: citation(Format::Ris),
             csl_json: citation(Format::CslJson),
@@ -476,14 +476,14 @@ fn whole(
             label: p.type_label,
         },
         observatory: ApiObservatoryRef {
-            url: base.join(&format!("/observatoires/{}", p.observatory_slug)),
+            url: base.absolute(&format!("/observatoires/{}", p.observatory_slug)),
             slug: p.observatory_slug,
             name: p.observatory_name,
             acronym: p.observatory_acronym,
         },
         opco: match (p.opco_slug, p.opco_name) {
             (Some(slug), Some(name)) => Some(Named {
-                url: base.join(&format!("/opco/{slug}")),
+                url: base.absolute(&format!("/opco/{slug}")),
                 slug,
                 name,
             }),
@@ -510,7 +510,7 @@ fn whole(
             .branches
             .into_iter()
             .map(|b| ApiBranch {
-                url: base.join(&format!("/branches/{}", b.idcc)),
+                url: base.absolute(&format!("/branches/{}", b.idcc)),
                 idcc: b.idcc,
                 name: b.name,
             })
@@ -528,7 +528,7 @@ fn whole(
             .files
             .into_iter()
             .map(|f| ApiFile {
-                url: base.join(&f.url()),
+                url: base.absolute(&f.url()),
                 id: f.id,
                 name: f.original_name,
                 media_type: f.media_type,
@@ -539,8 +539,8 @@ fn whole(
         subjects: subjects
             .into_iter()
             .map(|s| ApiSubject {
-                url: base.join(&format!("/thesaurus/concepts/{}", s.id)),
-                api_url: base.join(&format!("/api/v1/concepts/{}", s.id)),
+                url: base.absolute(&format!("/thesaurus/concepts/{}", s.id)),
+                api_url: base.absolute(&format!("/api/v1/concepts/{}", s.id)),
                 id: s.id,
                 uri: s.uri,
                 label: s.label,

@@ -78,7 +78,7 @@ pub async fn show(State(state): State<AppState>) -> Result<HomePage, AppError> {
         .collect();
     by_theme.sort_by_cached_key(|c| (std::cmp::Reverse(c.count), fold(&c.label)));
     Ok(HomePage {
-        layout: Layout::new(Section::Home),
+        layout: Layout::new(Section::Home).with_feed("/flux.atom", "Dernières publications"),
         total: counts.total as i64,
         latest,
         by_opco,

@@ -81,14 +81,14 @@ pub fn licence_uri(licence: &str) -> Option<String> {
 /// The schema.org `Report` of a publication, as JSON-LD.
 pub fn json_ld(record: &PublicationRecord, subjects: &[SubjectRef], base: &PublicUrl) -> Value {
     let p = &record.publication;
-    let page = base.join(&page_path(&p.slug));
-    let observatory_url = base.join(&format!("/observatoires/{}", p.observatory_slug));
+    let page = base.absolute(&page_path(&p.slug));
+    let observatory_url = base.absolute(&format!("/observatoires/{}", p.observatory_slug));
     let opco = match (&p.opco_slug, &p.opco_name) {
         (Some(slug), Some(name)) => Some(json!({
             "@type": "Organization",
-            "@id": base.join(&format!("/opco/{slug}")),
+            "@id": base.absolute(&format!("/opco/{slug}")),
             "name": name,
-            "url": base.join(&format!("/opco/{slug}")),
+            "url": base.absolute(&format!("/opco/{slug}")),
         })),
         _ => None,
     };
@@ -176,7 +176,7 @@ pub fn json_ld(record: &PublicationRecord, subjects: &[SubjectRef], base: &Publi
                     "@id": s.uri,
                     "name": s.label,
                     "inDefinedTermSet": s.scheme,
-                    "url": base.join(&format!("/thesaurus/concepts/{}", s.id)),
+                    "url": base.absolute(&format!("/thesaurus/concepts/{}", s.id)),
                 })
             })
             .collect();
@@ -190,7 +190,7 @@ pub fn json_ld(record: &PublicationRecord, subjects: &[SubjectRef], base: &Publi
                 let mut media = json!({
                     "@type": "MediaObject",
                     "name": f.original_name,
-                    "contentUrl": base.join(&f.url()),
+                    "contentUrl": base.absolute(&f.url()),
                     "encodingFormat": f.media_type,
                     "contentSize": format!("{} octets", f.size_bytes),
                 });
@@ -248,7 +248,7 @@ pub fn meta_tags(
         Some(sub) => format!("{} : {sub}", p.title),
         None => p.title.clone(),
     };
-    let page = base.join(&page_path(&p.slug));
+    let page = base.absolute(&page_path(&p.slug));
     name("citation_title", title.clone());
     if let Some(date) = p.published_on {
         name(
@@ -273,7 +273,7 @@ pub fn meta_tags(
         .iter()
         .find(|f| f.media_type == "application/pdf")
     {
-        name("citation_pdf_url", base.join(&pdf.url()));
+        name("citation_pdf_url", base.absolute(&pdf.url()));
     }
     name("citation_language", p.language.clone());
     // The keywords, then the subjects' labels that are not keywords already.
@@ -340,36 +340,36 @@ pub fn meta_tags(
 pub fn signposting(record: &PublicationRecord, base: &PublicUrl) -> String {
     let p = &record.publication;
     let mut links = vec![
-        format!("<{}>; rel=\"cite-as\"", base.join(&page_path(&p.slug))),
+        format!("<{}>; rel=\"cite-as\"", base.absolute(&page_path(&p.slug))),
         "<https://schema.org/Report>; rel=\"type\"".to_owned(),
         "<https://schema.org/AboutPage>; rel=\"type\"".to_owned(),
         format!(
             "<{}>; rel=\"describedby\"; type=\"application/ld+json\"",
-            base.join(&json_ld_path(&p.slug))
+            base.absolute(&json_ld_path(&p.slug))
         ),
         format!(
             "<{}>; rel=\"describedby\"; type=\"application/json\"",
-            base.join(&api_path(&p.slug))
+            base.absolute(&api_path(&p.slug))
         ),
     ];
     for format in Format::ALL {
         links.push(format!(
             "<{}>; rel=\"describedby\"; type=\"{}\"",
-            base.join(&citation_path(&p.slug, format)),
+            base.absolute(&citation_path(&p.slug, format)),
             format.media_type()
         ));
     }
     for file in &record.files {
         links.push(format!(
             "<{}>; rel=\"item\"; type=\"{}\"",
-            base.join(&file.url()),
+            base.absolute(&file.url()),
             file.media_type
         ));
     }
     if let Some(uri) = p.licence.as_deref().and_then(licence_uri) {
         links.push(format!("<{uri}>; rel=\"license\""));
     }
-    let observatory = base.join(&format!("/observatoires/{}", p.observatory_slug));
+    let observatory = base.absolute(&format!("/observatoires/{}", p.observatory_slug));
     links.push(format!("<{observatory}>; rel=\"author\""));
     links.push(format!("<{observatory}>; rel=\"collection\""));
     links.join(", ")
@@ -378,11 +378,11 @@ pub fn signposting(record: &PublicationRecord, base: &PublicUrl) -> String {
 /// A citation of a publication, with its addresses on the library.
 pub fn reference(row: CitationRow, base: &PublicUrl) -> Reference {
     let pdf_url = match (row.pdf_id, &row.pdf_name) {
-        (Some(id), Some(name)) => Some(base.join(&super::download_url(id, name))),
+        (Some(id), Some(name)) => Some(base.absolute(&super::download_url(id, name))),
         _ => None,
     };
     Reference {
-        url: base.join(&page_path(&row.slug)),
+        url: base.absolute(&page_path(&row.slug)),
         key: row.slug,
         title: row.title,
         subtitle: row.subtitle,

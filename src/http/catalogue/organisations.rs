@@ -84,7 +84,10 @@ pub async fn observatory(
     };
     let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
     Ok(ObservatoryPage {
-        layout: Layout::new(Section::Observatories),
+        layout: Layout::new(Section::Observatories).with_feed(
+            format!("/observatoires/{slug}/flux.atom"),
+            format!("Publications de {}", observatory.name),
+        ),
         observatory,
         publications,
         all_url: format!("/publications?observatoire={slug}"),
@@ -145,7 +148,10 @@ pub async fn opco(
         super::list_page(&state, &filter, 1, PROFILE_LIST),
     )?;
     Ok(OpcoPage {
-        layout: Layout::new(Section::Opco),
+        layout: Layout::new(Section::Opco).with_feed(
+            format!("/opco/{slug}/flux.atom"),
+            format!("Publications de l'OPCO {}", opco.name),
+        ),
         opco,
         observatories,
         branches,
@@ -191,7 +197,10 @@ pub async fn branch(
     };
     let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
     Ok(BranchPage {
-        layout: Layout::new(Section::Opco),
+        layout: Layout::new(Section::Opco).with_feed(
+            format!("/branches/{idcc}/flux.atom"),
+            format!("Publications de la branche {}", branch.name),
+        ),
         branch,
         publications,
         all_url: format!("/publications?branche={idcc}"),

@@ -251,7 +251,10 @@ pub async fn list(
         branches,
     };
     let pager = Pager::new(request.page, results.last_page(), |n| request.url(n, None));
-    let mut layout = Layout::new(Section::Publications);
+    let mut layout = Layout::new(Section::Publications).with_feed(
+        crate::http::open::feeds::list_feed_path(&request.url(1, None)),
+        "Publications de cette liste",
+    );
     layout.query = request.filter.text.clone().unwrap_or_default();
     Ok(ListPage {
         layout,
@@ -395,7 +398,7 @@ pub async fn show(
     let page = PublicationPage {
         layout: Layout::new(Section::Publications),
         citation: citation(&record, &base),
-        canonical: base.join(&metadata::page_path(&slug)),
+        canonical: base.absolute(&metadata::page_path(&slug)),
         json_ld: metadata::json_for_script(&metadata::json_ld(&record, &with_uris, &base)),
         meta: metadata::meta_tags(&record, &with_uris, &base),
         citations: Format::ALL
@@ -556,7 +559,7 @@ fn citation(record: &PublicationRecord, base: &PublicUrl) -> String {
         year,
         title,
         p.type_label,
-        base.join(&metadata::page_path(&p.slug))
+        base.absolute(&metadata::page_path(&p.slug))
     )
 }
 

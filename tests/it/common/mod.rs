@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod builders;
+pub mod xml;
 
 use std::path::PathBuf;
 use std::str::FromStr;
