@@ -178,7 +178,7 @@ impl<'a> Pass<'a> {
     }
 
     /// The source's own document, asked for with the validators of the last pass; `None`
-    /// when it did not change (nothing else to do) .
+    /// when it did not change (nothing else to do).
     async fn source_document(&mut self, url: &Url) -> Result<Option<Document>, String> {
         let validators = Validators {
             etag: self.source.etag.clone(),
@@ -190,7 +190,12 @@ impl<'a> Pass<'a> {
                 self.finish.last_modified = document.validators.last_modified.clone();
                 Ok(Some(document))
             }
-            Ok(Fetched::NotModified) => Ok(None),
+            Ok(Fetched::NotModified) => {
+                // Nothing listed changed: every record still held is unchanged.
+                let live = self.known.values().filter(|k| k.withdrawn_at.is_none());
+                self.report.counts.unchanged += live.count() as u64;
+                Ok(None)
+            }
             Ok(Fetched::Gone) => Err(format!("{url} : page introuvable (404 ou 410)")),
             Err(error) => Err(format!("{url} : {error}")),
         }
@@ -283,9 +288,9 @@ impl<'a> Pass<'a> {
 
     async fn sitemap(&mut self) -> Result<(), String> {
         let url = self.source_url()?;
-        let Some(document) = self.source_document(&url).await? else {
-            return Ok(());
-        };
+        // Read whole each time: an index does not change when one of its sitemaps does. The
+        // pages it lists are asked for conditionally, which is where the savings are.
+        let document = self.plain_document(&url).await?;
         let root =
             sitemap::parse(&document.bytes, &document.url).map_err(|e| format!("{url} : {e}"))?;
         let mut pages = root.pages;

@@ -207,7 +207,7 @@ fn type_from_words(text: &str) -> Option<&'static str> {
         (&["enquete", "survey"], "enquete"),
         (&["synthese"], "synthese"),
         (&["rapport d activite"], "rapport-activite"),
-        (&["etude", "study", "report", "rapport", "text"], "etude"),
+        (&["etude", "study", "report", "rapport"], "etude"),
     ];
     let folded = fold(text).replace(['\'', '’'], " ");
     let words: String = folded

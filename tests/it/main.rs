@@ -9,6 +9,7 @@ mod cli;
 mod csrf;
 mod demo;
 mod files;
+mod harvest;
 mod hostile;
 mod import;
 mod indexing;

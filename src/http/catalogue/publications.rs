@@ -1,5 +1,6 @@
 //! `/publications` (the filtered list) and `/publications/{slug}` (one record).
 
+use crate::harvest::sources::{self, Origin};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -335,6 +336,8 @@ pub struct PublicationPage {
     related: Vec<PublicationCard>,
     subjects: Vec<Subject>,
     citation: String,
+    /// The sites it was harvested from.
+    origins: Vec<Origin>,
 }
 
 impl PublicationPage {
@@ -368,17 +371,27 @@ pub async fn show(
     let record = queries::find_publication(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (related, subjects) = tokio::try_join!(related(&state, &record), async {
-        crate::thesaurus::queries::subjects_of(&state.db, record.publication.id)
-            .await
-            .map_err(AppError::from)
-    },)?;
+    let id = record.publication.id;
+    let (related, subjects, origins) = tokio::try_join!(
+        related(&state, &record),
+        async {
+            crate::thesaurus::queries::subjects_of(&state.db, id)
+                .await
+                .map_err(AppError::from)
+        },
+        async {
+            sources::origins(&state.db, id)
+                .await
+                .map_err(AppError::from)
+        },
+    )?;
     Ok(PublicationPage {
         layout: Layout::new(Section::Publications),
         citation: citation(&record),
         record,
         related,
         subjects,
+        origins,
     })
 }
 
