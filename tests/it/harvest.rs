@@ -1108,3 +1108,93 @@ async fn admins_add_run_and_remove_sources_and_settle_duplicates_from_the_admin_
     let (_, _, status) = publication_by_title(&app, "BAROMÈTRE — 2024").await;
     assert_eq!(status, "published");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+/// Runs the binary on `dir`, with loopback allowed and no delay, off the async threads (the
+/// test's site keeps answering meanwhile).
+async fn command(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let dir = dir.to_owned();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bibliotheque"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(&args)
+            .env_remove("DATABASE_URL")
+            .env("BIBLIOTHEQUE_HARVEST_ALLOW", "127.0.0.0/8")
+            .env("BIBLIOTHEQUE_HARVEST_DELAY_MS", "0")
+            .output()
+            .expect("the binary runs");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), said)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_are_added_harvested_listed_and_removed_from_the_command_line() {
+    let site = Site::default();
+    let base = site.start().await;
+    site.html(
+        "/liste",
+        r#"<a href="/f/enquete.pdf">Enquête sur l'apprentissage</a><a href="/f/manquant.pdf">Manquant</a>"#,
+    );
+    site.pdf("/f/enquete.pdf", "Enquête", "Les apprentis de la branche en 2025.");
+    let dir = std::env::temp_dir().join(format!("bibliotheque-harvest-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // An import line creates the observatory the source is attributed to.
+    let line = dir.join("obs.jsonl");
+    std::fs::write(
+        &line,
+        r#"{"external_id": "x-1", "title": "Amorce", "observatory": "Observatoire CLI", "type": "etude", "year": 2024}"#,
+    )
+    .unwrap();
+    let (ok, said) = command(&dir, &["import", line.to_str().unwrap()]).await;
+    assert!(ok, "{said}");
+
+    let url = format!("{base}/liste");
+    let (ok, said) = command(
+        &dir,
+        &["source", "add", "--kind", "page", "--url", &url, "--observatory", "observatoire-cli", "--review", "oui"],
+    )
+    .await;
+    assert!(ok, "{said}");
+    assert_eq!(said.lines().next(), Some("1"), "the number, first");
+    let (ok, said) = command(&dir, &["source", "add", "--kind", "rss", "--url", &url, "--observatory", "x"]).await;
+    assert!(!ok && said.contains("invalid value 'rss'"), "{said}");
+    let (ok, said) = command(
+        &dir,
+        &["source", "add", "--kind", "page", "--url", &url, "--observatory", "inconnu"],
+    )
+    .await;
+    assert!(!ok && said.contains("observatoire inconnu « inconnu »"), "{said}");
+
+    // One pass: it runs (exit 0) although one file is missing, which the report names.
+    let (ok, said) = command(&dir, &["harvest"]).await;
+    assert!(ok, "{said}");
+    assert!(said.contains("1 nouvelle(s)") && said.contains("1 erreur(s)"), "{said}");
+    assert!(
+        said.contains(&format!("erreur, {base}/f/manquant.pdf : fichier introuvable (404 ou 410)")),
+        "{said}"
+    );
+    let (ok, said) = command(&dir, &["source", "list"]).await;
+    assert!(ok, "{said}");
+    assert!(said.contains(&format!("1 · page · {url}")), "{said}");
+    assert!(said.contains("dernière erreur : 1 erreur(s), dont"), "{said}");
+    let (ok, said) = command(&dir, &["harvest", "--source", "1"]).await;
+    assert!(ok && said.contains("1 inchangée(s)"), "{said}");
+    let (ok, said) = command(&dir, &["source", "remove", "1"]).await;
+    assert!(ok, "{said}");
+    let (ok, said) = command(&dir, &["source", "list"]).await;
+    assert!(ok && said.contains("Aucune source"), "{said}");
+    let (ok, said) = command(&dir, &["source", "remove", "1"]).await;
+    assert!(!ok && said.contains("aucune source n° 1"), "{said}");
+    std::fs::remove_dir_all(&dir).ok();
+}
