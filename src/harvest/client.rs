@@ -296,6 +296,10 @@ pub struct Traffic {
     pub not_modified: u64,
 }
 
+/// A site's robots.txt as fetched: its text (`None`: the site has none), or why it could not be
+/// read.
+type Robots = Result<Option<Arc<str>>, String>;
+
 /// Per-host pacing: the instant the host may be asked again, behind a lock held for the whole
 /// request, so that requests to one host never overlap.
 type Pace = Arc<tokio::sync::Mutex<Option<Instant>>>;
@@ -307,7 +311,7 @@ pub struct Client {
     settings: ClientSettings,
     hosts: Mutex<HashMap<String, Pace>>,
     /// robots.txt by origin (`https://site:443`): `None` when the site has none.
-    robots: tokio::sync::Mutex<HashMap<String, Result<Option<Arc<str>>, String>>>,
+    robots: tokio::sync::Mutex<HashMap<String, Robots>>,
     traffic: Mutex<Traffic>,
 }
 
@@ -539,7 +543,7 @@ impl Client {
         }
     }
 
-    async fn fetch_robots(&self, url: &Url) -> Result<Option<Arc<str>>, String> {
+    async fn fetch_robots(&self, url: &Url) -> Robots {
         let Ok(robots_url) = url.join("/robots.txt") else {
             return Ok(None);
         };

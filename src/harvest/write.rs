@@ -169,13 +169,12 @@ impl Context<'_> {
     ) -> Result<Outcome, Failure> {
         let mut files = Vec::new();
         for url in record.files.iter().take(MAX_FILES) {
-            if let Some(fetch) = self.fetch(url, &Validators::default()).await? {
-                if !files
+            if let Some(fetch) = self.fetch(url, &Validators::default()).await?
+                && !files
                     .iter()
                     .any(|f: &Fetch| f.stored.sha256 == fetch.stored.sha256)
-                {
-                    files.push(fetch);
-                }
+            {
+                files.push(fetch);
             }
         }
         let fields = record.fields();
