@@ -154,12 +154,19 @@ async fn refused(
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
+/// A source number from the path; anything else is a page that does not exist (read as text so
+/// that a malformed number gets the French 404, not the extractor's plain-text refusal).
+fn source_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
 pub async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm { signed_in, .. }: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     signed_in.require_admin()?;
+    let id = source_id(&id)?;
     if !sources::remove(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
@@ -168,10 +175,11 @@ pub async fn remove(
 
 pub async fn run_now(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm { signed_in, .. }: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     signed_in.require_admin()?;
+    let id = source_id(&id)?;
     if !sources::request_now(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
