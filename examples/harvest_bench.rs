@@ -333,6 +333,7 @@ async fn run(
             .await?;
         sources::add(
             &db.pool,
+            bibliotheque::accounts::audit::Actor::Command,
             &NewSource {
                 kind: kind_of(site),
                 url: format!("{base}/source"),

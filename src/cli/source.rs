@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use sqlx::PgPool;
 
 use super::observatory::Review;
+use crate::accounts::audit::Actor;
 use crate::harvest::sources::{self, Kind, NewSource};
 
 #[derive(Debug, Subcommand)]
@@ -54,13 +55,16 @@ pub async fn run(db: &PgPool, command: SourceCommand) -> anyhow::Result<()> {
                 set_spec: args.set_spec,
                 review: args.review == Review::Required,
             };
-            let id = sources::add(db, &new).await?;
+            let id = sources::add(db, Actor::Command, &new).await?;
             println!("{id}");
             Ok(())
         }
         SourceCommand::List => list(db).await,
         SourceCommand::Remove { id } => {
-            anyhow::ensure!(sources::remove(db, id).await?, "aucune source n° {id}");
+            anyhow::ensure!(
+                sources::remove(db, Actor::Command, id).await?,
+                "aucune source n° {id}"
+            );
             println!(
                 "source n° {id} retirée : ses publications restent, elle n'est plus moissonnée"
             );

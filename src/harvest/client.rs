@@ -304,6 +304,19 @@ type Robots = Result<Option<Arc<str>>, String>;
 /// request, so that requests to one host never overlap.
 type Pace = Arc<tokio::sync::Mutex<Option<Instant>>>;
 
+/// A host's turn, from sending a request until its body is read; when it ends, the host may be
+/// asked again once the delay has passed.
+struct Turn {
+    next: tokio::sync::OwnedMutexGuard<Option<Instant>>,
+    delay: Duration,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *self.next = Some(Instant::now() + self.delay);
+    }
+}
+
 /// The harvester's client. Cheap to share behind an `Arc`; one per pass or per server.
 pub struct Client {
     http: reqwest::Client,
@@ -368,8 +381,8 @@ impl Client {
         url: &Url,
         validators: &Validators,
     ) -> Result<Fetched<Document>, FetchError> {
-        let response = match self.send(url, validators).await? {
-            Fetched::Fresh(response) => response,
+        let (response, _turn) = match self.send(url, validators).await? {
+            Fetched::Fresh(sent) => sent,
             Fetched::NotModified => return Ok(Fetched::NotModified),
             Fetched::Gone => return Ok(Fetched::Gone),
         };
@@ -398,8 +411,9 @@ impl Client {
         kind: FileKind,
         validators: &Validators,
     ) -> Result<Fetched<Download>, FetchError> {
-        let response = match self.send(url, validators).await? {
-            Fetched::Fresh(response) => response,
+        // The turn lasts until the file is staged: its body is the request's.
+        let (response, _turn) = match self.send(url, validators).await? {
+            Fetched::Fresh(sent) => sent,
             Fetched::NotModified => return Ok(Fetched::NotModified),
             Fetched::Gone => return Ok(Fetched::Gone),
         };
@@ -457,7 +471,7 @@ impl Client {
         &self,
         url: &Url,
         validators: &Validators,
-    ) -> Result<Fetched<reqwest::Response>, FetchError> {
+    ) -> Result<Fetched<(reqwest::Response, Turn)>, FetchError> {
         self.guard.check_url(url)?;
         if !self.robots_allow(url).await? {
             return Err(FetchError::Robots);
@@ -469,7 +483,8 @@ impl Client {
         if let Some(date) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, date);
         }
-        let response = self.paced(url, request.send()).await?;
+        let turn = self.turn(url).await;
+        let response = request.send().await.map_err(|e| classify(&e))?;
         self.count(|t| t.requests += 1);
         match response.status() {
             StatusCode::NOT_MODIFIED if !validators.is_empty() => {
@@ -477,30 +492,27 @@ impl Client {
                 Ok(Fetched::NotModified)
             }
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(Fetched::Gone),
-            status if status.is_success() => Ok(Fetched::Fresh(response)),
+            status if status.is_success() => Ok(Fetched::Fresh((response, turn))),
             status => Err(FetchError::Status(status.as_u16())),
         }
     }
 
-    /// Runs `request` in the host's turn: waits for the previous request to that host to end
-    /// and for the delay to pass.
-    async fn paced(
-        &self,
-        url: &Url,
-        request: impl Future<Output = reqwest::Result<reqwest::Response>>,
-    ) -> Result<reqwest::Response, FetchError> {
+    /// Waits for the host's turn: the previous request to it over (body read) and the delay
+    /// passed since. The turn is the caller's until it drops it, once the body is read.
+    async fn turn(&self, url: &Url) -> Turn {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let pace = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
             hosts.entry(host).or_default().clone()
         };
-        let mut next = pace.lock().await;
+        let next = pace.lock_owned().await;
         if let Some(at) = *next {
             tokio::time::sleep_until(at.into()).await;
         }
-        let result = request.await.map_err(|e| classify(&e));
-        *next = Some(Instant::now() + self.settings.delay);
-        result
+        Turn {
+            next,
+            delay: self.settings.delay,
+        }
     }
 
     /// Reads a body into memory, refusing past `limit` (announced or counted).
@@ -547,10 +559,13 @@ impl Client {
         let Ok(robots_url) = url.join("/robots.txt") else {
             return Ok(None);
         };
+        let _turn = self.turn(&robots_url).await;
         let response = self
-            .paced(&robots_url, self.http.get(robots_url.clone()).send())
+            .http
+            .get(robots_url.clone())
+            .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| classify(&e).to_string())?;
         self.count(|t| t.requests += 1);
         let status = response.status();
         if status.is_client_error() {

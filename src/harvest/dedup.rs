@@ -8,6 +8,9 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use serde_json::json;
+
+use crate::accounts::audit::{self, Actor, Entry};
 use crate::catalogue::domain::PublicationStatus;
 use crate::catalogue::write;
 
@@ -104,14 +107,18 @@ impl Decision {
 }
 
 /// Records a decision, and for "même étude" withdraws the later publication, in one
-/// transaction. `false` when the pair is unknown or already decided.
+/// transaction with its audit entry. `false` when the pair is unknown or already decided.
 pub async fn decide(
     db: &PgPool,
+    actor: Actor<'_>,
     publication_id: Uuid,
     other_id: Uuid,
     decision: Decision,
-    by: &str,
 ) -> Result<bool, sqlx::Error> {
+    let by = match actor {
+        Actor::User(user) => user.email.to_string(),
+        Actor::Command => "ligne de commande".to_owned(),
+    };
     let mut tx = db.begin().await?;
     let code = match decision {
         Decision::Same => "same",
@@ -152,6 +159,19 @@ pub async fn decide(
         .execute(&mut *tx)
         .await?;
     }
+    let title = sqlx::query_scalar!(
+        "select title from publication where id = $1",
+        publication_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let entry = Entry {
+        action: "publication.duplicate",
+        publication_id: Some(publication_id),
+        subject: &title,
+        detail: json!({ "decision": code, "autre": other_id }),
+    };
+    audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -230,6 +230,7 @@ impl<'a> Pass<'a> {
             );
             let document = self.plain_document(&url).await?;
             let page = oai::records_page(&document.bytes).map_err(|e| format!("{url} : {e}"))?;
+            self.progress.inc_length(page.records.len() as u64);
             if next_from.is_none() {
                 next_from = page
                     .response_date

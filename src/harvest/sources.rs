@@ -2,11 +2,14 @@
 //! their passes (when the next one is due, what the last one counted).
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgPool;
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use url::Url;
 use uuid::Uuid;
+
+use crate::accounts::audit::{self, Actor, Entry};
 
 /// The kinds of sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, clap::ValueEnum)]
@@ -141,8 +144,8 @@ pub enum SourceError {
     Database(#[from] sqlx::Error),
 }
 
-/// Adds a source; returns its number. Its first pass is due at once.
-pub async fn add(db: &PgPool, new: &NewSource) -> Result<i64, SourceError> {
+/// Adds a source; returns its number. Its first pass is due at once. Audited.
+pub async fn add(db: &PgPool, actor: Actor<'_>, new: &NewSource) -> Result<i64, SourceError> {
     let url = Url::parse(new.url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
@@ -182,6 +185,7 @@ pub async fn add(db: &PgPool, new: &NewSource) -> Result<i64, SourceError> {
     if let Some(id) = existing {
         return Err(SourceError::Exists(id));
     }
+    let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
         "insert into harvest_source (kind, url, name, observatory_id, set_spec, review)
          values ($1, $2, $3, $4, $5, $6) returning id",
@@ -192,13 +196,31 @@ pub async fn add(db: &PgPool, new: &NewSource) -> Result<i64, SourceError> {
         set_spec,
         new.review,
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
+    let entry = Entry {
+        action: "harvest.source.add",
+        publication_id: None,
+        subject: url.as_str(),
+        detail: json!({ "source": id, "type": new.kind.code(), "set": set_spec, "relecture": new.review }),
+    };
+    audit::record(&mut *tx, actor, entry).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 /// The live sources, by number.
 pub async fn list(db: &PgPool) -> Result<Vec<Source>, sqlx::Error> {
+    select(db, None).await
+}
+
+/// A live source by number.
+pub async fn find(db: &PgPool, id: i64) -> Result<Option<Source>, sqlx::Error> {
+    Ok(select(db, Some(id)).await?.pop())
+}
+
+/// The live sources, or the one numbered `id`.
+async fn select(db: &PgPool, id: Option<i64>) -> Result<Vec<Source>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select s.id, s.kind as "kind: Kind", s.url, s.name, s.observatory_id,
                   o.name as observatory_name, s.set_spec, s.review, s.due_at,
@@ -206,8 +228,9 @@ pub async fn list(db: &PgPool) -> Result<Vec<Source>, sqlx::Error> {
                   s.last_counts as "last_counts: Json<Counts>", s.last_error,
                   s.etag, s.last_modified, s.oai_from
            from harvest_source s join observatory o on o.id = s.observatory_id
-           where s.removed_at is null
-           order by s.id"#
+           where s.removed_at is null and ($1::int8 is null or s.id = $1)
+           order by s.id"#,
+        id
     )
     .fetch_all(db)
     .await?;
@@ -234,11 +257,6 @@ pub async fn list(db: &PgPool) -> Result<Vec<Source>, sqlx::Error> {
         .collect())
 }
 
-/// A live source by number.
-pub async fn find(db: &PgPool, id: i64) -> Result<Option<Source>, sqlx::Error> {
-    Ok(list(db).await?.into_iter().find(|s| s.id == id))
-}
-
 /// The live source whose pass is the most overdue, if any is due.
 pub async fn next_due(db: &PgPool) -> Result<Option<Source>, sqlx::Error> {
     let id = sqlx::query_scalar!(
@@ -254,15 +272,28 @@ pub async fn next_due(db: &PgPool) -> Result<Option<Source>, sqlx::Error> {
 }
 
 /// Removes a source: it is harvested no more, its records stay (marked as no longer
-/// harvested on their pages). `false` when there is no such live source.
-pub async fn remove(db: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+/// harvested on their pages). `false` when there is no such live source. Audited.
+pub async fn remove(db: &PgPool, actor: Actor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query!(
         "update harvest_source set removed_at = now() where id = $1 and removed_at is null",
         id
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let subject = format!("source n° {id}");
+    let entry = Entry {
+        action: "harvest.source.remove",
+        publication_id: None,
+        subject: &subject,
+        detail: json!({ "source": id }),
+    };
+    audit::record(&mut *tx, actor, entry).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Makes a source due now (an admin's "run now": the server's harvest task takes it next).

@@ -179,6 +179,7 @@ fn harvester(app: &TestApp, settings: ClientSettings) -> Harvester {
 async fn source(app: &TestApp, kind: Kind, url: &str, observatory: &str) -> Source {
     let id = sources::add(
         &app.db,
+        bibliotheque::accounts::audit::Actor::Command,
         &NewSource {
             kind,
             url: url.to_owned(),
@@ -966,10 +967,10 @@ async fn the_same_study_with_another_file_is_flagged_for_an_admin() {
     assert!(
         dedup::decide(
             &app.db,
+            bibliotheque::accounts::audit::Actor::Command,
             pair.publication_id,
             pair.other_id,
             dedup::Decision::Same,
-            "admin@x.fr"
         )
         .await
         .unwrap()
@@ -1107,6 +1108,20 @@ async fn admins_add_run_and_remove_sources_and_settle_duplicates_from_the_admin_
     assert!(dedup::pending(&app.db).await.unwrap().is_empty());
     let (_, _, status) = publication_by_title(&app, "BAROMÈTRE — 2024").await;
     assert_eq!(status, "published");
+    // Each action is in the audit log, under the admin's name.
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_event where actor = 'admin@m.fr' order by id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "harvest.source.add",
+            "harvest.source.remove",
+            "publication.duplicate"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1283,6 +1298,7 @@ async fn the_server_harvests_due_sources_in_the_background_past_one_answering_ga
     for (kind, path) in [(Kind::Feed, "/rss.xml"), (Kind::Page, "/liste")] {
         sources::add(
             &db,
+            bibliotheque::accounts::audit::Actor::Command,
             &NewSource {
                 kind,
                 url: format!("{base}{path}"),

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{AdminLayout, AppError, SignedIn};
+use crate::accounts::audit::Actor;
 use crate::catalogue::model::Observatory;
 use crate::catalogue::queries;
 use crate::harvest::dedup::{self, Decision, Probable};
@@ -127,7 +128,7 @@ pub async fn add(
         set_spec: Some(form.set.clone()),
         review: form.relecture == "oui",
     };
-    match sources::add(&state.db, &new).await {
+    match sources::add(&state.db, Actor::User(&signed_in.0.user), &new).await {
         Ok(id) => {
             tracing::info!(source = id, par = %signed_in.0.user.email, "source de moisson ajoutée");
             Ok(Redirect::to(&format!("/admin/moissonnage?ok=ajout&source={id}")).into_response())
@@ -167,7 +168,7 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     signed_in.require_admin()?;
     let id = source_id(&id)?;
-    if !sources::remove(&state.db, id).await? {
+    if !sources::remove(&state.db, Actor::User(&signed_in.0.user), id).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/admin/moissonnage?ok=retrait&source={id}")).into_response())
@@ -213,8 +214,8 @@ pub async fn decide(
             form.decision
         ))
     })?;
-    let by = signed_in.0.user.email.to_string();
-    if !dedup::decide(&state.db, publication, other, decision, &by).await? {
+    let actor = Actor::User(&signed_in.0.user);
+    if !dedup::decide(&state.db, actor, publication, other, decision).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/admin/moissonnage?ok=doublon").into_response())
