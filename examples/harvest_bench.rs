@@ -156,6 +156,11 @@ fn oai(site: usize, records: usize, base: &str, query: &str) -> String {
     if query.contains("verb=Identify") {
         return r#"<OAI-PMH><responseDate>2026-12-01T00:00:00Z</responseDate><Identify><granularity>YYYY-MM-DD</granularity></Identify></OAI-PMH>"#.to_owned();
     }
+    // Every record is dated before the first pass: asked for what changed since, a
+    // repository answers that nothing did.
+    if query.contains("from=") {
+        return r#"<OAI-PMH><responseDate>2026-12-01T00:00:00Z</responseDate><error code="noRecordsMatch"/></OAI-PMH>"#.to_owned();
+    }
     let start: usize = query
         .split("resumptionToken=")
         .nth(1)

@@ -367,6 +367,12 @@ impl Client {
         })
     }
 
+    /// Forgets the robots.txt read so far: a pass reads each site's afresh, so that a server
+    /// running for weeks follows the sites' changes.
+    pub async fn forget_robots(&self) {
+        self.robots.lock().await.clear();
+    }
+
     pub fn traffic(&self) -> Traffic {
         *self.traffic.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -87,6 +87,7 @@ impl Harvester {
     /// One pass over `source`; never fails as a whole: what went wrong is in the report (and
     /// on the source, for `source list` and the admin page).
     pub async fn harvest(&self, source: &Source, progress: &ProgressBar) -> Report {
+        self.client.forget_robots().await;
         let before = self.client.traffic();
         if let Err(error) = sources::started(&self.db, source.id, self.interval).await {
             return Report {
@@ -259,6 +260,14 @@ impl<'a> Pass<'a> {
                 None => {
                     // Complete: the next pass asks only for what changed since this one began.
                     self.finish.oai_from = next_from;
+                    if from.is_some() {
+                        // What the repository did not list did not change.
+                        let silent = self
+                            .known
+                            .iter()
+                            .filter(|(id, k)| k.withdrawn_at.is_none() && !self.seen.contains(*id));
+                        self.report.counts.unchanged += silent.count() as u64;
+                    }
                     return Ok(());
                 }
             }

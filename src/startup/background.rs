@@ -1,6 +1,6 @@
 //! The server's background tasks, all spawned into one [`Tasks`] set: the indexer, the index
-//! check, the text extractor, the thesaurus refresh, the session purge, the orphan sweep, and,
-//! on a new index, its first build.
+//! check, the text extractor, the thesaurus refresh, the session purge, the orphan sweep, the
+//! harvest of the due sources, and, on a new index, its first build.
 
 use std::sync::Arc;
 use std::time::Duration;
