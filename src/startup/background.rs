@@ -40,7 +40,10 @@ pub fn spawn_all(tasks: &mut Tasks, state: &AppState, fresh_index: bool) {
     let sweep = sweep_orphans(db.clone(), state.storage.clone(), tasks.stop());
     tasks.spawn("nettoyage des orphelins", sweep);
     match harvester(state) {
-        Ok(harvester) => tasks.spawn("moisson", harvest_due(harvester, tasks.stop())),
+        Ok(harvester) => {
+            let wake = state.harvest_now.clone();
+            tasks.spawn("moisson", harvest_due(harvester, wake, tasks.stop()));
+        }
         Err(error) => tracing::error!(error = format!("{error:#}"), "moissonneur non démarré"),
     }
 }
@@ -55,14 +58,18 @@ fn harvester(state: &AppState) -> anyhow::Result<Harvester> {
     })
 }
 
-/// Harvests the due sources one at a time, each on its own schedule (and at once when an
-/// admin asks). A pass is dropped at the stop: each record is its own transaction, so what
-/// was written stays and the rest waits for the next pass. A source that hangs costs its
-/// requests' timeouts, never the task.
-async fn harvest_due(harvester: Harvester, stop: Stop) {
+/// Harvests the due sources one at a time, each on its own schedule, looking every 30 s and
+/// at once when `wake` is notified (an admin's "run now"). A pass is dropped at the stop: each
+/// record is its own transaction, so what was written stays and the rest waits for the next
+/// pass. A source that hangs costs its requests' timeouts, never the task.
+async fn harvest_due(harvester: Harvester, wake: Arc<tokio::sync::Notify>, stop: Stop) {
     let mut every = tokio::time::interval(Duration::from_secs(30));
     let mut outage = Outage::default();
-    while stop.tick(&mut every).await {
+    loop {
+        tokio::select! {
+            going = stop.tick(&mut every) => if !going { return },
+            () = wake.notified() => {}
+        }
         loop {
             let due = sources::next_due(&harvester.db).await;
             outage.record(

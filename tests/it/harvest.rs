@@ -390,8 +390,9 @@ async fn an_oai_repository_is_harvested_kept_current_and_edits_by_hand_win() {
     assert_eq!(after.oai_from.as_deref(), Some("2026-12-01"));
     assert!(after.last_finished_at.is_some());
 
-    // Second pass, incremental: the repository answers the same records again (its day
-    // granularity); nothing is written and no file is downloaded again.
+    // Second pass, incremental: the repository answers two of the records again (its day
+    // granularity), the third is not listed; nothing is written and no file is downloaded
+    // again.
     site.put(
         "/oai?verb=ListRecords&metadataPrefix=oai_dc&from=2026-12-01",
         "text/xml",
@@ -406,7 +407,7 @@ async fn an_oai_repository_is_harvested_kept_current_and_edits_by_hand_win() {
             report.counts.updated,
             report.counts.unchanged
         ),
-        (0, 0, 2),
+        (0, 0, 3),
         "{report:?}"
     );
     assert!(
@@ -620,7 +621,11 @@ async fn rss_and_atom_feeds_give_studies_once_and_a_second_pass_downloads_nothin
         },
         report.counts
     );
-    assert_eq!(site.requests(), vec!["/rss.xml"], "one conditional request");
+    assert_eq!(
+        site.requests(),
+        vec!["/robots.txt", "/rss.xml"],
+        "robots.txt, read afresh each pass, and one conditional request"
+    );
     assert_eq!(report.bytes, 0);
 
     // An item that scrolls out of the feed changes nothing.

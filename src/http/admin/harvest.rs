@@ -2,8 +2,9 @@
 //! adding and removing one, asking for a pass now, and the probable duplicates to settle with
 //! one click. Every action is a plain form: the page works without JavaScript.
 //!
-//! "Moissonner maintenant" makes the source due: the server's harvest task takes it within a
-//! minute. A pass is never run inside a request, which it could outlast by hours.
+//! "Moissonner maintenant" makes the source due and wakes the server's harvest task, which
+//! takes it once the pass under way (if any) ends. A pass is never run inside a request, which
+//! it could outlast by hours.
 
 use crate::http::csrf::CsrfForm;
 use crate::http::params::Params;
@@ -70,13 +71,13 @@ pub async fn show(
     let n = query.source.unwrap_or_default();
     let notice = match query.ok.as_deref() {
         Some("ajout") => Some(format!(
-            "Source n° {n} ajoutée : sa première moisson commence dans la minute."
+            "Source n° {n} ajoutée : sa première moisson commence aussitôt que possible."
         )),
         Some("retrait") => Some(format!(
             "Source n° {n} retirée : ses publications restent, elle n'est plus moissonnée."
         )),
         Some("lancee") => Some(format!(
-            "Moisson de la source n° {n} demandée : elle commence dans la minute."
+            "Moisson de la source n° {n} demandée : elle commence aussitôt que possible."
         )),
         Some("doublon") => Some("Décision enregistrée.".to_owned()),
         _ => None,
@@ -131,6 +132,7 @@ pub async fn add(
     match sources::add(&state.db, Actor::User(&signed_in.0.user), &new).await {
         Ok(id) => {
             tracing::info!(source = id, par = %signed_in.0.user.email, "source de moisson ajoutée");
+            state.harvest_now.notify_one();
             Ok(Redirect::to(&format!("/admin/moissonnage?ok=ajout&source={id}")).into_response())
         }
         Err(SourceError::Database(error)) => Err(AppError::Database(error)),
@@ -184,6 +186,7 @@ pub async fn run_now(
     if !sources::request_now(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
+    state.harvest_now.notify_one();
     Ok(Redirect::to(&format!("/admin/moissonnage?ok=lancee&source={id}")).into_response())
 }
 
