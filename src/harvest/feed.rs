@@ -27,7 +27,11 @@ pub fn items(bytes: &[u8], base: &Url) -> Result<Vec<Item>, String> {
 }
 
 fn item(entry: feed_rs::model::Entry, base: &Url, language: Option<&str>) -> Option<Item> {
-    let title = entry.title.as_ref().map(|t| collapse(&t.content))?;
+    let title = entry
+        .title
+        .as_ref()
+        .map(|t| collapse(&strip_markup(&t.content)))
+        .filter(|t| !t.is_empty())?;
     let links: Vec<(Url, Option<String>, Option<String>)> = entry
         .links
         .iter()

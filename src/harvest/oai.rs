@@ -137,7 +137,11 @@ fn record(node: &Node) -> Option<OaiRecord> {
         return Some(OaiRecord::Deleted(identifier));
     }
     let dc = node.at(&["metadata", "dc"])?;
-    let title = dc.texts("title").into_iter().next().map(|t| collapse(&t))?;
+    let title = dc
+        .texts("title")
+        .into_iter()
+        .map(|t| collapse(&t))
+        .find(|t| !t.is_empty())?;
     let addresses: Vec<Url> = dc
         .texts("identifier")
         .into_iter()

@@ -57,7 +57,8 @@ impl Harvested {
                 .filter(|a| !a.is_empty())
                 .take(20)
                 .collect(),
-            published_on: self.date,
+            // What the catalogue accepts (1950 to 2100): a feed dated 1900 or 2999 has no date.
+            published_on: self.date.filter(|d| (1950..=2100).contains(&d.year())),
             language: self
                 .language
                 .as_deref()
@@ -70,7 +71,10 @@ impl Harvested {
                 .filter(|k| !k.is_empty())
                 .take(50)
                 .collect(),
-            source_url: self.landing_url.clone(),
+            source_url: self
+                .landing_url
+                .clone()
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
         }
     }
 }
@@ -292,6 +296,22 @@ mod tests {
             "etude"
         );
         assert_eq!(t(Some("Image"), "Chiffres clés 2023"), "tableau-de-bord");
+    }
+
+    #[test]
+    fn values_the_catalogue_would_refuse_are_left_out() {
+        let fields = Harvested {
+            title: "Étude".into(),
+            date: Date::from_calendar_date(1900, time::Month::January, 1).ok(),
+            landing_url: Some("mailto:contact@obs.fr".into()),
+            language: Some("français (France)".into()),
+            ..Harvested::default()
+        }
+        .fields();
+        assert_eq!(fields.published_on, None);
+        assert_eq!(fields.source_url, None);
+        assert_eq!(fields.language, "fr");
+        assert_eq!(fields.title, "Étude");
     }
 
     #[test]
