@@ -95,3 +95,10 @@ create table probable_duplicate (
 );
 
 create index probable_duplicate_pending on probable_duplicate (found_at) where decision is null;
+
+-- The fingerprint of a harvested file's extracted text (a 64-bit SimHash of its word
+-- triples): two texts whose fingerprints differ by a few bits are nearly the same text.
+create table file_fingerprint (
+    file_id uuid primary key references file (id) on delete cascade,
+    simhash bigint not null
+);

@@ -9,7 +9,7 @@ use super::progress;
 use crate::config::{Config, GlobalOptions};
 use crate::db::Database;
 use crate::harvest::client::{Client, ClientSettings};
-use crate::harvest::{Harvester, Report, sources};
+use crate::harvest::{Harvester, Report, dedup, sources};
 use crate::startup::{prepare_thesaurus, storage};
 
 #[derive(Debug, Args)]
@@ -52,7 +52,14 @@ pub async fn run(db: &Database, global: &GlobalOptions, args: HarvestArgs) -> an
     // searchable by their text once the command ends.
     let bar = progress::spinner("extraction du texte des fichiers");
     while crate::catalogue::extraction::extract_pending(&db.pool, &harvester.storage).await? > 0 {}
+    bar.set_message("comparaison des textes");
+    let near = dedup::flag_near_texts(&db.pool).await?;
     bar.finish_and_clear();
+    if near > 0 {
+        println!(
+            "{near} doublon(s) probable(s) par leur texte presque identique : voir /admin/moissonnage."
+        );
+    }
     Ok(())
 }
 

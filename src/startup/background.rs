@@ -12,7 +12,7 @@ use crate::accounts::sessions::{self, Limits};
 use crate::catalogue::{extraction, integrity};
 use crate::db::outage::Outage;
 use crate::harvest::client::{Client, ClientSettings};
-use crate::harvest::{Harvester, sources};
+use crate::harvest::{Harvester, dedup, sources};
 use crate::search::{SearchIndex, check, index};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -89,6 +89,17 @@ async fn harvest_due(harvester: Harvester, wake: Arc<tokio::sync::Notify>, stop:
                 "moisson : {}",
                 report.counts
             );
+        }
+        // The files harvested so far have been extracted meanwhile (by the extractor task):
+        // their texts are compared now.
+        let compared = tokio::select! {
+            () = stop.stopped() => return,
+            compared = dedup::flag_near_texts(&harvester.db) => compared,
+        };
+        match compared {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(paires = n, "doublons probables par le texte"),
+            Err(error) => tracing::warn!(%error, "comparaison des textes moissonnés"),
         }
     }
 }

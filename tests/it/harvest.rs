@@ -989,6 +989,54 @@ async fn the_same_study_with_another_file_is_flagged_for_an_admin() {
     assert_eq!(sources::origins(&app.db, kept).await.unwrap().len(), 2);
 }
 
+#[tokio::test]
+async fn the_same_text_under_another_title_is_flagged_once_extracted() {
+    let app = TestApp::new().await;
+    builders::observatory(&app.db, "obs-u", "Observatoire U", None).await;
+    builders::observatory(&app.db, "obs-v", "Observatoire V", None).await;
+    let site = Site::default();
+    let base = site.start().await;
+    let words = "Les entreprises de la branche recrutent des techniciens de maintenance, des \
+                 conducteurs de ligne et des opérateurs qualifiés ; les besoins en compétences \
+                 numériques progressent, l'alternance se développe et la pyramide des âges \
+                 annonce de nombreux départs à la retraite dans les cinq prochaines années. ";
+    site.html(
+        "/u",
+        r#"<a href="/f/u.pdf">Les besoins en recrutement de la branche</a>"#,
+    );
+    site.html(
+        "/v",
+        r#"<a href="/f/v.pdf">Emploi et compétences : synthèse régionale</a>"#,
+    );
+    site.pdf("/f/u.pdf", "Besoins", &words.repeat(6));
+    site.pdf(
+        "/f/v.pdf",
+        "Synthèse",
+        &format!("Édition régionale. {}", words.repeat(6)),
+    );
+    let harvester = harvester(&app, settings(true));
+    for (path, obs) in [("/u", "obs-u"), ("/v", "obs-v")] {
+        let listing = source(&app, Kind::Page, &format!("{base}{path}"), obs).await;
+        let report = pass(&harvester, &listing).await;
+        assert_eq!(
+            (report.counts.new, report.counts.probable_duplicates),
+            (1, 0),
+            "{report:?}"
+        );
+    }
+    while bibliotheque::catalogue::extraction::extract_pending(&app.db, &app.storage)
+        .await
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(dedup::flag_near_texts(&app.db).await.unwrap(), 1);
+    let pending = dedup::pending(&app.db).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].reason, "texte presque identique");
+    // Compared once: a second call finds nothing new.
+    assert_eq!(dedup::flag_near_texts(&app.db).await.unwrap(), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The admin page
 
