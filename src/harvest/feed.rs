@@ -112,6 +112,7 @@ fn item(entry: feed_rs::model::Entry, base: &Url, language: Option<&str>) -> Opt
             dc_type: None,
             keywords,
             files: files.into_iter().map(String::from).collect(),
+            title_from_name: false,
         },
         page,
     })

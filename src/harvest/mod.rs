@@ -400,11 +400,13 @@ impl<'a> Pass<'a> {
         }
         self.progress.inc_length(pdfs.len() as u64);
         for (pdf, text, landing) in pdfs {
+            let (title, title_from_name) = page::title_for_link(&text, &pdf);
             let record = Harvested {
                 remote_id: pdf.to_string(),
                 landing_url: Some(landing.to_string()),
-                title: page::title_for_link(&text, &pdf),
+                title,
                 files: vec![pdf.to_string()],
+                title_from_name,
                 ..Harvested::default()
             };
             self.entry(Entry {

@@ -173,6 +173,7 @@ fn record(node: &Node) -> Option<OaiRecord> {
         dc_type: dc.texts("type").into_iter().next(),
         keywords: dc.texts("subject"),
         files,
+        title_from_name: false,
     }))
 }
 

@@ -39,6 +39,7 @@ impl Landing {
             dc_type: self.dc_type,
             keywords: self.keywords,
             files: self.pdfs.into_iter().map(String::from).collect(),
+            title_from_name: false,
         })
     }
 }
@@ -210,8 +211,8 @@ pub fn listing(html: &str, base: &Url) -> Listing {
 }
 
 /// The title of a PDF found on a listing: its link text unless that says nothing ("PDF",
-/// "Télécharger"), else its file name made readable.
-pub fn title_for_link(text: &str, url: &Url) -> String {
+/// "Télécharger"), else its file name made readable, and then `true`: a guess.
+pub fn title_for_link(text: &str, url: &Url) -> (String, bool) {
     let folded = crate::text::fold(text);
     let generic = folded.len() < 4
         || [
@@ -225,7 +226,7 @@ pub fn title_for_link(text: &str, url: &Url) -> String {
         .iter()
         .any(|w| folded.trim().trim_start_matches(['(', '[']).starts_with(w) && folded.len() < 30);
     if !generic {
-        return collapse(text);
+        return (collapse(text), false);
     }
     let name = url
         .path_segments()
@@ -240,7 +241,7 @@ pub fn title_for_link(text: &str, url: &Url) -> String {
         .rsplit_once('.')
         .map(|(stem, _)| stem.to_owned())
         .unwrap_or(name);
-    collapse(&stem.replace(['-', '_'], " "))
+    (collapse(&stem.replace(['-', '_'], " ")), true)
 }
 
 /// A date as sites write it: `2024-03-15`, `2024-03-15T10:00:00Z`, `2024/03/15`, `2024-03`,
@@ -315,10 +316,13 @@ mod tests {
     #[test]
     fn generic_link_texts_give_way_to_the_file_name() {
         let url = Url::parse("https://obs.fr/f/portrait-branche_2024.pdf").unwrap();
-        assert_eq!(title_for_link("Télécharger", &url), "portrait branche 2024");
+        assert_eq!(
+            title_for_link("Télécharger", &url),
+            ("portrait branche 2024".to_owned(), true)
+        );
         assert_eq!(
             title_for_link("Étude sur les métiers", &url),
-            "Étude sur les métiers"
+            ("Étude sur les métiers".to_owned(), false)
         );
     }
 

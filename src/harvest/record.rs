@@ -28,6 +28,10 @@ pub struct Harvested {
     pub keywords: Vec<String>,
     /// Addresses of its PDF files, the main one first.
     pub files: Vec<String>,
+    /// The title is only a guess from a file name: the PDF's own title, when it declares one,
+    /// is better. Derived from the rest, so not part of the hash.
+    #[serde(skip)]
+    pub title_from_name: bool,
 }
 
 impl Harvested {

@@ -177,7 +177,13 @@ impl Context<'_> {
                 files.push(fetch);
             }
         }
-        let fields = record.fields();
+        let mut fields = record.fields();
+        if record.title_from_name
+            && let Some(first) = files.first()
+            && let Some(title) = crate::extract::pdf_title(first.download.staged.path()).await
+        {
+            fields.title = title.chars().take(500).collect();
+        }
         let mut tx = self.harvester.db.begin().await?;
         if let Some(first) = files.first()
             && let Some(existing) =
