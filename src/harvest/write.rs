@@ -198,6 +198,7 @@ impl Context<'_> {
                 &fields,
                 validators,
                 Some(first),
+                true,
             )
             .await?;
             tx.commit().await?;
@@ -227,6 +228,7 @@ impl Context<'_> {
             &fields,
             validators,
             files.first(),
+            true,
         )
         .await?;
         let probable = dedup::flag_probable(&mut tx, id).await?;
@@ -264,7 +266,10 @@ impl Context<'_> {
         concepts
     }
 
-    /// Inserts or replaces the record's bookkeeping row.
+    /// Inserts or replaces the record's bookkeeping row. A record met for the first time
+    /// (`first`) must not be there already: if another pass over the same source (the server's
+    /// and a `harvest` command at once) wrote it meanwhile, this one fails and its transaction,
+    /// publication included, is rolled back, so that the race makes no second publication.
     #[allow(clippy::too_many_arguments)]
     async fn remember(
         &self,
@@ -276,9 +281,10 @@ impl Context<'_> {
         written: &Fields,
         validators: &Validators,
         file: Option<&Fetch>,
-    ) -> Result<(), sqlx::Error> {
+        first: bool,
+    ) -> Result<(), Failure> {
         let written = serde_json::to_value(written).unwrap_or_default();
-        sqlx::query!(
+        let done = sqlx::query!(
             r#"insert into harvested_record (source_id, remote_id, publication_id, duplicate,
                    landing_url, etag, last_modified, metadata_sha256, file_url, file_etag,
                    file_last_modified, file_sha256, written)
@@ -292,7 +298,8 @@ impl Context<'_> {
                    file_etag = coalesce(excluded.file_etag, harvested_record.file_etag),
                    file_last_modified = coalesce(excluded.file_last_modified, harvested_record.file_last_modified),
                    file_sha256 = coalesce(excluded.file_sha256, harvested_record.file_sha256),
-                   written = excluded.written, changed_at = now(), withdrawn_at = null"#,
+                   written = excluded.written, changed_at = now(), withdrawn_at = null
+               where not $14"#,
             self.source.id,
             record.remote_id,
             publication_id,
@@ -306,9 +313,16 @@ impl Context<'_> {
             file.and_then(|f| f.download.validators.last_modified.clone()),
             file.map(|f| f.stored.sha256.clone()),
             written,
+            first,
         )
         .execute(conn)
         .await?;
+        if done.rows_affected() == 0 {
+            return Err(Failure {
+                url: None,
+                cause: "déjà moissonnée par une autre moisson en cours de la même source".into(),
+            });
+        }
         Ok(())
     }
 
@@ -379,6 +393,7 @@ impl Context<'_> {
             &new_fields,
             validators,
             file.as_ref(),
+            false,
         )
         .await?;
         tx.commit().await?;

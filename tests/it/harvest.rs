@@ -1038,6 +1038,40 @@ async fn the_same_text_under_another_title_is_flagged_once_extracted() {
     assert_eq!(dedup::flag_near_texts(&app.db).await.unwrap(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_passes_over_one_source_at_once_make_no_second_publication() {
+    let app = TestApp::new().await;
+    builders::observatory(&app.db, "obs-c", "Observatoire C", None).await;
+    let site = Site::default();
+    let base = site.start().await;
+    let mut links = String::new();
+    for n in 0..6 {
+        links.push_str(&format!(
+            r#"<a href="/f/{n}.pdf">Étude numéro {n} de la concurrence</a>"#
+        ));
+        site.pdf(
+            &format!("/f/{n}.pdf"),
+            "Étude",
+            &format!("Texte de l'étude numéro {n}."),
+        );
+    }
+    site.html("/liste", &links);
+    let listing = source(&app, Kind::Page, &format!("{base}/liste"), "obs-c").await;
+    // The server's task and a `harvest` command: two clients, one database.
+    let (one, two) = (
+        harvester(&app, settings(true)),
+        harvester(&app, settings(true)),
+    );
+    let (a, b) = tokio::join!(pass(&one, &listing), pass(&two, &listing));
+    assert_eq!(
+        count(&app, "select count(*) from publication").await,
+        6,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(count(&app, "select count(*) from file").await, 6);
+    assert_eq!(a.counts.new + b.counts.new, 6, "{a:?} {b:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The admin page
 
