@@ -71,6 +71,10 @@ pub struct Config {
     pub sessions: Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`BIBLIOTHEQUE_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// The library's public address (`BIBLIOTHEQUE_PUBLIC_URL`, e.g. `https://bibliotheque.fr`,
+    /// without a trailing slash) for the absolute URLs of metadata, citations and the API;
+    /// without it, the request's `Host`.
+    pub public_url: Option<String>,
     /// How the harvester visits other sites.
     pub harvest: HarvestSettings,
 }
@@ -265,8 +269,25 @@ impl Config {
                     )?,
                 ),
             },
+            public_url: setting(vars, "BIBLIOTHEQUE_PUBLIC_URL", None, public_url)?,
         })
     }
+}
+
+/// A public base URL as links are built on it: `http(s)://host[:port][/path]`, without a
+/// trailing slash, a query or a fragment.
+fn public_url(value: &str) -> Result<Option<String>, String> {
+    let url = value.trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("une adresse commençant par https:// ou http:// est attendue")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let acceptable = |c: char| c.is_ascii_alphanumeric() || "-._~/:[]%".contains(c);
+    if host.is_empty() || host.contains('@') || !rest.chars().all(acceptable) {
+        return Err("une adresse de site est attendue (https://hôte[:port][/chemin])".into());
+    }
+    Ok(Some(url.to_owned()))
 }
 
 /// The settings when nothing is said: what `from_env` starts from, and what tests use. Reads
@@ -284,6 +305,7 @@ impl Default for Config {
             },
             trusted_proxies: TrustedProxies::default(),
             harvest: HarvestSettings::default(),
+            public_url: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod backup;
 pub mod catalogue;
+pub mod citation;
 pub mod cli;
 pub mod config;
 pub mod db;

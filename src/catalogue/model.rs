@@ -151,3 +151,39 @@ impl<T> Page<T> {
         u32::try_from(pages).unwrap_or(u32::MAX).max(1)
     }
 }
+
+/// What a citation of a publication says (`citation::Reference` once given its addresses).
+#[derive(Debug, Clone)]
+pub struct CitationRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub abstract_text: Option<String>,
+    pub published_on: Option<Date>,
+    pub type_label: String,
+    pub observatory_name: String,
+    pub opco_name: Option<String>,
+    pub keywords: Vec<String>,
+    pub language: String,
+    pub licence: Option<String>,
+    /// The first current PDF of the publication, if any.
+    pub pdf_id: Option<Uuid>,
+    pub pdf_name: Option<String>,
+}
+
+/// A published publication in the API's list, with the time of its last change (the order
+/// of the list and its cursor).
+#[derive(Debug, Clone)]
+pub struct ListedPublication {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub published_on: Option<Date>,
+    pub updated_at: time::OffsetDateTime,
+    pub type_slug: String,
+    pub type_label: String,
+    pub observatory_slug: String,
+    pub observatory_name: String,
+}

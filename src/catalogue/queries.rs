@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::domain::{Idcc, Slug};
 use super::model::{
-    Branch, DocumentType, FileInfo, Observatory, Opco, Publication, PublicationCard,
-    PublicationRecord, Region, StoredFile,
+    Branch, CitationRow, DocumentType, FileInfo, ListedPublication, Observatory, Opco, Publication,
+    PublicationCard, PublicationRecord, Region, StoredFile,
 };
 
 /// The newest published publications.
@@ -324,4 +324,91 @@ pub async fn is_empty(db: impl PgExecutor<'_>) -> Result<bool, sqlx::Error> {
         .fetch_one(db)
         .await?;
     Ok(!any)
+}
+
+/// The citations of the public publications among `ids`, in the order of `ids`.
+pub async fn citation_rows(db: &PgPool, ids: &[Uuid]) -> Result<Vec<CitationRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = sqlx::query_as!(
+        CitationRow,
+        r#"
+        select p.id, p.slug, p.title, p.subtitle, p.abstract as abstract_text, p.published_on,
+               dt.label as type_label, o.name as observatory_name, op.name as "opco_name?",
+               p.keywords, p.language, p.licence,
+               pdf.id as "pdf_id?", pdf.original_name as "pdf_name?"
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        left join opco op on op.slug = o.opco_slug
+        left join lateral (
+            select f.id, f.original_name from file f
+            where f.publication_id = p.id and f.replaced_at is null
+              and f.media_type = 'application/pdf'
+            order by f.position, f.created_at
+            limit 1
+        ) pdf on true
+        where p.id = any($1) and p.status in ('published', 'withdrawn')
+        "#,
+        ids,
+    )
+    .fetch_all(db)
+    .await?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(rows)
+}
+
+/// Where a keyset page of published publications starts: after this change time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After {
+    pub updated_at: time::OffsetDateTime,
+    pub id: Uuid,
+}
+
+/// Published publications in the order of their last change (then id), after `after`,
+/// changed at or since `since`, among `only` when given: one page of the API's list. A keyset
+/// rather than an offset, so that a change during the paging neither skips nor repeats what
+/// did not change (a changed publication moves to the end, where the paging will meet it).
+pub async fn publications_after(
+    db: &PgPool,
+    only: Option<&[Uuid]>,
+    since: Option<time::OffsetDateTime>,
+    after: Option<After>,
+    limit: i64,
+) -> Result<Vec<ListedPublication>, sqlx::Error> {
+    sqlx::query_as!(
+        ListedPublication,
+        r#"
+        select p.id, p.slug, p.title, p.subtitle, p.published_on, p.updated_at,
+               p.document_type as type_slug, dt.label as type_label,
+               o.slug as observatory_slug, o.name as observatory_name
+        from publication p
+        join document_type dt on dt.slug = p.document_type
+        join observatory o on o.id = p.observatory_id
+        where p.status = 'published'
+          and ($1::uuid[] is null or p.id = any($1))
+          and ($2::timestamptz is null or p.updated_at >= $2)
+          and ($3::timestamptz is null or (p.updated_at, p.id) > ($3, $4::uuid))
+        order by p.updated_at, p.id
+        limit $5
+        "#,
+        only,
+        since,
+        after.map(|a| a.updated_at),
+        after.map(|a| a.id),
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// When a public publication last changed.
+pub async fn publication_updated_at(
+    db: &PgPool,
+    id: Uuid,
+) -> Result<Option<time::OffsetDateTime>, sqlx::Error> {
+    sqlx::query_scalar!("select updated_at from publication where id = $1", id)
+        .fetch_optional(db)
+        .await
 }

@@ -58,9 +58,12 @@ struct ErrorPage<'a> {
 }
 
 /// What the user is told about an error, kept on its response so that the API can say it as
-/// JSON instead of the page.
+/// JSON instead of the page: a stable code for programs, the French message for people.
 #[derive(Debug, Clone)]
-struct Told(String);
+struct Told {
+    code: &'static str,
+    message: String,
+}
 
 /// How long a client should wait before trying again while the database is unreachable.
 const RETRY_AFTER_SECONDS: &str = "5";
@@ -85,6 +88,11 @@ impl AppError {
             Self::Internal(error) => outage::chain_is_unavailable(error),
             _ => false,
         }
+    }
+
+    /// The stable word that names this error in the API's `{"error": {"code": …}}`.
+    pub fn code(&self) -> &'static str {
+        code_of(self.status())
     }
 
     fn status(&self) -> StatusCode {
@@ -186,32 +194,111 @@ pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Resp
             (status, title.to_owned()).into_response()
         }
     };
-    response.extensions_mut().insert(Told(message.to_owned()));
+    response.extensions_mut().insert(Told {
+        code: code_of(status),
+        message: message.to_owned(),
+    });
     response
 }
 
-/// The body of an API error.
-#[derive(serde::Serialize)]
-struct ApiError<'a> {
-    error: &'a str,
+/// The API's error code for a status: one stable snake_case word per kind of failure, which
+/// is also one per `AppError` variant (forbidden, refused and CSRF all being 403s).
+pub(crate) fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    }
 }
 
-/// Under `/api/`, an error answers `{"error": "…"}` with the status and headers its page would
-/// have had: handlers and extractors return `AppError` everywhere, and this one middleware
-/// chooses the form.
+/// What an error that no handler described (axum's own rejections, a method the route does
+/// not have) says, by its status.
+fn message_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "Cette adresse n'existe pas dans l'API.",
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "Méthode non permise : l'API se lit avec GET (ou HEAD et OPTIONS)."
+        }
+        StatusCode::NOT_ACCEPTABLE => "Aucun des formats demandés (Accept) n'est disponible.",
+        StatusCode::REQUEST_TIMEOUT => "La réponse a pris trop de temps ; réessayez.",
+        StatusCode::PAYLOAD_TOO_LARGE => "La requête est trop volumineuse.",
+        StatusCode::URI_TOO_LONG => "L'adresse est trop longue.",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Ce type de contenu n'est pas accepté.",
+        StatusCode::UNPROCESSABLE_ENTITY => "Les valeurs envoyées sont incorrectes.",
+        StatusCode::TOO_MANY_REQUESTS => "Trop de requêtes ; réessayez plus tard.",
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "Le service est momentanément indisponible ; réessayez dans quelques secondes."
+        }
+        s if s.is_server_error() => "Un incident nous empêche de répondre. Il a été enregistré.",
+        _ => "La demande est mal formée : vérifiez l'adresse et ses paramètres.",
+    }
+}
+
+/// The body of every API error: `{"error": {"code": "not_found", "message": "…"}}`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ApiErrorDetail {
+    /// A stable word for programs: `bad_request`, `not_found`, `method_not_allowed`,
+    /// `uri_too_long`, `unprocessable`, `too_many_requests`, `unavailable`, `internal`…
+    #[schema(example = "bad_request")]
+    pub code: String,
+    /// What went wrong, in French, for people.
+    #[schema(example = "Numéro de page invalide : « 0 ».")]
+    pub message: String,
+}
+
+/// Under `/api/`, an error answers `{"error": {"code", "message"}}` with the status and
+/// headers its page would have had: handlers and extractors return `AppError` everywhere, and
+/// this one middleware chooses the form. An error that no handler described (axum's own
+/// rejection of a path parameter, a method the route lacks) is said the same way, from its
+/// status: never a page or plain text under `/api/`.
 pub(crate) async fn json_for_api(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     if !api {
         return response;
     }
-    let Some(Told(message)) = response.extensions().get::<Told>().cloned() else {
-        return response;
+    let status = response.status();
+    let told = match response.extensions().get::<Told>().cloned() {
+        // The page's 404 speaks of pages and of the home page: the API's names what is missing.
+        Some(told) if told.code == "not_found" => Told {
+            code: told.code,
+            message: "Rien à cette adresse : la publication, le concept ou l'adresse demandés \
+                      n'existent pas (ou plus)."
+                .to_owned(),
+        },
+        Some(told) => told,
+        None if status.is_client_error() || status.is_server_error() => Told {
+            code: code_of(status),
+            message: message_of(status).to_owned(),
+        },
+        None => return response,
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
-    let json = Json(ApiError { error: &message }).into_response();
+    let json = Json(ApiErrorBody {
+        error: ApiErrorDetail {
+            code: told.code.to_owned(),
+            message: told.message,
+        },
+    })
+    .into_response();
     let (json_parts, body) = json.into_parts();
     parts.headers.extend(json_parts.headers);
     Response::from_parts(parts, body)

@@ -2,6 +2,7 @@
 //! one module per feature.
 
 mod admin;
+mod api;
 mod auth;
 mod catalogue;
 pub mod client;
@@ -12,6 +13,7 @@ mod input;
 mod layout;
 mod pager;
 mod params;
+pub mod public_url;
 mod search;
 mod security;
 mod suggest;
@@ -65,7 +67,12 @@ pub fn app(state: AppState) -> Router {
         .merge(health::routes())
         .merge(thesaurus::routes())
         .merge(search::routes())
-        .merge(suggest::routes())
+        .merge(api::routes(
+            Router::new()
+                .merge(search::api_routes())
+                .merge(suggest::routes())
+                .merge(thesaurus::api_routes()),
+        ))
         .nest_service("/static", statics)
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(auth::same_origin_writes))

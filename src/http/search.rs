@@ -11,9 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::citation::Format;
 use crate::http::AppError;
+use crate::http::catalogue::metadata;
+use crate::http::catalogue::publications::citation_response;
 use crate::http::layout::{Layout, Section};
 use crate::http::pager::Pager;
+use crate::http::public_url::PublicUrl;
 use crate::search::service::{
     self, Dimension, FacetGroup, FilePassage, Hit, PerPage, SearchRequest, SearchResults,
     Selection, Sort,
@@ -26,8 +30,18 @@ use crate::thesaurus::expand::Expanded;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recherche", get(page))
-        .route("/api/v1/search", get(api))
+        .route("/recherche/citations.bib", get(export_bibtex))
+        .route("/recherche/citations.ris", get(export_ris))
+        .route("/recherche/citations.json", get(export_csl_json))
 }
+
+/// The JSON search, with the rest of `/api/` (see `http::api`).
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/search", get(api))
+}
+
+/// How many results a search's citation export holds at most.
+pub const EXPORT_MAX: u32 = 1000;
 
 const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
@@ -248,6 +262,22 @@ impl ResultsPage {
     fn file_url(&self, file: &FilePassage) -> String {
         file_url(file)
     }
+
+    /// Each citation format of the whole search: label, media type, address.
+    fn exports(&self) -> Vec<(&'static str, &'static str, String)> {
+        let query = url(&self.request, 1, |_| {});
+        let query = query.strip_prefix("/recherche").unwrap_or_default();
+        Format::ALL
+            .into_iter()
+            .map(|f| {
+                (
+                    f.label(),
+                    f.media_type(),
+                    format!("/recherche/citations.{}{query}", f.extension()),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The download address of a file passage, at its page when the format has pages.
@@ -356,28 +386,79 @@ async fn count_without_each(state: &AppState, request: &SearchRequest, chips: &m
     }
 }
 
-#[derive(Serialize)]
-struct ApiExpansion {
+/// The first [`EXPORT_MAX`] results of a search (in its order, whatever `page` says), as
+/// citations in `format`.
+async fn export(
+    state: &AppState,
+    base: &PublicUrl,
+    raw: Option<&str>,
+    format: Format,
+) -> Result<Response, AppError> {
+    let mut request = parse(raw, false).map_err(|m| AppError::BadRequest(format!("{m}.")))?;
+    request.page = 1;
+    request.per_page = PerPage::new(EXPORT_MAX).unwrap_or_default();
+    let results = run(state, request).await?;
+    let ids: Vec<uuid::Uuid> = results
+        .hits
+        .iter()
+        .filter_map(|h| h.id.parse().ok())
+        .collect();
+    let references: Vec<_> = crate::catalogue::queries::citation_rows(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|row| metadata::reference(row, base))
+        .collect();
+    Ok(citation_response(&references, format, "recherche"))
+}
+
+async fn export_bibtex(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::Bibtex).await
+}
+
+async fn export_ris(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::Ris).await
+}
+
+async fn export_csl_json(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    export(&state, &base, raw.as_deref(), Format::CslJson).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiExpansion {
     matched: String,
     concept: String,
     concept_id: i64,
     added: Vec<ApiAdded>,
 }
 
-#[derive(Serialize)]
-struct ApiAdded {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiAdded {
     label: String,
     weight: f32,
 }
 
-#[derive(Serialize)]
-struct ApiHit {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiHit {
     id: String,
     external_id: Option<String>,
     slug: String,
     title: String,
     url: String,
     score: f32,
+    /// Un passage, échappé, les mots trouvés en `<mark>`.
+    #[schema(value_type = String)]
     snippet: Html,
     year: Option<i64>,
     observatory: String,
@@ -385,24 +466,28 @@ struct ApiHit {
     type_label: String,
     /// The best passage of the publication's files, with a link to its page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<ApiFile>,
+    file: Option<HitFile>,
 }
 
-#[derive(Serialize)]
-struct ApiFile {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct HitFile {
     name: String,
     url: String,
     page: Option<u32>,
+    #[schema(value_type = String)]
     snippet: Html,
 }
 
-#[derive(Serialize)]
-struct ApiResults {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiResults {
     total: usize,
     took_ms: f64,
     page: u32,
+    #[schema(value_type = u32)]
     per_page: PerPage,
     expansion: Vec<ApiExpansion>,
+    /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
+    #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
     hits: Vec<ApiHit>,
     /// "Vouliez-vous dire": the text with its unknown words corrected.
@@ -429,7 +514,85 @@ fn api_expansion(e: Expanded) -> ApiExpansion {
     }
 }
 
-async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+/// The parameters of `/api/v1/search`, for its OpenAPI description only: the handler reads
+/// the raw query (facets repeat), with [`parse`].
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct SearchQuery {
+    /// Les mots cherchés (500 caractères au plus sont lus).
+    #[param(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    q: Option<String>,
+    /// `0` : sans l'élargissement par le thésaurus.
+    #[param(pattern = "^[01]?$")]
+    expand: Option<String>,
+    /// `0` : sans correction orthographique.
+    #[param(pattern = "^[01]?$")]
+    corriger: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<u32>,
+    /// `relevance` (ou `pertinence`) ou `date`.
+    #[param(pattern = "^(relevance|pertinence|date)?$")]
+    sort: Option<String>,
+    /// Thème : l'identifiant d'un concept (répétable).
+    theme: Option<Vec<i64>>,
+    /// Type de document (répétable).
+    #[param(
+        rename = "type",
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    document_type: Option<Vec<String>>,
+    /// OPCO (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    opco: Option<Vec<String>>,
+    /// Observatoire (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    observatoire: Option<Vec<String>>,
+    /// Année (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    annee: Option<Vec<String>>,
+    /// Région, code INSEE (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    region: Option<Vec<String>>,
+    /// Branche, IDCC (répétable).
+    #[param(
+        max_length = 120,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    branche: Option<Vec<String>>,
+}
+
+/// `GET /api/v1/search`
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    operation_id = "search",
+    tag = "recherche",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Une page de résultats, avec l'élargissement et les facettes", body = ApiResults),
+        (status = 400, description = "Paramètre invalide", body = crate::http::error::ApiErrorBody),
+    )
+)]
+pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let request = match parse(raw.as_deref(), true) {
         Ok(r) => r,
         // Said as JSON, like every error under /api/ (see `error::json_for_api`).
@@ -474,7 +637,7 @@ async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response
                         year: h.year,
                         observatory: h.observatory,
                         type_label: h.type_label,
-                        file: h.file.map(|f| ApiFile {
+                        file: h.file.map(|f| HitFile {
                             url: file_url(&f),
                             name: f.file_name,
                             page: f.page,

@@ -30,13 +30,13 @@ const MIN_LETTERS: usize = 2;
 const MAX_CONCEPTS: usize = 6;
 const MAX_TITLES: usize = 5;
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Suggestions {
     pub concepts: Vec<ConceptSuggestion>,
     pub titles: Vec<TitleSuggestion>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConceptSuggestion {
     /// The preferred label: what a chosen concept puts in the search box.
     pub label: String,
@@ -49,7 +49,7 @@ pub struct ConceptSuggestion {
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TitleSuggestion {
     pub title: String,
     pub url: String,
@@ -75,7 +75,18 @@ fn worth_suggesting(text: &str) -> bool {
         .is_some()
 }
 
-async fn suggest(State(state): State<AppState>, fields: Fields) -> Response {
+#[utoipa::path(
+    get,
+    path = "/api/v1/suggest",
+    operation_id = "suggest",
+    tag = "recherche",
+    params(("q" = Option<String>, Query, description = "Le texte tapé (200 caractères au plus sont lus)", max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")),
+    responses(
+        (status = 200, description = "Au plus 6 concepts et 5 titres", body = Suggestions),
+        (status = 400, description = "Adresse mal encodée ou caractère de contrôle", body = crate::http::error::ApiErrorBody),
+    )
+)]
+pub(crate) async fn suggest(State(state): State<AppState>, fields: Fields) -> Response {
     let text = typed_text(&fields);
     let suggestions = if worth_suggesting(&text) {
         let snapshot = state.thesaurus.get();

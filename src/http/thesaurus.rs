@@ -31,7 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/thesaurus/concepts/{id}", get(concept))
         .route("/thesaurus/{scheme}", get(scheme))
         .route("/thesaurus/{scheme}/{local}", get(dereference))
-        .route("/api/v1/concepts", get(complete))
+}
+
+/// The concept autocomplete, with the rest of `/api/` (see `http::api`).
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/concepts", get(complete))
 }
 
 /// A label of the A–Z index or of a search result.
@@ -500,12 +504,18 @@ async fn export_jsonld(State(state): State<AppState>) -> Result<Response, AppErr
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CompleteParams {
+    /// Le début d'un libellé, ou d'un de ses mots (100 caractères au plus sont lus).
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     q: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
     pub id: i64,
     pub uri: String,
@@ -516,7 +526,18 @@ pub struct Suggestion {
 }
 
 /// `GET /api/v1/concepts?q=` — at most 10 concepts for an autocomplete.
-async fn complete(
+#[utoipa::path(
+    get,
+    path = "/api/v1/concepts",
+    operation_id = "complete_concepts",
+    tag = "thesaurus",
+    params(CompleteParams),
+    responses(
+        (status = 200, description = "Au plus 10 concepts dont un libellé commence par le texte", body = Vec<Suggestion>),
+        (status = 400, description = "Paramètre répété ou mal encodé", body = crate::http::error::ApiErrorBody),
+    )
+)]
+pub(crate) async fn complete(
     State(state): State<AppState>,
     Params(params): Params<CompleteParams>,
 ) -> Json<Vec<Suggestion>> {

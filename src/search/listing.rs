@@ -108,6 +108,29 @@ pub fn list(
     })
 }
 
+/// Every published publication matching `filter`, in no order: the API's filtered list,
+/// which pages through PostgreSQL by key rather than through the index's order. Blocking.
+pub fn matching_ids(index: &SearchIndex, filter: &ListFilter) -> tantivy::Result<Vec<Uuid>> {
+    let searcher = index.reader.searcher();
+    let query = filter_query(&index.fields, filter);
+    let addresses = searcher.search(query.as_ref(), &tantivy::collector::DocSetCollector)?;
+    super::related::publication_ids(index, &searcher, addresses.into_iter())
+}
+
+impl ListFilter {
+    /// No filter at all (the order aside): every published publication.
+    pub fn is_empty(&self) -> bool {
+        self.opco.is_none()
+            && self.observatory.is_none()
+            && self.document_type.is_none()
+            && self.year_min.is_none()
+            && self.year_max.is_none()
+            && self.region.is_none()
+            && self.branch.is_none()
+            && self.text.is_none()
+    }
+}
+
 /// The filters as one query: a facet term per selected value, a range of years, the words.
 fn filter_query(fields: &Fields, filter: &ListFilter) -> Box<dyn Query> {
     let facet = |dimension: &str, value: &str| -> Box<dyn Query> {

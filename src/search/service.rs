@@ -267,7 +267,7 @@ pub struct SearchRequest {
     pub ranking: Ranking,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FacetValue {
     pub value: String,
     pub label: String,

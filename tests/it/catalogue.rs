@@ -352,7 +352,7 @@ async fn a_publication_page_shows_the_whole_record() {
     assert_eq!(
         page.texts(".citation"),
         [format!(
-            "Observatoire de la métallurgie (2024). Les métiers de la soudure : Édition 2024. Étude. /publications/{}",
+            "Observatoire de la métallurgie (2024). Les métiers de la soudure : Édition 2024. Étude. http://localhost/publications/{}",
             p.slug
         )]
     );

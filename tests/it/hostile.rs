@@ -92,6 +92,19 @@ const API_SEARCH: &[&str] = &[
     "region",
     "branche",
 ];
+const API_LIST: &[&str] = &[
+    "q",
+    "opco",
+    "observatoire",
+    "type",
+    "annee_min",
+    "annee_max",
+    "region",
+    "branche",
+    "updated_since",
+    "per_page",
+    "cursor",
+];
 const PUBLICATION_FORM: &[&str] = &[
     "titre",
     "sous_titre",
@@ -120,6 +133,21 @@ const ROUTES: &[Route] = &[
     get("/api/v1/search", API_SEARCH),
     get("/api/v1/suggest", &["q"]),
     get("/api/v1/concepts", &["q"]),
+    get("/api/v1/concepts/{id}", &[]),
+    get("/api/v1/publications", API_LIST),
+    get("/api/v1/publications/{id}", &[]),
+    get("/api/v1/observatoires", &[]),
+    get("/api/v1/opco", &[]),
+    get("/api/v1/branches", &[]),
+    get("/api/v1/openapi.json", &[]),
+    get("/api", &[]),
+    get("/recherche/citations.bib", SEARCH),
+    get("/recherche/citations.ris", SEARCH),
+    get("/recherche/citations.json", SEARCH),
+    get("/publications/{slug}/notice.jsonld", &[]),
+    get("/publications/{slug}/citation.bib", &[]),
+    get("/publications/{slug}/citation.ris", &[]),
+    get("/publications/{slug}/citation.json", &[]),
     get(
         "/publications",
         &[
@@ -339,8 +367,12 @@ impl Ids {
             &self.admin_file
         } else if template.starts_with("/fichiers/") {
             &self.file_id
-        } else if template.starts_with("/thesaurus/concepts/") {
+        } else if template.starts_with("/thesaurus/concepts/")
+            || template.starts_with("/api/v1/concepts/")
+        {
             &self.concept
+        } else if template.starts_with("/api/v1/publications/") {
+            &self.slug
         } else {
             &self.draft
         };
@@ -887,7 +919,8 @@ async fn refused_addresses_answer_json_under_api_and_a_french_page_elsewhere() {
                 .starts_with("application/json")
         );
         let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
-        let error = body["error"].as_str().expect("an error message");
+        assert_eq!(body["error"]["code"], "bad_request");
+        let error = body["error"]["message"].as_str().expect("an error message");
         assert!(
             error.contains("« q »") && (error.contains("contrôle") || error.contains("UTF-8")),
             "{error}"
@@ -898,7 +931,7 @@ async fn refused_addresses_answer_json_under_api_and_a_french_page_elsewhere() {
     assert_eq!(response.status, 400);
     let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
     assert!(
-        body["error"]
+        body["error"]["message"]
             .as_str()
             .unwrap_or_default()
             .contains("répété")

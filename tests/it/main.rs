@@ -4,6 +4,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod api;
 mod catalogue;
 mod cli;
 mod csrf;
@@ -13,6 +14,7 @@ mod harvest;
 mod hostile;
 mod import;
 mod indexing;
+mod metadata;
 mod platform;
 mod relevance;
 mod resilience;

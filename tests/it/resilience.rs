@@ -64,11 +64,12 @@ async fn an_unreachable_database_answers_503_as_a_page_or_as_json() {
     assert_eq!(api.header("content-type"), "application/json");
     let body: serde_json::Value = serde_json::from_slice(&api.body).expect("JSON");
     assert!(
-        body["error"]
+        body["error"]["message"]
             .as_str()
             .is_some_and(|e| e.contains("ne répond pas")),
         "{body}"
     );
+    assert_eq!(body["error"]["code"], "unavailable");
     // Other API errors take the same path: a bad parameter, an unknown address.
     for (uri, status) in [
         ("/api/v1/search?q=a&page=0", StatusCode::BAD_REQUEST),
@@ -79,7 +80,9 @@ async fn an_unreachable_database_answers_503_as_a_page_or_as_json() {
         assert_eq!(answer.header("content-type"), "application/json", "{uri}");
         let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
         assert!(
-            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|e| !e.is_empty()),
             "{uri}"
         );
     }

@@ -226,7 +226,8 @@ async fn nothing_found_is_recorded_and_bad_parameters_are_400() {
     ] {
         let response = app.get(&format!("/api/v1/search?{bad}")).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(json(&response)["error"].is_string());
+        assert!(json(&response)["error"]["message"].is_string());
+        assert_eq!(json(&response)["error"]["code"], "bad_request");
         if !bad.starts_with("per_page") {
             // The page has a fixed page size and ignores per_page.
             assert_eq!(

@@ -3,8 +3,9 @@
 
 mod files;
 mod home;
+pub(crate) mod metadata;
 mod organisations;
-mod publications;
+pub(crate) mod publications;
 
 pub use files::download_url;
 pub(crate) use files::stream_file;
@@ -60,6 +61,19 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::show))
         .route("/publications", get(publications::list))
         .route("/publications/{slug}", get(publications::show))
+        .route(
+            "/publications/{slug}/notice.jsonld",
+            get(publications::json_ld),
+        )
+        .route(
+            "/publications/{slug}/citation.bib",
+            get(publications::bibtex),
+        )
+        .route("/publications/{slug}/citation.ris", get(publications::ris))
+        .route(
+            "/publications/{slug}/citation.json",
+            get(publications::csl_json),
+        )
         .route("/observatoires", get(organisations::observatories))
         .route("/observatoires/{slug}", get(organisations::observatory))
         .route("/opco", get(organisations::opcos))

@@ -4,7 +4,13 @@ use crate::harvest::sources::{self, Origin};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+
+use super::metadata::{self, Meta, SubjectRef};
+use crate::citation::{Format, Reference};
+use crate::http::public_url::PublicUrl;
 
 use crate::catalogue::domain::{Idcc, PublicationStatus, RegionCode, Slug, Year};
 use crate::catalogue::model::{
@@ -29,17 +35,17 @@ const MAX_PAGE: u32 = 100_000;
 /// The query string of `/publications`, as sent by the filter form.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
-    opco: Option<String>,
-    observatoire: Option<String>,
+    pub(crate) opco: Option<String>,
+    pub(crate) observatoire: Option<String>,
     #[serde(rename = "type")]
-    document_type: Option<String>,
-    annee_min: Option<String>,
-    annee_max: Option<String>,
-    region: Option<String>,
-    branche: Option<String>,
-    q: Option<String>,
-    tri: Option<String>,
-    page: Option<String>,
+    pub(crate) document_type: Option<String>,
+    pub(crate) annee_min: Option<String>,
+    pub(crate) annee_max: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) branche: Option<String>,
+    pub(crate) q: Option<String>,
+    pub(crate) tri: Option<String>,
+    pub(crate) page: Option<String>,
 }
 
 /// A validated list request.
@@ -50,7 +56,7 @@ pub struct ListRequest {
 }
 
 impl ListParams {
-    fn validate(&self) -> Result<ListRequest, AppError> {
+    pub(crate) fn validate(&self) -> Result<ListRequest, AppError> {
         let slug = |what: &'static str| {
             move |v: &str| format!("Valeur inconnue pour le filtre {what} : « {v} ».")
         };
@@ -338,6 +344,13 @@ pub struct PublicationPage {
     citation: String,
     /// The sites it was harvested from.
     origins: Vec<Origin>,
+    /// The page's address on the library, absolute (`<link rel="canonical">`).
+    canonical: String,
+    /// The schema.org JSON-LD, escaped for its `<script>` element.
+    json_ld: String,
+    meta: Vec<Meta>,
+    /// Each citation format: its label, media type and address.
+    citations: Vec<(&'static str, &'static str, String)>,
 }
 
 impl PublicationPage {
@@ -363,10 +376,13 @@ impl PublicationPage {
     }
 }
 
+/// A publication's page, with its metadata for machines in the head and its Signposting
+/// links in the `Link` header.
 pub async fn show(
     State(state): State<AppState>,
+    base: PublicUrl,
     Path(slug): Path<String>,
-) -> Result<PublicationPage, AppError> {
+) -> Result<Response, AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
     let record = queries::find_publication(&state.db, &slug)
         .await?
@@ -385,14 +401,124 @@ pub async fn show(
                 .map_err(AppError::from)
         },
     )?;
-    Ok(PublicationPage {
+    let with_uris = SubjectRef::of(&state.thesaurus.get(), &subjects);
+    let links = metadata::signposting(&record, &base);
+    let slug = record.publication.slug.clone();
+    let page = PublicationPage {
         layout: Layout::new(Section::Publications),
-        citation: citation(&record),
+        citation: citation(&record, &base),
+        canonical: base.join(&metadata::page_path(&slug)),
+        json_ld: metadata::json_for_script(&metadata::json_ld(&record, &with_uris, &base)),
+        meta: metadata::meta_tags(&record, &with_uris, &base),
+        citations: Format::ALL
+            .into_iter()
+            .map(|f| (f.label(), f.media_type(), metadata::citation_path(&slug, f)))
+            .collect(),
         record,
         related,
         subjects,
         origins,
-    })
+    };
+    let mut response = page.into_response();
+    // Built from percent-encoded URLs and fixed words: always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&links) {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    Ok(response)
+}
+
+/// The public publication at `slug`, with its subjects and their URIs.
+async fn described(
+    state: &AppState,
+    slug: &str,
+) -> Result<(PublicationRecord, Vec<SubjectRef>), AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let record = queries::find_publication(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let subjects = crate::thesaurus::queries::subjects_of(&state.db, record.publication.id).await?;
+    let with_uris = SubjectRef::of(&state.thesaurus.get(), &subjects);
+    Ok((record, with_uris))
+}
+
+/// `/publications/{slug}/notice.jsonld`: the page's JSON-LD on its own (Signposting's
+/// `describedby`).
+pub async fn json_ld(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let (record, subjects) = described(&state, &slug).await?;
+    let body = metadata::json_ld(&record, &subjects, &base).to_string();
+    Ok((
+        [(header::CONTENT_TYPE, "application/ld+json; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
+
+/// `/publications/{slug}/citation.bib|ris|json`: the citation as a file to download.
+async fn citation_file(
+    state: &AppState,
+    base: &PublicUrl,
+    slug: &str,
+    format: Format,
+) -> Result<Response, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let id = queries::find_publication(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .publication
+        .id;
+    let references: Vec<_> = queries::citation_rows(&state.db, &[id])
+        .await?
+        .into_iter()
+        .map(|row| metadata::reference(row, base))
+        .collect();
+    Ok(citation_response(&references, format, slug.as_str()))
+}
+
+/// References in `format`, served as a download named `name.ext`.
+pub fn citation_response(references: &[Reference], format: Format, name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{name}.{}\"", format.extension());
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            format!("{}; charset=utf-8", format.media_type()),
+        )],
+        format.write(references),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+pub async fn bibtex(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    citation_file(&state, &base, &slug, Format::Bibtex).await
+}
+
+pub async fn ris(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    citation_file(&state, &base, &slug, Format::Ris).await
+}
+
+pub async fn csl_json(
+    State(state): State<AppState>,
+    base: PublicUrl,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    citation_file(&state, &base, &slug, Format::CslJson).await
 }
 
 /// How many related publications a record shows.
@@ -427,7 +553,7 @@ async fn related(
 
 /// A citation line in the usual French bibliographic shape:
 /// "Auteur (année). *Titre : sous-titre*. Type. URL".
-fn citation(record: &PublicationRecord) -> String {
+fn citation(record: &PublicationRecord, base: &PublicUrl) -> String {
     let p = &record.publication;
     let year = p
         .published_on
@@ -438,8 +564,12 @@ fn citation(record: &PublicationRecord) -> String {
         None => p.title.clone(),
     };
     format!(
-        "{} ({}). {}. {}. /publications/{}",
-        p.observatory_name, year, title, p.type_label, p.slug
+        "{} ({}). {}. {}. {}",
+        p.observatory_name,
+        year,
+        title,
+        p.type_label,
+        base.join(&metadata::page_path(&p.slug))
     )
 }
 
