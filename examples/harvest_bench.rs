@@ -21,7 +21,8 @@
 //!
 //! Peak memory is measured from outside by `scripts/peak_rss.sh` (it includes the sites'
 //! servers, which run in this process). Text extraction is not part of the pass (the server's
-//! extractor does it in the background) and is not timed here.
+//! extractor does it in the background); with `HARVEST_BENCH_TEXTS=1` it is timed after the
+//! second pass, and so is the comparison of the texts for probable duplicates.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -83,6 +84,23 @@ fn kind_of(site: usize) -> Kind {
 fn phrase(s: usize, r: usize, n: usize) -> String {
     (0..n)
         .map(|i| WORDS[(s * 31 + r * 17 + i * 7 + i * i) % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `n` words drawn for record `r` of site `s` (splitmix64: the same text every time, and texts
+/// of different records share no more than chance).
+fn words(s: usize, r: usize, n: usize) -> String {
+    let mut state = (s as u64) << 32 ^ r as u64;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            WORDS[(z % WORDS.len() as u64) as usize]
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -240,7 +258,7 @@ async fn file(State(state): Site, Path(file): Path<String>, headers: HeaderMap) 
         return StatusCode::NOT_FOUND.into_response();
     };
     let title = title(site, r);
-    let text = phrase(site, r, 40);
+    let text = words(site, r, 300);
     let body = pdf(&Report {
         title: &title,
         subtitle: None,
@@ -406,6 +424,22 @@ async fn run(
         "   au délai par défaut : {:.1} min",
         (second.took + Duration::from_secs(second.requests)).as_secs_f64() / 60.0
     );
+    if std::env::var_os("HARVEST_BENCH_TEXTS").is_some() {
+        // What follows a pass on a server: the files' text extracted, then compared.
+        let started = Instant::now();
+        while bibliotheque::catalogue::extraction::extract_pending(&db.pool, &harvester.storage)
+            .await?
+            > 0
+        {}
+        let extracted = started.elapsed();
+        let started = Instant::now();
+        let flagged = bibliotheque::harvest::dedup::flag_near_texts(&db.pool).await?;
+        println!(
+            "extraction des {files} fichiers : {:.1} s ; empreintes et comparaison des textes : {:.1} s, {flagged} paire(s) signalée(s)",
+            extracted.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     anyhow::ensure!(
         first.counts.new as usize == sites * records && first.counts.errors == 0,
         "première moisson incomplète"

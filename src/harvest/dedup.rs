@@ -49,8 +49,9 @@ pub async fn flag_probable(conn: &mut PgConnection, id: Uuid) -> Result<u64, sql
     Ok(done.rows_affected())
 }
 
-/// Texts of fewer words say too little to be compared.
-const MIN_WORDS: usize = 60;
+/// Texts of fewer words say too little to be compared: a short notice shares too much
+/// boilerplate with others of its site.
+const MIN_WORDS: usize = 150;
 /// The text read for a fingerprint: the first pages say what a study is.
 const TEXT_BUDGET: usize = 200_000;
 /// Fingerprints this many bits apart or fewer are nearly the same text.
