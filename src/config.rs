@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 
 use crate::accounts::sessions::Limits;
 use crate::http::client::{InvalidProxy, TrustedProxies};
@@ -76,6 +77,56 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Who answers for the library (`BIBLIOTHEQUE_CONTACT_EMAIL`): OAI-PMH's `adminEmail`.
     pub contact_email: Option<String>,
+    /// How the harvester visits other sites.
+    pub harvest: HarvestSettings,
+}
+
+/// The harvester's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HarvestSettings {
+    /// Private networks the harvester may reach (`BIBLIOTHEQUE_HARVEST_ALLOW`: `10.1.0.0/16,
+    /// 127.0.0.0/8`); none by default, so that a source cannot make the server query its own
+    /// network.
+    pub allow: Vec<IpNet>,
+    /// The least time between two requests to one host (`BIBLIOTHEQUE_HARVEST_DELAY_MS`, 1000).
+    pub delay: Duration,
+    /// How often `serve` harvests each source (`BIBLIOTHEQUE_HARVEST_INTERVAL_HOURS`, 168: a
+    /// week).
+    pub interval: Duration,
+}
+
+impl Default for HarvestSettings {
+    fn default() -> Self {
+        Self {
+            allow: Vec::new(),
+            delay: Duration::from_millis(1000),
+            interval: Duration::from_secs(168 * 3600),
+        }
+    }
+}
+
+/// A comma-separated list of networks (`10.0.0.0/8`) or addresses (a /32 or /128).
+fn networks(value: &str) -> Result<Vec<IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    format!("« {item} » n'est pas un réseau (10.1.0.0/16) ni une adresse IP")
+                })
+        })
+        .collect()
+}
+
+/// A whole number, zero allowed, at most `max`.
+fn whole(max: u64) -> impl FnOnce(&str) -> Result<u64, String> {
+    move |value| match value.parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!("un nombre entier de 0 à {max} est attendu")),
+    }
 }
 
 /// A `BIBLIOTHEQUE_*` variable the server cannot use: it refuses to start rather than run
@@ -201,6 +252,25 @@ impl Config {
                 TrustedProxies::default(),
                 |v| v.parse().map_err(|e: InvalidProxy| e.to_string()),
             )?,
+            harvest: HarvestSettings {
+                allow: setting(vars, "BIBLIOTHEQUE_HARVEST_ALLOW", Vec::new(), networks)?,
+                // A minute at most: slower than that, a pass over a large site never ends.
+                delay: Duration::from_millis(setting(
+                    vars,
+                    "BIBLIOTHEQUE_HARVEST_DELAY_MS",
+                    1000,
+                    whole(60_000),
+                )?),
+                // A year at most.
+                interval: Duration::from_secs(
+                    3600 * setting(
+                        vars,
+                        "BIBLIOTHEQUE_HARVEST_INTERVAL_HOURS",
+                        168,
+                        positive(8_760),
+                    )?,
+                ),
+            },
             public_url: setting(vars, "BIBLIOTHEQUE_PUBLIC_URL", None, public_url)?,
             contact_email: setting(vars, "BIBLIOTHEQUE_CONTACT_EMAIL", None, email)?,
         })
@@ -258,6 +328,7 @@ impl Default for Config {
                 lifetime: Duration::from_secs(12 * 3600),
             },
             trusted_proxies: TrustedProxies::default(),
+            harvest: HarvestSettings::default(),
             public_url: None,
             contact_email: None,
         }
@@ -301,6 +372,23 @@ mod tests {
     }
 
     #[test]
+    fn harvest_settings_are_read() {
+        let config = read([
+            (
+                "BIBLIOTHEQUE_HARVEST_ALLOW",
+                "127.0.0.0/8, 10.1.0.0/16, ::1",
+            ),
+            ("BIBLIOTHEQUE_HARVEST_DELAY_MS", "0"),
+            ("BIBLIOTHEQUE_HARVEST_INTERVAL_HOURS", "24"),
+        ])
+        .unwrap();
+        assert_eq!(config.harvest.allow.len(), 3);
+        assert_eq!(config.harvest.delay, Duration::ZERO);
+        assert_eq!(config.harvest.interval, Duration::from_secs(86_400));
+        assert_eq!(read([]).unwrap().harvest, HarvestSettings::default());
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_variable_and_the_value() {
         assert_eq!(
             read([("BIBLIOTHEQUE_MAX_UPLOAD_MB", "abc")]).unwrap_err(),
@@ -319,6 +407,16 @@ mod tests {
             read([("BIBLIOTHEQUE_SECURE_COOKIES", "peut-être")])
                 .unwrap_err()
                 .contains("oui ou non est attendu")
+        );
+        assert_eq!(
+            read([("BIBLIOTHEQUE_HARVEST_ALLOW", "127.0.0.0/8, intranet")]).unwrap_err(),
+            "BIBLIOTHEQUE_HARVEST_ALLOW = \"127.0.0.0/8, intranet\" : « intranet » n'est pas \
+             un réseau (10.1.0.0/16) ni une adresse IP"
+        );
+        assert!(
+            read([("BIBLIOTHEQUE_HARVEST_DELAY_MS", "-1")])
+                .unwrap_err()
+                .contains("de 0 à 60000")
         );
         let proxies = read([("BIBLIOTHEQUE_TRUSTED_PROXIES", "127.0.0.1, proxy.local")]);
         assert!(

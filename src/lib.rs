@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod extract;
+pub mod harvest;
 pub mod http;
 pub mod search;
 pub mod startup;

@@ -22,6 +22,9 @@ pub struct Inner {
     /// The whole library's counts per OPCO, observatory, type, year and theme, kept per
     /// commit of the search index.
     pub counts: CountsCache,
+    /// Wakes the harvest task when an admin asks for a pass now (it also looks every 30 s,
+    /// for sources made due by another process).
+    pub harvest_now: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             search,
             config,
             counts: CountsCache::default(),
+            harvest_now: Arc::new(tokio::sync::Notify::new()),
         }))
     }
 }

@@ -5,11 +5,13 @@
 mod backup;
 mod demo;
 mod files;
+mod harvest;
 mod import;
 mod observatory;
 mod progress;
 mod reindex;
 mod serve;
+mod source;
 mod thesaurus;
 mod user;
 
@@ -81,6 +83,13 @@ enum LibraryCommand {
     },
     /// Charge la bibliothèque de démonstration, ou des publications synthétiques.
     Demo(demo::DemoArgs),
+    /// Les sites moissonnés : entrepôts OAI-PMH, flux, sitemaps, pages de liste.
+    Source {
+        #[command(subcommand)]
+        command: source::SourceCommand,
+    },
+    /// Moissonne maintenant toutes les sources (ou une seule), puis affiche le compte rendu.
+    Harvest(harvest::HarvestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -147,6 +156,8 @@ impl LibraryCommand {
             Self::Restore(args) => backup::restore(db, global, args).await,
             Self::Files { command } => files::run(&db.pool, global, command).await,
             Self::Demo(args) => demo::run(db, global, args).await,
+            Self::Source { command } => source::run(&db.pool, command).await,
+            Self::Harvest(args) => harvest::run(db, global, args).await,
         }
     }
 }

@@ -38,6 +38,11 @@ use tokio::io::AsyncReadExt;
 pub use common::{ExtractError, Extracted, Format, Limits};
 use common::{blocking, truncate_at};
 
+/// The title a PDF declares in its metadata, when it says something (see `pdf.rs`).
+pub async fn pdf_title(path: &Path) -> Option<String> {
+    pdf::title(path).await
+}
+
 /// Extracts the text of the file at `path`, read as `format`.
 ///
 /// The file is refused when larger than [`Limits::max_input_bytes`]; see the module

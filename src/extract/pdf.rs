@@ -27,6 +27,45 @@ const STDERR_KEEP: usize = 8 * 1024;
 /// Size of each read from the child's pipes.
 const CHUNK: usize = 64 * 1024;
 
+/// poppler's metadata reader, found through `PATH`.
+const PDFINFO: &str = "pdfinfo";
+
+/// The title a PDF declares in its document information (`/Title`), if any, read by
+/// `pdfinfo` within 10 s. Titles that only name the tool or file that made the PDF ("Microsoft
+/// Word - rapport.docx", "untitled") are no titles.
+pub(super) async fn title(path: &Path) -> Option<String> {
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(10),
+        max_output_bytes: 64 * 1024,
+        ..Limits::default()
+    };
+    // Our own staging paths: never an option.
+    let args: [&OsStr; 3] = ["-enc".as_ref(), "UTF-8".as_ref(), path.as_os_str()];
+    let output = run(OsStr::new(PDFINFO), &args, &limits).await.ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let title = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Title:"))?
+        .trim();
+    let folded = crate::text::fold(title);
+    let says_nothing = title.chars().count() < 4
+        || [
+            "microsoft word",
+            "untitled",
+            "sans titre",
+            "document",
+            ".doc",
+            ".pdf",
+            ".indd",
+        ]
+        .iter()
+        .any(|junk| folded.starts_with(junk) || folded.ends_with(junk));
+    (!says_nothing).then(|| title.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Extracts the text of a PDF, one entry per page.
 pub(super) async fn extract(path: &Path, limits: &Limits) -> Result<Extracted, ExtractError> {
     extract_with(OsStr::new(PDFTOTEXT), path, limits).await

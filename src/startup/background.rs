@@ -1,6 +1,6 @@
 //! The server's background tasks, all spawned into one [`Tasks`] set: the indexer, the index
-//! check, the text extractor, the thesaurus refresh, the session purge, the orphan sweep, and,
-//! on a new index, its first build.
+//! check, the text extractor, the thesaurus refresh, the session purge, the orphan sweep, the
+//! harvest of the due sources, and, on a new index, its first build.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,8 @@ use sqlx::PgPool;
 use crate::accounts::sessions::{self, Limits};
 use crate::catalogue::{extraction, integrity};
 use crate::db::outage::Outage;
+use crate::harvest::client::{Client, ClientSettings};
+use crate::harvest::{Harvester, dedup, sources};
 use crate::search::{SearchIndex, check, index};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -37,6 +39,69 @@ pub fn spawn_all(tasks: &mut Tasks, state: &AppState, fresh_index: bool) {
     tasks.spawn("purge des sessions", purge);
     let sweep = sweep_orphans(db.clone(), state.storage.clone(), tasks.stop());
     tasks.spawn("nettoyage des orphelins", sweep);
+    match harvester(state) {
+        Ok(harvester) => {
+            let wake = state.harvest_now.clone();
+            tasks.spawn("moisson", harvest_due(harvester, wake, tasks.stop()));
+        }
+        Err(error) => tracing::error!(error = format!("{error:#}"), "moissonneur non démarré"),
+    }
+}
+
+fn harvester(state: &AppState) -> anyhow::Result<Harvester> {
+    Ok(Harvester {
+        db: state.db.clone(),
+        storage: state.storage.clone(),
+        thesaurus: state.thesaurus.clone(),
+        client: Client::new(ClientSettings::from_config(&state.config))?,
+        interval: state.config.harvest.interval,
+    })
+}
+
+/// Harvests the due sources one at a time, each on its own schedule, looking every 30 s and
+/// at once when `wake` is notified (an admin's "run now"). A pass is dropped at the stop: each
+/// record is its own transaction, so what was written stays and the rest waits for the next
+/// pass. A source that hangs costs its requests' timeouts, never the task.
+async fn harvest_due(harvester: Harvester, wake: Arc<tokio::sync::Notify>, stop: Stop) {
+    let mut every = tokio::time::interval(Duration::from_secs(30));
+    let mut outage = Outage::default();
+    loop {
+        tokio::select! {
+            going = stop.tick(&mut every) => if !going { return },
+            () = wake.notified() => {}
+        }
+        loop {
+            let due = sources::next_due(&harvester.db).await;
+            outage.record(
+                "moisson",
+                &due.as_ref().map(|_| ()).map_err(|e| anyhow::anyhow!("{e}")),
+            );
+            let Ok(Some(source)) = due else { break };
+            let progress = ProgressBar::hidden();
+            let report = tokio::select! {
+                () = stop.stopped() => return,
+                report = harvester.harvest(&source, &progress) => report,
+            };
+            tracing::info!(
+                source = source.id,
+                erreurs = report.errors.len(),
+                echec = report.failure.as_deref().unwrap_or(""),
+                "moisson : {}",
+                report.counts
+            );
+        }
+        // The files harvested so far have been extracted meanwhile (by the extractor task):
+        // their texts are compared now.
+        let compared = tokio::select! {
+            () = stop.stopped() => return,
+            compared = dedup::flag_near_texts(&harvester.db) => compared,
+        };
+        match compared {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(paires = n, "doublons probables par le texte"),
+            Err(error) => tracing::warn!(%error, "comparaison des textes moissonnés"),
+        }
+    }
 }
 
 /// Builds a new index from PostgreSQL. Dropped at the stop: nothing is committed until the

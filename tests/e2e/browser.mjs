@@ -561,6 +561,66 @@ async function checkDeposit(browser) {
   await adminContext.close();
 }
 
+// i. harvesting: an admin adds a listing page of a small site this script serves on 127.0.0.1
+// as a source (the server runs with BIBLIOTHEQUE_HARVEST_ALLOW=127.0.0.0/8, see .ci/run); the
+// server's harvest task takes it at once, and search finds the harvested study.
+async function checkHarvest(browser) {
+  const adminEmail = process.env.E2E_ADMIN_EMAIL;
+  const password = process.env.E2E_PASSWORD;
+  if (!adminEmail || !password) {
+    fail('i', 'E2E_ADMIN_EMAIL and E2E_PASSWORD are needed for the harvest scenario (see .ci/run)');
+    return;
+  }
+  const word = `olivine${Date.now() % 100000}`;
+  const title = `Etude moissonnee des carrieres ${word}`;
+  const { createServer } = await import('node:http');
+  const site = createServer((req, res) => {
+    if (req.url === '/publications') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<html><body><a href="/f/carrieres.pdf">${title}</a></body></html>`);
+    } else if (req.url === '/f/carrieres.pdf') {
+      res.writeHead(200, { 'content-type': 'application/pdf' });
+      res.end(makePdf(`Les carrieres ${word} recrutent.`));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  const siteUrl = `http://127.0.0.1:${site.address().port}/publications`;
+  const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR', viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  try {
+    const admin = await context.newPage();
+    await signIn(admin, adminEmail, password, 'i.admin');
+    await axePage(admin, '/admin/moissonnage');
+    await admin.selectOption('#kind', 'page');
+    await admin.fill('#url', siteUrl);
+    await admin.selectOption('#observatoire', { index: 1 });
+    await admin.fill('#nom', 'Site e2e');
+    await Promise.all([admin.waitForURL(/\?ok=ajout/), admin.click('button:has-text("Ajouter la source")')]);
+    const listed = await admin.isVisible(`a:has-text("${siteUrl}")`);
+    check('i.source', listed, `the source ${siteUrl} is added and listed`, 'the new source is not listed');
+    await axePage(admin, rel(admin.url()));
+    const addedAt = Date.now();
+    let foundAfter = -1;
+    while (Date.now() - addedAt < 20_000) {
+      await goto(admin, `/recherche?q=${encodeURIComponent(word)}`);
+      if (await admin.isVisible(`a:has-text("${title}")`)) { foundAfter = Date.now() - addedAt; break; }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    check('i.search', foundAfter >= 0, `search finds the harvested study ${foundAfter} ms after the source was added`, 'search does not find the harvested study within 20 s');
+    if (foundAfter >= 0) {
+      await Promise.all([admin.waitForLoadState(), admin.click(`a:has-text("${title}")`)]);
+      const origin = ((await admin.textContent('.record-origin')) || '').trim();
+      check('i.origin', origin === 'Site e2e', 'its page says where it comes from: "Source : Site e2e"', `its origin reads "${origin}"`);
+    }
+  } finally {
+    await context.close();
+    site.close();
+  }
+}
+
 async function step(id, fn) {
   try { return await fn(); } catch (e) { fail(id, `error: ${errMsg(e)}`); return null; }
 }
@@ -622,6 +682,7 @@ async function main() {
   await step('d.axe 404', () => axePage(page, '/publications/nexiste-pas', 404));
   await step('e', () => checkSkipLink(page));
   await step('h', () => checkDeposit(browser));
+  await step('i', () => checkHarvest(browser));
   await step('f', () => screenshots(page, detail));
   await browser.close();
 }

@@ -40,7 +40,7 @@ async fn every_form_is_refused_without_the_token_or_with_a_wrong_one() {
     user(&app, "autre@b.fr", Access::Admin).await;
     let admin = login(&app, "admin@b.fr").await;
     let observatory_id = a.to_string();
-    let forms: [(String, Vec<(&str, &str)>); 10] = [
+    let forms: [(String, Vec<(&str, &str)>); 14] = [
         (
             "/admin/publications/nouvelle".into(),
             vec![
@@ -81,6 +81,20 @@ async fn every_form_is_refused_without_the_token_or_with_a_wrong_one() {
         (
             "/admin/observatoires/obs-a/relecture".into(),
             vec![("relecture", "oui")],
+        ),
+        (
+            "/admin/moissonnage/sources".into(),
+            vec![
+                ("kind", "feed"),
+                ("url", "https://obs.fr/rss.xml"),
+                ("observatoire", "obs-a"),
+            ],
+        ),
+        ("/admin/moissonnage/sources/1/lancer".into(), vec![]),
+        ("/admin/moissonnage/sources/1/retirer".into(), vec![]),
+        (
+            "/admin/moissonnage/doublons".into(),
+            vec![("decision", "meme")],
         ),
         ("/deconnexion".into(), vec![]),
     ];

@@ -242,6 +242,17 @@ const ROUTES: &[Route] = &[
     post("/admin/comptes/mot-de-passe", &["email"]),
     get("/admin/observatoires", &["relecture", "observatoire"]),
     post("/admin/observatoires/{slug}/relecture", &["relecture"]),
+    get("/admin/moissonnage", &["ok", "source"]),
+    post(
+        "/admin/moissonnage/sources",
+        &["kind", "url", "observatoire", "nom", "set", "relecture"],
+    ),
+    post("/admin/moissonnage/sources/{id}/lancer", &["csrf"]),
+    post("/admin/moissonnage/sources/{id}/retirer", &["csrf"]),
+    post(
+        "/admin/moissonnage/doublons",
+        &["publication", "autre", "decision"],
+    ),
     get("/admin/mot-de-passe", &[]),
     post(
         "/admin/mot-de-passe",

@@ -11,6 +11,7 @@ mod csrf;
 mod demo;
 mod feeds;
 mod files;
+mod harvest;
 mod hostile;
 mod import;
 mod indexing;

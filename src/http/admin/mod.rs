@@ -7,6 +7,7 @@ mod accounts;
 mod dashboard;
 mod files;
 mod form;
+mod harvest;
 mod import;
 mod journal;
 mod observatories;
@@ -68,6 +69,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/observatoires/{slug}/relecture",
             post(observatories::set_review),
         )
+        .route("/admin/moissonnage", get(harvest::show))
+        .route("/admin/moissonnage/sources", post(harvest::add))
+        .route(
+            "/admin/moissonnage/sources/{id}/lancer",
+            post(harvest::run_now),
+        )
+        .route(
+            "/admin/moissonnage/sources/{id}/retirer",
+            post(harvest::remove),
+        )
+        .route("/admin/moissonnage/doublons", post(harvest::decide))
         .route(
             "/admin/mot-de-passe",
             get(accounts::password_form).post(accounts::change_password),

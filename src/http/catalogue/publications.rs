@@ -1,5 +1,6 @@
 //! `/publications` (the filtered list) and `/publications/{slug}` (one record).
 
+use crate::harvest::sources::{self, Origin};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -344,6 +345,8 @@ pub struct PublicationPage {
     related: Vec<PublicationCard>,
     subjects: Vec<Subject>,
     citation: String,
+    /// The sites it was harvested from.
+    origins: Vec<Origin>,
     /// The page's address on the library, absolute (`<link rel="canonical">`).
     canonical: String,
     /// The schema.org JSON-LD, escaped for its `<script>` element.
@@ -387,11 +390,20 @@ pub async fn show(
     let record = queries::find_publication(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (related, subjects) = tokio::try_join!(related(&state, &record), async {
-        crate::thesaurus::queries::subjects_of(&state.db, record.publication.id)
-            .await
-            .map_err(AppError::from)
-    },)?;
+    let id = record.publication.id;
+    let (related, subjects, origins) = tokio::try_join!(
+        related(&state, &record),
+        async {
+            crate::thesaurus::queries::subjects_of(&state.db, id)
+                .await
+                .map_err(AppError::from)
+        },
+        async {
+            sources::origins(&state.db, id)
+                .await
+                .map_err(AppError::from)
+        },
+    )?;
     let with_uris = SubjectRef::of(&state.thesaurus.get(), &subjects);
     let links = metadata::signposting(&record, &base);
     let slug = record.publication.slug.clone();
@@ -408,6 +420,7 @@ pub async fn show(
         record,
         related,
         subjects,
+        origins,
     };
     let mut response = page.into_response();
     // Built from percent-encoded URLs and fixed words: always a valid header value.
