@@ -416,6 +416,24 @@ mod tests {
     }
 
     #[test]
+    fn the_file_store_is_the_data_folder_unless_a_bucket_is_named() {
+        let config = read([]).unwrap();
+        assert_eq!(config.file_store, FileStore::Local("/d/files".into()));
+        let bucket = read([("BIBLIOTHEQUE_S3_URL", "s3://etudes/prod")]);
+        #[cfg(feature = "s3")]
+        assert_eq!(
+            bucket.unwrap().file_store,
+            FileStore::S3("s3://etudes/prod".into())
+        );
+        #[cfg(not(feature = "s3"))]
+        assert!(
+            bucket
+                .unwrap_err()
+                .contains("construit sans la fonctionnalité « s3 »")
+        );
+    }
+
+    #[test]
     fn harvest_settings_are_read() {
         let config = read([
             (
