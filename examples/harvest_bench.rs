@@ -377,7 +377,9 @@ async fn run(
     settings.delay = Duration::ZERO;
     let harvester = Harvester {
         db: db.pool.clone(),
-        storage: bibliotheque::startup::storage(data_dir)?,
+        storage: bibliotheque::startup::storage(&bibliotheque::config::FileStore::Local(
+            data_dir.join("files"),
+        ))?,
         thesaurus,
         client: Client::new(settings)?,
         interval: Duration::from_secs(3600),

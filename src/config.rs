@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 
 use crate::accounts::sessions::Limits;
-use crate::http::client::{InvalidProxy, TrustedProxies};
+use crate::proxies::{InvalidProxy, TrustedProxies};
 
 /// Options that apply to every command, so that `import` or `user add` work on the same
 /// library as `serve`.
@@ -35,6 +35,13 @@ pub struct GlobalOptions {
         default_value = "human"
     )]
     pub log_format: LogFormat,
+}
+
+impl GlobalOptions {
+    /// The file store of this library, for commands that need no other setting.
+    pub fn file_store(&self) -> Result<FileStore, ConfigError> {
+        FileStore::from_env(&self.data_dir)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +86,41 @@ pub struct Config {
     pub contact_email: Option<String>,
     /// How the harvester visits other sites.
     pub harvest: HarvestSettings,
+    /// Where the files are kept.
+    pub file_store: FileStore,
+}
+
+/// Where the files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStore {
+    /// A folder: the `files/` folder of the data folder.
+    Local(PathBuf),
+    /// An S3 bucket (`BIBLIOTHEQUE_S3_URL`: `s3://bucket[/prefix]`), in a build with the `s3`
+    /// feature.
+    #[cfg(feature = "s3")]
+    S3(String),
+}
+
+impl FileStore {
+    /// The store `BIBLIOTHEQUE_S3_URL` names, else the data folder's `files/`. A build without
+    /// the `s3` feature refuses the variable rather than silently write files elsewhere.
+    pub fn from_vars(vars: &impl Variables, data_dir: &Path) -> Result<Self, ConfigError> {
+        let local = Self::Local(data_dir.join("files"));
+        setting(vars, "BIBLIOTHEQUE_S3_URL", local, |url| {
+            #[cfg(feature = "s3")]
+            return Ok(Self::S3(url.to_owned()));
+            #[cfg(not(feature = "s3"))]
+            return Err(format!(
+                "« {url} » : ce programme a été construit sans la fonctionnalité « s3 » \
+                 (cargo build --release --features s3)"
+            ));
+        })
+    }
+
+    /// [`Self::from_vars`] on the process environment.
+    pub fn from_env(data_dir: &Path) -> Result<Self, ConfigError> {
+        Self::from_vars(&Environment, data_dir)
+    }
 }
 
 /// The harvester's settings.
@@ -273,6 +315,7 @@ impl Config {
             },
             public_url: setting(vars, "BIBLIOTHEQUE_PUBLIC_URL", None, public_url)?,
             contact_email: setting(vars, "BIBLIOTHEQUE_CONTACT_EMAIL", None, email)?,
+            file_store: FileStore::from_vars(vars, data_dir)?,
         })
     }
 }
@@ -331,6 +374,7 @@ impl Default for Config {
             harvest: HarvestSettings::default(),
             public_url: None,
             contact_email: None,
+            file_store: FileStore::Local(std::env::temp_dir().join("bibliotheque-files")),
         }
     }
 }
@@ -369,6 +413,24 @@ mod tests {
         assert_eq!(config.sessions.lifetime, Duration::from_secs(7200));
         assert!(!config.trusted_proxies.is_empty());
         assert_eq!(config.static_dir, Path::new("/srv/static"));
+    }
+
+    #[test]
+    fn the_file_store_is_the_data_folder_unless_a_bucket_is_named() {
+        let config = read([]).unwrap();
+        assert_eq!(config.file_store, FileStore::Local("/d/files".into()));
+        let bucket = read([("BIBLIOTHEQUE_S3_URL", "s3://etudes/prod")]);
+        #[cfg(feature = "s3")]
+        assert_eq!(
+            bucket.unwrap().file_store,
+            FileStore::S3("s3://etudes/prod".into())
+        );
+        #[cfg(not(feature = "s3"))]
+        assert!(
+            bucket
+                .unwrap_err()
+                .contains("construit sans la fonctionnalité « s3 »")
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn copy_bar() -> indicatif::ProgressBar {
 
 pub async fn backup(db: &Database, global: &GlobalOptions, args: BackupArgs) -> anyhow::Result<()> {
     let dir = args.dir.as_path();
-    let storage = storage(&global.data_dir)?;
+    let storage = storage(&global.file_store()?)?;
     let bar = copy_bar();
     let report = crate::backup::backup(db, &storage, dir, &bar).await;
     bar.finish_and_clear();
@@ -58,7 +58,7 @@ pub async fn restore(
     args: RestoreArgs,
 ) -> anyhow::Result<()> {
     let files = args.files.as_deref();
-    let storage = storage(&global.data_dir)?;
+    let storage = storage(&global.file_store()?)?;
     let bar = copy_bar();
     let report = crate::backup::restore(db, &storage, &args.dump, files, &bar).await;
     bar.finish_and_clear();

@@ -21,7 +21,7 @@ pub struct DemoArgs {
 }
 
 pub async fn run(db: &Database, global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
-    let storage = storage(&global.data_dir)?;
+    let storage = storage(&global.file_store()?)?;
     let thesaurus = prepare_thesaurus(&db.pool).await?;
     let report = demo::load(&db.pool, &storage).await?;
     subjects::assign_missing(&db.pool, &thesaurus.get()).await?;

@@ -23,7 +23,7 @@ pub enum FilesCommand {
 
 pub async fn run(db: &PgPool, global: &GlobalOptions, command: FilesCommand) -> anyhow::Result<()> {
     let FilesCommand::Check { delete_orphans } = command;
-    let storage = storage(&global.data_dir)?;
+    let storage = storage(&global.file_store()?)?;
     let spinner = progress::spinner("inventaire du stockage des fichiers");
     let report = integrity::check(db, &storage).await;
     spinner.finish_and_clear();

@@ -35,7 +35,7 @@ pub async fn run(db: &Database, global: &GlobalOptions, args: HarvestArgs) -> an
     }
     let harvester = Harvester {
         db: db.pool.clone(),
-        storage: storage(&global.data_dir)?,
+        storage: storage(&config.file_store)?,
         thesaurus: prepare_thesaurus(&db.pool).await?,
         client: Client::new(ClientSettings::from_config(&config))?,
         interval: config.harvest.interval,

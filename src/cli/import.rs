@@ -29,7 +29,7 @@ pub async fn run(db: &Database, global: &GlobalOptions, args: ImportArgs) -> any
     let started = std::time::Instant::now();
     let report = crate::catalogue::import::import_jsonl(
         &db.pool,
-        &storage(&global.data_dir)?,
+        &storage(&global.file_store()?)?,
         &thesaurus.get(),
         std::io::BufReader::new(file),
         args.files.as_deref(),

@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
-use super::client::TrustedProxies;
 use crate::http::params::{Form, Params};
+use crate::proxies::TrustedProxies;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -299,7 +299,7 @@ pub(super) fn client_address(parts: &Parts, proxies: &TrustedProxies) -> String 
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| super::client::throttle_key(proxies.client(info.0.ip(), &parts.headers)))
+        .map(|info| crate::proxies::throttle_key(proxies.client(info.0.ip(), &parts.headers)))
         .unwrap_or_else(|| "inconnue".to_owned())
 }
 

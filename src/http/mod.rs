@@ -5,7 +5,6 @@ mod admin;
 mod api;
 mod auth;
 mod catalogue;
-pub mod client;
 mod csrf;
 mod error;
 mod health;

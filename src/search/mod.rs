@@ -12,6 +12,7 @@ pub mod listing;
 pub mod outbox;
 pub mod query;
 pub mod related;
+pub mod request;
 pub mod schema;
 pub mod service;
 pub mod snippet;

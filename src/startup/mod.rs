@@ -14,7 +14,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::catalogue::{demo, queries};
-use crate::config::Config;
+use crate::config::{Config, FileStore};
 use crate::db::Database;
 use crate::search::SearchIndex;
 use crate::search::index::Writing;
@@ -122,7 +122,7 @@ impl Application {
 /// Everything but the address: the thesaurus, the demo if asked and the library is empty,
 /// the index, the state.
 async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<(AppState, bool)> {
-    let storage = storage(&settings.data_dir)?;
+    let storage = storage(&settings.config.file_store)?;
     let thesaurus = prepare_thesaurus(&db.pool).await?;
     if settings.load_demo && queries::is_empty(&db.pool).await? {
         let report = demo::load(&db.pool, &storage).await?;
@@ -163,21 +163,13 @@ async fn open_index(data_dir: &Path) -> anyhow::Result<(Arc<SearchIndex>, bool)>
     tokio::task::spawn_blocking(move || SearchIndex::open_with(&dir, Writing::Polite)).await?
 }
 
-/// The file store: the `files/` folder of the data folder, or, in a build with the `s3`
-/// feature, the bucket named by `BIBLIOTHEQUE_S3_URL` when it is set.
-pub fn storage(data_dir: &Path) -> anyhow::Result<Storage> {
-    #[cfg(feature = "s3")]
-    if let Ok(url) = std::env::var("BIBLIOTHEQUE_S3_URL") {
-        return Storage::s3(&url).context("stockage S3");
+/// Opens the file store the configuration names.
+pub fn storage(store: &FileStore) -> anyhow::Result<Storage> {
+    match store {
+        FileStore::Local(dir) => Storage::local(dir).context("dossier des fichiers"),
+        #[cfg(feature = "s3")]
+        FileStore::S3(url) => Storage::s3(url).context("stockage S3"),
     }
-    #[cfg(not(feature = "s3"))]
-    if std::env::var_os("BIBLIOTHEQUE_S3_URL").is_some() {
-        anyhow::bail!(
-            "BIBLIOTHEQUE_S3_URL est défini, mais ce programme a été construit sans la \
-             fonctionnalité « s3 » (cargo build --release --features s3)"
-        );
-    }
-    Storage::local(&data_dir.join("files")).context("dossier des fichiers")
 }
 
 /// Loads the shipped vocabulary into a library that lacks it, then the in-memory snapshot.

@@ -228,7 +228,7 @@ pub fn check_as(kind: FileKind, path: &Path) -> Result<(), Refusal> {
 /// A name safe to keep and show: no folders, no control, invisible or bidirectional
 /// characters, no leading dots, at most 255 characters (the extension survives a cut). The same
 /// cleaning for a deposit's name and an import's. Markup is kept as text: a name is data,
-/// escaped wherever it is shown or sent (`tests/it/security.rs` checks every page).
+/// escaped wherever it is shown or sent (`tests/it/security/` checks every page).
 pub fn clean_name(given: &str) -> String {
     let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use bibliotheque::config::Config;
+use bibliotheque::config::{Config, FileStore};
 use bibliotheque::db::{Cluster, Durability, MIGRATOR};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::search::index::Writing;
@@ -167,12 +167,13 @@ pub fn fresh_storage_dir() -> (Storage, PathBuf) {
     (Storage::local(&dir).expect("test file store"), dir)
 }
 
-/// The default configuration, with a staging folder of the test's own.
+/// The default configuration, with a staging folder and a file store of the test's own.
 pub fn test_config() -> Config {
     Config {
         staging_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("staging")
             .join(uuid::Uuid::new_v4().simple().to_string()),
+        file_store: FileStore::Local(fresh_storage_dir().1),
         ..Config::default()
     }
 }

@@ -1,0 +1,143 @@
+//! Sitemaps and listing pages
+
+use super::*;
+
+fn landing(title: &str, date: &str, pdf: &str) -> String {
+    format!(
+        r#"<html lang="fr"><head><meta name="citation_title" content="{title}">
+<meta name="citation_publication_date" content="{date}"><meta name="citation_author" content="Observatoire S">
+<meta name="citation_pdf_url" content="{pdf}"><meta name="description" content="Résumé de {title}."></head>
+<body><h1>{title}</h1></body></html>"#
+    )
+}
+
+#[tokio::test]
+async fn a_sitemap_gives_its_landing_pages_and_a_page_gone_is_withdrawn() {
+    let app = TestApp::new().await;
+    builders::observatory(&app.db, "obs-s", "Observatoire S", None).await;
+    let site = Site::default();
+    let base = site.start().await;
+    site.put(
+        "/sitemap.xml",
+        "application/xml",
+        format!(
+            r#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{base}/sitemap-etudes.xml</loc></sitemap></sitemapindex>"#
+        ),
+    );
+    site.put(
+        "/sitemap-etudes.xml",
+        "application/xml",
+        format!(
+            r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/etudes/a</loc></url><url><loc>{base}/etudes/b</loc></url></urlset>"#
+        ),
+    );
+    site.html(
+        "/etudes/a",
+        &landing("Diagnostic emploi 2023", "2023-05-02", "/f/a.pdf"),
+    );
+    site.html(
+        "/etudes/b",
+        &landing("Fiches métiers du transport", "2022", "/f/b.pdf"),
+    );
+    site.pdf("/f/a.pdf", "A", "Diagnostic de l'emploi dans la branche.");
+    site.pdf("/f/b.pdf", "B", "Les fiches métiers du transport routier.");
+    let sitemap = source(&app, Kind::Sitemap, &format!("{base}/sitemap.xml"), "obs-s").await;
+    let harvester = harvester(&app, settings(true));
+
+    let report = pass(&harvester, &sitemap).await;
+    assert_eq!(
+        (report.counts.new, report.counts.errors),
+        (2, 0),
+        "{report:?} {:?}",
+        site.requests()
+    );
+    let (a, _, _) = publication_by_title(&app, "Diagnostic emploi 2023").await;
+    let (document_type, abstract_text): (String, String) =
+        sqlx::query_as("select document_type, abstract from publication where id = $1")
+            .bind(a)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(document_type, "diagnostic");
+    assert_eq!(abstract_text, "Résumé de Diagnostic emploi 2023.");
+
+    // Unchanged: the landing pages answer 304 (their ETag), no PDF is asked for.
+    site.clear_log();
+    let report = pass(&harvester, &sitemap).await;
+    assert_eq!(
+        (report.counts.unchanged, report.counts.new),
+        (2, 0),
+        "{report:?}"
+    );
+    assert!(
+        !site.requests().iter().any(|r| r.ends_with(".pdf")),
+        "{:?}",
+        site.requests()
+    );
+
+    // A page removed from the site (and from its sitemap) is withdrawn.
+    site.remove("/etudes/b");
+    site.put(
+        "/sitemap-etudes.xml",
+        "application/xml",
+        format!(
+            r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/etudes/a</loc></url></urlset>"#
+        ),
+    );
+    let report = pass(&harvester, &sitemap).await;
+    assert_eq!(
+        (report.counts.withdrawn, report.counts.unchanged),
+        (1, 1),
+        "{report:?}"
+    );
+    let (_, _, status) = publication_by_title(&app, "Fiches métiers du transport").await;
+    assert_eq!(status, "withdrawn");
+}
+
+#[tokio::test]
+async fn a_listing_page_gives_its_pdfs_one_level_deep_and_robots_txt_is_obeyed() {
+    let app = TestApp::new().await;
+    builders::observatory(&app.db, "obs-p", "Observatoire P", None).await;
+    let site = Site::default();
+    let base = site.start().await;
+    site.put(
+        "/robots.txt",
+        "text/plain",
+        "User-agent: *\nDisallow: /prive/\n",
+    );
+    site.html(
+        "/publications",
+        r#"<ul><li><a href="/f/panorama-2024.pdf">Panorama de la branche 2024</a></li>
+<li><a href="/archives">Archives</a></li><li><a href="/prive/interne.pdf">Note interne</a></li></ul>"#,
+    );
+    site.html(
+        "/archives",
+        r#"<a href="/f/referentiel.pdf">Télécharger</a><a href="/publications">retour</a>"#,
+    );
+    site.pdf(
+        "/f/panorama-2024.pdf",
+        "Panorama",
+        "Le panorama de la branche en 2024.",
+    );
+    site.pdf(
+        "/f/referentiel.pdf",
+        "Référentiel",
+        "Référentiel d'activités et de compétences.",
+    );
+    site.pdf("/prive/interne.pdf", "Interne", "Ne pas diffuser.");
+    let page = source(&app, Kind::Page, &format!("{base}/publications"), "obs-p").await;
+    let harvester = harvester(&app, settings(true));
+
+    let report = pass(&harvester, &page).await;
+    assert_eq!(
+        (report.counts.new, report.counts.errors),
+        (2, 1),
+        "{report:?}"
+    );
+    assert_eq!(report.errors[0].url, format!("{base}/prive/interne.pdf"));
+    assert_eq!(report.errors[0].cause, "interdit par le robots.txt du site");
+    assert!(!site.requests().contains(&"/prive/interne.pdf".to_owned()));
+    publication_by_title(&app, "Panorama de la branche 2024").await;
+    // "Télécharger" says nothing: the PDF's own title is used.
+    publication_by_title(&app, "Référentiel").await;
+}
