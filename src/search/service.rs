@@ -109,8 +109,7 @@ pub fn search(
     let correction = request
         .correct
         .then(|| vocabulary.correction(&request.text))
-        .flatten()
-        .and_then(|corrected| keep_fillers(&request.text, &corrected));
+        .flatten();
     let mut results = match &correction {
         Some(text) => {
             let corrected = SearchRequest {
@@ -132,31 +131,6 @@ pub fn search(
     };
     results.took = started.elapsed();
     Ok(results)
-}
-
-/// `corrected` with the question words and fillers typed put back ("quoi" is not a misspelt
-/// "quai": it asks, it names nothing to find); `None` when nothing else was corrected.
-fn keep_fillers(typed: &str, corrected: &str) -> Option<String> {
-    let typed_words: Vec<&str> = typed.split_whitespace().collect();
-    let corrected_words: Vec<&str> = corrected.split_whitespace().collect();
-    if typed_words.len() != corrected_words.len() {
-        return Some(corrected.to_owned());
-    }
-    let mut changed = false;
-    let words: Vec<&str> = typed_words
-        .iter()
-        .zip(&corrected_words)
-        .map(|(&t, &c)| {
-            let word = t.trim_matches(|ch: char| !ch.is_alphanumeric());
-            if t == c || query::is_filler(word, word) {
-                t
-            } else {
-                changed = true;
-                c
-            }
-        })
-        .collect();
-    changed.then(|| words.join(" "))
 }
 
 /// One search, as asked; when the soft conjunction finds nothing (no document holds enough of

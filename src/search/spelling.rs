@@ -233,8 +233,8 @@ impl Vocabulary {
     /// one. A word found only in full texts is searched as typed (see [`Self::did_you_mean`]
     /// for the suggestion a search that finds little offers).
     pub fn correction(&self, text: &str) -> Option<String> {
-        rewrite(text, |word| {
-            if analysis::is_stop_word(&word.to_lowercase()) || !self.is_nowhere(word) {
+        rewrite(text, |token, word| {
+            if asks(token, word) || !self.is_nowhere(word) {
                 return None;
             }
             self.suggest(word)
@@ -246,13 +246,20 @@ impl Vocabulary {
     /// prefixed values, `-exclusions`, `OR`, numbers, stop words and words of 1 to 3 letters
     /// stay as typed, and so do the spaces and punctuation around the words.
     pub fn did_you_mean(&self, text: &str) -> Option<String> {
-        rewrite(text, |word| {
-            if analysis::is_stop_word(&word.to_lowercase()) {
+        rewrite(text, |token, word| {
+            if asks(token, word) {
                 return None;
             }
             self.suggest(word)
         })
     }
+}
+
+/// Whether `word` (a slice of `token`) only asks, and names nothing to find: a stop word, or a
+/// question word or filler ("quoi" is not a misspelt "quai", "peux" not "peaux"). These are
+/// never corrected.
+fn asks(token: &str, word: &str) -> bool {
+    analysis::is_stop_word(&word.to_lowercase()) || super::query::is_filler(token, word)
 }
 
 /// The terms of `dict` that `automaton` accepts and whose first byte is `first`.
@@ -270,9 +277,10 @@ fn starting_with<'a>(
     .into_stream()
 }
 
-/// Rewrites the plain words of a query, keeping everything else byte for byte. Tokens are
+/// Rewrites the plain words of a query, keeping everything else byte for byte; `fix` is given
+/// each word with the token it is a slice of. Tokens are
 /// cut and read by [`super::query`]'s tokenizer, as [`super::query::parse`] reads them.
-fn rewrite(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Option<String> {
+fn rewrite(text: &str, mut fix: impl FnMut(&str, &str) -> Option<String>) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 8);
     let mut changed = false;
     let mut rest = text;
@@ -291,7 +299,7 @@ fn rewrite(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Option<St
                     continue;
                 }
                 let word = &token[start..i];
-                match (!word.is_empty()).then(|| fix(word)).flatten() {
+                match (!word.is_empty()).then(|| fix(token, word)).flatten() {
                     Some(fixed) => {
                         out.push_str(&fixed);
                         changed = true;
@@ -528,6 +536,28 @@ mod tests {
         ] {
             assert_eq!(lib.suggest(&none, text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn question_words_and_fillers_are_never_corrected() {
+        let none = Snapshot::default();
+        let lib = library(
+            &[
+                row("Les métiers du quai et de la logistique", &["quai"], vec![]),
+                row("Tanneurs : le travail des peaux", &["peaux"], vec![]),
+                row("Le savoir-faire des tanneurs", &[], vec![]),
+            ],
+            &none,
+        );
+        let vocabulary = Vocabulary::new(&lib.searcher(), &lib.fields, &none);
+        // "quoi" is one edit from "quai", "peux" from "peaux": both ask, neither is misspelt.
+        assert_eq!(vocabulary.correction("je peux faire quoi"), None);
+        assert_eq!(lib.suggest(&none, "je peux faire quoi"), None);
+        // The misspelt word next to them still is, and they stay as typed.
+        assert_eq!(
+            vocabulary.correction("quoi faire des peuax").as_deref(),
+            Some("quoi faire des peaux")
+        );
     }
 
     #[test]
