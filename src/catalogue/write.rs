@@ -9,6 +9,7 @@ use time::Date;
 use uuid::Uuid;
 
 use super::domain::{Idcc, PublicationStatus, RegionCode, RomeCode, Slug, Year};
+use crate::db::{Claim, lock_until_commit};
 use crate::storage::StoredObject;
 use crate::storage::kind::FileKind;
 
@@ -109,10 +110,13 @@ async fn insert_links(
     Ok(())
 }
 
-/// The slug of `title`, with a numeric suffix when another publication already has it.
+/// The slug of `title`, with a numeric suffix when another publication already has it. The
+/// base is held until the transaction ends, so that two publications of the same title written
+/// at once get two slugs.
 async fn free_slug(conn: &mut PgConnection, title: &str) -> Result<Slug, sqlx::Error> {
     let base = Slug::from_text(title)
         .unwrap_or_else(|| Slug::parse("publication").expect("a valid literal slug"));
+    lock_until_commit(conn, Claim::Slug(base.as_str())).await?;
     let taken = sqlx::query_scalar!(
         // "base" and "base-…": in byte order, the range from "base-" up to "base." ('.' follows '-').
         r#"select slug from publication

@@ -99,3 +99,34 @@ pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
         .connect_with(options)
         .await
 }
+
+/// What two transactions may not claim at the same time: each holds what it claims, from
+/// [`lock_until_commit`] to its end.
+#[derive(Debug, Clone, Copy)]
+pub enum Claim<'a> {
+    /// A new publication's slug, from its title's (the base before any `-2` suffix).
+    Slug(&'a str),
+    /// Whether a file (its SHA-256) is already in the library.
+    File(&'a str),
+}
+
+/// Waits for any other transaction claiming the same thing to end, then holds it until this
+/// transaction ends (a transaction-scoped advisory lock). Without it, two writers both find a
+/// slug free, or a file new, and the second fails on the unique slug or makes a duplicate. Must
+/// be called inside a transaction; lock in the order file, then slug.
+pub async fn lock_until_commit(
+    conn: &mut sqlx::PgConnection,
+    claim: Claim<'_>,
+) -> Result<(), sqlx::Error> {
+    let key = match claim {
+        Claim::Slug(slug) => format!("slug:{slug}"),
+        Claim::File(sha256) => format!("file:{sha256}"),
+    };
+    sqlx::query!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) as l"#,
+        key
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}

@@ -15,12 +15,16 @@ use serde_json::json;
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::catalogue::domain::PublicationStatus;
 use crate::catalogue::write;
+use crate::db::{Claim, lock_until_commit};
 
-/// The publication holding a current file of this content, if any.
+/// The publication holding a current file of this content, if any; the content is held until
+/// the transaction ends, so that a second writer of the same file, at the same time, waits and
+/// finds the first one's publication.
 pub async fn publication_with_file(
     conn: &mut PgConnection,
     sha256: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
+    lock_until_commit(conn, Claim::File(sha256)).await?;
     sqlx::query_scalar!(
         "select publication_id from file where sha256 = $1 and replaced_at is null
          order by created_at limit 1",

@@ -799,3 +799,33 @@ async fn the_same_title_gets_numbered_slugs() {
     );
     assert_eq!(fourth.slug, "portrait-de-branche-4");
 }
+
+/// Publications of the same title written at once (two editors, a deposit during an import or
+/// a harvest) each get their own slug: none fails on the unique slug.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_title_written_at_once_gets_one_slug_each() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-s", "Observatoire S", None).await;
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, storage) = (app.db.clone(), app.storage.clone());
+            tokio::spawn(async move {
+                PublicationBuilder::new(obs)
+                    .title("Portrait de branche")
+                    .insert(&db, &storage)
+                    .await
+                    .slug
+            })
+        })
+        .collect();
+    let mut slugs = Vec::new();
+    for writer in writers {
+        slugs.push(writer.await.expect("no writer fails"));
+    }
+    slugs.sort();
+    let mut expected: Vec<String> = std::iter::once("portrait-de-branche".to_owned())
+        .chain((2..=8).map(|n| format!("portrait-de-branche-{n}")))
+        .collect();
+    expected.sort();
+    assert_eq!(slugs, expected);
+}

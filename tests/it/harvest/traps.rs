@@ -281,3 +281,49 @@ async fn two_passes_over_one_source_at_once_make_no_second_publication() {
     assert_eq!(count(&app, "select count(*) from file").await, 6);
     assert_eq!(a.counts.new + b.counts.new, 6, "{a:?} {b:?}");
 }
+
+/// Two sources listing the same files, harvested at once (the server's schedule and a
+/// `harvest --source` command): each file makes one publication, the other source's records
+/// are counted as duplicates of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sources_with_the_same_files_at_once_make_one_publication_per_file() {
+    let app = TestApp::new().await;
+    builders::observatory(&app.db, "obs-d", "Observatoire D", None).await;
+    let site = Site::default();
+    let base = site.start().await;
+    let mut links = String::new();
+    for n in 0..8 {
+        links.push_str(&format!(
+            r#"<a href="/f/{n}.pdf">Étude partagée numéro {n}</a>"#
+        ));
+        site.pdf(
+            &format!("/f/{n}.pdf"),
+            "Étude",
+            &format!("Texte de l'étude partagée numéro {n}."),
+        );
+    }
+    // Other titles on the second list: only the files are the same.
+    site.html("/liste-a", &links);
+    site.html(
+        "/liste-b",
+        &links.replace("Étude partagée", "Rapport commun"),
+    );
+    let a = source(&app, Kind::Page, &format!("{base}/liste-a"), "obs-d").await;
+    let b = source(&app, Kind::Page, &format!("{base}/liste-b"), "obs-d").await;
+    let (one, two) = (
+        harvester(&app, settings(true)),
+        harvester(&app, settings(true)),
+    );
+    let (ra, rb) = tokio::join!(pass(&one, &a), pass(&two, &b));
+    assert_eq!(
+        count(&app, "select count(*) from publication").await,
+        8,
+        "{ra:?} {rb:?}"
+    );
+    assert_eq!(ra.counts.new + rb.counts.new, 8, "{ra:?} {rb:?}");
+    assert_eq!(
+        ra.counts.duplicates + rb.counts.duplicates,
+        8,
+        "{ra:?} {rb:?}"
+    );
+}
