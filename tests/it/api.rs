@@ -592,6 +592,31 @@ async fn other_sites_may_read_the_api() {
         .await;
     assert_eq!(error.status, StatusCode::BAD_REQUEST);
     assert_eq!(error.header("access-control-allow-origin"), "*");
+    // So are the refusals made before any API route is reached: a refused address, one too
+    // long, a path the API does not have.
+    let long = format!("/api/v1/search?q={}", "x".repeat(9 * 1024));
+    for (uri, status) in [
+        ("/api/v1/search?q=a%00b", StatusCode::BAD_REQUEST),
+        (long.as_str(), StatusCode::URI_TOO_LONG),
+        ("/api/v1/inconnu", StatusCode::NOT_FOUND),
+    ] {
+        let refused = app
+            .request(
+                Request::get(uri)
+                    .header("origin", "https://carif-oref.example")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let shown = &uri[..uri.len().min(40)];
+        assert_eq!(refused.status, status, "{shown}");
+        assert_eq!(
+            refused.header("access-control-allow-origin"),
+            "*",
+            "{shown}"
+        );
+        assert!(refused.header("content-type").contains("json"), "{shown}");
+    }
     // Pages are not opened to other sites.
     let page = app
         .request(

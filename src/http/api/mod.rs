@@ -53,6 +53,26 @@ fn cors() -> CorsLayer {
         .max_age(std::time::Duration::from_secs(86_400))
 }
 
+/// The answers made before a request reaches the API's routes (a refused or too long address,
+/// a path the API lacks, a timeout) carry what `cors()` would have added, so that another
+/// site's script can read why it was refused. The outermost layer: it only adds headers.
+pub(crate) async fn cors_for_every_answer(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if api && !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("etag,link,retry-after"),
+        );
+    }
+    response
+}
+
 /// Largest answer the ETag layer reads whole to hash it (the largest, a search of 100 hits,
 /// is about 200 KB).
 const ETAG_BODY_LIMIT: usize = 16 * 1024 * 1024;
