@@ -336,9 +336,12 @@ impl<'a> Pass<'a> {
     async fn landing_page(&mut self, url: &Url) {
         let id = url.to_string();
         self.seen.insert(id.clone());
+        // A page the source had withdrawn is asked for whole: "not modified" would leave it
+        // withdrawn.
         let validators = self
             .known
             .get(&id)
+            .filter(|k| k.withdrawn_at.is_none())
             .map(|k| k.validators.clone())
             .unwrap_or_default();
         match self.client().document(url, &validators).await {
@@ -438,6 +441,19 @@ impl<'a> Pass<'a> {
         self.seen.insert(id.clone());
         let hash = entry.record.metadata_sha256();
         let known = self.known.get(&id).cloned();
+        let relisted = match &known {
+            Some(k) if k.withdrawn_at.is_some() => {
+                match write::relist(&self.harvester.db, self.source, &id, k).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        self.error(id, format!("retour de l'entrée non enregistré : {error}"));
+                        self.progress.inc(1);
+                        return;
+                    }
+                }
+            }
+            _ => write::Outcome::Unchanged,
+        };
         let outcome = match known {
             Some(k) if k.metadata_sha256 == hash || k.publication_id.is_none() || k.duplicate => {
                 if k.metadata_sha256 != hash {
@@ -469,6 +485,8 @@ impl<'a> Pass<'a> {
             }
         };
         match outcome {
+            // Back from the source's withdrawal, with nothing else new: counted as updated.
+            Ok(write::Outcome::Unchanged) => self.count(relisted),
             Ok(outcome) => self.count(outcome),
             Err(failure) => {
                 let url = failure

@@ -483,6 +483,48 @@ pub(super) async fn note_hash(
     Ok(Outcome::Unchanged)
 }
 
+/// A record the source had withdrawn is listed again (a page back after an outage, an OAI
+/// record undeleted): it is no longer withdrawn, and a publication withdrawn for that reason
+/// alone comes back, published, or to review for a source whose records are reviewed. One an
+/// admin withdrew (another reason) stays withdrawn. `Updated` when a publication came back.
+pub(super) async fn relist(
+    db: &PgPool,
+    source: &Source,
+    remote_id: &str,
+    known: &Known,
+) -> Result<Outcome, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "update harvested_record set withdrawn_at = null where source_id = $1 and remote_id = $2",
+        source.id,
+        remote_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut outcome = Outcome::Unchanged;
+    if let Some(id) = known.publication_id.filter(|_| !known.duplicate) {
+        let withdrawn_by_source = sqlx::query_scalar!(
+            r#"select status = 'withdrawn' and withdrawn_reason = $2 as "yes!"
+               from publication where id = $1 for update"#,
+            id,
+            WITHDRAWN_BY_SOURCE
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if withdrawn_by_source == Some(true) {
+            let status = if source.review {
+                PublicationStatus::Submitted
+            } else {
+                PublicationStatus::Published
+            };
+            write::set_status(&mut tx, id, status, None).await?;
+            outcome = Outcome::Updated;
+        }
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
 /// The source withdrew a record: its publication is withdrawn (its page stays, saying why).
 pub(super) async fn withdraw(
     db: &PgPool,

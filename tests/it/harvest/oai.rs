@@ -267,6 +267,32 @@ async fn an_oai_repository_is_harvested_kept_current_and_edits_by_hand_win() {
         200,
         "the page stays"
     );
+
+    // The repository lists the record again, as it was: the publication is back.
+    let undeleted = [live(
+        "oai:t:2",
+        "Cartographie des métiers de la plasturgie",
+        "Les métiers.",
+        "/f/2.pdf",
+    )];
+    site.put(
+        "/oai?verb=ListRecords&metadataPrefix=oai_dc&from=2026-12-01",
+        "text/xml",
+        oai_answer(&base, &undeleted, None),
+    );
+    let report = pass(&harvester, &oai).await;
+    assert_eq!(
+        (
+            report.counts.updated,
+            report.counts.new,
+            report.counts.errors
+        ),
+        (1, 0, 0),
+        "{report:?}"
+    );
+    let (_, _, status) =
+        publication_by_title(&app, "Cartographie des métiers de la plasturgie").await;
+    assert_eq!(status, "published");
 }
 
 #[tokio::test]

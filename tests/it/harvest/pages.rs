@@ -92,6 +92,57 @@ async fn a_sitemap_gives_its_landing_pages_and_a_page_gone_is_withdrawn() {
     );
     let (_, _, status) = publication_by_title(&app, "Fiches métiers du transport").await;
     assert_eq!(status, "withdrawn");
+
+    // Back on the site (it was an outage): published again, counted as updated; a second pass
+    // leaves it alone.
+    site.html(
+        "/etudes/b",
+        &landing("Fiches métiers du transport", "2022", "/f/b.pdf"),
+    );
+    site.put(
+        "/sitemap-etudes.xml",
+        "application/xml",
+        format!(
+            r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/etudes/a</loc></url><url><loc>{base}/etudes/b</loc></url></urlset>"#
+        ),
+    );
+    let report = pass(&harvester, &sitemap).await;
+    assert_eq!(
+        (
+            report.counts.updated,
+            report.counts.unchanged,
+            report.counts.new
+        ),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    let (b, _, status) = publication_by_title(&app, "Fiches métiers du transport").await;
+    assert_eq!(status, "published");
+    let report = pass(&harvester, &sitemap).await;
+    assert_eq!(
+        (report.counts.unchanged, report.counts.updated),
+        (2, 0),
+        "{report:?}"
+    );
+
+    // Withdrawn by an admin for another reason, it stays withdrawn whatever the source lists.
+    sqlx::query(
+        "update publication set status = 'withdrawn', withdrawn_reason = 'erreur de dépôt' \
+         where id = $1",
+    )
+    .bind(b)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    site.remove("/etudes/b");
+    pass(&harvester, &sitemap).await;
+    site.html(
+        "/etudes/b",
+        &landing("Fiches métiers du transport", "2022", "/f/b.pdf"),
+    );
+    pass(&harvester, &sitemap).await;
+    let (_, _, status) = publication_by_title(&app, "Fiches métiers du transport").await;
+    assert_eq!(status, "withdrawn");
 }
 
 #[tokio::test]
