@@ -9,11 +9,31 @@ use uuid::Uuid;
 
 use super::identity::User;
 
-/// Who wrote: a signed-in user, or the operator at the command line.
+/// Who wrote: a signed-in user, the operator at the command line, or the harvester (the
+/// server's schedule or a `harvest` command).
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
     User(&'a User),
     Command,
+    Harvester,
+}
+
+impl Actor<'_> {
+    /// The name the journal shows.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::User(user) => user.email.as_str(),
+            Self::Command => "ligne de commande",
+            Self::Harvester => "moissonneur",
+        }
+    }
+
+    fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Self::User(user) => Some(user.id),
+            Self::Command | Self::Harvester => None,
+        }
+    }
 }
 
 /// An entry to record.
@@ -32,10 +52,7 @@ pub async fn record(
     actor: Actor<'_>,
     entry: Entry<'_>,
 ) -> Result<(), sqlx::Error> {
-    let (user_id, name) = match actor {
-        Actor::User(user) => (Some(user.id), user.email.as_str()),
-        Actor::Command => (None, "ligne de commande"),
-    };
+    let (user_id, name) = (actor.user_id(), actor.name());
     let subject: String = entry.subject.chars().take(600).collect();
     sqlx::query!(
         "insert into audit_event (user_id, actor, action, publication_id, subject, detail)
@@ -81,6 +98,10 @@ impl Event {
             "file.add" => "Fichier ajouté",
             "file.replace" => "Fichier remplacé",
             "import.run" => "Import",
+            "harvest.run" => "Moisson",
+            "harvest.source.add" => "Source de moisson ajoutée",
+            "harvest.source.remove" => "Source de moisson retirée",
+            "publication.duplicate" => "Doublon tranché",
             "user.add" => "Compte créé",
             "user.disable" => "Compte désactivé",
             "user.password" => "Mot de passe changé",

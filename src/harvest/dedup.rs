@@ -238,10 +238,7 @@ pub async fn decide(
     other_id: Uuid,
     decision: Decision,
 ) -> Result<bool, sqlx::Error> {
-    let by = match actor {
-        Actor::User(user) => user.email.to_string(),
-        Actor::Command => "ligne de commande".to_owned(),
-    };
+    let by = actor.name().to_owned();
     let mut tx = db.begin().await?;
     let code = match decision {
         Decision::Same => "same",

@@ -34,6 +34,7 @@ use self::client::{Client, Document, Fetched, Validators};
 use self::record::Harvested;
 use self::sources::{Counts, Finish, Kind, Source};
 use self::write::Known;
+use crate::accounts::audit::{self, Actor};
 use crate::storage::Storage;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -125,11 +126,39 @@ impl Harvester {
         if let Err(error) = sources::finished(&self.db, source.id, &finish).await {
             tracing::warn!(%error, source = source.id, "fin de moisson non enregistrée");
         }
+        if let Err(error) = journal_pass(&self.db, source, &report).await {
+            tracing::warn!(%error, source = source.id, "moisson absente du journal");
+        }
         let after = self.client.traffic();
         report.requests = after.requests - before.requests;
         report.bytes = after.bytes - before.bytes;
         report
     }
+}
+
+/// A pass that wrote something, or failed, in the admin journal (one entry, with its counts: a
+/// pass that changed nothing says nothing).
+async fn journal_pass(db: &PgPool, source: &Source, report: &Report) -> Result<(), sqlx::Error> {
+    let c = report.counts;
+    if c.new + c.updated + c.withdrawn + c.duplicates + c.errors == 0 && report.failure.is_none() {
+        return Ok(());
+    }
+    audit::record(
+        db,
+        Actor::Harvester,
+        audit::Entry {
+            action: "harvest.run",
+            publication_id: None,
+            subject: &source.name,
+            detail: serde_json::json!({
+                "source": source.id,
+                "adresse": source.url,
+                "comptes": c,
+                "echec": report.failure,
+            }),
+        },
+    )
+    .await
 }
 
 /// The state of one pass over one source.
@@ -515,7 +544,7 @@ impl<'a> Pass<'a> {
         let Some(known) = self.known.get(id).cloned() else {
             return;
         };
-        match write::withdraw(&self.harvester.db, self.source.id, id, &known).await {
+        match write::withdraw(&self.harvester.db, self.source, id, &known).await {
             Ok(outcome) => self.count(outcome),
             Err(error) => self.error(id, format!("retrait non enregistré : {error}")),
         }

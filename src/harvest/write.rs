@@ -14,6 +14,7 @@ use super::dedup;
 use super::record::{Fields, Harvested};
 use super::sources::Source;
 use super::{Harvester, MAX_FILES, WITHDRAWN_BY_SOURCE};
+use crate::accounts::audit::{self, Actor, Entry};
 use crate::catalogue::domain::{PublicationStatus, Year};
 use crate::catalogue::write::{self, NewPublication, Scope};
 use crate::storage::StoredObject;
@@ -518,6 +519,7 @@ pub(super) async fn relist(
                 PublicationStatus::Published
             };
             write::set_status(&mut tx, id, status, None).await?;
+            journal_status(&mut tx, id, status, source).await?;
             outcome = Outcome::Updated;
         }
     }
@@ -525,10 +527,39 @@ pub(super) async fn relist(
     Ok(outcome)
 }
 
+/// A status the harvester gave a publication, in the admin journal: editors see why their study
+/// was withdrawn, or came back.
+async fn journal_status(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    status: PublicationStatus,
+    source: &Source,
+) -> Result<(), sqlx::Error> {
+    let title = sqlx::query_scalar!("select title from publication where id = $1", id)
+        .fetch_one(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        Actor::Harvester,
+        Entry {
+            action: "publication.status",
+            publication_id: Some(id),
+            subject: &title,
+            detail: serde_json::json!({
+                "apres": status,
+                "motif": (status == PublicationStatus::Withdrawn).then_some(WITHDRAWN_BY_SOURCE),
+                "source": source.id,
+                "adresse": source.url,
+            }),
+        },
+    )
+    .await
+}
+
 /// The source withdrew a record: its publication is withdrawn (its page stays, saying why).
 pub(super) async fn withdraw(
     db: &PgPool,
-    source_id: i64,
+    source: &Source,
     remote_id: &str,
     known: &Known,
 ) -> Result<Outcome, sqlx::Error> {
@@ -538,7 +569,7 @@ pub(super) async fn withdraw(
     let mut tx = db.begin().await?;
     sqlx::query!(
         "update harvested_record set withdrawn_at = now() where source_id = $1 and remote_id = $2",
-        source_id,
+        source.id,
         remote_id
     )
     .execute(&mut *tx)
@@ -561,6 +592,7 @@ pub(super) async fn withdraw(
                         Some(WITHDRAWN_BY_SOURCE),
                     )
                     .await?;
+                    journal_status(&mut tx, id, PublicationStatus::Withdrawn, source).await?;
                     Outcome::Withdrawn
                 }
             }

@@ -118,6 +118,37 @@ async fn a_sitemap_gives_its_landing_pages_and_a_page_gone_is_withdrawn() {
     );
     let (b, _, status) = publication_by_title(&app, "Fiches métiers du transport").await;
     assert_eq!(status, "published");
+    // The journal says who did it and why: the harvester withdrew, then put back, and each pass
+    // that wrote something is there with its counts.
+    let journal: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "select actor, action, detail->>'apres' from audit_event \
+         where publication_id = $1 or action = 'harvest.run' order by id",
+    )
+    .bind(b)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let harvester_said = |action: &str, after: Option<&str>| {
+        journal.iter().any(|(actor, a, apres)| {
+            actor == "moissonneur" && a == action && apres.as_deref() == after
+        })
+    };
+    assert!(
+        harvester_said("publication.status", Some("withdrawn")),
+        "{journal:?}"
+    );
+    assert!(
+        harvester_said("publication.status", Some("published")),
+        "{journal:?}"
+    );
+    assert_eq!(
+        journal
+            .iter()
+            .filter(|(_, a, _)| a == "harvest.run")
+            .count(),
+        3,
+        "the first pass, the withdrawal, the return; not the unchanged pass: {journal:?}"
+    );
     let report = pass(&harvester, &sitemap).await;
     assert_eq!(
         (report.counts.unchanged, report.counts.updated),
