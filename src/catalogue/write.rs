@@ -77,6 +77,8 @@ pub async fn insert_publication(
     Ok((id, slug))
 }
 
+/// Adds a publication's branches, ROME codes and regions (those it has already stay): one
+/// statement for the three tables, as [`replace_links`] removes.
 async fn insert_links(
     conn: &mut PgConnection,
     id: Uuid,
@@ -84,28 +86,18 @@ async fn insert_links(
 ) -> Result<(), sqlx::Error> {
     let (branches, rome, regions) = link_values(new);
     sqlx::query!(
-        "insert into publication_branch (publication_id, idcc)
-         select $1, unnest($2::text[]) on conflict do nothing",
+        "with b as (insert into publication_branch (publication_id, idcc)
+                    select $1, unnest($2::text[]) on conflict do nothing),
+              r as (insert into publication_rome (publication_id, rome_code)
+                    select $1, unnest($3::text[]) on conflict do nothing)
+         insert into publication_region (publication_id, region_code)
+         select $1, unnest($4::text[]) on conflict do nothing",
         id,
         &branches,
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "insert into publication_rome (publication_id, rome_code)
-         select $1, unnest($2::text[]) on conflict do nothing",
-        id,
         &rome,
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "insert into publication_region (publication_id, region_code)
-         select $1, unnest($2::text[]) on conflict do nothing",
-        id,
         &regions,
     )
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
     Ok(())
 }

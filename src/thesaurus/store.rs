@@ -454,19 +454,20 @@ async fn save_relations(
     .map(|r| (r.concept_id, r.broader_id))
     .collect();
     let (gone, new) = diff(&existing_broader, &broader);
+    let ((gone_from, gone_to), (new_from, new_to)) = (pairs(&gone), pairs(&new));
     sqlx::query!(
         "delete from concept_broader b using unnest($1::int8[], $2::int8[]) as x(c, p)
          where b.concept_id = x.c and b.broader_id = x.p",
-        &gone.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &gone.iter().map(|p| p.1).collect::<Vec<_>>(),
+        &gone_from,
+        &gone_to,
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         "insert into concept_broader (concept_id, broader_id)
          select * from unnest($1::int8[], $2::int8[]) on conflict do nothing",
-        &new.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &new.iter().map(|p| p.1).collect::<Vec<_>>(),
+        &new_from,
+        &new_to,
     )
     .execute(&mut *conn)
     .await?;
@@ -484,19 +485,20 @@ async fn save_relations(
     .map(|r| (r.concept_a, r.concept_b))
     .collect();
     let (gone, new) = diff(&existing_related, &related);
+    let ((gone_from, gone_to), (new_from, new_to)) = (pairs(&gone), pairs(&new));
     sqlx::query!(
         "delete from concept_related r using unnest($1::int8[], $2::int8[]) as x(a, b)
          where r.concept_a = x.a and r.concept_b = x.b",
-        &gone.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &gone.iter().map(|p| p.1).collect::<Vec<_>>(),
+        &gone_from,
+        &gone_to,
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         "insert into concept_related (concept_a, concept_b)
          select * from unnest($1::int8[], $2::int8[]) on conflict do nothing",
-        &new.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &new.iter().map(|p| p.1).collect::<Vec<_>>(),
+        &new_from,
+        &new_to,
     )
     .execute(&mut *conn)
     .await?;
@@ -556,6 +558,11 @@ fn diff<T: Clone + Eq + std::hash::Hash>(
         existing.difference(wanted).cloned().collect(),
         wanted.difference(existing).cloned().collect(),
     )
+}
+
+/// Pairs of concept ids as two columns, for `unnest($1::int8[], $2::int8[])`.
+fn pairs(pairs: &[(i64, i64)]) -> (Vec<i64>, Vec<i64>) {
+    pairs.iter().copied().unzip()
 }
 
 /// The language every concept must have a preferred label in, re-exported for messages.
