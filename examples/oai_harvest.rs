@@ -21,18 +21,16 @@ use anyhow::{Context, bail};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use bibliotheque::catalogue::demo;
 use bibliotheque::config::Config;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::storage::Storage;
-use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-const SEED: u64 = 1;
+#[path = "shared/library.rs"]
+mod library;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -92,29 +90,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads what is missing (demo, synthetic publications, subjects) and builds the app.
+/// Loads what is missing ([`library::prepare`]) and builds the app.
 async fn prepare(db: &PgPool, dir: &std::path::Path, synthetic: usize) -> anyhow::Result<Router> {
-    let storage = Storage::local(&dir.join("files"))?;
-    bibliotheque::thesaurus::import::ensure_shipped(db).await?;
-    demo::load(db, &storage).await?;
-    let present: i64 = sqlx::query_scalar(
-        "select count(*) from publication where external_id like 'synthetique-' || $1 || '-%'",
-    )
-    .bind(SEED.to_string())
-    .fetch_one(db)
-    .await?;
-    if (present as usize) < synthetic {
-        let started = Instant::now();
-        let added =
-            demo::synthetic::generate(db, synthetic, SEED, &indicatif::ProgressBar::hidden())
-                .await?;
-        eprintln!(
-            "{added} publications synthétiques ajoutées en {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let thesaurus = SharedSnapshot::new(Snapshot::load(db).await?);
-    bibliotheque::thesaurus::subjects::assign_missing(db, &thesaurus.get()).await?;
+    let (storage, thesaurus) = library::prepare(db, dir, synthetic).await?;
     // OAI-PMH reads PostgreSQL only: the index may stay empty.
     let (search, _) = SearchIndex::open(&dir.join("index"))?;
     let config = Config {

@@ -29,19 +29,18 @@ use bibliotheque::accounts::audit::Actor;
 use bibliotheque::accounts::users;
 use bibliotheque::accounts::{Access, Email, PasswordOrigin, Role};
 use bibliotheque::accounts::{password, sessions};
-use bibliotheque::catalogue::demo;
 use bibliotheque::config::Config;
 use bibliotheque::db::Database;
 use bibliotheque::search::SearchIndex;
-use bibliotheque::storage::Storage;
-use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+#[path = "shared/library.rs"]
+mod library;
+
 const WARMUP: usize = 50;
-const SEED: u64 = 1;
 /// How many different publications the per-publication pages cycle through.
 const SAMPLE: i64 = 200;
 const MEASURER: &str = "mesure-des-pages@exemple.fr";
@@ -101,29 +100,9 @@ fn env_number(name: &str, default: usize) -> anyhow::Result<usize> {
         .map(|v| v.unwrap_or(default))
 }
 
-/// Loads what is missing (demo, synthetic publications, subjects, index) and builds the app.
+/// Loads what is missing ([`library::prepare`], then the index) and builds the app.
 async fn prepare(db: &PgPool, dir: &std::path::Path, synthetic: usize) -> anyhow::Result<Router> {
-    let storage = Storage::local(&dir.join("files"))?;
-    bibliotheque::thesaurus::import::ensure_shipped(db).await?;
-    demo::load(db, &storage).await?;
-    let present: i64 = sqlx::query_scalar(
-        "select count(*) from publication where external_id like 'synthetique-' || $1 || '-%'",
-    )
-    .bind(SEED.to_string())
-    .fetch_one(db)
-    .await?;
-    if (present as usize) < synthetic {
-        let started = Instant::now();
-        let added =
-            demo::synthetic::generate(db, synthetic, SEED, &indicatif::ProgressBar::hidden())
-                .await?;
-        eprintln!(
-            "{added} publications synthétiques ajoutées en {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let thesaurus = SharedSnapshot::new(Snapshot::load(db).await?);
-    bibliotheque::thesaurus::subjects::assign_missing(db, &thesaurus.get()).await?;
+    let (storage, thesaurus) = library::prepare(db, dir, synthetic).await?;
     let (search, _) = SearchIndex::open(&dir.join("index"))?;
     let published: i64 =
         sqlx::query_scalar("select count(*) from publication where status = 'published'")

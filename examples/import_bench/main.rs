@@ -56,6 +56,10 @@ mod material;
 
 use material::*;
 
+#[path = "../shared/process.rs"]
+mod process;
+use process::{binary, load};
+
 const PUBLICATIONS: [&str; 2] = [
     include_str!("../../src/catalogue/demo/publications-1.json"),
     include_str!("../../src/catalogue/demo/publications-2.json"),
@@ -294,35 +298,6 @@ async fn main() -> anyhow::Result<()> {
         std::fs::remove_file(&path).ok();
     }
     Ok(())
-}
-
-/// The `bibliotheque` binary of the same build: `target/release/examples/import_bench` →
-/// `target/release/bibliotheque`.
-fn binary() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("bibliotheque"))
-        .context("dossier de l'exemple introuvable")?;
-    ensure!(
-        bin.is_file(),
-        "{} introuvable : construisez-le (cargo build --release --bin bibliotheque)",
-        bin.display()
-    );
-    Ok(bin)
-}
-
-/// The load averages, from `/proc/loadavg`.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "inconnue".into())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ mod sources;
 
 use sources::*;
 
+#[path = "../shared/process.rs"]
+mod process;
+use process::{binary, load};
+
 const REFERENCE: &str = include_str!("../../src/catalogue/demo/reference.json");
 const FIRST: usize = 3_000;
 const SECOND: usize = 1_500;
@@ -617,30 +621,4 @@ fn slowest(queries: &[String], times: &[Duration]) {
     for (time, query) in pairs.into_iter().take(n) {
         println!("    {:>7.2} ms  {query}", time.as_secs_f64() * 1e3);
     }
-}
-
-fn binary() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("bibliotheque"))
-        .context("dossier de l'exemple introuvable")?;
-    ensure!(
-        bin.is_file(),
-        "{} introuvable : construisez-le (cargo build --release --bin bibliotheque)",
-        bin.display()
-    );
-    Ok(bin)
-}
-
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "inconnue".into())
 }

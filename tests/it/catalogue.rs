@@ -5,27 +5,12 @@ use bibliotheque::catalogue::domain::PublicationStatus;
 use time::macros::date;
 
 use crate::common::TestApp;
-use crate::common::builders::{PublicationBuilder, branch, observatory};
+use crate::common::builders::{self, PublicationBuilder, branch, observatory};
 
 /// Two observatories of two OPCO, with a branch each.
 async fn two_observatories(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
-    branch(&app.db, "3248", "Métallurgie", "opco-2i").await;
     branch(&app.db, "1979", "Hôtels, cafés, restaurants", "akto").await;
-    let metal = observatory(
-        &app.db,
-        "observatoire-metallurgie",
-        "Observatoire de la métallurgie",
-        Some("opco-2i"),
-    )
-    .await;
-    let hcr = observatory(
-        &app.db,
-        "observatoire-hcr",
-        "Observatoire de l'hôtellerie-restauration",
-        Some("akto"),
-    )
-    .await;
-    (metal, hcr)
+    builders::two_observatories(&app.db).await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use bibliotheque::catalogue::domain::PublicationStatus;
 use time::macros::date;
 use uuid::Uuid;
 
-use crate::common::builders::{PublicationBuilder, branch, observatory};
+use crate::common::builders::{PublicationBuilder, two_observatories};
 use crate::common::xml::{attrs, parse, texts};
 use crate::common::{Response, TestApp};
 
@@ -59,21 +59,7 @@ struct Library {
 
 async fn library() -> Library {
     let app = TestApp::new().await;
-    branch(&app.db, "3248", "Métallurgie", "opco-2i").await;
-    let metal = observatory(
-        &app.db,
-        "observatoire-metallurgie",
-        "Observatoire de la métallurgie",
-        Some("opco-2i"),
-    )
-    .await;
-    let hcr = observatory(
-        &app.db,
-        "observatoire-hcr",
-        "Observatoire de l'hôtellerie-restauration",
-        Some("akto"),
-    )
-    .await;
+    let (metal, hcr) = two_observatories(&app.db).await;
     let soudeurs = PublicationBuilder::new(metal)
         .title("Les soudeurs en 2030")
         .abstract_text("Les besoins en soudeurs & chaudronniers d'ici 2030.")

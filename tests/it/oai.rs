@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::common::builders::{PublicationBuilder, branch, observatory};
+use crate::common::builders::{PublicationBuilder, two_observatories};
 use crate::common::xml::{attrs, parse, texts};
 use crate::common::{Response, TestApp, test_config};
 
@@ -110,21 +110,7 @@ struct Library {
 
 async fn library() -> Library {
     let app = TestApp::new().await;
-    branch(&app.db, "3248", "Métallurgie", "opco-2i").await;
-    let metal = observatory(
-        &app.db,
-        "observatoire-metallurgie",
-        "Observatoire de la métallurgie",
-        Some("opco-2i"),
-    )
-    .await;
-    let hcr = observatory(
-        &app.db,
-        "observatoire-hcr",
-        "Observatoire de l'hôtellerie-restauration",
-        Some("akto"),
-    )
-    .await;
+    let (metal, hcr) = two_observatories(&app.db).await;
     Library { app, metal, hcr }
 }
 

@@ -39,6 +39,27 @@ pub struct Inserted {
     pub slug: String,
 }
 
+/// The observatories most tests publish under: the metallurgy's (OPCO 2i, with its branch
+/// 3248) and the hotel and restaurant trade's (AKTO); their ids in that order.
+pub async fn two_observatories(db: &PgPool) -> (Uuid, Uuid) {
+    branch(db, "3248", "Métallurgie", "opco-2i").await;
+    let metal = observatory(
+        db,
+        "observatoire-metallurgie",
+        "Observatoire de la métallurgie",
+        Some("opco-2i"),
+    )
+    .await;
+    let hcr = observatory(
+        db,
+        "observatoire-hcr",
+        "Observatoire de l'hôtellerie-restauration",
+        Some("akto"),
+    )
+    .await;
+    (metal, hcr)
+}
+
 pub struct PublicationBuilder {
     new: NewPublication,
     files: Vec<(Vec<u8>, String, String)>,
