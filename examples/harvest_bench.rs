@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bibliotheque::catalogue::demo::documents::{Report, Section, pdf};
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::harvest::Harvester;
 use bibliotheque::harvest::client::{Client, ClientSettings};
 use bibliotheque::harvest::sources::{self, Counts, Kind, NewSource};
@@ -331,7 +331,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir)?;
     let setup = Instant::now();
-    let db = Database::open(&data_dir, None).await?;
+    let db = Database::open(&data_dir, None, Share::Interactive).await?;
     let result = run(&db, &data_dir, sites, records, setup).await;
     db.close().await;
     result

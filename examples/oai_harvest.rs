@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bibliotheque::config::Config;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         .transpose()
         .context("SYNTHETIC : un nombre de publications")?
         .unwrap_or(0);
-    let db = Database::open(&dir, None).await?;
+    let db = Database::open(&dir, None, Share::Interactive).await?;
     let router = prepare(&db.pool, &dir, synthetic).await?;
     let records: i64 =
         sqlx::query_scalar("select count(*) from publication where first_published_at is not null")

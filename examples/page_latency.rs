@@ -30,7 +30,7 @@ use bibliotheque::accounts::users;
 use bibliotheque::accounts::{Access, Email, PasswordOrigin, Role};
 use bibliotheque::accounts::{password, sessions};
 use bibliotheque::config::Config;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::{AppState, app};
 use http_body_util::BodyExt;
@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let runs: usize = env_number("RUNS", 1000)?;
     let budget = Duration::from_secs(env_number("BUDGET_S", 60)? as u64);
 
-    let db = Database::open(&dir, None).await?;
+    let db = Database::open(&dir, None, Share::Interactive).await?;
     let router = prepare(&db.pool, &dir, synthetic).await?;
     let pages = pages(&db.pool).await?;
     let cookie = admin_cookie(&db.pool).await?;

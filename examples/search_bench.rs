@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bibliotheque::catalogue::demo::synthetic::Rng;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
 use bibliotheque::thesaurus::snapshot::{LabelKind, Snapshot};
@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/bench".into()));
     let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(500);
-    let db = Database::open(&dir, None).await?;
+    let db = Database::open(&dir, None, Share::Interactive).await?;
     let snapshot = Snapshot::load(&db.pool).await?;
     let (index, fresh) = SearchIndex::open(&dir.join("index"))?;
     anyhow::ensure!(

@@ -13,6 +13,7 @@ pub mod db;
 pub mod extract;
 pub mod harvest;
 pub mod http;
+pub mod priority;
 pub mod proxies;
 pub mod search;
 pub mod startup;

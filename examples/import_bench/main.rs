@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use bibliotheque::catalogue::demo::synthetic::Rng;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::thesaurus::snapshot::{SharedSnapshot, Snapshot};
 use bibliotheque::thesaurus::subjects::SHIPPED_BASE;
@@ -597,7 +597,7 @@ impl std::fmt::Display for CatchUp {
 /// `catch_up` at once after a pass that applied something, else after 500 ms), in this
 /// process, until a pass finds nothing left.
 async fn catch_up(dir: &Path) -> anyhow::Result<CatchUp> {
-    let db = Database::open(dir, None).await?;
+    let db = Database::open(dir, None, Share::Interactive).await?;
     let thesaurus = SharedSnapshot::new(Snapshot::load(&db.pool).await?);
     let index_dir = dir.join("index");
     let (search, fresh) =
@@ -642,7 +642,7 @@ struct State {
 impl State {
     /// Opens the library (starting the cluster, stopped again), outside any timed command.
     async fn read(dir: &Path) -> anyhow::Result<Self> {
-        let db = Database::open(dir, None).await?;
+        let db = Database::open(dir, None, Share::Interactive).await?;
         let count = |sql: &'static str| {
             let pool = db.pool.clone();
             async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await }

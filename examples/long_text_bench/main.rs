@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use bibliotheque::catalogue::demo::synthetic::Rng;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::search::service::{self, PerPage, SearchRequest, Sort};
 use bibliotheque::thesaurus::snapshot::Snapshot;
@@ -179,7 +179,7 @@ fn fresh_copy(dir: &Path) -> anyhow::Result<PathBuf> {
 
 fn engine(run: &Path, queries: &[String]) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let db = runtime.block_on(Database::open(run, None))?;
+    let db = runtime.block_on(Database::open(run, None, Share::Interactive))?;
     let snapshot = runtime.block_on(Snapshot::load(&db.pool))?;
     let (index, fresh) = SearchIndex::open(&run.join("index"))?;
     ensure!(!fresh && !index.is_empty(), "index vide");

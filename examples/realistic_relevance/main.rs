@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use bibliotheque::catalogue::import::import_jsonl;
-use bibliotheque::db::Database;
+use bibliotheque::db::{Database, Share};
 use bibliotheque::search::SearchIndex;
 use bibliotheque::search::query::Ranking;
 use bibliotheque::search::service::{self, PerPage, SearchRequest, SearchResults, Sort};
@@ -201,7 +201,7 @@ async fn main() -> anyhow::Result<()> {
         wipe(&data)?;
     }
     std::fs::create_dir_all(&data).with_context(|| format!("dossier {}", data.display()))?;
-    let db = Database::open(&data, None).await?;
+    let db = Database::open(&data, None, Share::Interactive).await?;
     // Whatever happens, the private cluster is stopped before the process ends.
     let result = evaluate(
         &db,

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{GlobalOptions, LogFormat, ServeOptions};
-use crate::db::Database;
+use crate::db::{Database, Share};
 
 /// La grande bibliothèque des observatoires de branche et des OPCO.
 #[derive(Debug, Parser)]
@@ -95,6 +95,10 @@ enum LibraryCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.log_format);
+    if cli.share() == Share::Background {
+        // Before the runtime starts its threads: they inherit the priority.
+        crate::priority::lower_this_thread(crate::priority::BACKGROUND);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -124,13 +128,28 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+impl Cli {
+    /// A bulk job gives way to a server that may be running beside it: the command, and its
+    /// sessions of the private cluster, at a lower priority ([`Share::Background`]).
+    fn share(&self) -> Share {
+        match &self.command {
+            Some(Command::Library(LibraryCommand::Import(_) | LibraryCommand::Harvest(_))) => {
+                Share::Background
+            }
+            _ => Share::Interactive,
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let share = cli.share();
     let global = cli.global;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         // The server opens and closes its database itself.
         Command::Serve(options) => serve::run(&global, options).await,
         Command::Library(command) => {
-            let db = Database::open(&global.data_dir, global.database_url.as_deref()).await?;
+            let db =
+                Database::open(&global.data_dir, global.database_url.as_deref(), share).await?;
             // Whatever happens, the database is closed (and the private cluster stopped).
             let result = command.run(&db, &global).await;
             db.close().await;
@@ -159,5 +178,27 @@ impl LibraryCommand {
             Self::Source { command } => source::run(&db.pool, command).await,
             Self::Harvest(args) => harvest::run(db, global, args).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share_of(args: &[&str]) -> Share {
+        let args = std::iter::once("bibliotheque").chain(args.iter().copied());
+        Cli::try_parse_from(args)
+            .expect("arguments valides")
+            .share()
+    }
+
+    #[test]
+    fn bulk_jobs_give_way_and_the_rest_does_not() {
+        assert_eq!(share_of(&["import", "a.jsonl"]), Share::Background);
+        assert_eq!(share_of(&["harvest"]), Share::Background);
+        assert_eq!(share_of(&[]), Share::Interactive);
+        assert_eq!(share_of(&["serve"]), Share::Interactive);
+        assert_eq!(share_of(&["reindex"]), Share::Interactive);
+        assert_eq!(share_of(&["user", "list"]), Share::Interactive);
     }
 }

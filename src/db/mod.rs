@@ -17,6 +17,18 @@ pub use cluster::{Cluster, ClusterError, Durability};
 /// The migrations, embedded in the binary and applied at start.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
+/// Whom a database's sessions serve, for their CPU priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// People waiting: the server, a command that answers at once.
+    Interactive,
+    /// A bulk job that may run beside a server (`import`, `harvest`): the sessions it opens on
+    /// the private cluster run at [`crate::priority::BACKGROUND`], as the job itself does, so
+    /// that the server's searches and pages go first. An external server's sessions are left
+    /// alone: their processes may be on another machine.
+    Background,
+}
+
 /// The database a command works on, and the cluster to stop when it is done.
 pub struct Database {
     pub pool: PgPool,
@@ -28,7 +40,11 @@ pub struct Database {
 impl Database {
     /// Connects to `database_url` when given, else to the private cluster under
     /// `<data_dir>/postgres` (started if it is not running), then applies the migrations.
-    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Self> {
+    pub async fn open(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        share: Share,
+    ) -> anyhow::Result<Self> {
         let (options, cluster) = match database_url {
             Some(url) => (
                 PgConnectOptions::from_str(url).context("DATABASE_URL invalide")?,
@@ -42,7 +58,8 @@ impl Database {
                 (cluster.connect_options("bibliotheque"), Some(cluster))
             }
         };
-        let pool = pool(options)
+        let background = share == Share::Background && cluster.is_some();
+        let pool = pool_for(options, background)
             .await
             .context("connexion à PostgreSQL impossible")?;
         MIGRATOR
@@ -92,12 +109,31 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 /// It outlives the database: each connection is checked before use (sqlx's default), so after
 /// a restart the dead ones are dropped and new ones opened, with nothing to reset.
 pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
+    pool_for(options, false).await
+}
+
+/// [`pool`], each new session lowered to [`crate::priority::BACKGROUND`] when `background`.
+async fn pool_for(options: PgConnectOptions, background: bool) -> Result<PgPool, sqlx::Error> {
+    let mut pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .test_before_acquire(true)
-        .connect_with(options)
-        .await
+        .test_before_acquire(true);
+    if background {
+        pool = pool.after_connect(|conn, _| Box::pin(give_way(conn)));
+    }
+    pool.connect_with(options).await
+}
+
+/// Lowers the priority of the server process behind `conn` (one process per session in
+/// PostgreSQL), which runs on this machine: it belongs to the private cluster.
+async fn give_way(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    let pid = sqlx::query_scalar!(r#"select pg_backend_pid() as "pid!""#)
+        .fetch_one(conn)
+        .await?;
+    if let Err(error) = crate::priority::lower_process(pid, crate::priority::BACKGROUND) {
+        tracing::debug!(%error, pid, "priorité de la session PostgreSQL");
+    }
+    Ok(())
 }
 
 /// What two transactions may not claim at the same time: each holds what it claims, from

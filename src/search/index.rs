@@ -43,10 +43,6 @@ const POLITE_BATCH: usize = 100;
 /// Publications applied between two commits (each commit is a new segment for searches to
 /// open, and merges to come).
 const COMMIT_EVERY: usize = 500;
-/// The nice value (Linux, per thread) of the threads that write the index beside searches:
-/// they get the cores that searches leave, and a search that wakes up takes a core from them
-/// at once.
-const POLITE_NICE: libc::c_int = 15;
 /// Threads one search uses for its segments (the machines have two cores).
 const SEARCH_THREADS: usize = 2;
 
@@ -74,25 +70,9 @@ pub enum Writing {
     Fast,
     /// Beside searches (a server): one indexing thread (with the whole memory budget) and
     /// one merge thread, batches of [`POLITE_BATCH`], and every thread that writes at nice
-    /// [`POLITE_NICE`].
+    /// [`crate::priority::INDEXING`] (they get the cores that searches leave, and a search
+    /// that wakes up takes a core from them at once).
     Polite,
-}
-
-/// Lowers the CPU priority of the calling thread (on Linux the nice value belongs to each
-/// thread, and the threads it starts inherit it).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        let tid = nix::unistd::gettid().as_raw() as libc::id_t;
-        // nix has no wrapper of setpriority(2): libc stays for this one call.
-        // SAFETY: a system call on the calling thread, with no memory passed.
-        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, POLITE_NICE) } != 0 {
-            tracing::debug!(
-                error = %std::io::Error::last_os_error(),
-                "priorité du fil d'indexation"
-            );
-        }
-    }
 }
 
 /// What the last commit applied, stored in the commit itself.
@@ -167,7 +147,7 @@ impl SearchIndex {
             Writing::Polite => std::thread::scope(|scope| {
                 scope
                     .spawn(|| {
-                        lower_priority();
+                        crate::priority::lower_this_thread(crate::priority::INDEXING);
                         index.writer_with_options(
                             IndexWriterOptions::builder()
                                 .num_worker_threads(1)
@@ -235,7 +215,7 @@ impl SearchIndex {
         std::thread::Builder::new()
             .name("indexation".into())
             .spawn(move || {
-                lower_priority();
+                crate::priority::lower_this_thread(crate::priority::INDEXING);
                 let _ = done.send(work(&this));
             })
             .context("fil d'indexation")?;

@@ -52,7 +52,12 @@ impl Application {
     /// Opens the database (the private cluster, started if needed, or `DATABASE_URL`), then
     /// builds the server on it.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = Database::open(&settings.data_dir, settings.database_url.as_deref()).await?;
+        let db = Database::open(
+            &settings.data_dir,
+            settings.database_url.as_deref(),
+            crate::db::Share::Interactive,
+        )
+        .await?;
         Self::build_on(db, settings).await
     }
 

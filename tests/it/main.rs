@@ -18,6 +18,7 @@ mod indexing;
 mod metadata;
 mod oai;
 mod platform;
+mod priority;
 mod relevance;
 mod resilience;
 #[cfg(feature = "s3")]
