@@ -808,6 +808,46 @@ async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
 }
 
 #[tokio::test]
+async fn a_rome_theme_finds_the_studies_filed_under_its_codes() {
+    let app = TestApp::new().await;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+    let dir = std::env::temp_dir().join(format!("rome-themes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(
+        dir.join("unix_arborescence_thematique_v460_utf8.csv"),
+        "code_theme,libelle_theme,code_rome\n013,Métiers saisonniers,A1201\n",
+    )
+    .unwrap();
+    let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
+        .await
+        .unwrap();
+    app.thesaurus.refresh(&app.db).await.unwrap();
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    PublicationBuilder::new(o)
+        .title("Le travail en forêt")
+        .rome("A1201")
+        .insert(&app.db, &app.storage)
+        .await;
+    PublicationBuilder::new(o)
+        .title("Les emplois de la production agricole")
+        .rome("A1101")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    assert_eq!(
+        titles(&api(&app, "q=metiers%20saisonniers").await),
+        ["Le travail en forêt"]
+    );
+}
+
+#[tokio::test]
 async fn an_everyday_job_name_finds_the_studies_filed_under_its_rome_code() {
     let app = TestApp::new().await;
     // The fixtures, with the gardien de la paix (K1708), whose job titles do not say "flic".

@@ -6,7 +6,10 @@
 //! their name so that the next release imports without a code change. The result is one scheme
 //! with three levels: grands domaines (a letter), domaines professionnels (letter and two digits)
 //! and ROME codes (letter and four digits), the latter carrying their job titles (appellations)
-//! as alternative labels and their definition.
+//! as alternative labels and their definition. The ROME's thematic entries ("Métiers de la mer",
+//! "Métiers accessibles sans diplôme et sans expérience"…), when the folder has them, are top
+//! concepts too, broader than the codes they gather: a code then has two broader concepts, its
+//! domaine and its theme, and a study filed under the code is found by the theme's name.
 //!
 //! Job titles are written for both genders ("Conducteur / Conductrice d'engins agricoles") while
 //! users search for one form: [`gendered_forms`] derives both forms, stored as hidden labels so
@@ -85,6 +88,9 @@ pub fn import(dir: &Path) -> Result<RomeImport, RomeError> {
     builder.links(&files.links)?;
     builder.appellations(&files.appellations)?;
     builder.texts(&files.texts)?;
+    if let Some(themes) = &files.themes {
+        builder.themes(themes)?;
+    }
     Ok(builder.finish())
 }
 
@@ -101,6 +107,7 @@ enum Table {
     Domaines,
     Links,
     Texts,
+    Themes,
 }
 
 impl Table {
@@ -113,6 +120,7 @@ impl Table {
             Self::Domaines => "domaine_professionnel",
             Self::Links => "cr_gd_dp",
             Self::Texts => "texte",
+            Self::Themes => "arborescence_thematique",
         }
     }
 }
@@ -126,6 +134,8 @@ struct Files {
     links: PathBuf,
     appellations: PathBuf,
     texts: PathBuf,
+    /// The thematic entries: not in every export, and not needed to build the hierarchy.
+    themes: Option<PathBuf>,
 }
 
 impl Files {
@@ -150,6 +160,7 @@ impl Files {
             links: find(Table::Links)?,
             appellations: find(Table::Appellations)?,
             texts: find(Table::Texts)?,
+            themes: find(Table::Themes).ok(),
         })
     }
 }
@@ -341,6 +352,16 @@ fn letter_code(file: &str, line: u64, raw: &str, digits: usize) -> Result<String
 
 /// A label with its inner spaces collapsed (so that duplicates compare equal); an empty one is a
 /// malformed row since every concept needs its label.
+/// A theme's key among the codes: `theme-` and its number ("theme-017"), which no code of the
+/// hierarchy can be.
+fn theme_code(file: &str, line: u64, raw: &str) -> Result<String, RomeError> {
+    if raw.is_empty() || raw.len() > 6 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        let reason = format!("code_theme « {raw} » n'est pas un numéro de thème");
+        return Err(bad_row(file, line, reason));
+    }
+    Ok(format!("theme-{raw}"))
+}
+
 fn label(file: &str, line: u64, column: &str, raw: &str) -> Result<String, RomeError> {
     let text = normalize_spaces(raw);
     if text.is_empty() {
@@ -594,6 +615,36 @@ impl Builder {
         for (code, parts) in sentences {
             if let Some(concept) = self.concepts.get_mut(&code) {
                 concept.definition = definition(parts);
+            }
+        }
+        Ok(())
+    }
+
+    /// Each row puts one code in one theme; the theme is made at its first row.
+    fn themes(&mut self, path: &Path) -> Result<(), RomeError> {
+        let table = read_table(
+            path,
+            [
+                Column::required(&["code_theme"]),
+                Column::required(&["libelle_theme"]),
+                Column::required(&["code_rome"]),
+            ],
+        )?;
+        for Row { line, values } in table.rows {
+            let [theme, text, code] = values;
+            let theme = theme_code(&table.file, line, &theme)?;
+            let code = rome_code(&table.file, line, &code)?;
+            if !self.concepts.contains_key(&code) {
+                self.warnings
+                    .unknown(&table.file, format!("code ROME « {code} »"), line);
+                continue;
+            }
+            if !self.concepts.contains_key(&theme) {
+                let text = label(&table.file, line, "libelle_theme", &text)?;
+                self.add_concept(theme.clone(), text).is_top = true;
+            }
+            if let Some(concept) = self.concepts.get_mut(&code) {
+                concept.broader.insert(concept_uri(&theme));
             }
         }
         Ok(())

@@ -373,19 +373,35 @@ fn imports_the_real_rome() {
             .filter(|c| c.notation.as_ref().is_some_and(|n| n.len() == len))
             .count()
     };
+    let themes = concepts
+        .values()
+        .filter(|c| c.notation.as_ref().is_some_and(|n| n.starts_with("theme-")))
+        .count();
     assert_eq!(count(5), 1584);
     assert_eq!(count(1), 14);
-    assert_eq!(concepts.values().filter(|c| c.is_top).count(), 14);
+    assert_eq!(themes, 17);
+    assert_eq!(concepts.values().filter(|c| c.is_top).count(), 14 + 17);
     assert!(import.warnings.is_empty(), "{:?}", import.warnings);
+    // Each code under its one domaine, and under its themes if any.
+    let domaine = |c: &Concept| {
+        c.broader
+            .iter()
+            .filter(|uri| !uri.contains("/theme-"))
+            .count()
+    };
     assert!(
         concepts
             .values()
             .filter(|c| c.notation.as_ref().is_some_and(|n| n.len() == 5))
-            .all(|c| c.definition.is_some() && c.broader.len() == 1)
+            .all(|c| c.definition.is_some() && domaine(c) == 1)
     );
+    let themed = concepts
+        .values()
+        .filter(|c| c.broader.iter().any(|uri| uri.contains("/theme-")))
+        .count();
     let sum = |f: fn(&Concept) -> usize| concepts.values().map(f).sum::<usize>();
     println!(
-        "ROME réel : {} concepts ({} grands domaines, {} domaines, {} codes), libellés : {} pref, {} alt, {} hidden ; {elapsed:?}",
+        "ROME réel : {} concepts ({} grands domaines, {} domaines, {} codes, {themes} thèmes rassemblant {themed} codes), libellés : {} pref, {} alt, {} hidden ; {elapsed:?}",
         concepts.len(),
         count(1),
         count(3),
@@ -393,5 +409,62 @@ fn imports_the_real_rome() {
         sum(|c| c.pref_labels.len()),
         sum(|c| c.alt_labels.len()),
         sum(|c| c.hidden_labels.len()),
+    );
+}
+
+const THEMES: &str = "unix_arborescence_thematique_v460_utf8.csv";
+
+#[test]
+fn themes_are_top_concepts_broader_than_their_codes() {
+    let content = "\"code_theme\",\"libelle_theme\",\"code_ogr_rome\",\"code_rome\",\"libelle_rome\"\n\
+        \"017\",\"Métiers accessibles sans diplôme\n et sans expérience\",\"7\",\"A1201\",\"Bûcheron\"\n\
+        \"017\",\"Métiers accessibles sans diplôme et sans expérience\",\"6\",\"A1101\",\"Conducteur\"\n\
+        \"001\",\"Métiers de l'environnement\",\"7\",\"A1201\",\"Bûcheron\"\n\
+        \"001\",\"Métiers de l'environnement\",\"99\",\"A1999\",\"Inconnu\"\n";
+    let themed = import(&fixtures_with("themes", THEMES, Some(content))).unwrap();
+    let vocabulary = &themed.vocabulary;
+    assert_eq!(vocabulary.concepts.len(), 2 + 4 + 4 + 2);
+    let theme = concept(vocabulary, "theme-017");
+    assert!(theme.is_top && theme.broader.is_empty());
+    assert_eq!(
+        texts(&theme.pref_labels),
+        ["Métiers accessibles sans diplôme et sans expérience"],
+        "spaces and line breaks of the table folded"
+    );
+    // A code keeps its domaine and gains each of its themes.
+    assert_eq!(
+        texts_of(&concept(vocabulary, "A1201").broader),
+        [
+            concept_uri("A12"),
+            concept_uri("theme-001"),
+            concept_uri("theme-017")
+        ]
+    );
+    assert_eq!(
+        texts_of(&concept(vocabulary, "A1101").broader),
+        [concept_uri("A11"), concept_uri("theme-017")]
+    );
+    let warnings = themed.warnings.join("\n");
+    assert!(
+        warnings.contains("ligne 6 : code ROME « A1999 » inconnu, ligne ignorée"),
+        "{warnings}"
+    );
+    // Without the table, the hierarchy alone, as before.
+    assert!(
+        !import(&fixtures())
+            .unwrap()
+            .vocabulary
+            .concepts
+            .contains_key(&concept_uri("theme-017"))
+    );
+}
+
+#[test]
+fn a_bad_theme_number_gives_file_and_line() {
+    let content = "\"code_theme\",\"libelle_theme\",\"code_rome\"\n\"01a\",\"Métiers\",\"A1101\"\n";
+    let error = import(&fixtures_with("bad-theme", THEMES, Some(content))).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unix_arborescence_thematique_v460_utf8.csv, ligne 2 : code_theme « 01a » n'est pas un numéro de thème"
     );
 }
