@@ -54,6 +54,10 @@ pub struct Publication {
     pub licence: Option<String>,
     pub status: PublicationStatus,
     pub withdrawn_reason: Option<String>,
+    /// When the public first saw it (none while it never was published).
+    pub first_published_at: Option<time::OffsetDateTime>,
+    /// Its last change the public would see (migration 0013).
+    pub updated_at: time::OffsetDateTime,
 }
 
 /// A publication with everything linked to it.

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use sqlx::PgPool;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::domain::PublicationStatus;
@@ -319,58 +319,23 @@ pub async fn files_of(db: &PgPool, id: Uuid) -> Result<Vec<RecordFile>, sqlx::Er
 /// A publication as a feed entry.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub abstract_text: Option<String>,
-    pub published_on: Option<Date>,
-    pub first_published_at: Option<OffsetDateTime>,
-    pub updated_at: OffsetDateTime,
-    pub type_label: String,
-    pub observatory_slug: String,
-    pub observatory_name: String,
-    pub opco_name: Option<String>,
+    pub publication: Publication,
     pub files: Vec<RecordFile>,
 }
 
 /// The published publications among `ids` as feed entries, in the order of `ids`.
 pub async fn feed_entries(db: &PgPool, ids: &[Uuid]) -> Result<Vec<FeedEntry>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"
-        select p.id, p.slug, p.title, p.subtitle, p.abstract as abstract_text, p.published_on,
-               p.first_published_at, p.updated_at, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name, op.name as "opco_name?"
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        left join opco op on op.slug = o.opco_slug
-        where p.id = any($1) and p.status = 'published'
-        "#,
-        ids,
-    )
-    .fetch_all(db)
-    .await?;
-    let mut files = files(db, ids).await?;
-    let mut entries: Vec<FeedEntry> = rows
+    let (publications, mut files) =
+        tokio::try_join!(queries::publications(db, ids, None), files(db, ids))?;
+    let mut entries: Vec<FeedEntry> = publications
         .into_iter()
-        .map(|row| FeedEntry {
-            files: files.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            slug: row.slug,
-            title: row.title,
-            subtitle: row.subtitle,
-            abstract_text: row.abstract_text,
-            published_on: row.published_on,
-            first_published_at: row.first_published_at,
-            updated_at: row.updated_at,
-            type_label: row.type_label,
-            observatory_slug: row.observatory_slug,
-            observatory_name: row.observatory_name,
-            opco_name: row.opco_name,
+        .filter(|publication| publication.status == PublicationStatus::Published)
+        .map(|publication| FeedEntry {
+            files: files.remove(&publication.id).unwrap_or_default(),
+            publication,
         })
         .collect();
-    entries.sort_by_key(|entry| ids.iter().position(|id| *id == entry.id));
+    entries.sort_by_key(|entry| ids.iter().position(|id| *id == entry.publication.id));
     Ok(entries)
 }
 

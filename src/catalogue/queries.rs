@@ -54,7 +54,7 @@ pub async fn find_publication_by_id(
 
 /// The publications whose id is among `ids`, whatever their status, and the one whose slug is
 /// `public_slug` if the public may see it (published or withdrawn): the one query that reads a
-/// [`Publication`], for its page, the admin pages and the open interfaces' records. Each of
+/// [`Publication`], for its page, the admin pages, and the open interfaces' records and feed entries. Each of
 /// the two conditions is answered by its own index (a bitmap `or`), whichever is null.
 pub(super) async fn publications(
     db: &PgPool,
@@ -71,7 +71,7 @@ pub(super) async fn publications(
                op.slug as "opco_slug?", op.name as "opco_name?",
                p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
                p.source_url, p.language, p.licence,
-               p.status as "status: _", p.withdrawn_reason
+               p.status as "status: _", p.withdrawn_reason, p.first_published_at, p.updated_at
         from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id

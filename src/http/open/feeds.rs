@@ -209,7 +209,7 @@ async fn respond(
 ) -> Result<Response, AppError> {
     let entries = open::feed_entries(&state.db, ids).await?;
     // An empty feed is as new as the library's last change.
-    let updated = match entries.iter().map(|e| e.updated_at).max() {
+    let updated = match entries.iter().map(|e| e.publication.updated_at).max() {
         Some(newest) => newest,
         None => open::last_change(&state.db)
             .await?
@@ -270,13 +270,13 @@ fn write(base: &PublicUrl, feed: &Feed, updated: OffsetDateTime, entries: &[Feed
 }
 
 fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
-    let page = base.absolute(&format!("/publications/{}", entry.slug));
+    let page = base.absolute(&format!("/publications/{}", entry.publication.slug));
     xml.open("entry", &[]);
     // The publication's own identity: the same entry in every feed, whatever its address.
-    xml.element("id", &[], &format!("urn:uuid:{}", entry.id));
-    let title = match &entry.subtitle {
-        Some(subtitle) => format!("{} : {subtitle}", entry.title),
-        None => entry.title.clone(),
+    xml.element("id", &[], &format!("urn:uuid:{}", entry.publication.id));
+    let title = match &entry.publication.subtitle {
+        Some(subtitle) => format!("{} : {subtitle}", entry.publication.title),
+        None => entry.publication.title.clone(),
     };
     xml.element("title", &[], &title);
     xml.empty(
@@ -299,25 +299,31 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
     if let Some(published) = published(entry) {
         xml.element("published", &[], &utc_seconds(published));
     }
-    xml.element("updated", &[], &utc_seconds(entry.updated_at));
+    xml.element("updated", &[], &utc_seconds(entry.publication.updated_at));
     xml.open("author", &[]);
-    xml.element("name", &[], &entry.observatory_name);
+    xml.element("name", &[], &entry.publication.observatory_name);
     xml.element(
         "uri",
         &[],
-        &base.absolute(&format!("/observatoires/{}", entry.observatory_slug)),
+        &base.absolute(&format!(
+            "/observatoires/{}",
+            entry.publication.observatory_slug
+        )),
     );
     xml.close("author");
-    if let Some(opco) = &entry.opco_name {
+    if let Some(opco) = &entry.publication.opco_name {
         xml.open("contributor", &[]);
         xml.element("name", &[], opco);
         xml.close("contributor");
     }
     xml.empty(
         "category",
-        &[("term", &entry.type_label), ("label", &entry.type_label)],
+        &[
+            ("term", &entry.publication.type_label),
+            ("label", &entry.publication.type_label),
+        ],
     );
-    if let Some(text) = &entry.abstract_text {
+    if let Some(text) = &entry.publication.abstract_text {
         xml.element("summary", &[("type", "text")], &summary(text));
     }
     xml.close("entry");
@@ -327,9 +333,10 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
 /// online.
 fn published(entry: &FeedEntry) -> Option<OffsetDateTime> {
     entry
+        .publication
         .published_on
         .map(|d| d.midnight().assume_utc())
-        .or(entry.first_published_at)
+        .or(entry.publication.first_published_at)
 }
 
 /// An abstract cut to a feed reader's preview, at a word.
