@@ -60,6 +60,17 @@ pub struct Publication {
     pub updated_at: time::OffsetDateTime,
 }
 
+impl Publication {
+    /// The title followed by the subtitle, `Titre : sous-titre`, where a format has one title
+    /// only (feeds, Dublin Core, MODS).
+    pub fn full_title(&self) -> String {
+        match &self.subtitle {
+            Some(subtitle) => format!("{} : {subtitle}", self.title),
+            None => self.title.clone(),
+        }
+    }
+}
+
 /// A publication with everything linked to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicationRecord {

@@ -274,11 +274,7 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
     xml.open("entry", &[]);
     // The publication's own identity: the same entry in every feed, whatever its address.
     xml.element("id", &[], &format!("urn:uuid:{}", entry.publication.id));
-    let title = match &entry.publication.subtitle {
-        Some(subtitle) => format!("{} : {subtitle}", entry.publication.title),
-        None => entry.publication.title.clone(),
-    };
-    xml.element("title", &[], &title);
+    xml.element("title", &[], &entry.publication.full_title());
     xml.empty(
         "link",
         &[("rel", "alternate"), ("type", "text/html"), ("href", &page)],

@@ -53,13 +53,6 @@ impl Context<'_> {
         self.base.absolute(&download_url(file.id, &file.name))
     }
 
-    fn title(&self) -> String {
-        match &self.record.publication.subtitle {
-            Some(subtitle) => format!("{} : {subtitle}", self.record.publication.title),
-            None => self.record.publication.title.clone(),
-        }
-    }
-
     fn period(&self) -> Option<String> {
         match (
             self.record.publication.period_start,
@@ -100,7 +93,7 @@ fn dublin_core(xml: &mut Xml, cx: &Context<'_>) {
             ("xsi:schemaLocation", &location),
         ],
     );
-    xml.element("dc:title", &[], &cx.title());
+    xml.element("dc:title", &[], &cx.record.publication.full_title());
     xml.element("dc:creator", &[], &record.publication.observatory_name);
     for subject in cx.subjects {
         xml.element("dc:subject", &[], subject.label);
