@@ -396,13 +396,3 @@ pub async fn publications_after(
     .fetch_all(db)
     .await
 }
-
-/// When a public publication last changed.
-pub async fn publication_updated_at(
-    db: &PgPool,
-    id: Uuid,
-) -> Result<Option<time::OffsetDateTime>, sqlx::Error> {
-    sqlx::query_scalar!("select updated_at from publication where id = $1", id)
-        .fetch_optional(db)
-        .await
-}

@@ -435,26 +435,12 @@ pub async fn show(
         )
     })
     .ok_or(AppError::NotFound)?;
-    let id = record.publication.id;
-    let (subjects, updated_at) = tokio::try_join!(
-        crate::thesaurus::queries::subjects_of(&state.db, id),
-        queries::publication_updated_at(&state.db, id),
-    )?;
+    let subjects = crate::thesaurus::queries::subjects_of(&state.db, record.publication.id).await?;
     let subjects = SubjectRef::of(&state.thesaurus.get(), &subjects);
-    Ok(Json(whole(
-        record,
-        subjects,
-        updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        &base,
-    )))
+    Ok(Json(whole(record, subjects, &base)))
 }
 
-fn whole(
-    record: PublicationRecord,
-    subjects: Vec<SubjectRef>,
-    updated_at: OffsetDateTime,
-    base: &PublicUrl,
-) -> ApiPublication {
+fn whole(record: PublicationRecord, subjects: Vec<SubjectRef>, base: &PublicUrl) -> ApiPublication {
     let p = record.publication;
     let slug = p.slug.clone();
     let citation = |format| base.absolute(&metadata::citation_path(&slug, format));
@@ -505,7 +491,7 @@ fn whole(
             _ => ApiStatus::Published,
         },
         withdrawn_reason: p.withdrawn_reason,
-        updated_at: rfc3339(updated_at),
+        updated_at: rfc3339(p.updated_at),
         branches: record
             .branches
             .into_iter()
