@@ -15,6 +15,7 @@ use crate::catalogue::model::{ListedPublication, PublicationRecord};
 use crate::catalogue::queries::{self, After};
 use crate::citation::Format;
 use crate::http::AppError;
+use crate::http::catalogue::Organisation;
 use crate::http::catalogue::metadata::{self, SubjectRef};
 use crate::http::catalogue::publications::ListParams;
 use crate::http::error::{ApiErrorBody, blocking};
@@ -242,7 +243,7 @@ fn summary(row: ListedPublication, base: &PublicUrl) -> PublicationSummary {
             label: row.type_label,
         },
         observatory: Named {
-            url: base.absolute(&format!("/observatoires/{}", row.observatory_slug)),
+            url: base.absolute(&Organisation::Observatory(&row.observatory_slug).page()),
             slug: row.observatory_slug,
             name: row.observatory_name,
         },
@@ -462,14 +463,14 @@ fn whole(record: PublicationRecord, subjects: Vec<SubjectRef>, base: &PublicUrl)
             label: p.type_label,
         },
         observatory: ApiObservatoryRef {
-            url: base.absolute(&format!("/observatoires/{}", p.observatory_slug)),
+            url: base.absolute(&Organisation::Observatory(&p.observatory_slug).page()),
             slug: p.observatory_slug,
             name: p.observatory_name,
             acronym: p.observatory_acronym,
         },
         opco: match (p.opco_slug, p.opco_name) {
             (Some(slug), Some(name)) => Some(Named {
-                url: base.absolute(&format!("/opco/{slug}")),
+                url: base.absolute(&Organisation::Opco(&slug).page()),
                 slug,
                 name,
             }),
@@ -496,7 +497,7 @@ fn whole(record: PublicationRecord, subjects: Vec<SubjectRef>, base: &PublicUrl)
             .branches
             .into_iter()
             .map(|b| ApiBranch {
-                url: base.absolute(&format!("/branches/{}", b.idcc)),
+                url: base.absolute(&Organisation::Branch(&b.idcc).page()),
                 idcc: b.idcc,
                 name: b.name,
             })

@@ -15,7 +15,7 @@ use crate::catalogue::domain::{Idcc, Slug};
 use crate::catalogue::open::{self, FeedEntry};
 use crate::catalogue::queries;
 use crate::http::AppError;
-use crate::http::catalogue::{ListParams, download_url};
+use crate::http::catalogue::{ListParams, Organisation, download_url};
 use crate::http::error::blocking;
 use crate::http::params::Params;
 use crate::http::public_url::PublicUrl;
@@ -82,10 +82,11 @@ pub async fn observatory(
     let found = queries::find_observatory(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let at = Organisation::Observatory(slug.as_str());
     let feed = Feed {
         title: found.name,
-        path: format!("/observatoires/{slug}/flux.atom"),
-        page: format!("/observatoires/{slug}"),
+        path: at.feed(),
+        page: at.page(),
     };
     let filter = ListFilter {
         observatory: Some(slug),
@@ -103,10 +104,11 @@ pub async fn opco(
     let found = queries::find_opco(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let at = Organisation::Opco(slug.as_str());
     let feed = Feed {
         title: found.name,
-        path: format!("/opco/{slug}/flux.atom"),
-        page: format!("/opco/{slug}"),
+        path: at.feed(),
+        page: at.page(),
     };
     let filter = ListFilter {
         opco: Some(slug),
@@ -126,8 +128,8 @@ pub async fn branch(
         .ok_or(AppError::NotFound)?;
     let feed = Feed {
         title: format!("{} (IDCC {})", found.name, found.idcc),
-        path: format!("/branches/{}/flux.atom", found.idcc),
-        page: format!("/branches/{}", found.idcc),
+        path: Organisation::Branch(&found.idcc).feed(),
+        page: Organisation::Branch(&found.idcc).page(),
     };
     let filter = ListFilter {
         branch: Some(idcc),
@@ -301,10 +303,7 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
     xml.element(
         "uri",
         &[],
-        &base.absolute(&format!(
-            "/observatoires/{}",
-            entry.publication.observatory_slug
-        )),
+        &base.absolute(&Organisation::Observatory(&entry.publication.observatory_slug).page()),
     );
     xml.close("author");
     if let Some(opco) = &entry.publication.opco_name {

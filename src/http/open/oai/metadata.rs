@@ -6,7 +6,7 @@
 use super::super::xml::Xml;
 use super::request::Format;
 use crate::catalogue::open::{Record, RecordFile};
-use crate::http::catalogue::download_url;
+use crate::http::catalogue::{Organisation, download_url};
 use crate::http::public_url::PublicUrl;
 use crate::thesaurus::snapshot::Snapshot;
 
@@ -169,10 +169,9 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
     }
     xml.close("titleInfo");
 
-    let observatory_page = cx.base.absolute(&format!(
-        "/observatoires/{}",
-        record.publication.observatory_slug
-    ));
+    let observatory_page = cx
+        .base
+        .absolute(&Organisation::Observatory(&record.publication.observatory_slug).page());
     corporate_name(
         xml,
         &record.publication.observatory_name,
