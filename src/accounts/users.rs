@@ -137,19 +137,31 @@ pub async fn disable(db: &sqlx::PgPool, actor: Actor<'_>, email: &Email) -> Resu
     .await?
     .ok_or_else(|| UserError::Unknown(email.clone()))?;
     let sessions = super::sessions::end_all(&mut *tx, id).await?;
+    record_sessions_ended(&mut *tx, actor, "user.disable", email.as_str(), sessions).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The journal entry of `action` on the account `email`, which ended `sessions` of its
+/// sessions (disabled, its password changed or reset).
+async fn record_sessions_ended(
+    db: impl PgExecutor<'_>,
+    actor: Actor<'_>,
+    action: &str,
+    email: &str,
+    sessions: u64,
+) -> Result<(), sqlx::Error> {
     audit::record(
-        &mut *tx,
+        db,
         actor,
         Entry {
-            action: "user.disable",
+            action,
             publication_id: None,
-            subject: email.as_str(),
+            subject: email,
             detail: serde_json::json!({ "sessions_fermees": sessions }),
         },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Changes `user`'s own password and ends their other sessions (a password changed because
@@ -169,15 +181,12 @@ pub async fn change_password(
     .execute(&mut *tx)
     .await?;
     let ended = super::sessions::end_others(&mut *tx, user.id, keep_session).await?;
-    audit::record(
+    record_sessions_ended(
         &mut *tx,
         Actor::User(user),
-        Entry {
-            action: "user.password",
-            publication_id: None,
-            subject: user.email.as_str(),
-            detail: serde_json::json!({ "sessions_fermees": ended }),
-        },
+        "user.password",
+        user.email.as_str(),
+        ended,
     )
     .await?;
     tx.commit().await?;
@@ -206,17 +215,7 @@ pub async fn reset_password(
     let sessions = super::sessions::end_all(&mut *tx, id).await?;
     // The holder may have locked the account guessing the old one: the new one works now.
     super::throttle::clear(&mut *tx, email.as_str()).await?;
-    audit::record(
-        &mut *tx,
-        actor,
-        Entry {
-            action: "user.reset",
-            publication_id: None,
-            subject: email.as_str(),
-            detail: serde_json::json!({ "sessions_fermees": sessions }),
-        },
-    )
-    .await?;
+    record_sessions_ended(&mut *tx, actor, "user.reset", email.as_str(), sessions).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -54,6 +54,21 @@ pub struct Publication {
     pub licence: Option<String>,
     pub status: PublicationStatus,
     pub withdrawn_reason: Option<String>,
+    /// When the public first saw it (none while it never was published).
+    pub first_published_at: Option<time::OffsetDateTime>,
+    /// Its last change the public would see (migration 0013).
+    pub updated_at: time::OffsetDateTime,
+}
+
+impl Publication {
+    /// The title followed by the subtitle, `Titre : sous-titre`, where a format has one title
+    /// only (feeds, Dublin Core, MODS).
+    pub fn full_title(&self) -> String {
+        match &self.subtitle {
+            Some(subtitle) => format!("{} : {subtitle}", self.title),
+            None => self.title.clone(),
+        }
+    }
 }
 
 /// A publication with everything linked to it.

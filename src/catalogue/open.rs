@@ -7,8 +7,12 @@
 use std::collections::HashMap;
 
 use sqlx::PgPool;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
+
+use super::domain::PublicationStatus;
+use super::model::Publication;
+use super::queries;
 
 /// Which records a selective harvest wants: one set's, each kind by its own column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,30 +223,14 @@ pub async fn earliest_datestamp(db: &PgPool) -> Result<Option<OffsetDateTime>, s
     .await
 }
 
-/// A live record's metadata, everything the formats say.
+/// A live record's metadata, everything the formats say: the publication as its page reads
+/// it, with its links as the formats name them and its current files.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub abstract_text: Option<String>,
-    pub type_slug: String,
-    pub type_label: String,
-    pub observatory_slug: String,
-    pub observatory_name: String,
-    pub observatory_acronym: Option<String>,
-    pub opco_slug: Option<String>,
-    pub opco_name: Option<String>,
-    pub partners: Vec<String>,
-    pub published_on: Option<Date>,
-    pub period_start: Option<i16>,
-    pub period_end: Option<i16>,
-    pub keywords: Vec<String>,
-    pub source_url: Option<String>,
-    pub language: String,
-    pub licence: Option<String>,
+    pub publication: Publication,
+    /// Region names.
     pub regions: Vec<String>,
+    /// `IDCC 1234 : name`.
     pub branches: Vec<String>,
     pub rome_codes: Vec<String>,
     pub files: Vec<RecordFile>,
@@ -260,15 +248,9 @@ pub struct RecordFile {
 
 /// The metadata of the published publications among `ids` (a page of a harvest), by id.
 pub async fn records(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Record>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let links = sqlx::query!(
         r#"
-        select p.id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
-               p.document_type as type_slug, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name,
-               o.acronym as observatory_acronym,
-               op.slug as "opco_slug?", op.name as "opco_name?",
-               p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
-               p.source_url, p.language, p.licence,
+        select p.id,
                array(select r.name from publication_region pr join region r on r.code = pr.region_code
                      where pr.publication_id = p.id order by r.name) as "regions!",
                array(select 'IDCC ' || b.idcc || ' : ' || b.name from publication_branch pb
@@ -277,46 +259,30 @@ pub async fn records(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Record>,
                array(select rome_code from publication_rome pr
                      where pr.publication_id = p.id order by 1) as "rome_codes!"
         from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        left join opco op on op.slug = o.opco_slug
         where p.id = any($1) and p.status = 'published'
         "#,
         ids,
     )
-    .fetch_all(db)
-    .await?;
-    let mut files = files(db, ids).await?;
-    Ok(rows
+    .fetch_all(db);
+    let (publications, links, mut files) =
+        tokio::try_join!(queries::publications(db, ids, None), links, files(db, ids))?;
+    let mut publications: HashMap<Uuid, Publication> = publications
         .into_iter()
-        .map(|row| {
+        .filter(|publication| publication.status == PublicationStatus::Published)
+        .map(|publication| (publication.id, publication))
+        .collect();
+    // A publication that changed between the reads is left out (its header says what it is).
+    Ok(links
+        .into_iter()
+        .filter_map(|row| {
             let record = Record {
-                id: row.id,
-                slug: row.slug,
-                title: row.title,
-                subtitle: row.subtitle,
-                abstract_text: row.abstract_text,
-                type_slug: row.type_slug,
-                type_label: row.type_label,
-                observatory_slug: row.observatory_slug,
-                observatory_name: row.observatory_name,
-                observatory_acronym: row.observatory_acronym,
-                opco_slug: row.opco_slug,
-                opco_name: row.opco_name,
-                partners: row.partners,
-                published_on: row.published_on,
-                period_start: row.period_start,
-                period_end: row.period_end,
-                keywords: row.keywords,
-                source_url: row.source_url,
-                language: row.language,
-                licence: row.licence,
+                publication: publications.remove(&row.id)?,
                 regions: row.regions,
                 branches: row.branches,
                 rome_codes: row.rome_codes,
                 files: files.remove(&row.id).unwrap_or_default(),
             };
-            (record.id, record)
+            Some((row.id, record))
         })
         .collect())
 }
@@ -353,58 +319,23 @@ pub async fn files_of(db: &PgPool, id: Uuid) -> Result<Vec<RecordFile>, sqlx::Er
 /// A publication as a feed entry.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub abstract_text: Option<String>,
-    pub published_on: Option<Date>,
-    pub first_published_at: Option<OffsetDateTime>,
-    pub updated_at: OffsetDateTime,
-    pub type_label: String,
-    pub observatory_slug: String,
-    pub observatory_name: String,
-    pub opco_name: Option<String>,
+    pub publication: Publication,
     pub files: Vec<RecordFile>,
 }
 
 /// The published publications among `ids` as feed entries, in the order of `ids`.
 pub async fn feed_entries(db: &PgPool, ids: &[Uuid]) -> Result<Vec<FeedEntry>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"
-        select p.id, p.slug, p.title, p.subtitle, p.abstract as abstract_text, p.published_on,
-               p.first_published_at, p.updated_at, dt.label as type_label,
-               o.slug as observatory_slug, o.name as observatory_name, op.name as "opco_name?"
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        left join opco op on op.slug = o.opco_slug
-        where p.id = any($1) and p.status = 'published'
-        "#,
-        ids,
-    )
-    .fetch_all(db)
-    .await?;
-    let mut files = files(db, ids).await?;
-    let mut entries: Vec<FeedEntry> = rows
+    let (publications, mut files) =
+        tokio::try_join!(queries::publications(db, ids, None), files(db, ids))?;
+    let mut entries: Vec<FeedEntry> = publications
         .into_iter()
-        .map(|row| FeedEntry {
-            files: files.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            slug: row.slug,
-            title: row.title,
-            subtitle: row.subtitle,
-            abstract_text: row.abstract_text,
-            published_on: row.published_on,
-            first_published_at: row.first_published_at,
-            updated_at: row.updated_at,
-            type_label: row.type_label,
-            observatory_slug: row.observatory_slug,
-            observatory_name: row.observatory_name,
-            opco_name: row.opco_name,
+        .filter(|publication| publication.status == PublicationStatus::Published)
+        .map(|publication| FeedEntry {
+            files: files.remove(&publication.id).unwrap_or_default(),
+            publication,
         })
         .collect();
-    entries.sort_by_key(|entry| ids.iter().position(|id| *id == entry.id));
+    entries.sort_by_key(|entry| ids.iter().position(|id| *id == entry.publication.id));
     Ok(entries)
 }
 

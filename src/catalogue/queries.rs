@@ -39,27 +39,7 @@ pub async fn find_publication(
     db: &PgPool,
     slug: &Slug,
 ) -> Result<Option<PublicationRecord>, sqlx::Error> {
-    let publication = sqlx::query_as!(
-        Publication,
-        r#"
-        select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
-               p.document_type as type_slug, dt.label as type_label,
-               o.id as observatory_id, o.slug as observatory_slug, o.name as observatory_name,
-               o.acronym as observatory_acronym,
-               op.slug as "opco_slug?", op.name as "opco_name?",
-               p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
-               p.source_url, p.language, p.licence,
-               p.status as "status: _", p.withdrawn_reason
-        from publication p
-        join document_type dt on dt.slug = p.document_type
-        join observatory o on o.id = p.observatory_id
-        left join opco op on op.slug = o.opco_slug
-        where p.slug = $1 and p.status in ('published', 'withdrawn')
-        "#,
-        slug.as_str(),
-    )
-    .fetch_optional(db)
-    .await?;
+    let publication = publications(db, &[], Some(slug)).await?.pop();
     with_links(db, publication).await
 }
 
@@ -68,7 +48,20 @@ pub async fn find_publication_by_id(
     db: &PgPool,
     id: Uuid,
 ) -> Result<Option<PublicationRecord>, sqlx::Error> {
-    let publication = sqlx::query_as!(
+    let publication = publications(db, &[id], None).await?.pop();
+    with_links(db, publication).await
+}
+
+/// The publications whose id is among `ids`, whatever their status, and the one whose slug is
+/// `public_slug` if the public may see it (published or withdrawn): the one query that reads a
+/// [`Publication`], for its page, the admin pages, and the open interfaces' records and feed entries. Each of
+/// the two conditions is answered by its own index (a bitmap `or`), whichever is null.
+pub(super) async fn publications(
+    db: &PgPool,
+    ids: &[Uuid],
+    public_slug: Option<&Slug>,
+) -> Result<Vec<Publication>, sqlx::Error> {
+    sqlx::query_as!(
         Publication,
         r#"
         select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
@@ -78,18 +71,19 @@ pub async fn find_publication_by_id(
                op.slug as "opco_slug?", op.name as "opco_name?",
                p.partners, p.published_on, p.period_start, p.period_end, p.keywords,
                p.source_url, p.language, p.licence,
-               p.status as "status: _", p.withdrawn_reason
+               p.status as "status: _", p.withdrawn_reason, p.first_published_at, p.updated_at
         from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
         left join opco op on op.slug = o.opco_slug
-        where p.id = $1
+        where p.id = any($1)
+           or (p.slug = $2 and p.status in ('published', 'withdrawn'))
         "#,
-        id,
+        ids,
+        public_slug.map(Slug::as_str),
     )
-    .fetch_optional(db)
-    .await?;
-    with_links(db, publication).await
+    .fetch_all(db)
+    .await
 }
 
 async fn with_links(
@@ -401,14 +395,4 @@ pub async fn publications_after(
     )
     .fetch_all(db)
     .await
-}
-
-/// When a public publication last changed.
-pub async fn publication_updated_at(
-    db: &PgPool,
-    id: Uuid,
-) -> Result<Option<time::OffsetDateTime>, sqlx::Error> {
-    sqlx::query_scalar!("select updated_at from publication where id = $1", id)
-        .fetch_optional(db)
-        .await
 }

@@ -177,59 +177,41 @@ pub async fn update_publication(
 ) -> Result<(), sqlx::Error> {
     let start = new.period.map(|(start, _)| start.to_smallint());
     let end = new.period.map(|(_, end)| end.to_smallint());
-    match scope {
-        Scope::Metadata => sqlx::query!(
-            r#"update publication set
-                   title = $2, subtitle = $3, abstract = $4, document_type = $5, observatory_id = $6,
-                   partners = $7, published_on = $8, period_start = $9, period_end = $10,
-                   keywords = $11, source_url = $12, language = $13, licence = $14,
-                   updated_at = now()
-               where id = $1"#,
-            id,
-            new.title,
-            new.subtitle,
-            new.abstract_text,
-            new.document_type.as_str(),
-            new.observatory_id,
-            &new.partners,
-            new.published_on,
-            start,
-            end,
-            &new.keywords,
-            new.source_url,
-            new.language,
-            new.licence,
-        )
-        .execute(conn)
-        .await?,
-        Scope::Whole => sqlx::query!(
-            r#"update publication set
-                   title = $2, subtitle = $3, abstract = $4, document_type = $5, observatory_id = $6,
-                   partners = $7, published_on = $8, period_start = $9, period_end = $10,
-                   keywords = $11, source_url = $12, language = $13, licence = $14,
-                   body = $15, status = $16, withdrawn_reason = $17, updated_at = now()
-               where id = $1"#,
-            id,
-            new.title,
-            new.subtitle,
-            new.abstract_text,
-            new.document_type.as_str(),
-            new.observatory_id,
-            &new.partners,
-            new.published_on,
-            start,
-            end,
-            &new.keywords,
-            new.source_url,
-            new.language,
-            new.licence,
-            new.body,
-            new.status as PublicationStatus,
-            new.withdrawn_reason,
-        )
-        .execute(conn)
-        .await?,
-    };
+    // One statement for both scopes: the metadata scope keeps the body, the status and the
+    // reason of a withdrawal as they are (assigning a column its own value changes nothing,
+    // and the triggers compare values).
+    let whole = scope == Scope::Whole;
+    sqlx::query!(
+        r#"update publication set
+               title = $2, subtitle = $3, abstract = $4, document_type = $5, observatory_id = $6,
+               partners = $7, published_on = $8, period_start = $9, period_end = $10,
+               keywords = $11, source_url = $12, language = $13, licence = $14,
+               body = case when $15 then $16 else body end,
+               status = case when $15 then $17 else status end,
+               withdrawn_reason = case when $15 then $18 else withdrawn_reason end,
+               updated_at = now()
+           where id = $1"#,
+        id,
+        new.title,
+        new.subtitle,
+        new.abstract_text,
+        new.document_type.as_str(),
+        new.observatory_id,
+        &new.partners,
+        new.published_on,
+        start,
+        end,
+        &new.keywords,
+        new.source_url,
+        new.language,
+        new.licence,
+        whole,
+        new.body,
+        new.status as PublicationStatus,
+        new.withdrawn_reason,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

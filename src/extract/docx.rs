@@ -125,8 +125,6 @@ struct Wordprocessing {
     /// Depth inside runs `w:r`: tabs and breaks count only there (`w:tab` also defines tab
     /// stops in paragraph properties).
     in_run: u32,
-    /// Depth inside a skipped element.
-    skipping: u32,
 }
 
 impl Wordprocessing {
@@ -135,24 +133,23 @@ impl Wordprocessing {
             sink: Sink::new(max_output),
             in_text: 0,
             in_run: 0,
-            skipping: 0,
         }
     }
 }
 
 impl Handler for Wordprocessing {
-    fn start(&mut self, element: &BytesStart<'_>) {
-        if self.skipping > 0 {
-            self.skipping += 1;
-            return;
-        }
+    fn skips(&self, element: &BytesStart<'_>) -> bool {
         match element.local_name().as_ref() {
-            name if SKIPPED.contains(&name) => self.skipping = 1,
-            "footnote" | "endnote"
-                if attribute(element, "type").is_some_and(|kind| SEPARATORS.contains(&&*kind)) =>
-            {
-                self.skipping = 1;
+            name if SKIPPED.contains(&name) => true,
+            "footnote" | "endnote" => {
+                attribute(element, "type").is_some_and(|kind| SEPARATORS.contains(&&*kind))
             }
+            _ => false,
+        }
+    }
+
+    fn start(&mut self, element: &BytesStart<'_>) {
+        match element.local_name().as_ref() {
             "t" => self.in_text += 1,
             "r" => self.in_run += 1,
             "tab" if self.in_run > 0 => self.sink.push('\t'),
@@ -163,10 +160,6 @@ impl Handler for Wordprocessing {
     }
 
     fn end(&mut self, local_name: &str) {
-        if self.skipping > 0 {
-            self.skipping -= 1;
-            return;
-        }
         match local_name {
             "t" => self.in_text = self.in_text.saturating_sub(1),
             "r" => self.in_run = self.in_run.saturating_sub(1),
@@ -176,7 +169,7 @@ impl Handler for Wordprocessing {
     }
 
     fn text(&mut self, text: &str) {
-        if self.skipping == 0 && self.in_text > 0 {
+        if self.in_text > 0 {
             self.sink.push_str(text);
         }
     }

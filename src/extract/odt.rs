@@ -102,7 +102,6 @@ struct OpenDocument {
     max_output: usize,
     in_paragraph: u32,
     in_note: u32,
-    skipping: u32,
     truncated: bool,
 }
 
@@ -117,7 +116,6 @@ impl OpenDocument {
             max_output,
             in_paragraph: 0,
             in_note: 0,
-            skipping: 0,
             truncated: false,
         }
     }
@@ -155,13 +153,12 @@ impl OpenDocument {
 }
 
 impl Handler for OpenDocument {
+    fn skips(&self, element: &BytesStart<'_>) -> bool {
+        SKIPPED.contains(&element.local_name().as_ref())
+    }
+
     fn start(&mut self, element: &BytesStart<'_>) {
-        if self.skipping > 0 {
-            self.skipping += 1;
-            return;
-        }
         match element.local_name().as_ref() {
-            name if SKIPPED.contains(&name) => self.skipping = 1,
             "p" | "h" => self.in_paragraph += 1,
             "note" => self.in_note += 1,
             "s" => self.push_in_paragraph(" "),
@@ -177,10 +174,6 @@ impl Handler for OpenDocument {
     }
 
     fn end(&mut self, local_name: &str) {
-        if self.skipping > 0 {
-            self.skipping -= 1;
-            return;
-        }
         match local_name {
             "p" | "h" => {
                 self.in_paragraph = self.in_paragraph.saturating_sub(1);
@@ -196,7 +189,7 @@ impl Handler for OpenDocument {
     }
 
     fn text(&mut self, text: &str) {
-        if self.skipping == 0 && self.in_paragraph > 0 {
+        if self.in_paragraph > 0 {
             let flat = text.replace(['\n', '\r', '\t'], " ");
             self.target().push_str(&flat);
         }

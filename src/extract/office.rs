@@ -204,6 +204,12 @@ pub(super) trait Handler {
         self.start(element);
         self.end(element.local_name().as_ref());
     }
+
+    /// Whether `element` is left out with all its content: the handler sees nothing of it,
+    /// neither its start, its children, its text nor its end.
+    fn skips(&self, _element: &BytesStart<'_>) -> bool {
+        false
+    }
 }
 
 /// Parses XML leniently and forwards it to `handler`.
@@ -218,9 +224,24 @@ fn walk_xml(input: impl BufRead, handler: &mut impl Handler) -> Result<(), quick
     config.allow_unmatched_ends = true;
     config.allow_dangling_amp = true;
     let mut buf = Vec::new();
+    // Depth inside an element the handler skips: what is in it goes nowhere.
+    let mut skipping: u32 = 0;
     loop {
-        match reader.read_event_into(&mut buf)? {
+        let event = reader.read_event_into(&mut buf)?;
+        if skipping > 0 {
+            match event {
+                Event::Start(_) => skipping += 1,
+                Event::End(_) => skipping -= 1,
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+            buf.clear();
+            continue;
+        }
+        match event {
+            Event::Start(element) if handler.skips(&element) => skipping = 1,
             Event::Start(element) => handler.start(&element),
+            Event::Empty(element) if handler.skips(&element) => {}
             Event::Empty(element) => handler.empty(&element),
             Event::End(element) => handler.end(element.local_name().as_ref()),
             Event::Text(text) => handler.text(&text.xml10_content()),

@@ -428,16 +428,7 @@ impl Client {
             return Err(FetchError::TooLarge(limit));
         }
         let validators = Validators::of(response.headers());
-        let name = response
-            .url()
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .unwrap_or_default();
+        let name = super::page::file_name(response.url());
         let chunks = futures_util::stream::unfold(response, |mut response| async move {
             match response.chunk().await {
                 Ok(Some(chunk)) => Some((Ok(chunk), response)),

@@ -174,6 +174,19 @@ fn pdf_links(document: &Html, base: &Url) -> Vec<(Url, String)> {
     found
 }
 
+/// The last segment of an address's path, percent-decoded: the name of the file it serves
+/// (empty for an address without one).
+pub fn file_name(url: &Url) -> String {
+    url.path_segments()
+        .and_then(|mut s| s.next_back())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
+}
+
 pub fn is_pdf_address(url: &Url) -> bool {
     url.path().to_ascii_lowercase().ends_with(".pdf")
 }
@@ -228,15 +241,7 @@ pub fn title_for_link(text: &str, url: &Url) -> (String, bool) {
     if !generic {
         return (collapse(text), false);
     }
-    let name = url
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default();
+    let name = file_name(url);
     let stem = name
         .rsplit_once('.')
         .map(|(stem, _)| stem.to_owned())

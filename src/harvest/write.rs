@@ -495,13 +495,7 @@ pub(super) async fn relist(
     known: &Known,
 ) -> Result<Outcome, sqlx::Error> {
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "update harvested_record set withdrawn_at = null where source_id = $1 and remote_id = $2",
-        source.id,
-        remote_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    mark_withdrawn(&mut tx, source, remote_id, false).await?;
     let mut outcome = Outcome::Unchanged;
     if let Some(id) = known.publication_id.filter(|_| !known.duplicate) {
         let withdrawn_by_source = sqlx::query_scalar!(
@@ -525,6 +519,26 @@ pub(super) async fn relist(
     }
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Whether the source withdrew its record `remote_id`: the time it did (now), or none once it
+/// lists it again.
+async fn mark_withdrawn(
+    conn: &mut sqlx::PgConnection,
+    source: &Source,
+    remote_id: &str,
+    withdrawn: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update harvested_record set withdrawn_at = case when $3 then now() end
+         where source_id = $1 and remote_id = $2",
+        source.id,
+        remote_id,
+        withdrawn,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A status the harvester gave a publication, in the admin journal: editors see why their study
@@ -567,13 +581,7 @@ pub(super) async fn withdraw(
         return Ok(Outcome::Unchanged);
     }
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "update harvested_record set withdrawn_at = now() where source_id = $1 and remote_id = $2",
-        source.id,
-        remote_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    mark_withdrawn(&mut tx, source, remote_id, true).await?;
     let outcome = match known.publication_id {
         Some(id) if !known.duplicate => {
             let status = sqlx::query_scalar!(

@@ -36,6 +36,12 @@ pub struct ImportStats {
 }
 
 impl ImportStats {
+    /// Adds what one relation table's update did (row counts, as PostgreSQL gives them).
+    fn count_relations(&mut self, added: i64, removed: i64) {
+        self.relations_added += usize::try_from(added).unwrap_or(0);
+        self.relations_removed += usize::try_from(removed).unwrap_or(0);
+    }
+
     pub fn changed(&self) -> bool {
         self.concepts_added + self.concepts_updated > 0
             || self.labels_added
@@ -444,98 +450,81 @@ async fn save_relations(
         }
     }
 
-    let existing_broader: HashSet<(i64, i64)> = sqlx::query!(
-        "select concept_id, broader_id from concept_broader where concept_id = any($1)",
-        &concept_ids
+    // Each relation table is made to hold exactly what the vocabulary states about its
+    // concepts by one statement: the stored rows no longer wanted are deleted, the wanted rows
+    // not stored inserted. The two never touch the same row (a wanted row is never deleted, and
+    // these tables have no key but the whole row), so they run side by side in one snapshot.
+    // Labels are not done so: a changed preferred label must go before its successor comes in.
+    let (from, to) = pairs(&broader);
+    let change = sqlx::query!(
+        r#"with wanted as (select * from unnest($2::int8[], $3::int8[]) as w(c, b)),
+           gone as (
+               delete from concept_broader x
+               where x.concept_id = any($1)
+                 and not exists (select 1 from wanted w
+                                 where w.c = x.concept_id and w.b = x.broader_id)
+               returning 1),
+           new as (
+               insert into concept_broader (concept_id, broader_id)
+               select c, b from wanted on conflict do nothing
+               returning 1)
+           select (select count(*) from gone) as "removed!", (select count(*) from new) as "added!""#,
+        &concept_ids,
+        &from,
+        &to,
     )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.concept_id, r.broader_id))
-    .collect();
-    let (gone, new) = diff(&existing_broader, &broader);
-    let ((gone_from, gone_to), (new_from, new_to)) = (pairs(&gone), pairs(&new));
-    sqlx::query!(
-        "delete from concept_broader b using unnest($1::int8[], $2::int8[]) as x(c, p)
-         where b.concept_id = x.c and b.broader_id = x.p",
-        &gone_from,
-        &gone_to,
-    )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!(
-        "insert into concept_broader (concept_id, broader_id)
-         select * from unnest($1::int8[], $2::int8[]) on conflict do nothing",
-        &new_from,
-        &new_to,
-    )
-    .execute(&mut *conn)
-    .await?;
-    stats.relations_added += new.len();
-    stats.relations_removed += gone.len();
+    stats.count_relations(change.added, change.removed);
 
-    let existing_related: HashSet<(i64, i64)> = sqlx::query!(
-        "select concept_a, concept_b from concept_related
-         where concept_a = any($1) or concept_b = any($1)",
-        &concept_ids
+    let (a, b) = pairs(&related);
+    let change = sqlx::query!(
+        r#"with wanted as (select * from unnest($2::int8[], $3::int8[]) as w(a, b)),
+           gone as (
+               delete from concept_related x
+               where (x.concept_a = any($1) or x.concept_b = any($1))
+                 and not exists (select 1 from wanted w
+                                 where w.a = x.concept_a and w.b = x.concept_b)
+               returning 1),
+           new as (
+               insert into concept_related (concept_a, concept_b)
+               select a, b from wanted on conflict do nothing
+               returning 1)
+           select (select count(*) from gone) as "removed!", (select count(*) from new) as "added!""#,
+        &concept_ids,
+        &a,
+        &b,
     )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.concept_a, r.concept_b))
-    .collect();
-    let (gone, new) = diff(&existing_related, &related);
-    let ((gone_from, gone_to), (new_from, new_to)) = (pairs(&gone), pairs(&new));
-    sqlx::query!(
-        "delete from concept_related r using unnest($1::int8[], $2::int8[]) as x(a, b)
-         where r.concept_a = x.a and r.concept_b = x.b",
-        &gone_from,
-        &gone_to,
-    )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!(
-        "insert into concept_related (concept_a, concept_b)
-         select * from unnest($1::int8[], $2::int8[]) on conflict do nothing",
-        &new_from,
-        &new_to,
-    )
-    .execute(&mut *conn)
-    .await?;
-    stats.relations_added += new.len();
-    stats.relations_removed += gone.len();
+    stats.count_relations(change.added, change.removed);
 
-    let existing_matches: HashSet<(i64, String, String)> = sqlx::query!(
-        r#"select concept_id, kind as "kind!: String", uri from concept_match where concept_id = any($1)"#,
-        &concept_ids
+    let (c, k, u): (Vec<i64>, Vec<&str>, Vec<&str>) = matches
+        .iter()
+        .map(|(c, k, u)| (*c, k.as_str(), u.as_str()))
+        .collect();
+    let change = sqlx::query!(
+        r#"with wanted as (select c, k::match_kind as k, u
+                           from unnest($2::int8[], $3::text[], $4::text[]) as w(c, k, u)),
+           gone as (
+               delete from concept_match x
+               where x.concept_id = any($1)
+                 and not exists (select 1 from wanted w
+                                 where w.c = x.concept_id and w.k = x.kind and w.u = x.uri)
+               returning 1),
+           new as (
+               insert into concept_match (concept_id, kind, uri)
+               select c, k, u from wanted on conflict do nothing
+               returning 1)
+           select (select count(*) from gone) as "removed!", (select count(*) from new) as "added!""#,
+        &concept_ids,
+        &c,
+        &k as &[&str],
+        &u as &[&str],
     )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.concept_id, r.kind, r.uri))
-    .collect();
-    let (gone, new) = diff(&existing_matches, &matches);
-    sqlx::query!(
-        "delete from concept_match m using unnest($1::int8[], $2::text[], $3::text[]) as x(c, k, u)
-         where m.concept_id = x.c and m.kind = x.k::match_kind and m.uri = x.u",
-        &gone.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &gone.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
-        &gone.iter().map(|p| p.2.clone()).collect::<Vec<_>>(),
-    )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!(
-        "insert into concept_match (concept_id, kind, uri)
-         select c, k::match_kind, u from unnest($1::int8[], $2::text[], $3::text[]) as x(c, k, u)
-         on conflict do nothing",
-        &new.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &new.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
-        &new.iter().map(|p| p.2.clone()).collect::<Vec<_>>(),
-    )
-    .execute(&mut *conn)
-    .await?;
-    stats.relations_added += new.len();
-    stats.relations_removed += gone.len();
+    stats.count_relations(change.added, change.removed);
     Ok(())
 }
 
@@ -549,19 +538,8 @@ fn match_name(kind: MatchKind) -> &'static str {
     }
 }
 
-/// What to remove and what to add to turn `existing` into `wanted`.
-fn diff<T: Clone + Eq + std::hash::Hash>(
-    existing: &HashSet<T>,
-    wanted: &HashSet<T>,
-) -> (Vec<T>, Vec<T>) {
-    (
-        existing.difference(wanted).cloned().collect(),
-        wanted.difference(existing).cloned().collect(),
-    )
-}
-
 /// Pairs of concept ids as two columns, for `unnest($1::int8[], $2::int8[])`.
-fn pairs(pairs: &[(i64, i64)]) -> (Vec<i64>, Vec<i64>) {
+fn pairs(pairs: &HashSet<(i64, i64)>) -> (Vec<i64>, Vec<i64>) {
     pairs.iter().copied().unzip()
 }
 

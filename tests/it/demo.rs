@@ -111,6 +111,19 @@ async fn synthetic_publications_are_deterministic() {
             sizes.iter().all(|&s| (29_000..32_000).contains(&s)),
             "{sizes:?}"
         );
+        // Their links, written in one statement for the three tables.
+        let links: (i64, i64, i64) = sqlx::query_as(
+            "select (select count(*) from publication_branch l join publication p on p.id = l.publication_id
+                     where p.external_id like 'synthetique-%'),
+                    (select count(*) from publication_rome l join publication p on p.id = l.publication_id
+                     where p.external_id like 'synthetique-%'),
+                    (select count(*) from publication_region l join publication p on p.id = l.publication_id
+                     where p.external_id like 'synthetique-%')",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert!(links.0 > 0 && links.1 > 0 && links.2 > 0, "{links:?}");
         let rows: Vec<(String, String)> = sqlx::query_as("select title, left(body, 200) from publication where external_id like 'synthetique-%' order by external_id")
             .fetch_all(&db)
             .await

@@ -96,6 +96,53 @@ async fn an_import_changes_what_changed_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn an_import_makes_the_relations_hold_what_the_file_states() {
+    let app = TestApp::new().await;
+    let relations = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "select (select count(*) from concept_broader), (select count(*) from concept_related),
+                        (select count(*) from concept_match)",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let save = |text: String| {
+        let db = app.db.clone();
+        async move {
+            let v = rdf::parse(text.as_bytes(), RdfFormat::Turtle, None).unwrap();
+            import::save(&db, &v).await.unwrap()
+        }
+    };
+    let before = relations(&app).await;
+    let first = save(SMALL.to_owned()).await;
+    assert_eq!((first.relations_added, first.relations_removed), (1, 0));
+    assert_eq!(relations(&app).await, (before.0 + 1, before.1, before.2));
+
+    // The broader link becomes a related one, and a match comes in.
+    let moved = SMALL
+        .replace("skos:broader <https://example.org/essai/a>", "skos:related <https://example.org/essai/a>")
+        .replace(
+            "skos:altLabel \"numérique éducatif\"@fr .",
+            "skos:altLabel \"numérique éducatif\"@fr ; skos:exactMatch <https://example.org/autre/a> .",
+        );
+    let changed = save(moved.clone()).await;
+    assert_eq!((changed.relations_added, changed.relations_removed), (2, 1));
+    assert_eq!(
+        relations(&app).await,
+        (before.0, before.1 + 1, before.2 + 1)
+    );
+    assert!(!save(moved).await.changed());
+
+    let back = save(SMALL.to_owned()).await;
+    assert_eq!((back.relations_added, back.relations_removed), (1, 2));
+    assert_eq!(relations(&app).await, (before.0 + 1, before.1, before.2));
+}
+
+#[tokio::test]
 async fn bad_files_are_refused_whole_with_their_line() {
     let app = TestApp::new().await;
     let concepts = count(&app, "select count(*) from concept").await;

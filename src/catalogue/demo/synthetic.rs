@@ -278,7 +278,8 @@ pub async fn generate(
     Ok(added)
 }
 
-/// Writes one batch in one transaction, with set-based inserts (one statement per table).
+/// Writes one batch in one transaction, with set-based inserts: the publications, then their
+/// three link tables in one statement.
 async fn insert_batch(db: &PgPool, rows: &[Row]) -> Result<u64, sqlx::Error> {
     let col = |f: fn(&Row) -> String| rows.iter().map(f).collect::<Vec<String>>();
     let external_ids = col(|r| r.external_id.clone());
@@ -310,35 +311,28 @@ async fn insert_batch(db: &PgPool, rows: &[Row]) -> Result<u64, sqlx::Error> {
             .flat_map(|r| f(r).into_iter().map(move |v| (r.external_id.clone(), v)))
             .unzip()
     };
-    let (ids, branches) = pairs(|r| r.branches.clone());
+    // The three link tables in one statement, as the write model's `insert_links` does.
+    let (branch_ids, branches) = pairs(|r| r.branches.clone());
+    let (rome_ids, rome) = pairs(|r| r.rome.clone());
+    let (region_ids, regions) = pairs(|r| r.region.clone().into_iter().collect());
     sqlx::query!(
-        "insert into publication_branch (publication_id, idcc)
-         select p.id, x.v from unnest($1::text[], $2::text[]) as x(e, v)
+        "with b as (insert into publication_branch (publication_id, idcc)
+                    select p.id, x.v from unnest($1::text[], $2::text[]) as x(e, v)
+                    join publication p on p.external_id = x.e
+                    on conflict do nothing),
+              r as (insert into publication_rome (publication_id, rome_code)
+                    select p.id, x.v from unnest($3::text[], $4::text[]) as x(e, v)
+                    join publication p on p.external_id = x.e
+                    on conflict do nothing)
+         insert into publication_region (publication_id, region_code)
+         select p.id, x.v from unnest($5::text[], $6::text[]) as x(e, v)
          join publication p on p.external_id = x.e
          on conflict do nothing",
-        &ids,
+        &branch_ids,
         &branches,
-    )
-    .execute(&mut *tx)
-    .await?;
-    let (ids, rome) = pairs(|r| r.rome.clone());
-    sqlx::query!(
-        "insert into publication_rome (publication_id, rome_code)
-         select p.id, x.v from unnest($1::text[], $2::text[]) as x(e, v)
-         join publication p on p.external_id = x.e
-         on conflict do nothing",
-        &ids,
+        &rome_ids,
         &rome,
-    )
-    .execute(&mut *tx)
-    .await?;
-    let (ids, regions) = pairs(|r| r.region.clone().into_iter().collect());
-    sqlx::query!(
-        "insert into publication_region (publication_id, region_code)
-         select p.id, x.v from unnest($1::text[], $2::text[]) as x(e, v)
-         join publication p on p.external_id = x.e
-         on conflict do nothing",
-        &ids,
+        &region_ids,
         &regions,
     )
     .execute(&mut *tx)

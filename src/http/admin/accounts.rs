@@ -255,19 +255,32 @@ pub struct DisableForm {
     email: String,
 }
 
+/// The account an admin acts on from the accounts table, which must be another than their
+/// own (`own_account` says why not); an address that cannot be an account's is a page that
+/// does not exist.
+fn other_account(
+    signed_in: &SignedIn,
+    form: &DisableForm,
+    own_account: &str,
+) -> Result<Email, AppError> {
+    signed_in.require_admin()?;
+    let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
+    if email == signed_in.0.user.email {
+        return Err(AppError::Unprocessable(own_account.to_owned()));
+    }
+    Ok(email)
+}
+
 pub async fn disable(
     State(state): State<AppState>,
     CsrfForm { signed_in, form }: CsrfForm<DisableForm>,
 ) -> Result<Response, AppError> {
-    signed_in.require_admin()?;
-    let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
-    if email == signed_in.0.user.email {
-        return Err(AppError::Unprocessable(
-            "Vous ne pouvez pas désactiver votre propre compte : demandez-le à un autre \
-             administrateur."
-                .to_owned(),
-        ));
-    }
+    let email = other_account(
+        &signed_in,
+        &form,
+        "Vous ne pouvez pas désactiver votre propre compte : demandez-le à un autre \
+         administrateur.",
+    )?;
     users::disable(&state.db, Actor::User(&signed_in.0.user), &email).await?;
     Ok(Redirect::to("/admin/comptes?ok=desactive").into_response())
 }
@@ -277,14 +290,11 @@ pub async fn reset(
     State(state): State<AppState>,
     CsrfForm { signed_in, form }: CsrfForm<DisableForm>,
 ) -> Result<Response, AppError> {
-    signed_in.require_admin()?;
-    let email = Email::parse(&form.email).map_err(|_| AppError::NotFound)?;
-    if email == signed_in.0.user.email {
-        return Err(AppError::Unprocessable(
-            "Votre propre mot de passe se change depuis « Mot de passe », avec l'actuel."
-                .to_owned(),
-        ));
-    }
+    let email = other_account(
+        &signed_in,
+        &form,
+        "Votre propre mot de passe se change depuis « Mot de passe », avec l'actuel.",
+    )?;
     let secret = password::one_time();
     let hash = hash_off_thread(secret.clone()).await?;
     users::reset_password(&state.db, Actor::User(&signed_in.0.user), &email, &hash).await?;

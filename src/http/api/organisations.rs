@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::catalogue::queries;
 use crate::http::AppError;
+use crate::http::catalogue::Organisation;
 use crate::http::public_url::PublicUrl;
 use crate::state::AppState;
 
@@ -77,9 +78,8 @@ pub async fn observatories(
     Ok(Json(
         all.into_iter()
             .map(|o| ApiObservatory {
-                url: base.absolute(&format!("/observatoires/{}", o.slug)),
-                publications: base
-                    .absolute(&format!("/api/v1/publications?observatoire={}", o.slug)),
+                url: base.absolute(&Organisation::Observatory(&o.slug).page()),
+                publications: base.absolute(&Organisation::Observatory(&o.slug).api_list()),
                 opco: opco(o.opco_slug, o.opco_name),
                 slug: o.slug,
                 name: o.name,
@@ -107,8 +107,8 @@ pub async fn opcos(
     Ok(Json(
         all.into_iter()
             .map(|o| ApiOpco {
-                url: base.absolute(&format!("/opco/{}", o.slug)),
-                publications: base.absolute(&format!("/api/v1/publications?opco={}", o.slug)),
+                url: base.absolute(&Organisation::Opco(&o.slug).page()),
+                publications: base.absolute(&Organisation::Opco(&o.slug).api_list()),
                 slug: o.slug,
                 name: o.name,
                 sector: o.sector,
@@ -134,8 +134,8 @@ pub async fn branches(
     Ok(Json(
         all.into_iter()
             .map(|b| ApiBranchEntry {
-                url: base.absolute(&format!("/branches/{}", b.idcc)),
-                publications: base.absolute(&format!("/api/v1/publications?branche={}", b.idcc)),
+                url: base.absolute(&Organisation::Branch(&b.idcc).page()),
+                publications: base.absolute(&Organisation::Branch(&b.idcc).api_list()),
                 opco: opco(b.opco_slug, b.opco_name),
                 idcc: b.idcc,
                 name: b.name,

@@ -15,6 +15,7 @@ use crate::catalogue::model::{ListedPublication, PublicationRecord};
 use crate::catalogue::queries::{self, After};
 use crate::citation::Format;
 use crate::http::AppError;
+use crate::http::catalogue::Organisation;
 use crate::http::catalogue::metadata::{self, SubjectRef};
 use crate::http::catalogue::publications::ListParams;
 use crate::http::error::{ApiErrorBody, blocking};
@@ -242,7 +243,7 @@ fn summary(row: ListedPublication, base: &PublicUrl) -> PublicationSummary {
             label: row.type_label,
         },
         observatory: Named {
-            url: base.absolute(&format!("/observatoires/{}", row.observatory_slug)),
+            url: base.absolute(&Organisation::Observatory(&row.observatory_slug).page()),
             slug: row.observatory_slug,
             name: row.observatory_name,
         },
@@ -435,26 +436,12 @@ pub async fn show(
         )
     })
     .ok_or(AppError::NotFound)?;
-    let id = record.publication.id;
-    let (subjects, updated_at) = tokio::try_join!(
-        crate::thesaurus::queries::subjects_of(&state.db, id),
-        queries::publication_updated_at(&state.db, id),
-    )?;
+    let subjects = crate::thesaurus::queries::subjects_of(&state.db, record.publication.id).await?;
     let subjects = SubjectRef::of(&state.thesaurus.get(), &subjects);
-    Ok(Json(whole(
-        record,
-        subjects,
-        updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        &base,
-    )))
+    Ok(Json(whole(record, subjects, &base)))
 }
 
-fn whole(
-    record: PublicationRecord,
-    subjects: Vec<SubjectRef>,
-    updated_at: OffsetDateTime,
-    base: &PublicUrl,
-) -> ApiPublication {
+fn whole(record: PublicationRecord, subjects: Vec<SubjectRef>, base: &PublicUrl) -> ApiPublication {
     let p = record.publication;
     let slug = p.slug.clone();
     let citation = |format| base.absolute(&metadata::citation_path(&slug, format));
@@ -476,14 +463,14 @@ fn whole(
             label: p.type_label,
         },
         observatory: ApiObservatoryRef {
-            url: base.absolute(&format!("/observatoires/{}", p.observatory_slug)),
+            url: base.absolute(&Organisation::Observatory(&p.observatory_slug).page()),
             slug: p.observatory_slug,
             name: p.observatory_name,
             acronym: p.observatory_acronym,
         },
         opco: match (p.opco_slug, p.opco_name) {
             (Some(slug), Some(name)) => Some(Named {
-                url: base.absolute(&format!("/opco/{slug}")),
+                url: base.absolute(&Organisation::Opco(&slug).page()),
                 slug,
                 name,
             }),
@@ -505,12 +492,12 @@ fn whole(
             _ => ApiStatus::Published,
         },
         withdrawn_reason: p.withdrawn_reason,
-        updated_at: rfc3339(updated_at),
+        updated_at: rfc3339(p.updated_at),
         branches: record
             .branches
             .into_iter()
             .map(|b| ApiBranch {
-                url: base.absolute(&format!("/branches/{}", b.idcc)),
+                url: base.absolute(&Organisation::Branch(&b.idcc).page()),
                 idcc: b.idcc,
                 name: b.name,
             })

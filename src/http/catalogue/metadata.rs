@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::Organisation;
 use crate::catalogue::domain::PublicationStatus;
 use crate::catalogue::model::{CitationRow, PublicationRecord};
 use crate::citation::{Format, Reference};
@@ -82,13 +83,13 @@ pub fn licence_uri(licence: &str) -> Option<String> {
 pub fn json_ld(record: &PublicationRecord, subjects: &[SubjectRef], base: &PublicUrl) -> Value {
     let p = &record.publication;
     let page = base.absolute(&page_path(&p.slug));
-    let observatory_url = base.absolute(&format!("/observatoires/{}", p.observatory_slug));
+    let observatory_url = base.absolute(&Organisation::Observatory(&p.observatory_slug).page());
     let opco = match (&p.opco_slug, &p.opco_name) {
         (Some(slug), Some(name)) => Some(json!({
             "@type": "Organization",
-            "@id": base.absolute(&format!("/opco/{slug}")),
+            "@id": base.absolute(&Organisation::Opco(slug).page()),
             "name": name,
-            "url": base.absolute(&format!("/opco/{slug}")),
+            "url": base.absolute(&Organisation::Opco(slug).page()),
         })),
         _ => None,
     };
@@ -369,7 +370,7 @@ pub fn signposting(record: &PublicationRecord, base: &PublicUrl) -> String {
     if let Some(uri) = p.licence.as_deref().and_then(licence_uri) {
         links.push(format!("<{uri}>; rel=\"license\""));
     }
-    let observatory = base.absolute(&format!("/observatoires/{}", p.observatory_slug));
+    let observatory = base.absolute(&Organisation::Observatory(&p.observatory_slug).page());
     links.push(format!("<{observatory}>; rel=\"author\""));
     links.push(format!("<{observatory}>; rel=\"collection\""));
     links.join(", ")

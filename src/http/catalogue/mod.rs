@@ -9,6 +9,7 @@ pub(crate) mod publications;
 
 pub use files::download_url;
 pub(crate) use files::stream_file;
+pub use organisations::Organisation;
 pub(crate) use publications::ListParams;
 
 use axum::Router;

@@ -12,6 +12,50 @@ use crate::http::layout::{Layout, Section};
 use crate::search::listing::ListFilter;
 use crate::state::AppState;
 
+/// An organisation that publications are filed under, by the key its addresses take (a slug,
+/// an IDCC): one place for the addresses of its page, its feed, and its publications in the
+/// list and in the API (whose filters take that key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Organisation<'a> {
+    Observatory(&'a str),
+    Opco(&'a str),
+    Branch(&'a str),
+}
+
+impl Organisation<'_> {
+    /// The folder of its page, the name of the list's filter, and its key.
+    fn parts(&self) -> (&'static str, &'static str, &str) {
+        match *self {
+            Self::Observatory(slug) => ("observatoires", "observatoire", slug),
+            Self::Opco(slug) => ("opco", "opco", slug),
+            Self::Branch(idcc) => ("branches", "branche", idcc),
+        }
+    }
+
+    /// Its page: `/observatoires/{slug}`, `/opco/{slug}`, `/branches/{idcc}`.
+    pub fn page(&self) -> String {
+        let (folder, _, key) = self.parts();
+        format!("/{folder}/{key}")
+    }
+
+    /// The Atom feed of its publications.
+    pub fn feed(&self) -> String {
+        format!("{}/flux.atom", self.page())
+    }
+
+    /// Its publications in the list of publications.
+    pub fn list(&self) -> String {
+        let (_, filter, key) = self.parts();
+        format!("/publications?{filter}={key}")
+    }
+
+    /// Its publications in the API.
+    pub fn api_list(&self) -> String {
+        let (_, filter, key) = self.parts();
+        format!("/api/v1/publications?{filter}={key}")
+    }
+}
+
 /// How many publications a profile page shows before linking to the full list.
 const PROFILE_LIST: u32 = 10;
 
@@ -83,14 +127,13 @@ pub async fn observatory(
         ..Default::default()
     };
     let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
+    let at = Organisation::Observatory(slug.as_str());
     Ok(ObservatoryPage {
-        layout: Layout::new(Section::Observatories).with_feed(
-            format!("/observatoires/{slug}/flux.atom"),
-            format!("Publications de {}", observatory.name),
-        ),
+        layout: Layout::new(Section::Observatories)
+            .with_feed(at.feed(), format!("Publications de {}", observatory.name)),
         observatory,
         publications,
-        all_url: format!("/publications?observatoire={slug}"),
+        all_url: at.list(),
     })
 }
 
@@ -147,16 +190,15 @@ pub async fn opco(
         async { Ok(queries::branches(&state.db, Some(&slug)).await?) },
         super::list_page(&state, &filter, 1, PROFILE_LIST),
     )?;
+    let at = Organisation::Opco(slug.as_str());
     Ok(OpcoPage {
-        layout: Layout::new(Section::Opco).with_feed(
-            format!("/opco/{slug}/flux.atom"),
-            format!("Publications de l'OPCO {}", opco.name),
-        ),
+        layout: Layout::new(Section::Opco)
+            .with_feed(at.feed(), format!("Publications de l'OPCO {}", opco.name)),
         opco,
         observatories,
         branches,
         publications,
-        all_url: format!("/publications?opco={slug}"),
+        all_url: at.list(),
     })
 }
 
@@ -196,13 +238,52 @@ pub async fn branch(
         ..Default::default()
     };
     let publications = super::list_page(&state, &filter, 1, PROFILE_LIST).await?;
+    let at = Organisation::Branch(idcc.as_str());
     Ok(BranchPage {
         layout: Layout::new(Section::Opco).with_feed(
-            format!("/branches/{idcc}/flux.atom"),
+            at.feed(),
             format!("Publications de la branche {}", branch.name),
         ),
         branch,
         publications,
-        all_url: format!("/publications?branche={idcc}"),
+        all_url: at.list(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Organisation;
+
+    #[test]
+    fn each_organisation_has_its_page_feed_and_lists() {
+        let observatory = Organisation::Observatory("observatoire-metallurgie");
+        assert_eq!(
+            observatory.page(),
+            "/observatoires/observatoire-metallurgie"
+        );
+        assert_eq!(
+            observatory.feed(),
+            "/observatoires/observatoire-metallurgie/flux.atom"
+        );
+        assert_eq!(
+            observatory.list(),
+            "/publications?observatoire=observatoire-metallurgie"
+        );
+        assert_eq!(
+            observatory.api_list(),
+            "/api/v1/publications?observatoire=observatoire-metallurgie"
+        );
+        let opco = Organisation::Opco("akto");
+        assert_eq!(
+            (opco.page(), opco.feed()),
+            ("/opco/akto".into(), "/opco/akto/flux.atom".into())
+        );
+        assert_eq!(opco.list(), "/publications?opco=akto");
+        assert_eq!(opco.api_list(), "/api/v1/publications?opco=akto");
+        let branch = Organisation::Branch("3248");
+        assert_eq!(branch.page(), "/branches/3248");
+        assert_eq!(branch.feed(), "/branches/3248/flux.atom");
+        assert_eq!(branch.list(), "/publications?branche=3248");
+        assert_eq!(branch.api_list(), "/api/v1/publications?branche=3248");
+    }
 }

@@ -274,7 +274,6 @@ pub async fn list(
 /// One chip per active filter, labelled with the value's name rather than its code.
 fn chips(request: &ListRequest, choices: &Choices) -> Vec<Chip> {
     let f = &request.filter;
-    let name = |found: Option<&str>, fallback: &str| found.unwrap_or(fallback).to_owned();
     let mut chips = Vec::new();
     let mut add = |key: &str, label: String| {
         chips.push(Chip {
@@ -286,31 +285,16 @@ fn chips(request: &ListRequest, choices: &Choices) -> Vec<Chip> {
         add("q", format!("Mots : {q}"));
     }
     if let Some(s) = &f.opco {
-        let found = choices
-            .opcos
-            .iter()
-            .find(|o| o.slug == s.as_str())
-            .map(|o| o.name.as_str());
-        add("opco", format!("OPCO : {}", name(found, s.as_str())));
+        let name = label_of(&choices.opcos, s.as_str(), |o| &o.slug, |o| &o.name);
+        add("opco", format!("OPCO : {name}"));
     }
     if let Some(s) = &f.observatory {
-        let found = choices
-            .observatories
-            .iter()
-            .find(|o| o.slug == s.as_str())
-            .map(|o| o.name.as_str());
-        add(
-            "observatoire",
-            format!("Observatoire : {}", name(found, s.as_str())),
-        );
+        let name = label_of(&choices.observatories, s.as_str(), |o| &o.slug, |o| &o.name);
+        add("observatoire", format!("Observatoire : {name}"));
     }
     if let Some(s) = &f.document_type {
-        let found = choices
-            .types
-            .iter()
-            .find(|t| t.slug == s.as_str())
-            .map(|t| t.label.as_str());
-        add("type", format!("Type : {}", name(found, s.as_str())));
+        let name = label_of(&choices.types, s.as_str(), |t| &t.slug, |t| &t.label);
+        add("type", format!("Type : {name}"));
     }
     if let Some(y) = f.year_min {
         add("annee_min", format!("Depuis {}", y.get()));
@@ -319,22 +303,28 @@ fn chips(request: &ListRequest, choices: &Choices) -> Vec<Chip> {
         add("annee_max", format!("Jusqu'à {}", y.get()));
     }
     if let Some(r) = &f.region {
-        let found = choices
-            .regions
-            .iter()
-            .find(|x| x.code == r.as_str())
-            .map(|x| x.name.as_str());
-        add("region", format!("Région : {}", name(found, r.as_str())));
+        let name = label_of(&choices.regions, r.as_str(), |x| &x.code, |x| &x.name);
+        add("region", format!("Région : {name}"));
     }
     if let Some(b) = &f.branch {
-        let found = choices
-            .branches
-            .iter()
-            .find(|x| x.idcc == b.as_str())
-            .map(|x| x.name.as_str());
-        add("branche", format!("Branche : {}", name(found, b.as_str())));
+        let name = label_of(&choices.branches, b.as_str(), |x| &x.idcc, |x| &x.name);
+        add("branche", format!("Branche : {name}"));
     }
     chips
+}
+
+/// What a chip calls a chosen value: the label of the choice whose key it is, or the value
+/// itself when no choice has it.
+fn label_of<'a, T>(
+    choices: &'a [T],
+    wanted: &'a str,
+    key: fn(&T) -> &String,
+    label: fn(&T) -> &String,
+) -> &'a str {
+    choices
+        .iter()
+        .find(|choice| key(choice) == wanted)
+        .map_or(wanted, |choice| label(choice))
 }
 
 #[derive(Template, WebTemplate)]

@@ -15,7 +15,7 @@ use crate::catalogue::domain::{Idcc, Slug};
 use crate::catalogue::open::{self, FeedEntry};
 use crate::catalogue::queries;
 use crate::http::AppError;
-use crate::http::catalogue::{ListParams, download_url};
+use crate::http::catalogue::{ListParams, Organisation, download_url};
 use crate::http::error::blocking;
 use crate::http::params::Params;
 use crate::http::public_url::PublicUrl;
@@ -82,10 +82,11 @@ pub async fn observatory(
     let found = queries::find_observatory(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let at = Organisation::Observatory(slug.as_str());
     let feed = Feed {
         title: found.name,
-        path: format!("/observatoires/{slug}/flux.atom"),
-        page: format!("/observatoires/{slug}"),
+        path: at.feed(),
+        page: at.page(),
     };
     let filter = ListFilter {
         observatory: Some(slug),
@@ -103,10 +104,11 @@ pub async fn opco(
     let found = queries::find_opco(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let at = Organisation::Opco(slug.as_str());
     let feed = Feed {
         title: found.name,
-        path: format!("/opco/{slug}/flux.atom"),
-        page: format!("/opco/{slug}"),
+        path: at.feed(),
+        page: at.page(),
     };
     let filter = ListFilter {
         opco: Some(slug),
@@ -126,8 +128,8 @@ pub async fn branch(
         .ok_or(AppError::NotFound)?;
     let feed = Feed {
         title: format!("{} (IDCC {})", found.name, found.idcc),
-        path: format!("/branches/{}/flux.atom", found.idcc),
-        page: format!("/branches/{}", found.idcc),
+        path: Organisation::Branch(&found.idcc).feed(),
+        page: Organisation::Branch(&found.idcc).page(),
     };
     let filter = ListFilter {
         branch: Some(idcc),
@@ -209,7 +211,7 @@ async fn respond(
 ) -> Result<Response, AppError> {
     let entries = open::feed_entries(&state.db, ids).await?;
     // An empty feed is as new as the library's last change.
-    let updated = match entries.iter().map(|e| e.updated_at).max() {
+    let updated = match entries.iter().map(|e| e.publication.updated_at).max() {
         Some(newest) => newest,
         None => open::last_change(&state.db)
             .await?
@@ -270,15 +272,11 @@ fn write(base: &PublicUrl, feed: &Feed, updated: OffsetDateTime, entries: &[Feed
 }
 
 fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
-    let page = base.absolute(&format!("/publications/{}", entry.slug));
+    let page = base.absolute(&format!("/publications/{}", entry.publication.slug));
     xml.open("entry", &[]);
     // The publication's own identity: the same entry in every feed, whatever its address.
-    xml.element("id", &[], &format!("urn:uuid:{}", entry.id));
-    let title = match &entry.subtitle {
-        Some(subtitle) => format!("{} : {subtitle}", entry.title),
-        None => entry.title.clone(),
-    };
-    xml.element("title", &[], &title);
+    xml.element("id", &[], &format!("urn:uuid:{}", entry.publication.id));
+    xml.element("title", &[], &entry.publication.full_title());
     xml.empty(
         "link",
         &[("rel", "alternate"), ("type", "text/html"), ("href", &page)],
@@ -299,25 +297,28 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
     if let Some(published) = published(entry) {
         xml.element("published", &[], &utc_seconds(published));
     }
-    xml.element("updated", &[], &utc_seconds(entry.updated_at));
+    xml.element("updated", &[], &utc_seconds(entry.publication.updated_at));
     xml.open("author", &[]);
-    xml.element("name", &[], &entry.observatory_name);
+    xml.element("name", &[], &entry.publication.observatory_name);
     xml.element(
         "uri",
         &[],
-        &base.absolute(&format!("/observatoires/{}", entry.observatory_slug)),
+        &base.absolute(&Organisation::Observatory(&entry.publication.observatory_slug).page()),
     );
     xml.close("author");
-    if let Some(opco) = &entry.opco_name {
+    if let Some(opco) = &entry.publication.opco_name {
         xml.open("contributor", &[]);
         xml.element("name", &[], opco);
         xml.close("contributor");
     }
     xml.empty(
         "category",
-        &[("term", &entry.type_label), ("label", &entry.type_label)],
+        &[
+            ("term", &entry.publication.type_label),
+            ("label", &entry.publication.type_label),
+        ],
     );
-    if let Some(text) = &entry.abstract_text {
+    if let Some(text) = &entry.publication.abstract_text {
         xml.element("summary", &[("type", "text")], &summary(text));
     }
     xml.close("entry");
@@ -327,9 +328,10 @@ fn write_entry(xml: &mut Xml, base: &PublicUrl, entry: &FeedEntry) {
 /// online.
 fn published(entry: &FeedEntry) -> Option<OffsetDateTime> {
     entry
+        .publication
         .published_on
         .map(|d| d.midnight().assume_utc())
-        .or(entry.first_published_at)
+        .or(entry.publication.first_published_at)
 }
 
 /// An abstract cut to a feed reader's preview, at a word.

@@ -6,7 +6,7 @@
 use super::super::xml::Xml;
 use super::request::Format;
 use crate::catalogue::open::{Record, RecordFile};
-use crate::http::catalogue::download_url;
+use crate::http::catalogue::{Organisation, download_url};
 use crate::http::public_url::PublicUrl;
 use crate::thesaurus::snapshot::Snapshot;
 
@@ -46,22 +46,18 @@ pub struct Context<'a> {
 impl Context<'_> {
     fn page(&self) -> String {
         self.base
-            .absolute(&format!("/publications/{}", self.record.slug))
+            .absolute(&format!("/publications/{}", self.record.publication.slug))
     }
 
     fn file_url(&self, file: &RecordFile) -> String {
         self.base.absolute(&download_url(file.id, &file.name))
     }
 
-    fn title(&self) -> String {
-        match &self.record.subtitle {
-            Some(subtitle) => format!("{} : {subtitle}", self.record.title),
-            None => self.record.title.clone(),
-        }
-    }
-
     fn period(&self) -> Option<String> {
-        match (self.record.period_start, self.record.period_end) {
+        match (
+            self.record.publication.period_start,
+            self.record.publication.period_end,
+        ) {
             (Some(start), Some(end)) if start != end => Some(format!("{start}-{end}")),
             (Some(year), _) | (None, Some(year)) => Some(year.to_string()),
             (None, None) => None,
@@ -70,6 +66,7 @@ impl Context<'_> {
 
     fn date(&self) -> Option<String> {
         self.record
+            .publication
             .published_on
             .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
     }
@@ -96,36 +93,37 @@ fn dublin_core(xml: &mut Xml, cx: &Context<'_>) {
             ("xsi:schemaLocation", &location),
         ],
     );
-    xml.element("dc:title", &[], &cx.title());
-    xml.element("dc:creator", &[], &record.observatory_name);
+    xml.element("dc:title", &[], &cx.record.publication.full_title());
+    xml.element("dc:creator", &[], &record.publication.observatory_name);
     for subject in cx.subjects {
         xml.element("dc:subject", &[], subject.label);
     }
-    for keyword in &record.keywords {
+    for keyword in &record.publication.keywords {
         xml.element("dc:subject", &[], keyword);
     }
     for code in &record.rome_codes {
         xml.element("dc:subject", &[], &format!("ROME {code}"));
     }
-    if let Some(text) = &record.abstract_text {
+    if let Some(text) = &record.publication.abstract_text {
         xml.element("dc:description", &[], text);
     }
     xml.element(
         "dc:publisher",
         &[],
         record
+            .publication
             .opco_name
             .as_deref()
-            .unwrap_or(&record.observatory_name),
+            .unwrap_or(&record.publication.observatory_name),
     );
-    for partner in &record.partners {
+    for partner in &record.publication.partners {
         xml.element("dc:contributor", &[], partner);
     }
     if let Some(date) = cx.date() {
         xml.element("dc:date", &[], &date);
     }
     xml.element("dc:type", &[], "Text");
-    xml.element("dc:type", &[], &record.type_label);
+    xml.element("dc:type", &[], &record.publication.type_label);
     for file in &record.files {
         xml.element("dc:format", &[], &file.media_type);
     }
@@ -133,10 +131,10 @@ fn dublin_core(xml: &mut Xml, cx: &Context<'_>) {
     for file in &record.files {
         xml.element("dc:identifier", &[], &cx.file_url(file));
     }
-    if let Some(url) = &record.source_url {
+    if let Some(url) = &record.publication.source_url {
         xml.element("dc:source", &[], url);
     }
-    xml.element("dc:language", &[], &record.language);
+    xml.element("dc:language", &[], &record.publication.language);
     for region in &record.regions {
         xml.element("dc:coverage", &[], region);
     }
@@ -146,7 +144,7 @@ fn dublin_core(xml: &mut Xml, cx: &Context<'_>) {
     for branch in &record.branches {
         xml.element("dc:coverage", &[], branch);
     }
-    if let Some(licence) = &record.licence {
+    if let Some(licence) = &record.publication.licence {
         xml.element("dc:rights", &[], licence);
     }
     xml.close("oai_dc:dc");
@@ -165,33 +163,36 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
         ],
     );
     xml.open("titleInfo", &[]);
-    xml.element("title", &[], &record.title);
-    if let Some(subtitle) = &record.subtitle {
+    xml.element("title", &[], &record.publication.title);
+    if let Some(subtitle) = &record.publication.subtitle {
         xml.element("subTitle", &[], subtitle);
     }
     xml.close("titleInfo");
 
     let observatory_page = cx
         .base
-        .absolute(&format!("/observatoires/{}", record.observatory_slug));
+        .absolute(&Organisation::Observatory(&record.publication.observatory_slug).page());
     corporate_name(
         xml,
-        &record.observatory_name,
+        &record.publication.observatory_name,
         Some(&observatory_page),
         "aut",
     );
-    for partner in &record.partners {
+    for partner in &record.publication.partners {
         corporate_name(xml, partner, None, "ctb");
     }
 
     xml.element("typeOfResource", &[], "text");
     xml.element(
         "genre",
-        &[("authority", "local"), ("type", &record.type_slug)],
-        &record.type_label,
+        &[
+            ("authority", "local"),
+            ("type", &record.publication.type_slug),
+        ],
+        &record.publication.type_label,
     );
     xml.open("originInfo", &[]);
-    if let Some(opco) = &record.opco_name {
+    if let Some(opco) = &record.publication.opco_name {
         xml.element("publisher", &[], opco);
     }
     if let Some(date) = cx.date() {
@@ -206,7 +207,7 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
     xml.element(
         "languageTerm",
         &[("type", "code"), ("authority", "rfc5646")],
-        &record.language,
+        &record.publication.language,
     );
     xml.close("language");
     xml.open("physicalDescription", &[]);
@@ -215,7 +216,7 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
     }
     xml.element("digitalOrigin", &[], "born digital");
     xml.close("physicalDescription");
-    if let Some(text) = &record.abstract_text {
+    if let Some(text) = &record.publication.abstract_text {
         xml.element("abstract", &[], text);
     }
 
@@ -231,7 +232,7 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
         xml.element("topic", &[], subject.label);
         xml.close("subject");
     }
-    for keyword in &record.keywords {
+    for keyword in &record.publication.keywords {
         xml.open("subject", &[]);
         xml.element("topic", &[], keyword);
         xml.close("subject");
@@ -241,7 +242,10 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
         xml.element("geographic", &[], region);
         xml.close("subject");
     }
-    if let (Some(start), Some(end)) = (record.period_start, record.period_end) {
+    if let (Some(start), Some(end)) = (
+        record.publication.period_start,
+        record.publication.period_end,
+    ) {
         xml.open("subject", &[]);
         xml.element(
             "temporal",
@@ -281,7 +285,7 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
         xml.close("location");
         xml.close("relatedItem");
     }
-    if let Some(url) = &record.source_url {
+    if let Some(url) = &record.publication.source_url {
         xml.open("relatedItem", &[("type", "original")]);
         xml.open("location", &[]);
         xml.element("url", &[], url);
@@ -303,7 +307,7 @@ fn mods(xml: &mut Xml, cx: &Context<'_>) {
         xml.element("url", &[("access", "raw object")], &cx.file_url(file));
     }
     xml.close("location");
-    if let Some(licence) = &record.licence {
+    if let Some(licence) = &record.publication.licence {
         xml.element(
             "accessCondition",
             &[("type", "use and reproduction")],
