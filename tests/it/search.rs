@@ -725,6 +725,14 @@ async fn question_words_do_not_decide_the_ranking() {
     // Alone, a question word is still searched.
     let alone = api(&app, "q=comment").await;
     assert_eq!(alone["total"], 1);
+    // « savoir », the key of the label « savoir-être » once its stop word is dropped, is asked
+    // with, not searched for: the page does not say it was expanded.
+    let asked = api(&app, "q=savoir%20devenir%20soudeur").await;
+    assert_eq!(
+        titles(&asked),
+        ["Devenir soudeur : les métiers de la soudure"]
+    );
+    assert_eq!(asked["expansion"], serde_json::json!([]), "{asked}");
 }
 
 #[tokio::test]

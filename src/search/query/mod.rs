@@ -458,6 +458,7 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     let mut cursor = 0;
     let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
     spans.dedup();
+    let mut used = Vec::new();
     for &(start, end) in &spans {
         if start < cursor || only_fillers(&text[start..end]) {
             // A label made of question words ("savoir", the key of "savoir-être" once its stop
@@ -466,10 +467,17 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
         }
         parts.extend(word_parts(cx, &text[cursor..start]));
         parts.extend(label_part(cx, &found, (start, end), &text[start..end]));
+        used.push((start, end));
         cursor = end;
     }
     parts.extend(word_parts(cx, &text[cursor..]));
-    expansion.matches.extend(found.matches);
+    // What the page says expansion did: the labels searched, not those passed over.
+    expansion.matches.extend(
+        found
+            .matches
+            .into_iter()
+            .filter(|m| used.contains(&m.range)),
+    );
     if parts.is_empty() && !analysis::terms(text).is_empty() {
         // Every word typed is nowhere in the library: nothing is found, not everything.
         return Some(Box::new(EmptyQuery));
