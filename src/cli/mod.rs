@@ -95,7 +95,8 @@ enum LibraryCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.log_format);
-    if cli.share() == Share::Background {
+    let share = cli.share();
+    if share == Share::Background {
         // Before the runtime starts its threads: they inherit the priority.
         crate::priority::lower_this_thread(crate::priority::BACKGROUND);
     }
@@ -109,7 +110,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, share)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("erreur : {error:#}");
@@ -141,8 +142,7 @@ impl Cli {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let share = cli.share();
+async fn run(cli: Cli, share: Share) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         // The server opens and closes its database itself.

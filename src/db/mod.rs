@@ -59,7 +59,7 @@ impl Database {
             }
         };
         let background = share == Share::Background && cluster.is_some();
-        let pool = pool_for(options, background)
+        let pool = pool(options, background)
             .await
             .context("connexion à PostgreSQL impossible")?;
         MIGRATOR
@@ -108,12 +108,8 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 /// A pool sized for a 2-core server; connections are checked out only for a query's length.
 /// It outlives the database: each connection is checked before use (sqlx's default), so after
 /// a restart the dead ones are dropped and new ones opened, with nothing to reset.
-pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
-    pool_for(options, false).await
-}
-
-/// [`pool`], each new session lowered to [`crate::priority::BACKGROUND`] when `background`.
-async fn pool_for(options: PgConnectOptions, background: bool) -> Result<PgPool, sqlx::Error> {
+/// Each new session is lowered to [`crate::priority::BACKGROUND`] when `background`.
+async fn pool(options: PgConnectOptions, background: bool) -> Result<PgPool, sqlx::Error> {
     let mut pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -793,15 +793,30 @@ async fn a_branch_number_finds_its_studies() {
     );
 }
 
-#[tokio::test]
-async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
-    let app = TestApp::new().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+/// Imports the ROME fixtures into `app`'s thesaurus, after `edit` has changed a copy of them
+/// (a table added to, or one the fixtures lack).
+async fn import_rome_fixtures(app: &TestApp, name: &str, edit: impl FnOnce(&std::path::Path)) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
+    let dir = std::env::temp_dir().join(format!("rome-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    edit(&dir);
     let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
         .await
         .unwrap();
     app.thesaurus.refresh(&app.db).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
+    let app = TestApp::new().await;
+    import_rome_fixtures(&app, "as-shipped", |_| {}).await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;
     PublicationBuilder::new(o)
         .title("Les emplois de la production agricole")
@@ -818,25 +833,14 @@ async fn a_job_title_finds_the_studies_filed_under_its_rome_code() {
 #[tokio::test]
 async fn a_rome_theme_finds_the_studies_filed_under_its_codes() {
     let app = TestApp::new().await;
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
-    let dir = std::env::temp_dir().join(format!("rome-themes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(&fixtures).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    std::fs::write(
-        dir.join("unix_arborescence_thematique_v460_utf8.csv"),
-        "code_theme,libelle_theme,code_rome\n013,Métiers saisonniers,A1201\n",
-    )
-    .unwrap();
-    let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
-        .await
+    import_rome_fixtures(&app, "themes", |dir| {
+        std::fs::write(
+            dir.join("unix_arborescence_thematique_v460_utf8.csv"),
+            "code_theme,libelle_theme,code_rome\n013,Métiers saisonniers,A1201\n",
+        )
         .unwrap();
-    app.thesaurus.refresh(&app.db).await.unwrap();
+    })
+    .await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;
     PublicationBuilder::new(o)
         .title("Le travail en forêt")
@@ -859,24 +863,13 @@ async fn a_rome_theme_finds_the_studies_filed_under_its_codes() {
 async fn an_everyday_job_name_finds_the_studies_filed_under_its_rome_code() {
     let app = TestApp::new().await;
     // The fixtures, with the gardien de la paix (K1708), whose job titles do not say "flic".
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rome");
-    let dir = std::env::temp_dir().join(format!("rome-everyday-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(&fixtures).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
-    let codes = dir.join("unix_referentiel_code_rome_v460_utf8.csv");
-    let mut table = std::fs::read_to_string(&codes).unwrap();
-    table.push_str("\"K1708\",\"40\",\"41\",\"Gardien / Gardienne de la paix\",\"\",\"\",\"\",\"\",\"\",\"K1708\"\n");
-    std::fs::write(&codes, table).unwrap();
-    let (vocabulary, _) = bibliotheque::thesaurus::import::read(&dir).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    bibliotheque::thesaurus::import::save(&app.db, &vocabulary)
-        .await
-        .unwrap();
-    app.thesaurus.refresh(&app.db).await.unwrap();
+    import_rome_fixtures(&app, "everyday", |dir| {
+        let codes = dir.join("unix_referentiel_code_rome_v460_utf8.csv");
+        let mut table = std::fs::read_to_string(&codes).unwrap();
+        table.push_str("\"K1708\",\"40\",\"41\",\"Gardien / Gardienne de la paix\",\"\",\"\",\"\",\"\",\"\",\"K1708\"\n");
+        std::fs::write(&codes, table).unwrap();
+    })
+    .await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;
     PublicationBuilder::new(o)
         .title("Les métiers de la sécurité publique")
