@@ -7,15 +7,23 @@
 /// names of neighbouring languages); other characters are only lowercased.
 pub fn fold(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        for lower in c.to_lowercase() {
-            match fold_char(lower) {
-                Some(s) => out.push_str(s),
-                None => out.push(lower),
-            }
-        }
-    }
+    out.extend(folded_chars(input));
     out
+}
+
+/// The characters of [`fold`]`(input)`, without building the string: for looking at the
+/// start of a word.
+pub fn folded_chars(input: &str) -> impl Iterator<Item = char> + '_ {
+    input
+        .chars()
+        .flat_map(char::to_lowercase)
+        .flat_map(|lower| {
+            let (expanded, kept) = match fold_char(lower) {
+                Some(s) => (s, None),
+                None => ("", Some(lower)),
+            };
+            expanded.chars().chain(kept)
+        })
 }
 
 fn fold_char(c: char) -> Option<&'static str> {

@@ -11,11 +11,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{Count, FacetCollector};
+use tantivy::collector::Count;
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
+use super::facet_counts::ChildCounter;
 use super::index::SearchIndex;
 use crate::thesaurus::snapshot::Snapshot;
 
@@ -90,15 +91,15 @@ fn count(
     index: &SearchIndex,
     snapshot: &Snapshot,
 ) -> tantivy::Result<LibraryCounts> {
-    let mut collector = FacetCollector::for_field("facet");
+    let mut collector = ChildCounter::for_field("facet");
     for dimension in DIMENSIONS {
-        collector.add_facet(Facet::from_path([dimension]));
+        collector.add(Facet::from_path([dimension]));
     }
     let (total, facets) = searcher.search(&AllQuery, &(Count, collector))?;
     let mut by_value = HashMap::new();
     for dimension in DIMENSIONS {
         let values: HashMap<String, u64> = facets
-            .get(&format!("/{dimension}"))
+            .children(&Facet::from_path([dimension]))
             .filter_map(|(facet, n)| {
                 let value = facet.to_path().last()?.to_string();
                 Some((value, n))

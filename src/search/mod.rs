@@ -7,6 +7,7 @@ pub mod concepts;
 pub mod coordination;
 pub mod counts;
 pub mod documents;
+pub mod facet_counts;
 pub mod index;
 pub mod listing;
 pub mod outbox;

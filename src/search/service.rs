@@ -5,12 +5,13 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, FacetCounts, MultiCollector, TopDocs};
+use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::documents::theme_path;
+use super::facet_counts::{ChildCounter, ChildCounts};
 use super::index::SearchIndex;
 use super::query::{self, Context, Ranking};
 use super::schema::Fields;
@@ -248,11 +249,11 @@ fn run_once(
 
 /// The collector of the dimensions counted with every filter applied: those without a
 /// selection.
-fn shared_facets(filters: &Filters) -> FacetCollector {
-    let mut collector = FacetCollector::for_field("facet");
+fn shared_facets(filters: &Filters) -> ChildCounter {
+    let mut collector = ChildCounter::for_field("facet");
     for d in Dimension::ALL {
         if !filters.has(d) {
-            collector.add_facet(Facet::from_path([d.key()]));
+            collector.add(Facet::from_path([d.key()]));
         }
     }
     collector
@@ -337,7 +338,7 @@ fn facets(
     filters: &Filters,
     years: &[(i32, i32)],
     snapshot: &Snapshot,
-    counts: &FacetCounts,
+    counts: &ChildCounts,
 ) -> tantivy::Result<Vec<FacetGroup>> {
     let mut groups = Vec::new();
     for d in Dimension::ALL {
@@ -363,14 +364,14 @@ fn facets(
         open.dedup();
         // One collector per level (tantivy counts the children of one facet per collector),
         // all filled in the same pass.
-        let mut levels: Vec<(Facet, FacetCounts)> = Vec::new();
+        let mut levels: Vec<(Facet, ChildCounts)> = Vec::new();
         if filters.has(d) {
             let mut multi = MultiCollector::new();
             let handles: Vec<_> = std::iter::once(root.clone())
                 .chain(open.iter().cloned())
                 .map(|facet| {
-                    let mut collector = FacetCollector::for_field("facet");
-                    collector.add_facet(facet.clone());
+                    let mut collector = ChildCounter::for_field("facet");
+                    collector.add(facet.clone());
                     (facet, multi.add_collector(collector))
                 })
                 .collect();
@@ -380,7 +381,7 @@ fn facets(
                 levels.push((facet, handle.extract(&mut fruits)));
             }
         }
-        let counts_of = |facet: &Facet| -> &FacetCounts {
+        let counts_of = |facet: &Facet| -> &ChildCounts {
             levels
                 .iter()
                 .find(|(f, _)| f == facet)
@@ -409,7 +410,7 @@ fn facets(
 /// The values under `parent`, sorted, each followed by its own values when it is open.
 #[allow(clippy::too_many_arguments)]
 fn push_level<'a>(
-    counts_of: &dyn Fn(&Facet) -> &'a FacetCounts,
+    counts_of: &dyn Fn(&Facet) -> &'a ChildCounts,
     parent: &Facet,
     depth: u8,
     open: &[Facet],
@@ -419,7 +420,7 @@ fn push_level<'a>(
     out: &mut Vec<FacetValue>,
 ) {
     let mut level: Vec<(Facet, FacetValue)> = counts_of(parent)
-        .get(parent.clone())
+        .children(parent)
         .map(|(facet, count)| {
             let value = facet
                 .to_path()

@@ -2,12 +2,12 @@
 //!
 //! tantivy's own snippet generator runs the full French analyzer (lowercase, stop words,
 //! stemmer, folding) over every word of a hit's text: at 20 hits of 30 KB each that alone costs
-//! several milliseconds. Here each word is first checked against a cheap key — its first three
+//! several milliseconds. Here each word is first checked against a cheap key — its first
 //! letters, folded — and only the words whose key belongs to one of the query's terms go
 //! through the analyzer, once per distinct word of a text. The French stemmer only rewrites
-//! word endings, so a word and its term share their first letters: the key never hides a
-//! match. (One exception, handled by the key: the stemmer writes a `y` between two vowels as
-//! `i`, "loyer" → "loi", so keys read `y` as `i`.)
+//! the end of a word, so a word shares its first letters with its term: the key never hides a
+//! match (see [`key_letters`]; and the stemmer writes a `y` between two vowels as `i`,
+//! "loyer" → "loi", so keys read `y` as `i`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,21 +23,31 @@ use crate::thesaurus::analysis;
 /// How many matches are enough to choose a passage: past this, scanning stops.
 const ENOUGH_MATCHES: usize = 16;
 
-/// How many letters of a word its key holds.
-const KEY_LETTERS: usize = 3;
+/// The most letters of a word a key reads.
+const KEY_LETTERS: usize = 6;
+
+/// The fewest letters of a key, but for the terms that are shorter (see [`key_letters`]).
+const SHORTEST_START: usize = 3;
 
 /// The terms (analysed forms) a query looks for in some fields.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Terms {
     /// Term → its rank, for counting distinct terms in a window.
     ranks: HashMap<String, u32>,
-    /// Keys of the terms, sorted: `keys[n - 1]` holds those of the terms of `n` letters (the
-    /// last, of [`KEY_LETTERS`] letters or more: their first [`KEY_LETTERS`]).
-    keys: [Vec<Key>; KEY_LETTERS],
+    /// The keys of the terms: the first [`key_letters`] letters of each.
+    keys: KeyFilter,
+    /// The starts of three letters or more of the keys of three letters or more: a word whose
+    /// start is not one of them cannot go on to a key.
+    starts: KeyFilter,
+    /// Whether a term has fewer than three letters (a key of one or two).
+    short: bool,
 }
 
-/// Up to four bytes of the folded start of a word.
-type Key = u32;
+impl Default for Terms {
+    fn default() -> Self {
+        Self::from_terms([])
+    }
+}
 
 impl Terms {
     /// The text terms of `query` in any of `fields`.
@@ -63,16 +73,25 @@ impl Terms {
             let next = ranks.len() as u32;
             ranks.entry(term).or_insert(next);
         }
-        let mut keys: [Vec<Key>; KEY_LETTERS] = Default::default();
+        let (mut keys, mut starts, mut short) = (KeyFilter::empty(), KeyFilter::empty(), false);
         for term in ranks.keys() {
-            let letters = term.chars().count().min(KEY_LETTERS);
-            keys[letters - 1].push(key_of(term.chars(), letters));
+            let letters = key_letters(term.chars().count());
+            short |= letters < SHORTEST_START;
+            let mut key = 0;
+            for (n, c) in term.chars().take(letters).enumerate() {
+                key = next_key(key, c);
+                if n + 1 >= SHORTEST_START {
+                    starts.insert(key);
+                }
+            }
+            keys.insert(key);
         }
-        for keys in &mut keys {
-            keys.sort_unstable();
-            keys.dedup();
+        Self {
+            ranks,
+            keys,
+            starts,
+            short,
         }
-        Self { ranks, keys }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -81,55 +100,79 @@ impl Terms {
 
     /// Whether `word` may be one of ours: the key of its first letters is that of a term.
     fn may_match(&self, word: &str) -> bool {
-        let mut start = [0 as char; KEY_LETTERS];
-        let letters = folded_start(word, &mut start);
-        (1..=letters).any(|n| {
-            let keys = &self.keys[n - 1];
-            !keys.is_empty()
-                && keys
-                    .binary_search(&key_of(start.iter().copied(), n))
-                    .is_ok()
-        })
+        let head = &word.as_bytes()[..word.len().min(KEY_LETTERS)];
+        // Most French words start with ASCII letters: no decoding, no folding.
+        if head.is_ascii() {
+            self.any_key(head.iter().map(|b| char::from(b.to_ascii_lowercase())))
+        } else {
+            self.any_key(crate::text::folded_chars(word).take(KEY_LETTERS))
+        }
     }
-}
 
-/// The key of the first `letters` characters of a folded text: their bytes (four at most),
-/// `y` read as `i`.
-fn key_of(chars: impl Iterator<Item = char>, letters: usize) -> Key {
-    let mut key = 0u32;
-    let mut shift = 0;
-    for c in chars.take(letters) {
-        let c = if c == 'y' { 'i' } else { c };
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            if shift < 32 {
-                key |= u32::from(b) << shift;
-                shift += 8;
+    /// Whether the key of the first `n` of `letters`, for any `n`, is that of a term.
+    fn any_key(&self, letters: impl Iterator<Item = char>) -> bool {
+        let mut key = 0;
+        for (n, c) in letters.enumerate() {
+            key = next_key(key, c);
+            let n = n + 1;
+            // Most words stop here: no key starts with their first three letters.
+            if n >= SHORTEST_START && !self.starts.holds(key) {
+                return false;
+            }
+            if (n >= SHORTEST_START || self.short) && self.keys.holds(key) {
+                return true;
             }
         }
+        false
     }
-    key
 }
 
-/// The first [`KEY_LETTERS`] characters of `word`, lowercased and folded, into `out`; returns
-/// how many there are.
-fn folded_start(word: &str, out: &mut [char; KEY_LETTERS]) -> usize {
-    let bytes = word.as_bytes();
-    let ascii = bytes.len().min(KEY_LETTERS);
-    // Most French words start with three ASCII letters: no allocation.
-    if bytes[..ascii].is_ascii() && (ascii == bytes.len() || ascii == KEY_LETTERS) {
-        for (slot, b) in out.iter_mut().zip(&bytes[..ascii]) {
-            *slot = char::from(b.to_ascii_lowercase());
-        }
-        return ascii;
+/// How many letters of a term of `letters` letters its key holds. The French stemmer rewrites
+/// at most the last two letters of what it keeps of a word (« publicité » → « publiqu »,
+/// « fréquemment » → « frequent », « nageuse » → « nageux »), and at most the last one of a
+/// term of four letters (« habilité » → « habl »): checked on the 40,231 distinct words of the
+/// ROME and of the Code civil (BENCHMARKS.md, "Passages"). Longer keys let fewer words through
+/// to the analyzer: three letters let in every « con », « pro » and « tra ».
+fn key_letters(letters: usize) -> usize {
+    match letters {
+        0..=SHORTEST_START => letters,
+        n => (n - 2).clamp(SHORTEST_START, KEY_LETTERS),
     }
-    let start: String = word.chars().take(KEY_LETTERS).collect();
-    let mut n = 0;
-    for (slot, c) in out.iter_mut().zip(crate::text::fold(&start).chars()) {
-        *slot = c;
-        n += 1;
+}
+
+/// The key of some letters followed by `letter` (`y` read as `i`), from the key of those letters
+/// (0 for none). Keys of different lengths differ.
+fn next_key(key: u64, letter: char) -> u64 {
+    let letter = if letter == 'y' { 'i' } else { letter };
+    (key.rotate_left(5) ^ u64::from(letter)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+/// A set of keys that may hold a key it was not given but never misses one it was (a Bloom
+/// filter with one hash): a query has at most a few hundred terms, and a word let through
+/// wrongly only costs an analysis.
+#[derive(Debug)]
+struct KeyFilter(Box<[u64]>);
+
+impl KeyFilter {
+    const BITS: u32 = 15;
+
+    fn empty() -> Self {
+        Self(vec![0; (1 << Self::BITS) / 64].into_boxed_slice())
     }
-    n
+
+    fn bit(key: u64) -> usize {
+        (key >> (64 - Self::BITS)) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        let bit = Self::bit(key);
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn holds(&self, key: u64) -> bool {
+        let bit = Self::bit(key);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
 }
 
 /// One match: the byte range of a word and the rank of its term.
@@ -480,7 +523,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_three_letters_miss_no_inflection() {
+    fn keys_miss_no_inflection() {
         // The stemmer's `y` between vowels becomes `i`; ligatures and capitals fold.
         let t = terms("loyers payer œuvres écoles ÉGAUX nationaux cas");
         let html = highlight_all(
@@ -495,6 +538,33 @@ mod tests {
         // Terms of one and two letters still match their words.
         let short = Terms::from_terms(["a".to_owned(), "ai".to_owned()]);
         assert!(short.may_match("A") && short.may_match("aient") && !short.may_match("b"));
+        // The stemmer's longest rewrites: two letters of a long term, one of a short one.
+        for word in [
+            "publicité",
+            "Précédemment",
+            "concurremment",
+            "fréquemment",
+            "Fabrication",
+            "applicateurs",
+            "habilité",
+            "nageuse",
+            "Musicaux",
+            "préférences",
+            "cœur",
+            "ÉTABLISSEMENTS",
+        ] {
+            let t = terms(word);
+            assert!(!t.is_empty() && t.may_match(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn long_keys_keep_out_words_that_only_share_a_prefix() {
+        let t = terms("transport");
+        assert!(t.may_match("transports") && t.may_match("Transporteur"));
+        // Both used to reach the analyzer: they start with « tra ».
+        assert!(!t.may_match("travail") && !t.may_match("traitement"));
+        assert!(!Terms::default().may_match("travail"));
     }
 
     #[test]
