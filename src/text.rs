@@ -7,23 +7,28 @@
 /// names of neighbouring languages); other characters are only lowercased.
 pub fn fold(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    out.extend(folded_chars(input));
+    for c in input.chars() {
+        fold_each(c, |folded| out.push(folded));
+    }
     out
 }
 
-/// The characters of [`fold`]`(input)`, without building the string: for looking at the
-/// start of a word.
-pub fn folded_chars(input: &str) -> impl Iterator<Item = char> + '_ {
-    input
-        .chars()
-        .flat_map(char::to_lowercase)
-        .flat_map(|lower| {
-            let (expanded, kept) = match fold_char(lower) {
-                Some(s) => (s, None),
-                None => ("", Some(lower)),
-            };
-            expanded.chars().chain(kept)
-        })
+/// Calls `each` with what [`fold`] makes of `c` (one character, or two for a ligature).
+pub fn fold_each(c: char, mut each: impl FnMut(char)) {
+    // Lowercase accented letters, the commonest in French, need no case lookup: the table
+    // below holds only lowercase letters.
+    if let Some(folded) = fold_char(c) {
+        folded.chars().for_each(each);
+    } else if c.is_ascii() {
+        each(c.to_ascii_lowercase());
+    } else {
+        for lower in c.to_lowercase() {
+            match fold_char(lower) {
+                Some(folded) => folded.chars().for_each(&mut each),
+                None => each(lower),
+            }
+        }
+    }
 }
 
 fn fold_char(c: char) -> Option<&'static str> {

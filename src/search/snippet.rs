@@ -100,30 +100,64 @@ impl Terms {
 
     /// Whether `word` may be one of ours: the key of its first letters is that of a term.
     fn may_match(&self, word: &str) -> bool {
+        let mut check = KeyCheck::new(self);
         let head = &word.as_bytes()[..word.len().min(KEY_LETTERS)];
         // Most French words start with ASCII letters: no decoding, no folding.
         if head.is_ascii() {
-            self.any_key(head.iter().map(|b| char::from(b.to_ascii_lowercase())))
+            for &b in head {
+                if check.push(char::from(b.to_ascii_lowercase())) {
+                    break;
+                }
+            }
         } else {
-            self.any_key(crate::text::folded_chars(word).take(KEY_LETTERS))
+            for c in word.chars() {
+                let mut decided = false;
+                crate::text::fold_each(c, |folded| decided = decided || check.push(folded));
+                if decided {
+                    break;
+                }
+            }
+        }
+        check.verdict.unwrap_or(false)
+    }
+}
+
+/// The key of a word's first letters, read one letter at a time until it says whether the word
+/// may be one of the terms.
+struct KeyCheck<'t> {
+    terms: &'t Terms,
+    key: u64,
+    letters: usize,
+    verdict: Option<bool>,
+}
+
+impl<'t> KeyCheck<'t> {
+    fn new(terms: &'t Terms) -> Self {
+        Self {
+            terms,
+            key: 0,
+            letters: 0,
+            verdict: None,
         }
     }
 
-    /// Whether the key of the first `n` of `letters`, for any `n`, is that of a term.
-    fn any_key(&self, letters: impl Iterator<Item = char>) -> bool {
-        let mut key = 0;
-        for (n, c) in letters.enumerate() {
-            key = next_key(key, c);
-            let n = n + 1;
-            // Most words stop here: no key starts with their first three letters.
-            if n >= SHORTEST_START && !self.starts.holds(key) {
-                return false;
-            }
-            if (n >= SHORTEST_START || self.short) && self.keys.holds(key) {
-                return true;
-            }
+    /// Reads the next letter (folded); true once the verdict is known.
+    fn push(&mut self, letter: char) -> bool {
+        if self.verdict.is_some() {
+            return true;
         }
-        false
+        self.key = next_key(self.key, letter);
+        self.letters += 1;
+        let long = self.letters >= SHORTEST_START;
+        // Most words stop at their third letter: no key starts with them.
+        if long && !self.terms.starts.holds(self.key) {
+            self.verdict = Some(false);
+        } else if (long || self.terms.short) && self.terms.keys.holds(self.key) {
+            self.verdict = Some(true);
+        } else if self.letters == KEY_LETTERS {
+            self.verdict = Some(false);
+        }
+        self.verdict.is_some()
     }
 }
 
