@@ -15,7 +15,10 @@ pub struct ExpandOptions {
     pub synonym_weight: f32,
     pub narrower_weight: f32,
     /// Upper bound of labels added per matched concept: a ROME code has dozens of job titles,
-    /// and a query must stay fast.
+    /// and a query must stay fast. 20 ranks the realistic set's dev half as 40 did (0.856)
+    /// and 10 nearly so (0.855), while each label is a phrase in five fields: at 40 the
+    /// slowest searches of long texts built over 1,300 term clauses (BENCHMARKS.md, "Fewer
+    /// labels per concept").
     pub max_added: usize,
 }
 
@@ -25,7 +28,7 @@ impl Default for ExpandOptions {
             narrower_depth: 1,
             synonym_weight: 0.8,
             narrower_weight: 0.5,
-            max_added: 40,
+            max_added: 20,
         }
     }
 }
