@@ -29,6 +29,34 @@ pub fn lower_this_thread(nice: i32) {
     let _ = nice;
 }
 
+/// Gives the calling thread (and the threads it starts from now on) only the time no other
+/// thread wants: nice [`INDEXING`], and on Linux the `SCHED_IDLE` policy, under which a thread
+/// that wakes up takes the core at once and the idle thread's share of a busy core is a third
+/// of nice 19's. At nice 15 alone the indexer still held searches up: during a bulk import the
+/// search tail was a fifth longer (BENCHMARKS.md, "The indexer at `SCHED_IDLE`"). Failures are
+/// logged, not returned.
+pub fn idle_this_thread() {
+    lower_this_thread(INDEXING);
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // nix has no wrapper of sched_setscheduler(2). Pid 0 is the calling thread; a thread
+        // may always lower its own policy to SCHED_IDLE.
+        // SAFETY: `param` outlives the call, which only reads it.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } != 0 {
+            let error = std::io::Error::last_os_error();
+            tracing::debug!(%error, "politique d'ordonnancement du fil");
+        }
+    }
+}
+
+/// Whether the calling thread runs under `SCHED_IDLE` (Linux).
+#[cfg(target_os = "linux")]
+pub fn this_thread_is_idle() -> bool {
+    // SAFETY: no memory is passed.
+    unsafe { libc::sched_getscheduler(0) == libc::SCHED_IDLE }
+}
+
 /// Lowers the priority of the process (or, on Linux, the thread) `pid` to `nice`, never
 /// raising it: raising a nice value is allowed on processes of one's own user.
 pub fn lower_process(pid: i32, nice: i32) -> std::io::Result<()> {
@@ -80,5 +108,23 @@ mod tests {
             before,
             "the main thread is untouched"
         );
+    }
+
+    #[test]
+    fn an_idle_thread_passes_its_policy_on_and_leaves_the_others() {
+        let (own, child, nice) = std::thread::spawn(|| {
+            idle_this_thread();
+            let child = std::thread::spawn(this_thread_is_idle).join().unwrap();
+            let nice = nice_of(nix::unistd::gettid().as_raw()).unwrap();
+            (this_thread_is_idle(), child, nice)
+        })
+        .join()
+        .unwrap();
+        assert!(
+            own && child,
+            "the thread and the threads it starts are idle"
+        );
+        assert!(nice >= INDEXING);
+        assert!(!this_thread_is_idle(), "the test's own thread is untouched");
     }
 }

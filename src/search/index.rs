@@ -69,9 +69,9 @@ pub enum Writing {
     /// Every core: `reindex`, with no searches to answer.
     Fast,
     /// Beside searches (a server): one indexing thread (with the whole memory budget) and
-    /// one merge thread, batches of [`POLITE_BATCH`], and every thread that writes at nice
-    /// [`crate::priority::INDEXING`] (they get the cores that searches leave, and a search
-    /// that wakes up takes a core from them at once).
+    /// one merge thread, batches of [`POLITE_BATCH`], and every thread that writes idle
+    /// ([`crate::priority::idle_this_thread`]: they get the cores that searches leave, and a
+    /// search that wakes up takes a core from them at once).
     Polite,
 }
 
@@ -147,7 +147,7 @@ impl SearchIndex {
             Writing::Polite => std::thread::scope(|scope| {
                 scope
                     .spawn(|| {
-                        crate::priority::lower_this_thread(crate::priority::INDEXING);
+                        crate::priority::idle_this_thread();
                         index.writer_with_options(
                             IndexWriterOptions::builder()
                                 .num_worker_threads(1)
@@ -215,7 +215,7 @@ impl SearchIndex {
         std::thread::Builder::new()
             .name("indexation".into())
             .spawn(move || {
-                crate::priority::lower_this_thread(crate::priority::INDEXING);
+                crate::priority::idle_this_thread();
                 let _ = done.send(work(&this));
             })
             .context("fil d'indexation")?;
@@ -520,6 +520,47 @@ pub async fn run_indexer(
 #[cfg(test)]
 mod tests {
     use super::balanced_groups;
+
+    /// Id, name and scheduling policy of this process's threads whose name starts with
+    /// `prefix`.
+    #[cfg(target_os = "linux")]
+    fn policies_of_threads(prefix: &str) -> Vec<(i32, String, i32)> {
+        let mut found = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let Ok(tid) = task.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            if name.trim().starts_with(prefix) {
+                // SAFETY: no memory is passed.
+                found.push((tid, name.trim().to_owned(), unsafe {
+                    libc::sched_getscheduler(tid)
+                }));
+            }
+        }
+        found
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_polite_writer_writes_with_idle_threads() {
+        // Other tests of this process write indexes too, at their own priority: only the
+        // writer threads that were not there before are looked at.
+        let before = policies_of_threads("thrd-tantivy-i");
+        let dir = std::env::temp_dir().join(format!("index-politesse-{}", std::process::id()));
+        let (polite, _) =
+            super::SearchIndex::open_with(&dir.join("polie"), super::Writing::Polite).unwrap();
+        let new: Vec<_> = policies_of_threads("thrd-tantivy-i")
+            .into_iter()
+            .filter(|t| !before.contains(t))
+            .collect();
+        assert!(
+            new.iter().any(|&(_, _, policy)| policy == libc::SCHED_IDLE),
+            "{new:?}"
+        );
+        drop(polite);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn segments_are_grouped_by_size() {
