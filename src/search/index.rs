@@ -168,6 +168,9 @@ impl SearchIndex {
             }),
         }
         .context("écriture de l'index (un autre processus l'utilise-t-il ?)")?;
+        if writing == Writing::Polite {
+            writer.set_merge_policy(Box::new(super::merging::SmallSegmentsFirst::default()));
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -550,10 +553,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("index-politesse-{}", std::process::id()));
         let (polite, _) =
             super::SearchIndex::open_with(&dir.join("polie"), super::Writing::Polite).unwrap();
-        let new: Vec<_> = policies_of_threads("thrd-tantivy-i")
-            .into_iter()
-            .filter(|t| !before.contains(t))
-            .collect();
+        // A thread names itself once it runs, which may be a moment after it was started.
+        let mut new = Vec::new();
+        for _ in 0..100 {
+            new = policies_of_threads("thrd-tantivy-i")
+                .into_iter()
+                .filter(|t| !before.contains(t))
+                .collect();
+            if new.iter().any(|&(_, _, policy)| policy == libc::SCHED_IDLE) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         assert!(
             new.iter().any(|&(_, _, policy)| policy == libc::SCHED_IDLE),
             "{new:?}"

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod facet_counts;
 pub mod index;
 pub mod listing;
+pub mod merging;
 pub mod outbox;
 pub mod query;
 pub mod related;
