@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
+use crate::catalogue::queries::ObservatoryNames;
 use crate::config::Config;
 use crate::search::SearchIndex;
 use crate::search::counts::CountsCache;
@@ -22,6 +23,8 @@ pub struct Inner {
     /// The whole library's counts per OPCO, observatory, type, year and theme, kept per
     /// commit of the search index.
     pub counts: CountsCache,
+    /// The observatories' names for the search facets, kept per commit of the search index.
+    pub observatory_names: ObservatoryNames,
     /// Wakes the harvest task when an admin asks for a pass now (it also looks every 30 s,
     /// for sources made due by another process).
     pub harvest_now: Arc<tokio::sync::Notify>,
@@ -42,6 +45,7 @@ impl AppState {
             search,
             config,
             counts: CountsCache::default(),
+            observatory_names: ObservatoryNames::default(),
             harvest_now: Arc::new(tokio::sync::Notify::new()),
         }))
     }

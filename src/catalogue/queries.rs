@@ -1,5 +1,8 @@
 //! The catalogue's SQL, all of it static and checked at compile time against the schema.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -247,6 +250,44 @@ pub async fn observatories(
     )
     .fetch_all(db)
     .await
+}
+
+/// The observatories' names by slug, for the labels of search facets (the index knows them by
+/// slug), read from PostgreSQL once per commit of the search index instead of at each search:
+/// a query per search request was 2–3 ms of the search tail during a bulk import
+/// (BENCHMARKS.md). A rename reaches the index through the outbox (a trigger queues the
+/// observatory's publications), so the labels change with the commit that changes the hits'
+/// own observatory names.
+#[derive(Default)]
+pub struct ObservatoryNames {
+    last: std::sync::Mutex<Option<(u64, Arc<Names>)>>,
+}
+
+/// Observatory slug → name.
+type Names = HashMap<String, String>;
+
+impl ObservatoryNames {
+    /// The names as of the search index's commit `generation` (a searcher's generation id).
+    pub async fn at(&self, db: &PgPool, generation: u64) -> Result<Arc<Names>, sqlx::Error> {
+        if let Ok(last) = self.last.lock()
+            && let Some((at, names)) = last.as_ref()
+            && *at == generation
+        {
+            return Ok(Arc::clone(names));
+        }
+        // Two requests after a commit may both read them: the same rows, no harm.
+        let names: Arc<Names> = Arc::new(
+            observatories(db, None)
+                .await?
+                .into_iter()
+                .map(|o| (o.slug, o.name))
+                .collect(),
+        );
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((generation, Arc::clone(&names)));
+        }
+        Ok(names)
+    }
 }
 
 pub async fn find_observatory(

@@ -125,7 +125,7 @@ async fn run(state: &AppState, request: SearchRequest) -> Result<SearchResults, 
 }
 
 /// The index knows observatories by slug: the facet values shown get their names from the
-/// catalogue (once per request, not for the counts of a page without results).
+/// catalogue (read once per commit of the index, see `ObservatoryNames`).
 async fn name_observatories(state: &AppState, facets: &mut [FacetGroup]) -> Result<(), AppError> {
     let Some(group) = facets
         .iter_mut()
@@ -133,12 +133,8 @@ async fn name_observatories(state: &AppState, facets: &mut [FacetGroup]) -> Resu
     else {
         return Ok(());
     };
-    let names: std::collections::HashMap<String, String> =
-        crate::catalogue::queries::observatories(&state.db, None)
-            .await?
-            .into_iter()
-            .map(|o| (o.slug, o.name))
-            .collect();
+    let generation = state.search.reader.searcher().generation().generation_id();
+    let names = state.observatory_names.at(&state.db, generation).await?;
     for value in &mut group.values {
         if let Some(name) = names.get(&value.value) {
             value.label = name.clone();

@@ -273,3 +273,64 @@ async fn the_check_does_not_report_a_change_still_in_the_outbox() {
     assert!(report.is_consistent(), "{report:?}");
     assert_eq!(total(&app, "recentz").await, 1);
 }
+
+/// The observatory facet's label (by slug) and the observatory named by the first hit, as
+/// `/api/v1/search` shows them for `word`.
+async fn observatory_shown(app: &TestApp, word: &str, slug: &str) -> (String, String) {
+    let response = app.get(&format!("/api/v1/search?q={word}")).await;
+    let json: serde_json::Value = serde_json::from_str(&response.text()).unwrap();
+    let label = json["facets"]["observatoire"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["value"] == slug)
+        .map(|v| v["label"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no facet value {slug}: {json}"));
+    let hit = json["hits"][0]["observatory"].as_str().unwrap().to_owned();
+    (label, hit)
+}
+
+#[tokio::test]
+async fn an_observatory_renamed_is_named_so_in_the_facets_with_the_commit_that_renames_its_hits() {
+    let app = TestApp::new().await;
+    let o = observatory(
+        &app.db,
+        "metallurgie",
+        "Observatoire de la métallurgie",
+        None,
+    )
+    .await;
+    PublicationBuilder::new(o)
+        .title("Les soudeurs en 2026")
+        .insert(&app.db, &app.storage)
+        .await;
+    app.index().await;
+    let before = (
+        "Observatoire de la métallurgie".to_owned(),
+        "Observatoire de la métallurgie".to_owned(),
+    );
+    assert_eq!(
+        observatory_shown(&app, "soudeurs", "metallurgie").await,
+        before
+    );
+
+    sqlx::query(
+        "update observatory set name = 'Observatoire des industries métallurgiques' where id = $1",
+    )
+    .bind(o)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // Not indexed yet: the hit still carries the old name, and so does the facet (the names
+    // are kept per commit of the index), so that the page never names one observatory twice.
+    assert_eq!(
+        observatory_shown(&app, "soudeurs", "metallurgie").await,
+        before
+    );
+    app.index().await;
+    let renamed = "Observatoire des industries métallurgiques".to_owned();
+    assert_eq!(
+        observatory_shown(&app, "soudeurs", "metallurgie").await,
+        (renamed.clone(), renamed)
+    );
+}
