@@ -11,6 +11,7 @@ use super::model::{
     Branch, CitationRow, DocumentType, FileInfo, ListedPublication, Observatory, Opco, Publication,
     PublicationCard, PublicationRecord, Region, StoredFile,
 };
+use crate::search::per_commit::PerCommit;
 
 /// The newest published publications.
 pub async fn latest_publications(
@@ -259,9 +260,7 @@ pub async fn observatories(
 /// observatory's publications), so the labels change with the commit that changes the hits'
 /// own observatory names.
 #[derive(Default)]
-pub struct ObservatoryNames {
-    last: std::sync::Mutex<Option<(u64, Arc<Names>)>>,
-}
+pub struct ObservatoryNames(PerCommit<Names>);
 
 /// Observatory slug → name.
 type Names = HashMap<String, String>;
@@ -269,11 +268,8 @@ type Names = HashMap<String, String>;
 impl ObservatoryNames {
     /// The names as of the search index's commit `generation` (a searcher's generation id).
     pub async fn at(&self, db: &PgPool, generation: u64) -> Result<Arc<Names>, sqlx::Error> {
-        if let Ok(last) = self.last.lock()
-            && let Some((at, names)) = last.as_ref()
-            && *at == generation
-        {
-            return Ok(Arc::clone(names));
+        if let Some(names) = self.0.get(generation) {
+            return Ok(names);
         }
         // Two requests after a commit may both read them: the same rows, no harm.
         let names: Arc<Names> = Arc::new(
@@ -283,9 +279,7 @@ impl ObservatoryNames {
                 .map(|o| (o.slug, o.name))
                 .collect(),
         );
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((generation, Arc::clone(&names)));
-        }
+        self.0.keep(generation, Arc::clone(&names));
         Ok(names)
     }
 }

@@ -9,7 +9,7 @@
 //! second of a change, and cost nothing in between.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::collector::Count;
 use tantivy::query::{AllQuery, TermQuery};
@@ -18,6 +18,7 @@ use tantivy::{Searcher, Term};
 
 use super::facet_counts::ChildCounter;
 use super::index::SearchIndex;
+use super::per_commit::PerCommit;
 use crate::thesaurus::snapshot::Snapshot;
 
 /// The facet roots counted (see `documents::add_facets`).
@@ -54,11 +55,9 @@ impl LibraryCounts {
     }
 }
 
-/// The last counts computed, with the searcher generation they were computed at.
+/// The counts of the last commit of the index they were computed at.
 #[derive(Default)]
-pub struct CountsCache {
-    last: Mutex<Option<(u64, Arc<LibraryCounts>)>>,
-}
+pub struct CountsCache(PerCommit<LibraryCounts>);
 
 impl CountsCache {
     /// The counts of the index as its reader now sees it. Blocking (index reads) the first
@@ -70,19 +69,8 @@ impl CountsCache {
     ) -> tantivy::Result<Arc<LibraryCounts>> {
         let searcher = index.reader.searcher();
         let generation = searcher.generation().generation_id();
-        // One request computes, the others wait for it rather than compute the same.
-        let mut last = self
-            .last
-            .lock()
-            .map_err(|_| tantivy::TantivyError::InternalError("compteurs".into()))?;
-        if let Some((at, counts)) = last.as_ref()
-            && *at == generation
-        {
-            return Ok(Arc::clone(counts));
-        }
-        let counts = Arc::new(count(&searcher, index, snapshot)?);
-        *last = Some((generation, Arc::clone(&counts)));
-        Ok(counts)
+        self.0
+            .get_or_compute(generation, || count(&searcher, index, snapshot))
     }
 }
 

@@ -12,6 +12,7 @@ pub mod index;
 pub mod listing;
 pub mod merging;
 pub mod outbox;
+pub mod per_commit;
 pub mod query;
 pub mod related;
 pub mod request;

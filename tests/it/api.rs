@@ -14,10 +14,6 @@ use uuid::Uuid;
 use crate::common::TestApp;
 use crate::common::builders::{PublicationBuilder, observatory};
 
-fn json(response: &crate::common::Response) -> Value {
-    serde_json::from_slice(&response.body).unwrap_or_else(|_| panic!("JSON: {}", response.text()))
-}
-
 async fn ok(app: &TestApp, uri: &str) -> Value {
     let response = app.get(uri).await;
     assert_eq!(
@@ -27,7 +23,7 @@ async fn ok(app: &TestApp, uri: &str) -> Value {
         response.text()
     );
     assert_eq!(response.header("content-type"), "application/json", "{uri}");
-    json(&response)
+    response.json()
 }
 
 /// Every item of a list, following `next_cursor` from `first`, with the number of pages.
@@ -424,7 +420,7 @@ async fn a_whole_record_by_slug_or_id() {
     for key in [draft.slug.clone(), draft.id.to_string()] {
         let response = app.get(&format!("/api/v1/publications/{key}")).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{key}");
-        assert_eq!(json(&response)["error"]["code"], "not_found");
+        assert_eq!(response.json()["error"]["code"], "not_found");
     }
 }
 
@@ -792,7 +788,7 @@ async fn every_bad_parameter_is_a_json_error_with_its_code() {
             response.text()
         );
         assert_eq!(response.header("content-type"), "application/json", "{uri}");
-        let body = json(&response);
+        let body = response.json();
         assert_eq!(body["error"]["code"], *code, "{uri}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(words), "{uri}: {message}");
@@ -810,7 +806,7 @@ async fn every_bad_parameter_is_a_json_error_with_its_code() {
             )
             .await;
         assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
-        let body = json(&response);
+        let body = response.json();
         assert_eq!(body["error"]["code"], "method_not_allowed");
         assert!(body["error"]["message"].as_str().unwrap().contains("GET"));
     }

@@ -277,8 +277,7 @@ async fn the_check_does_not_report_a_change_still_in_the_outbox() {
 /// The observatory facet's label (by slug) and the observatory named by the first hit, as
 /// `/api/v1/search` shows them for `word`.
 async fn observatory_shown(app: &TestApp, word: &str, slug: &str) -> (String, String) {
-    let response = app.get(&format!("/api/v1/search?q={word}")).await;
-    let json: serde_json::Value = serde_json::from_str(&response.text()).unwrap();
+    let json = app.get(&format!("/api/v1/search?q={word}")).await.json();
     let label = json["facets"]["observatoire"]
         .as_array()
         .unwrap()

@@ -7,10 +7,6 @@ use bibliotheque::catalogue::domain::PublicationStatus;
 use crate::common::TestApp;
 use crate::common::builders::{PublicationBuilder, branch, observatory};
 
-fn json(response: &crate::common::Response) -> serde_json::Value {
-    serde_json::from_slice(&response.body).expect("JSON")
-}
-
 async fn api(app: &TestApp, query: &str) -> serde_json::Value {
     let response = app.get(&format!("/api/v1/search?{query}")).await;
     assert_eq!(
@@ -19,7 +15,7 @@ async fn api(app: &TestApp, query: &str) -> serde_json::Value {
         "{query}: {}",
         response.text()
     );
-    json(&response)
+    response.json()
 }
 
 fn titles(v: &serde_json::Value) -> Vec<String> {
@@ -226,8 +222,8 @@ async fn nothing_found_is_recorded_and_bad_parameters_are_400() {
     ] {
         let response = app.get(&format!("/api/v1/search?{bad}")).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(json(&response)["error"]["message"].is_string());
-        assert_eq!(json(&response)["error"]["code"], "bad_request");
+        assert!(response.json()["error"]["message"].is_string());
+        assert_eq!(response.json()["error"]["code"], "bad_request");
         if !bad.starts_with("per_page") {
             // The page has a fixed page size and ignores per_page.
             assert_eq!(

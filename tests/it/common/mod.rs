@@ -314,6 +314,11 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The body as JSON; a body that is not says what it is.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("JSON: {}", self.text()))
+    }
+
     pub fn html(&self) -> Html {
         Html::parse_document(&self.text())
     }
