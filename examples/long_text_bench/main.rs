@@ -342,9 +342,28 @@ fn http_phases(
     let mut import_seconds = None;
     let mut caught_up = None;
     let mut asked: Vec<String> = Vec::new();
+    // `TIMELINE=1`: each request of this phase, its time and whether the index committed
+    // since the one before (a new `meta.json`), in `run/timeline.txt`.
+    let mut timeline = std::env::var_os("TIMELINE")
+        .map(|_| std::fs::File::create(run.join("timeline.txt")).map(BufWriter::new))
+        .transpose()?;
+    let meta = run.join("index").join("meta.json");
+    let modified = || std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
+    let mut last_commit = modified();
     'outer: loop {
         for q in queries {
             let t = client.timed(&api(q))?;
+            if let Some(out) = timeline.as_mut() {
+                let commit = modified();
+                writeln!(
+                    out,
+                    "{:.3}\t{:.3}\t{}",
+                    import_started.elapsed().as_secs_f64(),
+                    t.as_secs_f64() * 1e3,
+                    u8::from(commit != last_commit)
+                )?;
+                last_commit = commit;
+            }
             if import_seconds.is_none() {
                 during_import.push(t);
             } else {

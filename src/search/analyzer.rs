@@ -76,6 +76,7 @@ impl<T: Tokenizer> Tokenizer for Mapped<T> {
         MappedStream {
             tail: self.inner.token_stream(text),
             map: self.map,
+            read: 0,
         }
     }
 }
@@ -83,11 +84,21 @@ impl<T: Tokenizer> Tokenizer for Mapped<T> {
 pub struct MappedStream<S> {
     tail: S,
     map: fn(&str) -> Option<String>,
+    /// Words read so far.
+    read: u32,
 }
+
+/// Tokenizing is most of indexing's work: an indexing thread gives way to the searches in
+/// progress every this many words (a few tens of microseconds).
+const WORDS_BETWEEN_TURNS: u32 = 256;
 
 impl<S: TokenStream> TokenStream for MappedStream<S> {
     fn advance(&mut self) -> bool {
         while self.tail.advance() {
+            self.read = self.read.wrapping_add(1);
+            if self.read.is_multiple_of(WORDS_BETWEEN_TURNS) {
+                crate::priority::give_way();
+            }
             if let Some(term) = (self.map)(&self.tail.token().text) {
                 self.tail.token_mut().text = term;
                 return true;
@@ -138,6 +149,37 @@ mod tests {
         assert_eq!(
             tokens(folded(), "Métiers en Tension"),
             ["metiers", "en", "tension"]
+        );
+    }
+
+    #[test]
+    fn an_indexing_thread_gives_way_while_a_search_is_in_progress() {
+        let text = "salaire ".repeat(20 * WORDS_BETWEEN_TURNS as usize);
+        let tokenize = move |idle: bool| {
+            let text = text.clone();
+            std::thread::spawn(move || {
+                if idle {
+                    crate::priority::idle_this_thread();
+                }
+                let before = crate::priority::pauses();
+                assert_eq!(
+                    tokens(french(), &text).len(),
+                    20 * WORDS_BETWEEN_TURNS as usize
+                );
+                crate::priority::pauses() - before
+            })
+            .join()
+            .unwrap()
+        };
+        let _search = crate::priority::searching();
+        // Other tests may pause an idle thread of theirs once or twice meanwhile.
+        assert!(
+            tokenize(true) >= 20,
+            "one pause every {WORDS_BETWEEN_TURNS} words"
+        );
+        assert!(
+            tokenize(false) < 5,
+            "a search's own tokenizing never pauses"
         );
     }
 }

@@ -451,6 +451,7 @@ impl SearchIndex {
                 writer.delete_term(Term::from_field_text(this.fields.id, &id.to_string()));
             }
             for row in &rows {
+                crate::priority::give_way();
                 writer.add_document(documents::build(row, &this.fields, &snapshot))?;
             }
             Ok(())

@@ -105,6 +105,7 @@ pub fn search(
     request: &SearchRequest,
 ) -> tantivy::Result<SearchResults> {
     let started = Instant::now();
+    let _searching = crate::priority::searching();
     let searcher = index.reader.searcher();
     let vocabulary = spelling::Vocabulary::new(&searcher, &index.fields, snapshot);
     let correction = request
