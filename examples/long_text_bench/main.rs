@@ -42,7 +42,9 @@
 //!    server's indexer applies the outbox). Then the 600 queries once more on the library
 //!    as the indexer left it. The server's CPU time per thread name is printed at the end.
 //!
-//! `LENTES=N` lists the N slowest queries of each measure.
+//! `LENTES=N` lists the N slowest queries of each measure. `TIMELINE=1` writes each request of
+//! the import phase to `DIR/run/timeline.txt`: seconds since the import started, milliseconds,
+//! and 1 when the index committed since the request before.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
