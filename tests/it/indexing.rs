@@ -333,3 +333,28 @@ async fn an_observatory_renamed_is_named_so_in_the_facets_with_the_commit_that_r
         (renamed.clone(), renamed)
     );
 }
+
+/// The indexer pauses while a search is in progress (`priority::give_way`), but never for good:
+/// a search that never ends holds it back a few milliseconds at a time.
+#[tokio::test]
+async fn the_index_catches_up_under_a_search_that_never_ends() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire des essais", None).await;
+    let words = 8_000;
+    PublicationBuilder::new(o)
+        .title("Étude xylophonique")
+        .body(&"convention collective ".repeat(words / 2))
+        .insert(&app.db, &app.storage)
+        .await;
+    let endless = bibliotheque::priority::searching();
+    let pauses = bibliotheque::priority::pauses();
+    let applied = app.search.catch_up(&app.db, &app.thesaurus).await.unwrap();
+    assert_eq!(applied, 1);
+    // One pause every 256 words of the body, while the search was in progress.
+    assert!(
+        bibliotheque::priority::pauses() - pauses >= (words / 256 - 1) as u64,
+        "the indexer did not pause for the search"
+    );
+    assert_eq!(total(&app, "xylophonique").await, 1);
+    drop(endless);
+}
