@@ -784,3 +784,32 @@ async fn long_texts_are_stored_compressed_with_lz4() {
     // Compared without printing 150 KB when they differ (the import trims a text's ends).
     assert!(stored == body.trim(), "read back as written");
 }
+
+#[tokio::test]
+async fn the_body_limit_is_in_characters() {
+    let app = library().await;
+    let set_body = |body: String| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query("update publication set body = $1")
+                .bind(body)
+                .execute(&db)
+                .await
+        }
+    };
+    import(&app, GOOD, Some(&files_dir())).await;
+    // Ten million characters of two bytes each: more bytes than the limit, as many characters.
+    set_body("é".repeat(10_000_000))
+        .await
+        .expect("at the limit");
+    let error = set_body("é".repeat(10_000_001)).await.unwrap_err();
+    assert_eq!(
+        error.as_database_error().and_then(|e| e.constraint()),
+        Some("publication_body_check")
+    );
+    let error = set_body("e".repeat(10_000_001)).await.unwrap_err();
+    assert_eq!(
+        error.as_database_error().and_then(|e| e.constraint()),
+        Some("publication_body_check")
+    );
+}
