@@ -61,9 +61,8 @@ pub fn searching() -> Searching {
 impl Drop for Searching {
     fn drop(&mut self) {
         // Without taking `TURN`: an idle thread that holds it and is put off by the busy cores
-        // would hold the search up (with the lock taken here, the API's slowest request while
-        // the index caught up with an import was 80–170 ms). A thread between its check and
-        // its wait may miss this wake-up; it then waits out its pause, [`LONGEST_PAUSE`] at most.
+        // would hold the search's end up. A thread between its check and its wait may miss
+        // this wake-up; it then waits out its pause, [`LONGEST_PAUSE`] at most.
         if SEARCHES.fetch_sub(1, Ordering::SeqCst) == 1 {
             NO_SEARCH.notify_all();
         }
