@@ -8,6 +8,7 @@ use crate::catalogue::queries::ObservatoryNames;
 use crate::config::Config;
 use crate::search::SearchIndex;
 use crate::search::counts::CountsCache;
+use crate::search::misses::Misses;
 use crate::storage::Storage;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -25,6 +26,8 @@ pub struct Inner {
     pub counts: CountsCache,
     /// The observatories' names for the search facets, kept per commit of the search index.
     pub observatory_names: ObservatoryNames,
+    /// The searches that found nothing, written by a task of their own (see `Misses`).
+    pub misses: Misses,
     /// Wakes the harvest task when an admin asks for a pass now (it also looks every 30 s,
     /// for sources made due by another process).
     pub harvest_now: Arc<tokio::sync::Notify>,
@@ -39,6 +42,7 @@ impl AppState {
         config: Config,
     ) -> Self {
         Self(Arc::new(Inner {
+            misses: Misses::start(db.clone()),
             db,
             storage,
             thesaurus,

@@ -24,7 +24,6 @@ use crate::search::service::{
 };
 use crate::search::snippet::Html;
 use crate::state::AppState;
-use crate::text::without_forbidden_chars;
 use crate::thesaurus::expand::Expanded;
 
 pub fn routes() -> Router<AppState> {
@@ -143,37 +142,15 @@ async fn name_observatories(state: &AppState, facets: &mut [FacetGroup]) -> Resu
     Ok(())
 }
 
-/// Queries that found nothing, for the thesaurus editors.
-async fn record_zero(state: &AppState, request: &SearchRequest) {
-    if request.text.trim().is_empty() {
-        return;
-    }
+/// Queries that found nothing, for the thesaurus editors (written after the answer).
+fn record_zero(state: &AppState, request: &SearchRequest) {
     let filters = Dimension::ALL
         .into_iter()
         .filter(|&d| request.filters.has(d))
         .map(|d| format!("{}={}", d.key(), request.filters.written(d).join(",")))
         .collect::<Vec<_>>()
         .join("&");
-    // The router refuses control characters in addresses (`http::input`); removing them here
-    // too keeps this insert from failing (PostgreSQL refuses NUL) whatever calls it.
-    let text: String = without_forbidden_chars(&request.text)
-        .chars()
-        .take(500)
-        .collect();
-    let filters: String = without_forbidden_chars(&filters)
-        .chars()
-        .take(2000)
-        .collect();
-    if let Err(error) = sqlx::query!(
-        "insert into zero_result_query (query, filters) values ($1, $2)",
-        text,
-        filters
-    )
-    .execute(&state.db)
-    .await
-    {
-        tracing::warn!(%error, "enregistrement d'une recherche sans résultat");
-    }
+    state.misses.record(&request.text, &filters);
 }
 
 /// The URL of a search, with changes.
@@ -297,7 +274,7 @@ async fn page(
     let mut results = run(&state, request.clone()).await?;
     name_observatories(&state, &mut results.facets).await?;
     if results.total == 0 || results.corrected {
-        record_zero(&state, &request).await;
+        record_zero(&state, &request);
     }
     let last = (results.total as u32)
         .div_ceil(request.per_page.get())
@@ -609,7 +586,7 @@ pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) 
     match results {
         Ok(results) => {
             if results.total == 0 || results.corrected {
-                record_zero(&state, &request).await;
+                record_zero(&state, &request);
             }
             Json(ApiResults {
                 suggestion: results.suggestion,

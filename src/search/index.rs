@@ -28,6 +28,7 @@ use super::analyzer;
 use super::documents;
 use super::outbox::{self, Cursor};
 use super::schema::{self, Fields, SCHEMA_VERSION};
+use super::warming::OpenInvertedIndexes;
 use crate::tasks::Stop;
 use crate::thesaurus::snapshot::SharedSnapshot;
 
@@ -95,6 +96,9 @@ pub struct SearchIndex {
     writing: Writing,
     /// The order of the titles across segments, kept per commit (lists sorted by title).
     pub(super) title_ranks: super::listing::TitleRanks,
+    /// Opens each new generation before searches see it. The reader holds its warmers
+    /// weakly: this keeps ours alive as long as the reader.
+    warmer: Arc<OpenInvertedIndexes>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -171,9 +175,12 @@ impl SearchIndex {
         if writing == Writing::Polite {
             writer.set_merge_policy(Box::new(super::merging::SmallSegmentsFirst::default()));
         }
+        let warmer = Arc::new(OpenInvertedIndexes::default());
+        let weak: std::sync::Weak<dyn tantivy::Warmer> = Arc::downgrade(&warmer) as _;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![weak])
             .try_into()
             .context("lecture de l'index")?;
         let search = Arc::new(Self {
@@ -186,8 +193,14 @@ impl SearchIndex {
             dir: dir.to_owned(),
             writing,
             title_ranks: Default::default(),
+            warmer,
         });
         Ok((search, fresh))
+    }
+
+    /// Whether the searcher that searches get now was warmed before they got it.
+    pub fn is_warm(&self) -> bool {
+        self.warmer.has_warmed(&self.reader.searcher())
     }
 
     pub fn is_building(&self) -> bool {

@@ -11,6 +11,7 @@ pub mod facet_counts;
 pub mod index;
 pub mod listing;
 pub mod merging;
+pub mod misses;
 pub mod outbox;
 pub mod per_commit;
 pub mod query;
@@ -21,5 +22,6 @@ pub mod service;
 pub mod snippet;
 pub mod spelling;
 pub mod titles;
+pub mod warming;
 
 pub use index::SearchIndex;

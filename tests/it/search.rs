@@ -206,12 +206,7 @@ async fn nothing_found_is_recorded_and_bad_parameters_are_400() {
         page.texts(".results-count")[0].split(" (").next().unwrap(),
         "Aucun résultat"
     );
-    let recorded: i64 =
-        sqlx::query_scalar("select count(*) from zero_result_query where query = 'zzzyxw qqq'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(recorded, 1);
+    assert_eq!(app.misses(1).await, ["zzzyxw qqq"]);
 
     for bad in [
         "page=0",
@@ -254,6 +249,30 @@ async fn nothing_found_is_recorded_and_bad_parameters_are_400() {
             "{odd}"
         );
     }
+}
+
+/// Every generation of the index is opened before searches get it (`search::warming`): the
+/// first search after a commit does not pay for opening the new segments.
+#[tokio::test]
+async fn each_commit_is_warmed_before_searches_see_it() {
+    let app = TestApp::new().await;
+    assert!(app.search.is_warm(), "the first searcher");
+    let o = observatory(&app.db, "obs", "Observatoire", Some("akto")).await;
+    for title in ["Premier rapport", "Second rapport"] {
+        let before = app.search.reader.searcher().generation().generation_id();
+        PublicationBuilder::new(o)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+        app.index().await;
+        let searcher = app.search.reader.searcher();
+        assert!(
+            searcher.generation().generation_id() > before,
+            "{title}: a commit"
+        );
+        assert!(app.search.is_warm(), "{title}");
+    }
+    assert_eq!(api(&app, "q=rapport").await["total"], 2);
 }
 
 #[tokio::test]
@@ -549,6 +568,29 @@ async fn the_theme_facet_opens_as_a_tree() {
     assert_eq!(page.texts(".facet .facet-depth-1").len(), children.len());
 }
 
+/// The log of searches without results, as the writer task keeps it: in the order they came,
+/// cut to the column's size, cleared of NUL, and without empty queries.
+#[tokio::test]
+async fn misses_are_recorded_in_order_cut_and_cleaned() {
+    let app = TestApp::new().await;
+    let misses = bibliotheque::search::misses::Misses::start(app.db.clone());
+    let long = "é".repeat(600);
+    for query in ["premier", "  ", "deux\0ième", &long, "dernier"] {
+        misses.record(query, "type=etude");
+    }
+    let recorded = app.misses(4).await;
+    assert_eq!(recorded.len(), 4, "{recorded:?}");
+    assert_eq!(recorded[0], "premier");
+    assert_eq!(recorded[1], "deux ième");
+    assert_eq!(recorded[2], "é".repeat(500));
+    assert_eq!(recorded[3], "dernier");
+    let filters: Vec<String> = sqlx::query_scalar("select filters from zero_result_query")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(filters.iter().all(|f| f == "type=etude"), "{filters:?}");
+}
+
 #[tokio::test]
 async fn misspellings_are_corrected_or_suggested() {
     let app = TestApp::new().await;
@@ -571,12 +613,10 @@ async fn misspellings_are_corrected_or_suggested() {
     );
     let exact = page.attrs(".spelling a", "href");
     assert_eq!(exact, ["/recherche?q=metallurgei&corriger=0"]);
-    let recorded: i64 =
-        sqlx::query_scalar("select count(*) from zero_result_query where query = 'metallurgei'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert!(recorded >= 1, "the editors see what was typed");
+    assert!(
+        app.misses(1).await.iter().any(|q| q == "metallurgei"),
+        "the editors see what was typed"
+    );
 
     // Asked for exactly: nothing, and a suggestion.
     let exact = api(&app, "q=metallurgei&corriger=0").await;

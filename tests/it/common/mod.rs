@@ -259,6 +259,23 @@ impl TestApp {
         test
     }
 
+    /// The searches recorded as finding nothing, oldest first, once there are `at_least` of
+    /// them: a task writes them after the answers (`search::misses`). Gives up after 10 s.
+    pub async fn misses(&self, at_least: usize) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let recorded: Vec<String> =
+                sqlx::query_scalar("select query from zero_result_query order by id")
+                    .fetch_all(&self.db)
+                    .await
+                    .expect("zero_result_query");
+            if recorded.len() >= at_least || std::time::Instant::now() > deadline {
+                return recorded;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Brings the search index up to date with the database, as the indexer task would.
     pub async fn index(&self) {
         self.thesaurus

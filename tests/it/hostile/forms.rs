@@ -169,11 +169,7 @@ async fn zero_result_searches_are_recorded_with_tabs_and_line_ends() {
         let response = app.get(uri).await;
         assert_eq!(response.status, 200, "{uri}");
     }
-    let recorded: Vec<String> =
-        sqlx::query_scalar("select query from zero_result_query order by searched_at")
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let recorded = app.misses(2).await;
     assert_eq!(
         recorded,
         ["zzzqqq\tintrouvable", "zzzqqq\r\nintrouvable"],
