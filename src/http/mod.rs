@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod input;
 mod layout;
+mod login;
 pub(crate) mod open;
 mod pager;
 mod params;

@@ -27,7 +27,9 @@ use uuid::Uuid;
 use super::analyzer;
 use super::documents;
 use super::outbox::{self, Cursor};
+use super::per_commit::PerCommit;
 use super::schema::{self, Fields, SCHEMA_VERSION};
+use super::title_ranks::TitleRanks;
 use super::warming::OpenInvertedIndexes;
 use crate::tasks::Stop;
 use crate::thesaurus::snapshot::SharedSnapshot;
@@ -95,7 +97,7 @@ pub struct SearchIndex {
     dir: PathBuf,
     writing: Writing,
     /// The order of the titles across segments, kept per commit (lists sorted by title).
-    pub(super) title_ranks: super::listing::TitleRanks,
+    pub(super) title_ranks: PerCommit<TitleRanks>,
     /// Opens each new generation before searches see it. The reader holds its warmers
     /// weakly: this keeps ours alive as long as the reader.
     warmer: Arc<OpenInvertedIndexes>,

@@ -6,24 +6,23 @@
 //! word or two linked filters, growing with the library (BENCHMARKS.md). Here each filter is
 //! a posting list (the facets that search already has), the count is a count of their
 //! intersection, and the order is read from fast fields: the date, and the title's rank in
-//! the whole library, computed once per commit (see [`TitleRanks`]).
+//! the whole library, computed once per commit (see [`TitleRanks`](super::title_ranks::TitleRanks)).
 
-use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::collector::sort_key::NaturalComparator;
 use tantivy::collector::{SegmentSortKeyComputer, SortKeyComputer, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::index::SegmentId;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption};
-use tantivy::{DocId, Order, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocId, Order, Score, SegmentReader, Term};
 use uuid::Uuid;
 
 use super::index::SearchIndex;
 use super::query::{Prefix, Unit, parse};
 use super::schema::Fields;
+use super::title_ranks::TitleRanks;
 use crate::catalogue::domain::{Idcc, RegionCode, Slug, Year};
 use crate::thesaurus::analysis;
 
@@ -79,7 +78,11 @@ pub fn list(
         });
     }
     let order = ListOrder {
-        ranks: index.title_ranks.get(&searcher)?,
+        ranks: index
+            .title_ranks
+            .get_or_compute(searcher.generation().generation_id(), || {
+                TitleRanks::compute(&searcher)
+            })?,
         by_date: filter.sort == ListSort::Date,
     };
     // The top-n of a deep page keeps every document before it: past the middle, the same
@@ -284,79 +287,12 @@ fn anywhere(targets: &[Field], terms: &[(usize, String)]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(per_field.collect()))
 }
 
-/// The rank of every document's title key in the whole index (all segments together), so
-/// that sorting by title is sorting integers. Within a segment the dictionary of the
-/// `title_key` column is sorted, and a document's ordinal is its rank there; across segments
-/// the ordinals are not comparable, and comparing the keys themselves would read the
-/// dictionary once per document kept (a deep page keeps thousands). The ranks are computed
-/// by one merge of the segments' dictionaries per commit: a few milliseconds at 20,000.
-#[derive(Debug, Default)]
-pub struct TitleRanks {
-    last: Mutex<Option<(u64, Arc<Ranks>)>>,
-}
-
-/// Per segment, the global rank of each ordinal of its `title_key` column.
-#[derive(Debug, Default)]
-struct Ranks {
-    per_segment: HashMap<SegmentId, Arc<[u32]>>,
-}
-
-impl TitleRanks {
-    fn get(&self, searcher: &Searcher) -> tantivy::Result<Arc<Ranks>> {
-        let generation = searcher.generation().generation_id();
-        let mut last = self
-            .last
-            .lock()
-            .map_err(|_| tantivy::TantivyError::InternalError("rangs des titres".into()))?;
-        if let Some((at, ranks)) = last.as_ref()
-            && *at == generation
-        {
-            return Ok(Arc::clone(ranks));
-        }
-        let ranks = Arc::new(Ranks::compute(searcher)?);
-        *last = Some((generation, Arc::clone(&ranks)));
-        Ok(ranks)
-    }
-}
-
-impl Ranks {
-    fn compute(searcher: &Searcher) -> tantivy::Result<Self> {
-        // Every key of every segment, with where it comes from; sorted, they give the ranks.
-        let mut keys: Vec<(Vec<u8>, usize, u64)> = Vec::new();
-        let mut sizes = Vec::new();
-        let readers = searcher.segment_readers();
-        for (segment, reader) in readers.iter().enumerate() {
-            let Some(column) = reader.fast_fields().str("title_key")? else {
-                sizes.push(0);
-                continue;
-            };
-            let dictionary = column.dictionary();
-            sizes.push(dictionary.num_terms());
-            let mut stream = dictionary.stream()?;
-            while stream.advance() {
-                keys.push((stream.key().to_vec(), segment, stream.term_ord()));
-            }
-        }
-        keys.sort_unstable();
-        let mut tables: Vec<Vec<u32>> = sizes.iter().map(|&n| vec![0; n]).collect();
-        for (rank, (_, segment, ord)) in keys.into_iter().enumerate() {
-            tables[segment][ord as usize] = u32::try_from(rank).unwrap_or(u32::MAX);
-        }
-        let per_segment = readers
-            .iter()
-            .zip(tables)
-            .map(|(reader, table)| (reader.segment_id(), Arc::from(table)))
-            .collect();
-        Ok(Self { per_segment })
-    }
-}
-
 /// The order of a list as one integer per document, greatest first: by date, the day (none
 /// is the least, so undated publications come last) then the title's rank inverted; by
 /// title, the inverted rank alone. Ranks are unique, so no two documents tie and the order
 /// read backwards is exactly the reverse.
 struct ListOrder {
-    ranks: Arc<Ranks>,
+    ranks: Arc<TitleRanks>,
     by_date: bool,
 }
 

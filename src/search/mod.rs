@@ -21,6 +21,7 @@ pub mod schema;
 pub mod service;
 pub mod snippet;
 pub mod spelling;
+pub mod title_ranks;
 pub mod titles;
 pub mod warming;
 

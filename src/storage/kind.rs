@@ -2,13 +2,9 @@
 //! which extensions, served with which media type, recognised by which bytes, shown inline or
 //! saved, read by which extractor. Deposits, imports, extraction and downloads all ask it.
 //!
-//! A file is checked once, whatever way it comes in ([`check`]), and its name is cleaned once
+//! A file is checked once, whatever way it comes in ([`super::sniff::check`]), and its name is cleaned once
 //! ([`clean_name`], [`FileKind::display_name`]).
 
-use std::io::Read;
-use std::path::Path;
-
-use super::sniff::{self, Refusal};
 use crate::extract::Format;
 
 /// The kinds of files a publication may carry.
@@ -21,7 +17,7 @@ pub enum FileKind {
     Csv,
 }
 
-/// How the bytes of a kind are recognised (see [`sniff`]).
+/// How the bytes of a kind are recognised (see [`super::sniff`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signature {
     /// `%PDF-` within the first kilobyte (readers accept a little garbage before it).
@@ -205,24 +201,19 @@ impl FileKind {
     }
 }
 
-/// Checks a file whose bytes are at `path` against the kind its `name` declares, as every way
-/// in does (deposit form, import): an accepted extension, bytes that agree with it, nothing a
-/// browser or a system would run. Returns the kind, or a French refusal. Reads the file's
-/// first kilobyte and, for a zip-based kind, its directory: call it off the async threads.
-pub fn check(name: &str, path: &Path) -> Result<FileKind, Refusal> {
-    let kind = FileKind::declared(name)?;
-    check_as(kind, path)?;
-    Ok(kind)
-}
-
-/// [`check`] once the kind is known (an upload declares it before its bytes arrive).
-pub fn check_as(kind: FileKind, path: &Path) -> Result<(), Refusal> {
-    let mut head = Vec::with_capacity(sniff::HEAD_LEN);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(sniff::HEAD_LEN as u64).read_to_end(&mut head))
-        .map_err(|_| Refusal::Unreadable)?;
-    sniff::check_head(kind, &head)?;
-    sniff::check_container(kind, path)
+/// Why a file's content was refused; shown to the depositor as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("ce type de fichier n'est pas accepté : « {0} » (formats acceptés : {accepted})", accepted = FileKind::accepted())]
+    Extension(String),
+    #[error("le contenu du fichier ne correspond pas à un fichier {0}")]
+    Mismatch(&'static str),
+    #[error("ce fichier contient {0}, que la bibliothèque refuse")]
+    Dangerous(&'static str),
+    #[error("le fichier est vide")]
+    Empty,
+    #[error("le fichier est illisible")]
+    Unreadable,
 }
 
 /// A name safe to keep and show: no folders, no control, invisible or bidirectional

@@ -1,26 +1,31 @@
 //! What a file really is. The extension declares a kind; the first bytes (and, for the
 //! zip-based formats, the archive's entries) must agree with the kind's [`Signature`]. Markup
 //! that a browser would run (HTML, SVG, XML), scripts and executables are refused whatever
-//! their name. [`super::kind::check`] is the way in; these are its rules.
+//! their name. [`check`] is the way in; these are its rules.
 
 use std::io::Read;
 use std::path::Path;
 
-use super::kind::{FileKind, Signature};
+use super::kind::{FileKind, Refusal, Signature};
 
-/// Why a file's content was refused; shown to the depositor as it is.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("ce type de fichier n'est pas accepté : « {0} » (formats acceptés : {accepted})", accepted = FileKind::accepted())]
-    Extension(String),
-    #[error("le contenu du fichier ne correspond pas à un fichier {0}")]
-    Mismatch(&'static str),
-    #[error("ce fichier contient {0}, que la bibliothèque refuse")]
-    Dangerous(&'static str),
-    #[error("le fichier est vide")]
-    Empty,
-    #[error("le fichier est illisible")]
-    Unreadable,
+/// Checks a file whose bytes are at `path` against the kind its `name` declares, as every way
+/// in does (deposit form, import): an accepted extension, bytes that agree with it, nothing a
+/// browser or a system would run. Returns the kind, or a French refusal. Reads the file's
+/// first kilobyte and, for a zip-based kind, its directory: call it off the async threads.
+pub fn check(name: &str, path: &Path) -> Result<FileKind, Refusal> {
+    let kind = FileKind::declared(name)?;
+    check_as(kind, path)?;
+    Ok(kind)
+}
+
+/// [`check`] once the kind is known (an upload declares it before its bytes arrive).
+pub fn check_as(kind: FileKind, path: &Path) -> Result<(), Refusal> {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(HEAD_LEN as u64).read_to_end(&mut head))
+        .map_err(|_| Refusal::Unreadable)?;
+    check_head(kind, &head)?;
+    check_container(kind, path)
 }
 
 /// How many leading bytes [`check_head`] wants.

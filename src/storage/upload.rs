@@ -11,8 +11,8 @@ use object_store::{ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::kind::{self, FileKind};
-use super::sniff::{self, Refusal};
+use super::kind::{FileKind, Refusal};
+use super::sniff;
 use super::{Storage, StorageError, StorageKey, StoredObject};
 
 /// Why an upload did not go through.
@@ -66,7 +66,7 @@ impl Staged {
 /// Receives `chunks` into `staging_dir`, refusing past `limit` bytes or when the content does
 /// not agree with `kind` (when given: an import's JSONL or ZIP is checked by its reader). The
 /// head is checked as soon as it has arrived, so that a lying file is refused before the rest
-/// is received; the whole file is then checked as any other ([`kind::check_as`]).
+/// is received; the whole file is then checked as any other ([`sniff::check_as`]).
 pub async fn stage<S, E>(
     staging_dir: &Path,
     kind: Option<FileKind>,
@@ -109,7 +109,7 @@ where
     drop(file);
     if let Some(kind) = kind {
         let written = path.clone();
-        tokio::task::spawn_blocking(move || kind::check_as(kind, &written))
+        tokio::task::spawn_blocking(move || sniff::check_as(kind, &written))
             .await
             .map_err(|e| UploadError::Interrupted(e.to_string()))??;
     }

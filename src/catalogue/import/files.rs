@@ -6,7 +6,8 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::storage::kind::{self, FileKind};
+use crate::storage::kind::FileKind;
+use crate::storage::sniff;
 
 // ---------------------------------------------------------------------------------------------
 // Files
@@ -26,7 +27,7 @@ pub(super) struct FileSpec {
 }
 
 /// Checks that each file exists inside the files folder, is not too large and is what its name
-/// says, as a deposit is ([`kind::check`]), and hashes it. The same content listed twice is
+/// says, as a deposit is ([`sniff::check`]), and hashes it. The same content listed twice is
 /// kept once.
 pub(super) async fn check_files(
     files: Vec<FileRef>,
@@ -87,7 +88,7 @@ async fn check_file(file: FileRef, dir: &Path) -> Result<FileSpec, String> {
         .unwrap_or_default();
     let checked = path.clone();
     let declared = own_name.clone();
-    let kind = tokio::task::spawn_blocking(move || kind::check(&declared, &checked))
+    let kind = tokio::task::spawn_blocking(move || sniff::check(&declared, &checked))
         .await
         .map_err(|e| format!("fichier illisible « {written} » : {e}"))?
         .map_err(|refusal| format!("fichier refusé « {written} » : {refusal}"))?;

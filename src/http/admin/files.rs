@@ -10,8 +10,7 @@ use super::{AppError, SignedIn, path_id};
 use crate::catalogue::editing;
 use crate::http::csrf::CsrfMultipart;
 use crate::state::AppState;
-use crate::storage::kind::{FileKind, clean_name};
-use crate::storage::sniff::Refusal;
+use crate::storage::kind::{FileKind, Refusal, clean_name};
 use crate::storage::upload::{self, UploadError};
 
 impl From<UploadError> for AppError {

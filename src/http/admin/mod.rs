@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 
 use super::AppError;
 use super::auth::{self, SignedIn};
+use super::login;
 use crate::catalogue::editing::EditError;
 use crate::state::AppState;
 
@@ -31,8 +32,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             .saturating_add(1 << 20),
     );
     Router::new()
-        .route("/connexion", get(auth::login_form).post(auth::login))
-        .route("/deconnexion", post(auth::logout))
+        .route("/connexion", get(login::login_form).post(login::login))
+        .route("/deconnexion", post(login::logout))
         .route("/admin", get(dashboard::show))
         .route("/admin/publications", get(publications::list))
         .route(

@@ -253,7 +253,7 @@ pub async fn list(
     };
     let pager = Pager::new(request.page, results.last_page(), |n| request.url(n, None));
     let mut layout = Layout::new(Section::Publications).with_feed(
-        crate::http::open::feeds::list_feed_path(&request.url(1, None)),
+        list_feed_path(&request.url(1, None)),
         "Publications de cette liste",
     );
     layout.query = request.filter.text.clone().unwrap_or_default();
@@ -586,6 +586,14 @@ impl FileInfo {
 impl PublicationCard {
     pub fn url(&self) -> String {
         format!("/publications/{}", self.slug)
+    }
+}
+
+/// The feed of a `/publications` list (served by `open::feeds`), from the list's own URL.
+pub fn list_feed_path(list_url: &str) -> String {
+    match list_url.split_once('?') {
+        Some((_, query)) => format!("/publications/flux.atom?{query}"),
+        None => "/publications/flux.atom".into(),
     }
 }
 

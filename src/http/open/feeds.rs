@@ -15,6 +15,7 @@ use crate::catalogue::domain::{Idcc, Slug};
 use crate::catalogue::open::{self, FeedEntry};
 use crate::catalogue::queries;
 use crate::http::AppError;
+use crate::http::catalogue::publications::list_feed_path;
 use crate::http::catalogue::{ListParams, Organisation, download_url};
 use crate::http::error::blocking;
 use crate::http::params::Params;
@@ -63,14 +64,6 @@ pub async fn list(
     let mut filter = request.filter;
     filter.sort = ListSort::Date;
     listed(&state, &base, feed, filter).await
-}
-
-/// The feed of a `/publications` list, from the list's own URL.
-pub fn list_feed_path(list_url: &str) -> String {
-    match list_url.split_once('?') {
-        Some((_, query)) => format!("/publications/flux.atom?{query}"),
-        None => "/publications/flux.atom".into(),
-    }
 }
 
 pub async fn observatory(
