@@ -35,7 +35,11 @@ impl Warmer for OpenInvertedIndexes {
             .collect();
         for segment in searcher.segment_readers() {
             for &field in &indexed {
-                segment.inverted_index(field)?;
+                // Best effort: a failure here must not stop the reload; a search that needs
+                // the field meets the same error and says it.
+                if let Err(error) = segment.inverted_index(field) {
+                    tracing::warn!(%error, "préparation d'un segment de l'index");
+                }
             }
         }
         let generation = searcher.generation().generation_id();
