@@ -57,7 +57,8 @@ impl Misses {
             at: OffsetDateTime::now_utc(),
         };
         if let Err(error) = self.0.try_send(miss) {
-            tracing::warn!(%error, "recherche sans résultat non enregistrée (file pleine)");
+            // Full (the database is slow or away) or closed (the server is stopping).
+            tracing::warn!(%error, "recherche sans résultat non enregistrée");
         }
     }
 }

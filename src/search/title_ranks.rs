@@ -8,11 +8,11 @@ use tantivy::index::SegmentId;
 
 /// Per segment, the global rank of each ordinal of its `title_key` column: the rank of every
 /// document's title key in the whole index (all segments together), so that sorting by title
-/// is sorting integers. Within a segment the dictionary of the
-/// `title_key` column is sorted, and a document's ordinal is its rank there; across segments
-/// the ordinals are not comparable, and comparing the keys themselves would read the
-/// dictionary once per document kept (a deep page keeps thousands). The ranks are computed
-/// by one merge of the segments' dictionaries per commit: a few milliseconds at 20,000.
+/// is sorting integers. Within a segment the dictionary of the `title_key` column is sorted,
+/// and a document's ordinal is its rank there; across segments the ordinals are not
+/// comparable, and comparing the keys themselves would read the dictionary once per document
+/// kept (a deep page keeps thousands). The ranks are computed by one merge of the segments'
+/// dictionaries per commit: a few milliseconds at 20,000.
 #[derive(Debug, Default)]
 pub struct TitleRanks {
     pub(super) per_segment: HashMap<SegmentId, Arc<[u32]>>,

@@ -2,8 +2,8 @@
 //! which extensions, served with which media type, recognised by which bytes, shown inline or
 //! saved, read by which extractor. Deposits, imports, extraction and downloads all ask it.
 //!
-//! A file is checked once, whatever way it comes in ([`super::sniff::check`]), and its name is cleaned once
-//! ([`clean_name`], [`FileKind::display_name`]).
+//! A file is checked once, whatever way it comes in ([`super::sniff::check`]), and its name
+//! is cleaned once ([`clean_name`], [`FileKind::display_name`]).
 
 use crate::extract::Format;
 
