@@ -398,6 +398,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "narrower" => ranking.narrower = number()?,
             "label_tie" => ranking.label_tie = number()?,
             "relax" => ranking.relax = number()?,
+            "roots" => ranking.roots = number()?,
             other => anyhow::bail!("--ranking : paramètre inconnu « {other} »"),
         }
     }

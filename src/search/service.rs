@@ -172,6 +172,7 @@ fn run_once(
         snapshot,
         searcher,
         expand: request.expand,
+        correct: request.correct,
         options: ExpandOptions::default(),
         ranking: request.ranking,
     };

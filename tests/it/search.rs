@@ -739,6 +739,40 @@ async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_co
 }
 
 #[tokio::test]
+async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for title in [
+        "Les graphistes indépendants",
+        "Le graphisme dans l'édition",
+        "Les métiers de l'édition",
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    // « graphisme » and « graphiste » have different stems; they share their first letters.
+    let found = api(&app, "q=graphisme&expand=0&corriger=0").await;
+    assert_eq!(
+        titles(&found),
+        ["Le graphisme dans l'édition", "Les graphistes indépendants"],
+        "the word as typed first, its derivation after: {found}"
+    );
+    // The derivation counts as the word among the words a study should hold.
+    let both = api(&app, "q=graphisme%20ind%C3%A9pendants&expand=0&corriger=0").await;
+    assert_eq!(titles(&both)[0], "Les graphistes indépendants");
+    // A word no study holds and no spelling is close to is held by its derivations, unless
+    // the words are searched as typed.
+    let unknown = api(&app, "q=graphiquement&expand=0").await;
+    assert_eq!(unknown["corrected"], false, "{unknown}");
+    assert_eq!(unknown["total"], 2, "{unknown}");
+    let as_typed = api(&app, "q=graphiquement&expand=0&corriger=0").await;
+    assert_eq!(as_typed["total"], 0, "{as_typed}");
+}
+
+#[tokio::test]
 async fn question_words_do_not_decide_the_ranking() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;

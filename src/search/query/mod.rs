@@ -2,7 +2,8 @@
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -59,6 +60,10 @@ pub struct Ranking {
     /// (`coordination × relax / words`): in a long query, missing one word says less; 0 keeps
     /// it whatever the length.
     pub relax: f32,
+    /// The weight of a typed word's root (its first [`ROOT_LETTERS`] letters, folded) found
+    /// at the start of a word of the title, keywords or subjects: a derivation the stemmer
+    /// keeps apart (« graphisme » and « graphiste »); 0: off.
+    pub roots: f32,
 }
 
 impl Default for Ranking {
@@ -80,6 +85,7 @@ impl Default for Ranking {
             narrower: 1.0,
             label_tie: 0.1,
             relax: 0.0,
+            roots: 2.0,
         }
     }
 }
@@ -121,6 +127,10 @@ impl Ranking {
         }
     }
 }
+
+/// How many letters of a typed word make its root (see [`Ranking::roots`]): 5 and 7 did less
+/// well on the realistic set's dev half (BENCHMARKS.md).
+const ROOT_LETTERS: usize = 6;
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -237,6 +247,8 @@ pub struct Context<'a> {
     /// words a document should have.
     pub searcher: &'a Searcher,
     pub expand: bool,
+    /// Whether unknown words may be looked for otherwise than as typed (`corriger`).
+    pub correct: bool,
     pub options: ExpandOptions,
     pub ranking: Ranking,
 }
@@ -264,6 +276,34 @@ impl Context<'_> {
             })
             .max()
             .unwrap_or(0)
+    }
+
+    /// The documents with a word of their title, keywords or subjects that starts with the
+    /// root of `word` (see [`Ranking::roots`]), when some document has one.
+    fn root_query(&self, word: &str) -> Option<Box<dyn Query>> {
+        if self.ranking.roots <= 0.0 {
+            return None;
+        }
+        let folded = crate::text::fold(word);
+        // Shorter words are their own root: their terms already find them.
+        let (end, _) = folded.char_indices().nth(ROOT_LETTERS)?;
+        let root = &folded[..end];
+        let held = self.searcher.segment_readers().iter().any(|segment| {
+            segment
+                .inverted_index(self.fields.folded)
+                .is_ok_and(|inverted| {
+                    let mut stream = inverted.terms().range().ge(root).into_stream();
+                    stream
+                        .as_mut()
+                        .is_ok_and(|s| s.advance() && s.key().starts_with(root.as_bytes()))
+                })
+        });
+        // One term: tantivy searches the range of the terms that start with it (at most 50),
+        // each document scoring the same.
+        let prefix = PhrasePrefixQuery::new(vec![Term::from_field_text(self.fields.folded, root)]);
+        held.then(|| {
+            Box::new(BoostQuery::new(Box::new(prefix), self.ranking.roots)) as Box<dyn Query>
+        })
     }
 
     /// The weight of a part in the coordination: the inverse document frequency of its rarest
@@ -511,10 +551,23 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
         .filter_map(|(word, term)| {
             let term = term?;
             let filler = is_filler(text, word);
-            if !filler && !cx.holds(&term) {
+            let held = cx.holds(&term);
+            // A word no document holds, that the spelling correction left as it is, is held
+            // by its derivations; not when the words are searched as typed (`corriger=0`).
+            let root = if filler || !(held || cx.correct) {
+                None
+            } else {
+                cx.root_query(word)
+            };
+            if !filler && !held && root.is_none() {
                 return None;
             }
             let query = text_query(cx, word, &cx.ranking.fields())?;
+            // A document holding a derivation of the word holds the word, a little less.
+            let query: Box<dyn Query> = match root {
+                Some(root) => Box::new(BooleanQuery::union(vec![query, root])),
+                None => query,
+            };
             Some(if filler {
                 Part::Filler(Box::new(BoostQuery::new(query, cx.ranking.filler)))
             } else {
