@@ -41,7 +41,8 @@ pub struct Fields {
     pub body_pairs: Field,
     /// Each file as `id name`, in the order of its text in [`Fields::body`] (stored only).
     pub file_ref: Field,
-    /// Unstemmed, folded words of the title, keywords and subjects: fuzzy matching, suggestions.
+    /// Unstemmed, folded words of the title, keywords and subjects: spelling, title suggestions,
+    /// and the derivations of a typed word (`query::Context::root`).
     pub folded: Field,
     pub facet: Field,
     /// Every concept the publication is filed under, with all their ancestors (theme filters).

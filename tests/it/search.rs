@@ -746,6 +746,8 @@ async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
         "Les graphistes indépendants",
         "Le graphisme dans l'édition",
         "Les métiers de l'édition",
+        "Les logisticiens de l'entrepôt",
+        "La logistique urbaine",
     ] {
         PublicationBuilder::new(o)
             .title(title)
@@ -770,6 +772,18 @@ async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
     assert_eq!(unknown["total"], 2, "{unknown}");
     let as_typed = api(&app, "q=graphiquement&expand=0&corriger=0").await;
     assert_eq!(as_typed["total"], 0, "{as_typed}");
+    // A word of a thesaurus label (« logistique », of the theme « transport et logistique »)
+    // finds them with expansion as without: expansion only adds.
+    for expand in [0, 1] {
+        let label = api(&app, &format!("q=logistique&expand={expand}&corriger=0")).await;
+        assert_eq!(
+            titles(&label).get(..2),
+            Some(
+                &["La logistique urbaine", "Les logisticiens de l'entrepôt"].map(String::from)[..]
+            ),
+            "expand={expand}: {label}"
+        );
+    }
 }
 
 #[tokio::test]

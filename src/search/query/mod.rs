@@ -2,8 +2,8 @@
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -132,6 +132,10 @@ impl Ranking {
 /// well on the realistic set's dev half (BENCHMARKS.md).
 const ROOT_LETTERS: usize = 6;
 
+/// How many of the words starting with a root are counted for its weight: enough to tell a
+/// rare root from a common one without walking the dictionary.
+const ROOT_TERMS_COUNTED: usize = 50;
+
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
     Title,
@@ -243,8 +247,8 @@ fn all_words(cx: &Context<'_>, text: &str, targets: &[(FieldName, f32)]) -> Vec<
 pub struct Context<'a> {
     pub fields: &'a Fields,
     pub snapshot: &'a Snapshot,
-    /// The generation searched: a typed word it does not hold is left out of the count of
-    /// words a document should have.
+    /// The generation searched: a typed word it does not hold (nor, see [`word_query`], its
+    /// derivations) is left out of the count of words a document should have.
     pub searcher: &'a Searcher,
     pub expand: bool,
     /// Whether unknown words may be looked for otherwise than as typed (`corriger`).
@@ -279,8 +283,9 @@ impl Context<'_> {
     }
 
     /// The documents with a word of their title, keywords or subjects that starts with the
-    /// root of `word` (see [`Ranking::roots`]), when some document has one.
-    fn root_query(&self, word: &str) -> Option<Box<dyn Query>> {
+    /// root of `word` (see [`Ranking::roots`]), when some document has one. Roots are letters
+    /// only: a code or a number is a word of its own.
+    fn root(&self, word: &str) -> Option<Root> {
         if self.ranking.roots <= 0.0 {
             return None;
         }
@@ -288,21 +293,34 @@ impl Context<'_> {
         // Shorter words are their own root: their terms already find them.
         let (end, _) = folded.char_indices().nth(ROOT_LETTERS)?;
         let root = &folded[..end];
-        let held = self.searcher.segment_readers().iter().any(|segment| {
-            segment
-                .inverted_index(self.fields.folded)
-                .is_ok_and(|inverted| {
-                    let mut stream = inverted.terms().range().ge(root).into_stream();
-                    stream
-                        .as_mut()
-                        .is_ok_and(|s| s.advance() && s.key().starts_with(root.as_bytes()))
-                })
-        });
-        // One term: tantivy searches the range of the terms that start with it (at most 50),
-        // each document scoring the same.
-        let prefix = PhrasePrefixQuery::new(vec![Term::from_field_text(self.fields.folded, root)]);
-        held.then(|| {
-            Box::new(BoostQuery::new(Box::new(prefix), self.ranking.roots)) as Box<dyn Query>
+        if !root.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        // The documents holding one of its first words (an overestimate when one holds
+        // several, as is wanted of a weaker match): its weight in the coordination.
+        let mut doc_freq = 0u64;
+        for segment in self.searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.folded) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().range().ge(root).into_stream() else {
+                continue;
+            };
+            for _ in 0..ROOT_TERMS_COUNTED {
+                if !(stream.advance() && stream.key().starts_with(root.as_bytes())) {
+                    break;
+                }
+                doc_freq += u64::from(stream.value().doc_freq);
+            }
+        }
+        (doc_freq > 0).then(|| {
+            let term = Term::from_field_text(self.fields.folded, root);
+            // Every document with a word starting so scores the same: the boost.
+            let prefix = FuzzyTermQuery::new_prefix(term, 0, false);
+            Root {
+                query: Box::new(BoostQuery::new(Box::new(prefix), self.ranking.roots)),
+                doc_freq: doc_freq.min(self.searcher.num_docs()),
+            }
         })
     }
 
@@ -312,16 +330,25 @@ impl Context<'_> {
         if !self.ranking.weighted_coordination {
             return 1.0;
         }
-        let documents = self.searcher.num_docs() as f32;
         terms
             .iter()
-            .map(|t| {
-                let df = self.doc_freq(t) as f32;
-                (1.0 + (documents - df + 0.5) / (df + 0.5)).ln()
-            })
+            .map(|t| self.idf(self.doc_freq(t)))
             .fold(0.0f32, f32::max)
             .max(0.01)
     }
+
+    /// BM25's inverse document frequency of a term `doc_freq` documents hold.
+    fn idf(&self, doc_freq: u64) -> f32 {
+        let (documents, df) = (self.searcher.num_docs() as f32, doc_freq as f32);
+        (1.0 + (documents - df + 0.5) / (df + 0.5)).ln()
+    }
+}
+
+/// The derivations of a typed word (see [`Context::root`]).
+struct Root {
+    query: Box<dyn Query>,
+    /// How many documents hold one, about.
+    doc_freq: u64,
 }
 
 /// The query for the text part of a search, and what expansion did.
@@ -487,7 +514,8 @@ enum Part {
 /// holding every word rank first (see [`Coordinated`]), documents holding most of them follow,
 /// so that one extra, misspelt or unusual word never empties the results, and a label can only
 /// add documents and raise them. Question words and fillers only add a little to the documents
-/// found by the others, and a word no document holds is left out of the count.
+/// found by the others, and a word no document holds (nor its derivations) is left out of the
+/// count.
 fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
     let found = if cx.expand {
         expand(cx.snapshot, text, &cx.options)
@@ -534,8 +562,8 @@ fn only_fillers(span: &str) -> bool {
         .all(|(word, _)| is_filler(span, word))
 }
 
-/// The words of `text` that count: not stop words, not fillers, held by some document; each
-/// with its term.
+/// The words of `text` that count: not stop words, not fillers, held as typed by some document;
+/// each with its term.
 fn counted_words<'t>(cx: &Context<'_>, text: &'t str) -> Vec<(&'t str, String)> {
     analysis::words(text)
         .into_iter()
@@ -550,31 +578,43 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
         .into_iter()
         .filter_map(|(word, term)| {
             let term = term?;
-            let filler = is_filler(text, word);
-            let held = cx.holds(&term);
-            // A word no document holds, that the spelling correction left as it is, is held
-            // by its derivations; not when the words are searched as typed (`corriger=0`).
-            let root = if filler || !(held || cx.correct) {
-                None
-            } else {
-                cx.root_query(word)
-            };
-            if !filler && !held && root.is_none() {
-                return None;
+            if is_filler(text, word) {
+                let query = text_query(cx, word, &cx.ranking.fields())?;
+                return Some(Part::Filler(Box::new(BoostQuery::new(
+                    query,
+                    cx.ranking.filler,
+                ))));
             }
-            let query = text_query(cx, word, &cx.ranking.fields())?;
-            // A document holding a derivation of the word holds the word, a little less.
-            let query: Box<dyn Query> = match root {
-                Some(root) => Box::new(BooleanQuery::union(vec![query, root])),
-                None => query,
-            };
-            Some(if filler {
-                Part::Filler(Box::new(BoostQuery::new(query, cx.ranking.filler)))
-            } else {
-                Part::Counted(coordination::Part::word(query, cx.weight(&[term])))
-            })
+            let (query, weight) = word_query(cx, word, &term)?;
+            Some(Part::Counted(coordination::Part::word(query, weight)))
         })
         .collect()
+}
+
+/// A word that counts, `term` analysed, with its weight in the coordination: found as its term
+/// in every field or by its derivations (see [`Context::root`]). `None` when no document holds
+/// it, and none its derivations or the words are searched as typed (`corriger=0`).
+fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query>, f32)> {
+    let held = cx.holds(term);
+    // A word no document holds, that the spelling correction left as it is, is held by its
+    // derivations, and weighs what they weigh (not what a word found nowhere weighs: the most).
+    let root = if held || cx.correct {
+        cx.root(word)
+    } else {
+        None
+    };
+    let weight = match (&root, held) {
+        (_, true) => cx.weight(&[term.to_owned()]),
+        (Some(root), false) => cx.idf(root.doc_freq).max(0.01),
+        (None, false) => return None,
+    };
+    let query = text_query(cx, word, &cx.ranking.fields())?;
+    // A document holding a derivation of the word holds the word, a little less.
+    let query: Box<dyn Query> = match root {
+        Some(root) => Box::new(BooleanQuery::union(vec![query, root.query])),
+        None => query,
+    };
+    Some((query, weight))
 }
 
 /// The part of a thesaurus label found at `range`: its words one by one, as typed, or the label
@@ -583,13 +623,11 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
 fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: &str) -> Vec<Part> {
     let all = cx.ranking.fields();
     let descriptive = cx.ranking.descriptive();
-    // A label's words are never fillers; those no document holds are left out of the count,
-    // as without expansion.
+    // A label's words are never fillers; each counts as without expansion.
     let words: Vec<(Box<dyn Query>, f32)> = analysis::words(span)
         .into_iter()
         .filter_map(|(word, term)| Some((word, term?)))
-        .filter(|(_, term)| cx.holds(term))
-        .filter_map(|(word, term)| Some((text_query(cx, word, &all)?, cx.weight(&[term]))))
+        .filter_map(|(word, term)| word_query(cx, word, &term))
         .collect();
     let typed_terms = analysis::terms(span);
     let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
