@@ -60,9 +60,9 @@ pub struct Ranking {
     /// (`coordination × relax / words`): in a long query, missing one word says less; 0 keeps
     /// it whatever the length.
     pub relax: f32,
-    /// The weight of a typed word's root (its first [`ROOT_LETTERS`] letters, folded) found
-    /// at the start of a word of the title, keywords or subjects: a derivation the stemmer
-    /// keeps apart (« graphisme » and « graphiste »); 0: off.
+    /// The weight of a typed word's root (its letters, folded, but the last [`SUFFIX_LETTERS`],
+    /// and at least [`ROOT_LETTERS`]) found at the start of a word of the title, keywords or
+    /// subjects: a derivation the stemmer keeps apart (« graphisme » and « graphiste »); 0: off.
     pub roots: f32,
 }
 
@@ -128,9 +128,14 @@ impl Ranking {
     }
 }
 
-/// How many letters of a typed word make its root (see [`Ranking::roots`]): 5 and 7 did less
-/// well on the realistic set's dev half (BENCHMARKS.md).
+/// The fewest letters of a typed word that make its root (see [`Ranking::roots`]): 5 and 7
+/// did less well on the realistic set's dev half (BENCHMARKS.md).
 const ROOT_LETTERS: usize = 6;
+
+/// The most letters a root leaves out at the end of a longer word: a derivation swaps a short
+/// suffix (« informatique », « informaticien »), and a root of six letters of a long word
+/// would reach other families (« inform » for « information »).
+const SUFFIX_LETTERS: usize = 3;
 
 /// How many of the words starting with a root are counted for its weight: enough to tell a
 /// rare root from a common one without walking the dictionary.
@@ -290,8 +295,10 @@ impl Context<'_> {
             return None;
         }
         let folded = crate::text::fold(word);
+        let letters = folded.chars().count();
+        let keep = ROOT_LETTERS.max(letters.saturating_sub(SUFFIX_LETTERS));
         // Shorter words are their own root: their terms already find them.
-        let (end, _) = folded.char_indices().nth(ROOT_LETTERS)?;
+        let (end, _) = folded.char_indices().nth(keep)?;
         let root = &folded[..end];
         if !root.chars().all(char::is_alphabetic) {
             return None;
