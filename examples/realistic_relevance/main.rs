@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release --example realistic_relevance -- [--rome DIR] [--data DIR] [--rebuild]
-//!     [--half dev|test|all] [--worst N]
+//!     [--queries FILE] [--half dev|test|all] [--worst N]
 //! ```
 //!
 //! The corpus is the ROME 4.0 open data of France Travail (`--rome`, by default
@@ -86,6 +86,10 @@ struct Args {
     /// Builds the library again from the CSV files.
     #[arg(long)]
     rebuild: bool,
+    /// The judged set (by default `eval/realistic/queries.json`; `eval/realistic/fresh.json`
+    /// is a second set, all of it a test half, written after the ranking was tuned).
+    #[arg(long, value_name = "FILE")]
+    queries: Option<PathBuf>,
     /// The half of the judged set to report.
     #[arg(long, value_enum, default_value_t = Half::Dev)]
     half: Half,
@@ -186,11 +190,15 @@ async fn main() -> anyhow::Result<()> {
         );
         std::process::exit(2);
     }
+    let queries = args
+        .queries
+        .clone()
+        .unwrap_or_else(|| root.join("eval/realistic/queries.json"));
     let judged: Vec<Judged> = serde_json::from_str(
-        &std::fs::read_to_string(root.join("eval/realistic/queries.json"))
-            .context("lecture de eval/realistic/queries.json")?,
+        &std::fs::read_to_string(&queries)
+            .with_context(|| format!("lecture de {}", queries.display()))?,
     )
-    .context("eval/realistic/queries.json")?;
+    .with_context(|| queries.display().to_string())?;
     let fiches = read_fiches(&rome)?;
     check_judgments(&judged, &fiches)?;
 
