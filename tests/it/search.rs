@@ -27,6 +27,20 @@ fn titles(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// A fresh library holding one study per title, all of one observatory, indexed.
+async fn library_of(titles: &[&str]) -> TestApp {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for title in titles {
+        PublicationBuilder::new(o)
+            .title(title)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    app
+}
+
 #[tokio::test]
 async fn the_index_follows_every_write() {
     let app = TestApp::new().await;
@@ -704,20 +718,13 @@ async fn merging_leaves_one_segment_per_search_thread_and_the_same_answers() {
 
 #[tokio::test]
 async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_come_first() {
-    let app = TestApp::new().await;
-    let o = observatory(&app.db, "obs", "Observatoire", None).await;
-    for title in [
+    let app = library_of(&[
         "Les soudeurs de la métallurgie",
         "Les boulangers de Bretagne",
         "Les soudeurs de la métallurgie en Bretagne",
         "La métallurgie",
-    ] {
-        PublicationBuilder::new(o)
-            .title(title)
-            .insert(&app.db, &app.storage)
-            .await;
-    }
-    app.index().await;
+    ])
+    .await;
     let found = api(&app, "q=soudeurs%20m%C3%A9tallurgie%20bretagne&expand=0").await;
     assert_eq!(
         titles(&found),
@@ -740,22 +747,15 @@ async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_co
 
 #[tokio::test]
 async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
-    let app = TestApp::new().await;
-    let o = observatory(&app.db, "obs", "Observatoire", None).await;
-    for title in [
+    let app = library_of(&[
         "Les graphistes indépendants",
         "Le graphisme dans l'édition",
         "Les métiers de l'édition",
         "Les logisticiens de l'entrepôt",
         "La logistique urbaine",
         "Les informaticiens du secteur public",
-    ] {
-        PublicationBuilder::new(o)
-            .title(title)
-            .insert(&app.db, &app.storage)
-            .await;
-    }
-    app.index().await;
+    ])
+    .await;
     // « graphisme » and « graphiste » have different stems; they share their first letters.
     let found = api(&app, "q=graphisme&expand=0&corriger=0").await;
     assert_eq!(
@@ -789,18 +789,11 @@ async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
 
 #[tokio::test]
 async fn question_words_do_not_decide_the_ranking() {
-    let app = TestApp::new().await;
-    let o = observatory(&app.db, "obs", "Observatoire", None).await;
-    for title in [
+    let app = library_of(&[
         "Comment recruter : quel guide pour les petites entreprises",
         "Devenir soudeur : les métiers de la soudure",
-    ] {
-        PublicationBuilder::new(o)
-            .title(title)
-            .insert(&app.db, &app.storage)
-            .await;
-    }
-    app.index().await;
+    ])
+    .await;
     let found = api(&app, "q=comment%20devenir%20soudeur%20quel%20salaire").await;
     assert_eq!(
         titles(&found),
