@@ -344,6 +344,15 @@ impl Context<'_> {
             .max(0.01)
     }
 
+    /// The weight of a part that `doc_freq` documents hold (see [`Context::weight`]).
+    fn weight_of(&self, doc_freq: u64) -> f32 {
+        if self.ranking.weighted_coordination {
+            self.idf(doc_freq).max(0.01)
+        } else {
+            1.0
+        }
+    }
+
     /// BM25's inverse document frequency of a term `doc_freq` documents hold.
     fn idf(&self, doc_freq: u64) -> f32 {
         let (documents, df) = (self.searcher.num_docs() as f32, doc_freq as f32);
@@ -612,7 +621,7 @@ fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query
     };
     let weight = match (&root, held) {
         (_, true) => cx.weight(&[term.to_owned()]),
-        (Some(root), false) => cx.idf(root.doc_freq).max(0.01),
+        (Some(root), false) => cx.weight_of(root.doc_freq),
         (None, false) => return None,
     };
     let query = text_query(cx, word, &cx.ranking.fields())?;
