@@ -611,7 +611,9 @@ fn word_parts(cx: &Context<'_>, text: &str) -> Vec<Part> {
 /// in every field or by its derivations (see [`Context::root`]). `None` when no document holds
 /// it, and none its derivations or the words are searched as typed (`corriger=0`).
 fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query>, f32)> {
-    let held = cx.holds(term);
+    // One look-up of the term's documents, for whether it is held and for its weight.
+    let doc_freq = cx.doc_freq(term);
+    let held = doc_freq > 0;
     // A word no document holds, that the spelling correction left as it is, is held by its
     // derivations, and weighs what they weigh (not what a word found nowhere weighs: the most).
     let root = if held || cx.correct {
@@ -620,7 +622,7 @@ fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query
         None
     };
     let weight = match (&root, held) {
-        (_, true) => cx.weight(&[term.to_owned()]),
+        (_, true) => cx.weight_of(doc_freq),
         (Some(root), false) => cx.weight_of(root.doc_freq),
         (None, false) => return None,
     };
