@@ -108,6 +108,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
         let last = terms[start + len - 1].word;
         let range = (offset(query, first), offset(query, last) + last.len());
         let matched_key = key.clone();
+        let first_match = matches.len();
         for &(index, _) in hits {
             let concept = snapshot.concept(index);
             if concept.deprecated {
@@ -121,9 +122,22 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
                 added: additions(snapshot, index, &matched_key, options),
             });
         }
+        share_between_readings(&mut matches[first_match..]);
         start += len;
     }
     Expansion { matches }
+}
+
+/// A label several concepts share is ambiguous: each reading gets its share of the weight, so
+/// that together they weigh what one concept's labels weigh.
+fn share_between_readings(readings: &mut [Expanded]) {
+    let n = readings.iter().filter(|r| !r.added.is_empty()).count();
+    if n > 1 {
+        let share = 1.0 / n as f32;
+        for added in readings.iter_mut().flat_map(|r| r.added.iter_mut()) {
+            added.weight *= share;
+        }
+    }
 }
 
 /// Byte offset of `part` (a sub-slice) inside `whole`.
@@ -385,6 +399,15 @@ mod tests {
             e.matches.len(),
             2,
             "an ambiguous abbreviation expands to both meanings"
+        );
+        // Each meaning gets half the weight: together they weigh what one concept would.
+        for m in &e.matches {
+            assert_eq!(m.added[0].weight, 0.4, "{}", m.concept);
+        }
+        let e = expand(&s, "FOAD", &ExpandOptions::default());
+        assert_eq!(
+            e.matches[0].added[0].weight, 0.8,
+            "one meaning, full weight"
         );
     }
 
