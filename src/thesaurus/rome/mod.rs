@@ -86,6 +86,7 @@ pub fn import(dir: &Path) -> Result<RomeImport, RomeError> {
     builder.domaines(&files.domaines)?;
     builder.codes(&files.codes)?;
     builder.links(&files.links)?;
+    builder.attach_to_parents(&file_label(&files.codes));
     builder.appellations(&files.appellations)?;
     builder.texts(&files.texts)?;
     if let Some(themes) = &files.themes {
@@ -421,6 +422,9 @@ impl Warnings {
 #[derive(Debug, Default)]
 struct Builder {
     concepts: BTreeMap<String, Concept>,
+    /// (code, the code of the fiche it is attached to, line) as `referentiel_code_rome` gives
+    /// them; applied once the codes are placed in their domaines.
+    parents: Vec<(String, String, u64)>,
     warnings: Warnings,
 }
 
@@ -490,15 +494,35 @@ impl Builder {
             [
                 Column::required(&["code_rome"]),
                 Column::required(&["libelle_rome"]),
+                Column::optional(&["code_rome_parent"]),
             ],
         )?;
         for Row { line, values } in table.rows {
-            let [code, text] = values;
+            let [code, text, parent] = values;
             let code = rome_code(&table.file, line, &code)?;
             let text = label(&table.file, line, "libelle_rome", &text)?;
+            if !parent.is_empty() && parent != code {
+                let parent = rome_code(&table.file, line, &parent)?;
+                self.parents.push((code.clone(), parent, line));
+            }
             self.add_concept(code, text);
         }
         Ok(())
+    }
+
+    /// A code attached to another fiche (`code_rome_parent`: the élagueur to the bûcheron, the
+    /// jardinier paysagiste to the agent d'entretien des espaces verts) is narrower than it,
+    /// besides its domaine: a study filed under the fiche is found by the name of the one it
+    /// is attached to, and expansion of that name reaches it.
+    fn attach_to_parents(&mut self, file: &str) {
+        for (code, parent, line) in std::mem::take(&mut self.parents) {
+            if !self.concepts.contains_key(&parent) {
+                self.warnings
+                    .unknown(file, format!("code ROME parent « {parent} »"), line);
+            } else if let Some(concept) = self.concepts.get_mut(&code) {
+                concept.broader.insert(concept_uri(&parent));
+            }
+        }
     }
 
     /// Places each ROME code under its domaine professionnel, as `cr_gd_dp` says; a code the

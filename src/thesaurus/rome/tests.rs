@@ -321,6 +321,47 @@ fn missing_column_is_named() {
 }
 
 #[test]
+fn a_code_attached_to_another_fiche_is_narrower_than_it() {
+    // The élagueur is attached to the bûcheron in the real ROME (A1209 → A1201); here A1301 to
+    // A1201, and F1402 to a code no table has.
+    let content = "\"code_rome\",\"libelle_rome\",\"code_rome_parent\"\n\
+                   \"A1101\",\"Conducteur / Conductrice d'engins agricoles\",\"A1101\"\n\
+                   \"A1201\",\"Bûcheron / Bûcheronne\",\"\"\n\
+                   \"A1301\",\"Conseil et assistance technique en agriculture\",\"A1201\"\n\
+                   \"F1402\",\"Extraction solide\",\"F1999\"\n";
+    let file = "unix_referentiel_code_rome_v460_utf8.csv";
+    let dir = fixtures_with("parents", file, Some(content));
+    let import = import(&dir).unwrap();
+    let vocabulary = &import.vocabulary;
+    // Still under its domaine (placed by its code, cr_gd_dp forgets it), and under its parent.
+    assert_eq!(
+        texts_of(&concept(vocabulary, "A1301").broader),
+        [concept_uri("A1201"), concept_uri("A13")]
+    );
+    // Its own code as parent, or none: only the domaine.
+    assert_eq!(
+        texts_of(&concept(vocabulary, "A1101").broader),
+        [concept_uri("A11")]
+    );
+    assert_eq!(
+        texts_of(&concept(vocabulary, "A1201").broader),
+        [concept_uri("A12")]
+    );
+    assert_eq!(
+        texts_of(&concept(vocabulary, "F1402").broader),
+        [concept_uri("F14")]
+    );
+    let warnings = import.warnings.join("\n");
+    assert!(
+        warnings.contains(&format!(
+            "{file}, ligne 5 : code ROME parent « F1999 » inconnu, ligne ignorée"
+        )),
+        "{warnings}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn bad_row_gives_file_and_line() {
     let content = "\"code_rome\",\"code_fiche_metier\",\"code_ogr\",\"libelle_rome\"\n\
                        \"A1101\",\"11\",\"6\",\"Conducteur / Conductrice d'engins agricoles\"\n\
@@ -382,19 +423,23 @@ fn imports_the_real_rome() {
     assert_eq!(themes, 17);
     assert_eq!(concepts.values().filter(|c| c.is_top).count(), 14 + 17);
     assert!(import.warnings.is_empty(), "{:?}", import.warnings);
-    // Each code under its one domaine, and under its themes if any.
-    let domaine = |c: &Concept| {
+    // Each code under its one domaine, under its themes if any, and under the fiche it is
+    // attached to if any.
+    let broader_codes = |c: &Concept, len: usize| {
         c.broader
             .iter()
-            .filter(|uri| !uri.contains("/theme-"))
+            .filter(|uri| uri.rsplit('/').next().is_some_and(|code| code.len() == len))
             .count()
     };
-    assert!(
+    let codes = || {
         concepts
             .values()
             .filter(|c| c.notation.as_ref().is_some_and(|n| n.len() == 5))
-            .all(|c| c.definition.is_some() && domaine(c) == 1)
-    );
+    };
+    assert!(codes().all(|c| c.definition.is_some() && broader_codes(c, 3) == 1));
+    let attached = codes().filter(|c| broader_codes(c, 5) == 1).count();
+    assert_eq!(attached, 1052);
+    assert!(codes().all(|c| broader_codes(c, 5) <= 1));
     let themed = concepts
         .values()
         .filter(|c| c.broader.iter().any(|uri| uri.contains("/theme-")))
