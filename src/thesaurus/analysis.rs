@@ -82,7 +82,14 @@ fn analyse(word: &str) -> Option<String> {
     }
     let singular = singular(&lower);
     let stemmed = STEMMER.stem(singular);
-    Some(crate::text::fold(&stemmed))
+    Some(crate::text::fold(&agent_noun(singular).unwrap_or(&stemmed)))
+}
+
+/// A word in "-iste" names a person by what they do, and keeps its "ist": Snowball takes the
+/// suffix off long words, which would put the enseigniste with « enseignement », the
+/// standardiste with « standard » and the journaliste with « journal ».
+fn agent_noun(word: &str) -> Option<&str> {
+    word.strip_suffix("iste").map(|_| &word[..word.len() - 1])
 }
 
 /// Drops a final plural "s" from words of four letters or more ("emplois" → "emploi"), but not
@@ -139,5 +146,15 @@ mod tests {
     fn ligatures_and_acronyms() {
         assert_eq!(terms("main-d'œuvre"), terms("main d'oeuvre"));
         assert_eq!(terms("GPEC"), vec!["gpec".to_owned()]);
+    }
+
+    #[test]
+    fn a_job_in_iste_stays_apart_from_its_object() {
+        // Snowball alone gives « enseign » for both, « standard » for both.
+        assert_ne!(terms("enseigniste"), terms("enseignement"));
+        assert_ne!(terms("standardiste"), terms("standard"));
+        // Its plural and its accents still meet.
+        assert_eq!(terms("Enseignistes"), terms("enseigniste"));
+        assert_eq!(terms("ÉBÉNISTES"), terms("ébéniste"));
     }
 }
