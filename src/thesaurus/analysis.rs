@@ -82,7 +82,7 @@ fn analyse(word: &str) -> Option<String> {
     }
     let singular = singular(&lower);
     let stemmed = STEMMER.stem(singular);
-    Some(crate::text::fold(&agent_noun(singular).unwrap_or(&stemmed)))
+    Some(crate::text::fold(agent_noun(singular).unwrap_or(&stemmed)))
 }
 
 /// A word in "-iste" names a person by what they do, and keeps its "ist": Snowball takes the
