@@ -30,6 +30,49 @@ use crate::thesaurus::analysis;
 use crate::thesaurus::snapshot::Snapshot;
 use crate::thesaurus::words::{LabelWords, has_digit};
 
+/// How a folded word sounds, roughly, in French: the spellings of one sound made one
+/// (« ph » and « f », « au », « eau » and « o », « qu » and « k », « en » and « an »…), silent
+/// letters dropped (« h », a final « s », « t » or « x », the « r » of a final « ier »), double
+/// letters single. Only compared with another word's sound, to rank corrections.
+fn sound(folded: &str) -> String {
+    let mut word = folded.to_owned();
+    for (from, to) in [
+        ("ph", "f"),
+        ("th", "t"),
+        ("qu", "k"),
+        ("ck", "k"),
+        ("eau", "o"),
+        ("au", "o"),
+        ("ai", "e"),
+        ("ei", "e"),
+        ("en", "an"),
+        ("y", "i"),
+        ("h", ""),
+    ] {
+        word = word.replace(from, to);
+    }
+    while word.len() > 2 && word.ends_with(['s', 't', 'x']) {
+        word.pop();
+    }
+    if word.ends_with("ier") {
+        word.pop();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        // « c » before a, o, u is a « k ».
+        let c = if c == 'c' && chars.peek().is_some_and(|n| matches!(n, 'a' | 'o' | 'u')) {
+            'k'
+        } else {
+            c
+        };
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The edits allowed to correct a word of `letters` letters (folded): `None` for words too
 /// short to correct, then 1 up to 6 letters and 2 beyond.
 pub fn max_distance(letters: usize) -> Option<u8> {
@@ -82,6 +125,10 @@ impl std::fmt::Debug for Vocabulary {
 /// A candidate correction, ordered best first.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
+    /// Whether it sounds otherwise than the word typed (see [`sound`]): French is misspelt
+    /// by ear (« sofrologue », « échafodeur »), so a word that sounds as typed comes first
+    /// among those as close.
+    sounds_different: bool,
     distance: usize,
     /// Negated, so that the most frequent sorts first.
     doc_freq: std::cmp::Reverse<u64>,
@@ -156,11 +203,13 @@ impl Vocabulary {
         }
         // One edit first: when a word is that close, no word two edits away can win, and the
         // automaton of two edits costs several times more to build and to run.
+        let typed_sound = sound(&folded);
         (1..=distance).find_map(|d| {
             let best = self
                 .within(&folded, d)
                 .into_iter()
                 .map(|(candidate, (doc_freq, label_count))| Candidate {
+                    sounds_different: sound(&candidate) != typed_sound,
                     distance: strsim::osa_distance(&folded, &candidate),
                     doc_freq: std::cmp::Reverse(doc_freq),
                     label_count: std::cmp::Reverse(label_count),
@@ -512,6 +561,48 @@ mod tests {
         assert_eq!(lib.suggest(&none, "carisde").as_deref(), Some("cariste"));
         // Both one edit away: the one in more documents wins.
         assert_eq!(lib.suggest(&none, "caiste").as_deref(), Some("caviste"));
+    }
+
+    #[test]
+    fn a_word_that_sounds_as_typed_comes_first_among_those_as_close() {
+        let lib = library(
+            &[
+                row("Le métier de sociologue", &["sociologue"], vec![]),
+                row("Sociologue en entreprise", &[], vec![]),
+                row("Sociologue du travail", &[], vec![]),
+                row("Devenir sophrologue", &[], vec![]),
+            ],
+            &Snapshot::default(),
+        );
+        let none = Snapshot::default();
+        // Both two edits away; « sociologue » is in three documents, « sophrologue » in one.
+        assert_eq!(
+            lib.suggest(&none, "sofrologue").as_deref(),
+            Some("sophrologue")
+        );
+        // Nothing that sounds alike: the fewest edits, then the most documents, as before.
+        assert_eq!(
+            lib.suggest(&none, "sociolgue").as_deref(),
+            Some("sociologue")
+        );
+    }
+
+    #[test]
+    fn sounds_meet_across_french_spellings() {
+        for (a, b) in [
+            ("sofrologue", "sophrologue"),
+            ("echafodeur", "echafaudeur"),
+            ("chauffeur", "chofeur"),
+            ("courtie", "courtier"),
+            ("tonellier", "tonnelier"),
+            ("gouvernente", "gouvernante"),
+            ("cantonier", "cantonnier"),
+        ] {
+            assert_eq!(sound(a), sound(b), "{a} / {b}");
+        }
+        for (a, b) in [("sociologue", "sophrologue"), ("cariste", "caviste")] {
+            assert_ne!(sound(a), sound(b), "{a} / {b}");
+        }
     }
 
     #[test]
