@@ -30,47 +30,101 @@ use crate::thesaurus::analysis;
 use crate::thesaurus::snapshot::Snapshot;
 use crate::thesaurus::words::{LabelWords, has_digit};
 
-/// How a folded word sounds, roughly, in French: the spellings of one sound made one
-/// (« ph » and « f », « au », « eau » and « o », « qu » and « k », « en » and « an »…), silent
-/// letters dropped (« h », a final « s », « t » or « x », the « r » of a final « ier »), double
-/// letters single. Only compared with another word's sound, to rank corrections.
+/// How a folded word sounds, roughly, in French: the spellings of one sound made one, silent
+/// letters dropped, double consonants single. Only compared with another word's sound, to rank
+/// corrections as close; the steps are in this order because each reads the previous one's
+/// output (« eau » before « au », « ain » before « ai »).
 fn sound(folded: &str) -> String {
+    single_consonants(&silent_ending(&hard_c(&spellings(folded))))
+}
+
+/// The letter groups French writes for one sound. « ch » and « sh » become `C` (the folded word
+/// is lowercase, so it stands for nothing else), so that dropping the silent « h » after them
+/// keeps « chantier » away from « cantier » and « shaper » away from « saper ».
+fn spellings(folded: &str) -> String {
     let mut word = folded.to_owned();
     for (from, to) in [
         ("ph", "f"),
-        ("th", "t"),
+        ("ch", "C"),
+        ("sh", "C"),
         ("qu", "k"),
         ("ck", "k"),
         ("eau", "o"),
         ("au", "o"),
-        ("ai", "e"),
-        ("ei", "e"),
-        ("en", "an"),
-        ("y", "i"),
+        ("ain", "in"),
+        ("ein", "in"),
         ("h", ""),
+        ("y", "i"),
+        ("en", "an"),
     ] {
         word = word.replace(from, to);
     }
-    while word.len() > 2 && word.ends_with(['s', 't', 'x']) {
+    // « ai » and « ei » sound « è » before a consonant only: « maladei » is « maladie »
+    // mistyped, not « malade ».
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let before_consonant = chars.get(i + 2).is_some_and(|c| is_consonant(*c));
+        if matches!(chars[i], 'a' | 'e') && chars.get(i + 1) == Some(&'i') && before_consonant {
+            out.push('e');
+            i += 2;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// « c » before a, o or u is a « k » (« cc » too: « accueil », « acueil »).
+fn hard_c(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let hard = |i: usize| {
+        chars[i] == 'c'
+            && chars[i + 1..]
+                .iter()
+                .find(|c| **c != 'c')
+                .is_some_and(|n| matches!(n, 'a' | 'o' | 'u'))
+    };
+    (0..chars.len())
+        .map(|i| if hard(i) { 'k' } else { chars[i] })
+        .collect()
+}
+
+/// Without the letters French leaves unsaid at the end of a word: one final « s » or « x »,
+/// the « r » of « -ier », a mute « e », then a final « t » (« gouvernente », « gouvernante »).
+fn silent_ending(word: &str) -> String {
+    let mut word = word.to_owned();
+    let long = |w: &String| w.chars().count() > 3;
+    if long(&word) && word.ends_with(['s', 'x']) {
         word.pop();
     }
     if word.ends_with("ier") {
         word.pop();
     }
+    for silent in ['e', 't'] {
+        if long(&word) && word.ends_with(silent) {
+            word.pop();
+        }
+    }
+    word
+}
+
+/// Double consonants single (« tonnelier », « tonellier »); a doubled vowel is a typing slip,
+/// not a spelling of the same sound, and is kept.
+fn single_consonants(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
-    let mut chars = word.chars().peekable();
-    while let Some(c) = chars.next() {
-        // « c » before a, o, u is a « k ».
-        let c = if c == 'c' && chars.peek().is_some_and(|n| matches!(n, 'a' | 'o' | 'u')) {
-            'k'
-        } else {
-            c
-        };
-        if !out.ends_with(c) {
+    for c in word.chars() {
+        if !(is_consonant(c) && out.ends_with(c)) {
             out.push(c);
         }
     }
     out
+}
+
+fn is_consonant(c: char) -> bool {
+    c.is_ascii_alphabetic() && !matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
 }
 
 /// The edits allowed to correct a word of `letters` letters (folded): `None` for words too
@@ -125,11 +179,11 @@ impl std::fmt::Debug for Vocabulary {
 /// A candidate correction, ordered best first.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
+    distance: usize,
     /// Whether it sounds otherwise than the word typed (see [`sound`]): French is misspelt
     /// by ear (« sofrologue », « échafodeur »), so a word that sounds as typed comes first
     /// among those as close.
     sounds_different: bool,
-    distance: usize,
     /// Negated, so that the most frequent sorts first.
     doc_freq: std::cmp::Reverse<u64>,
     label_count: std::cmp::Reverse<u32>,
@@ -189,7 +243,7 @@ impl Vocabulary {
 
     /// The closest known word to `word` (one word, as typed), or `None` when it is known, too
     /// short (1 to 3 letters), has a digit, or nothing is close enough. Closest means fewest
-    /// edits, then most documents, then most labels; candidates keep the first letter of the
+    /// edits, then a word that sounds as typed, then most documents, then most labels; candidates keep the first letter of the
     /// word (see [`Vocabulary::within`]). The word comes back as labels write it when one does
     /// ("competances" → "compétences"), otherwise as the index has it (folded).
     pub fn suggest(&self, word: &str) -> Option<String> {
@@ -209,8 +263,8 @@ impl Vocabulary {
                 .within(&folded, d)
                 .into_iter()
                 .map(|(candidate, (doc_freq, label_count))| Candidate {
-                    sounds_different: sound(&candidate) != typed_sound,
                     distance: strsim::osa_distance(&folded, &candidate),
+                    sounds_different: sound(&candidate) != typed_sound,
                     doc_freq: std::cmp::Reverse(doc_freq),
                     label_count: std::cmp::Reverse(label_count),
                     folded: candidate,
@@ -592,15 +646,29 @@ mod tests {
         for (a, b) in [
             ("sofrologue", "sophrologue"),
             ("echafodeur", "echafaudeur"),
-            ("chauffeur", "chofeur"),
             ("courtie", "courtier"),
             ("tonellier", "tonnelier"),
             ("gouvernente", "gouvernante"),
             ("cantonier", "cantonnier"),
+            ("acueil", "accueil"),
+            ("acompagnement", "accompagnement"),
+            ("viticulteure", "viticulteur"),
+            ("plin", "plein"),
         ] {
             assert_eq!(sound(a), sound(b), "{a} / {b}");
         }
-        for (a, b) in [("sociologue", "sophrologue"), ("cariste", "caviste")] {
+        for (a, b) in [
+            ("sociologue", "sophrologue"),
+            ("cariste", "caviste"),
+            // « h » is silent, not after « c » or « s ».
+            ("saper", "shaper"),
+            ("cantier", "chantier"),
+            // « ai », « ei » are « è » before a consonant only.
+            ("maladei", "malade"),
+            // A doubled vowel is a slip, not a spelling.
+            ("habiitation", "habitation"),
+            ("plein", "plan"),
+        ] {
             assert_ne!(sound(a), sound(b), "{a} / {b}");
         }
     }
