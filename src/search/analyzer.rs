@@ -32,7 +32,8 @@ pub fn pairs_of(terms: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words.
+/// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words: the terms of
+/// `thesaurus::analysis::term`, so that index and queries agree.
 #[derive(Clone)]
 pub struct FrenchTerms;
 

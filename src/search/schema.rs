@@ -14,7 +14,7 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], of what a document holds, and of
-/// the terms `thesaurus::analysis` makes of words: 10 keeps the "ist" of "-iste").
+/// the terms `thesaurus::analysis` makes of words: 10 keeps the "ist" of "-iste" and "-isme").
 pub const SCHEMA_VERSION: u32 = 10;
 
 /// The fields, resolved once.

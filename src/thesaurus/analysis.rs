@@ -3,8 +3,9 @@
 //!
 //! The steps, in this order (the search index must apply the same ones):
 //! split on anything that is not a letter or a digit → lowercase → drop French stop words
-//! (they include the elisions l', d', qu'…) → drop a plural "s" → Snowball French stemmer →
-//! fold accents.
+//! (they include the elisions l', d', qu'…) → drop a plural "s" → Snowball French stemmer,
+//! except for words in "-iste" and "-isme", which keep "ist" → fold accents. Changing these
+//! steps changes the terms of every index: bump `search::schema::SCHEMA_VERSION`.
 //!
 //! The plural step is ours: Snowball keeps the "s" after an "i" or a "u" ("emplois" and
 //! "emploi" would not meet), which matters for the vocabulary of the field.
@@ -81,15 +82,22 @@ fn analyse(word: &str) -> Option<String> {
         return None;
     }
     let singular = singular(&lower);
-    let stemmed = STEMMER.stem(singular);
-    Some(crate::text::fold(agent_noun(singular).unwrap_or(&stemmed)))
+    let term = match agent_noun(singular) {
+        Some(kept) => crate::text::fold(&kept),
+        None => crate::text::fold(&STEMMER.stem(singular)),
+    };
+    Some(term)
 }
 
-/// A word in "-iste" names a person by what they do, and keeps its "ist": Snowball takes the
-/// suffix off long words, which would put the enseigniste with « enseignement », the
-/// standardiste with « standard » and the journaliste with « journal ».
-fn agent_noun(word: &str) -> Option<&str> {
-    word.strip_suffix("iste").map(|_| &word[..word.len() - 1])
+/// A word in "-iste" names a person by what they do, and keeps its "ist" (as does its "-isme":
+/// the urbaniste and « urbanisme »): Snowball takes the suffix off long words, which would put
+/// the enseigniste with « enseignement », the standardiste with « standard » and the
+/// journaliste with « journal ».
+fn agent_noun(word: &str) -> Option<String> {
+    let base = word
+        .strip_suffix("iste")
+        .or_else(|| word.strip_suffix("isme"))?;
+    Some(format!("{base}ist"))
 }
 
 /// Drops a final plural "s" from words of four letters or more ("emplois" → "emploi"), but not
@@ -153,8 +161,10 @@ mod tests {
         // Snowball alone gives « enseign » for both, « standard » for both.
         assert_ne!(terms("enseigniste"), terms("enseignement"));
         assert_ne!(terms("standardiste"), terms("standard"));
-        // Its plural and its accents still meet.
+        // Its plural and its accents still meet, and so does its « -isme ».
         assert_eq!(terms("Enseignistes"), terms("enseigniste"));
+        assert_eq!(terms("urbanisme"), terms("urbanistes"));
+        assert_ne!(terms("urbanisme"), terms("urbain"));
         assert_eq!(terms("ÉBÉNISTES"), terms("ébéniste"));
     }
 }
