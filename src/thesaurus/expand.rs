@@ -128,8 +128,10 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
     Expansion { matches }
 }
 
-/// A label several concepts share is ambiguous: each reading gets its share of the weight, so
-/// that together they weigh what one concept's labels weigh.
+/// A label several concepts share is ambiguous: each reading's labels weigh 1/n of what they
+/// would alone, so that a document holding one reading's labels ranks below one holding an
+/// unambiguous label. Readings that are a concept and its narrower one (« flic »: K1706 and
+/// K1708) are cut too; measured on dev, that costs nothing (BENCHMARKS.md).
 fn share_between_readings(readings: &mut [Expanded]) {
     let n = readings.iter().filter(|r| !r.added.is_empty()).count();
     if n > 1 {

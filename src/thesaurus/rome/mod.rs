@@ -501,9 +501,11 @@ impl Builder {
             let [code, text, parent] = values;
             let code = rome_code(&table.file, line, &code)?;
             let text = label(&table.file, line, "libelle_rome", &text)?;
-            if !parent.is_empty() && parent != code {
+            if !parent.is_empty() {
                 let parent = rome_code(&table.file, line, &parent)?;
-                self.parents.push((code.clone(), parent, line));
+                if parent != code {
+                    self.parents.push((code.clone(), parent, line));
+                }
             }
             self.add_concept(code, text);
         }
@@ -514,13 +516,30 @@ impl Builder {
     /// jardinier paysagiste to the agent d'entretien des espaces verts) is narrower than it,
     /// besides its domaine: a study filed under the fiche is found by the name of the one it
     /// is attached to, and expansion of that name reaches it.
+    ///
+    /// The ROME attaches to fiches that are attached to nothing: a parent that has a parent
+    /// itself is refused with a warning, which also keeps a stray row from making a cycle (the
+    /// thesaurus import refuses any, and would refuse the whole ROME with it).
     fn attach_to_parents(&mut self, file: &str) {
-        for (code, parent, line) in std::mem::take(&mut self.parents) {
-            if !self.concepts.contains_key(&parent) {
-                self.warnings
-                    .unknown(file, format!("code ROME parent « {parent} »"), line);
-            } else if let Some(concept) = self.concepts.get_mut(&code) {
-                concept.broader.insert(concept_uri(&parent));
+        let parents = std::mem::take(&mut self.parents);
+        let attached: BTreeSet<&str> = parents.iter().map(|(code, ..)| code.as_str()).collect();
+        for (code, parent, line) in &parents {
+            let refused = if !self.concepts.contains_key(parent) {
+                Some(format!("code ROME parent « {parent} » inconnu"))
+            } else if attached.contains(parent.as_str()) {
+                Some(format!("code ROME parent « {parent} » lui-même rattaché"))
+            } else {
+                None
+            };
+            match refused {
+                Some(reason) => self.warnings.other.push(format!(
+                    "{file}, ligne {line} : {reason}, {code} rattaché à son seul domaine"
+                )),
+                None => {
+                    if let Some(concept) = self.concepts.get_mut(code) {
+                        concept.broader.insert(concept_uri(parent));
+                    }
+                }
             }
         }
     }

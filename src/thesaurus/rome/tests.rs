@@ -323,10 +323,10 @@ fn missing_column_is_named() {
 #[test]
 fn a_code_attached_to_another_fiche_is_narrower_than_it() {
     // The élagueur is attached to the bûcheron in the real ROME (A1209 → A1201); here A1301 to
-    // A1201, and F1402 to a code no table has.
+    // A1201, A1101 to A1301 (itself attached: refused) and F1402 to a code no table has.
     let content = "\"code_rome\",\"libelle_rome\",\"code_rome_parent\"\n\
-                   \"A1101\",\"Conducteur / Conductrice d'engins agricoles\",\"A1101\"\n\
-                   \"A1201\",\"Bûcheron / Bûcheronne\",\"\"\n\
+                   \"A1101\",\"Conducteur / Conductrice d'engins agricoles\",\"a1301\"\n\
+                   \"A1201\",\"Bûcheron / Bûcheronne\",\"a1201\"\n\
                    \"A1301\",\"Conseil et assistance technique en agriculture\",\"A1201\"\n\
                    \"F1402\",\"Extraction solide\",\"F1999\"\n";
     let file = "unix_referentiel_code_rome_v460_utf8.csv";
@@ -338,7 +338,7 @@ fn a_code_attached_to_another_fiche_is_narrower_than_it() {
         texts_of(&concept(vocabulary, "A1301").broader),
         [concept_uri("A1201"), concept_uri("A13")]
     );
-    // Its own code as parent, or none: only the domaine.
+    // Its own code as parent (in any case), or a parent attached itself: only the domaine.
     assert_eq!(
         texts_of(&concept(vocabulary, "A1101").broader),
         [concept_uri("A11")]
@@ -352,12 +352,15 @@ fn a_code_attached_to_another_fiche_is_narrower_than_it() {
         [concept_uri("F14")]
     );
     let warnings = import.warnings.join("\n");
-    assert!(
-        warnings.contains(&format!(
-            "{file}, ligne 5 : code ROME parent « F1999 » inconnu, ligne ignorée"
-        )),
-        "{warnings}"
-    );
+    for expected in [
+        "ligne 2 : code ROME parent « A1301 » lui-même rattaché, A1101 rattaché à son seul domaine",
+        "ligne 5 : code ROME parent « F1999 » inconnu, F1402 rattaché à son seul domaine",
+    ] {
+        assert!(
+            warnings.contains(&format!("{file}, {expected}")),
+            "{warnings}"
+        );
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
