@@ -243,9 +243,10 @@ impl Vocabulary {
 
     /// The closest known word to `word` (one word, as typed), or `None` when it is known, too
     /// short (1 to 3 letters), has a digit, or nothing is close enough. Closest means fewest
-    /// edits, then a word that sounds as typed, then most documents, then most labels; candidates keep the first letter of the
-    /// word (see [`Vocabulary::within`]). The word comes back as labels write it when one does
-    /// ("competances" → "compétences"), otherwise as the index has it (folded).
+    /// edits, then a word that sounds as typed, then most documents, then most labels;
+    /// candidates keep the first letter of the word (see [`Vocabulary::within`]). The word
+    /// comes back as labels write it when one does ("competances" → "compétences"), otherwise
+    /// as the index has it (folded).
     pub fn suggest(&self, word: &str) -> Option<String> {
         if has_digit(word) {
             return None;

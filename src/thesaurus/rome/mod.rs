@@ -84,9 +84,10 @@ pub fn import(dir: &Path) -> Result<RomeImport, RomeError> {
     // Parents before children: each table only references codes read before it.
     builder.grands_domaines(&files.grands_domaines)?;
     builder.domaines(&files.domaines)?;
-    builder.codes(&files.codes)?;
+    let parents = builder.codes(&files.codes)?;
     builder.links(&files.links)?;
-    builder.attach_to_parents(&file_label(&files.codes));
+    // After the domaines: a code attached to another is not an orphan of `links`.
+    builder.attach_to_parents(&file_label(&files.codes), parents);
     builder.appellations(&files.appellations)?;
     builder.texts(&files.texts)?;
     if let Some(themes) = &files.themes {
@@ -418,13 +419,13 @@ impl Warnings {
     }
 }
 
+/// A code attached to another fiche (`code_rome_parent`): (code, parent code, line).
+type Attachment = (String, String, u64);
+
 /// Concepts keyed by code while building (rows reference codes, not URIs).
 #[derive(Debug, Default)]
 struct Builder {
     concepts: BTreeMap<String, Concept>,
-    /// (code, the code of the fiche it is attached to, line) as `referentiel_code_rome` gives
-    /// them; applied once the codes are placed in their domaines.
-    parents: Vec<(String, String, u64)>,
     warnings: Warnings,
 }
 
@@ -488,7 +489,9 @@ impl Builder {
         Ok(())
     }
 
-    fn codes(&mut self, path: &Path) -> Result<(), RomeError> {
+    /// Reads the codes; returns each code attached to another fiche, with that fiche's code
+    /// and its line (see [`Builder::attach_to_parents`]).
+    fn codes(&mut self, path: &Path) -> Result<Vec<Attachment>, RomeError> {
         let table = read_table(
             path,
             [
@@ -497,6 +500,7 @@ impl Builder {
                 Column::optional(&["code_rome_parent"]),
             ],
         )?;
+        let mut parents = Vec::new();
         for Row { line, values } in table.rows {
             let [code, text, parent] = values;
             let code = rome_code(&table.file, line, &code)?;
@@ -504,12 +508,12 @@ impl Builder {
             if !parent.is_empty() {
                 let parent = rome_code(&table.file, line, &parent)?;
                 if parent != code {
-                    self.parents.push((code.clone(), parent, line));
+                    parents.push((code.clone(), parent, line));
                 }
             }
             self.add_concept(code, text);
         }
-        Ok(())
+        Ok(parents)
     }
 
     /// A code attached to another fiche (`code_rome_parent`: the élagueur to the bûcheron, the
@@ -520,8 +524,7 @@ impl Builder {
     /// The ROME attaches to fiches that are attached to nothing: a parent that has a parent
     /// itself is refused with a warning, which also keeps a stray row from making a cycle (the
     /// thesaurus import refuses any, and would refuse the whole ROME with it).
-    fn attach_to_parents(&mut self, file: &str) {
-        let parents = std::mem::take(&mut self.parents);
+    fn attach_to_parents(&mut self, file: &str, parents: Vec<Attachment>) {
         let attached: BTreeSet<&str> = parents.iter().map(|(code, ..)| code.as_str()).collect();
         for (code, parent, line) in &parents {
             let refused = if !self.concepts.contains_key(parent) {
