@@ -443,7 +443,7 @@ fn explain(
                 .map(|j| format!(", nDCG@{K} {:.3}", ndcg(&r.codes, j)))
                 .unwrap_or_default()
         );
-        for m in &results.expansion {
+        for m in &results.expansion.matches {
             let _ = writeln!(
                 out,
                 "    « {} » → {} ({} label(s) added: {})",
@@ -457,6 +457,10 @@ fn explain(
                     .collect::<Vec<_>>()
                     .join(" | ")
             );
+        }
+        for f in &results.expansion.familiar {
+            let added: Vec<&str> = f.added.iter().map(|a| a.label.as_str()).collect();
+            let _ = writeln!(out, "    « {} » → {}", f.matched, added.join(" | "));
         }
         for (i, (code, title)) in r.codes.iter().zip(&r.titles).enumerate() {
             let grade = judgments

@@ -24,7 +24,7 @@ use crate::search::service::{
 };
 use crate::search::snippet::Html;
 use crate::state::AppState;
-use crate::thesaurus::expand::Expanded;
+use crate::thesaurus::expand::{Added, Expanded, Familiar};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -221,8 +221,8 @@ impl ResultsPage {
         let mut labels: Vec<String> = self
             .results
             .expansion
-            .iter()
-            .flat_map(|e| e.added.iter().map(|a| a.label.clone()))
+            .added()
+            .map(|a| a.label.clone())
             .collect();
         labels.dedup();
         labels
@@ -293,6 +293,7 @@ async fn page(
     let broader = if results.total == 0 {
         results
             .expansion
+            .matches
             .iter()
             .filter_map(|e| snapshot.find_by_id(e.concept_id))
             .flat_map(|i| snapshot.concept(i).broader.clone())
@@ -421,6 +422,13 @@ pub(crate) struct ApiExpansion {
     added: Vec<ApiAdded>,
 }
 
+/// A familiar word of the text (« bagnoles ») and the standard words searched with it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiFamiliar {
+    matched: String,
+    added: Vec<ApiAdded>,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiAdded {
     label: String,
@@ -464,6 +472,8 @@ pub(crate) struct ApiResults {
     #[schema(value_type = u32)]
     per_page: PerPage,
     expansion: Vec<ApiExpansion>,
+    /// Les mots familiers du texte, cherchés aussi par leurs mots courants.
+    familiar: Vec<ApiFamiliar>,
     /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
     #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
@@ -481,15 +491,25 @@ fn api_expansion(e: Expanded) -> ApiExpansion {
         matched: e.matched,
         concept: e.concept,
         concept_id: e.concept_id,
-        added: e
-            .added
-            .into_iter()
-            .map(|a| ApiAdded {
-                label: a.label,
-                weight: a.weight,
-            })
-            .collect(),
+        added: api_added(e.added),
     }
+}
+
+fn api_familiar(f: Familiar) -> ApiFamiliar {
+    ApiFamiliar {
+        matched: f.matched,
+        added: api_added(f.added),
+    }
+}
+
+fn api_added(added: Vec<Added>) -> Vec<ApiAdded> {
+    added
+        .into_iter()
+        .map(|a| ApiAdded {
+            label: a.label,
+            weight: a.weight,
+        })
+        .collect()
 }
 
 /// The parameters of `/api/v1/search`, for its OpenAPI description only: the handler reads
@@ -595,7 +615,12 @@ pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) 
                 took_ms: results.took.as_secs_f64() * 1000.0,
                 page,
                 per_page,
-                expansion: results.expansion.into_iter().map(api_expansion).collect(),
+                expansion: (results.expansion.matches.into_iter())
+                    .map(api_expansion)
+                    .collect(),
+                familiar: (results.expansion.familiar.into_iter())
+                    .map(api_familiar)
+                    .collect(),
                 facets: results
                     .facets
                     .into_iter()

@@ -17,7 +17,7 @@ use super::query::{self, Context, Ranking};
 use super::schema::Fields;
 use super::snippet::{self, Html, Terms};
 use super::spelling;
-use crate::thesaurus::expand::{ExpandOptions, Expanded};
+use crate::thesaurus::expand::{ExpandOptions, Expansion};
 use crate::thesaurus::snapshot::Snapshot;
 
 pub use super::request::{
@@ -80,7 +80,7 @@ pub struct FilePassage {
 pub struct SearchResults {
     pub total: usize,
     pub took: Duration,
-    pub expansion: Vec<Expanded>,
+    pub expansion: Expansion,
     pub facets: Vec<FacetGroup>,
     pub hits: Vec<Hit>,
     /// "Vouliez-vous dire …": the text with its unknown words corrected.
@@ -241,7 +241,7 @@ fn run_once(
     Ok(SearchResults {
         total,
         took: started.elapsed(),
-        expansion: built.expansion.matches,
+        expansion: built.expansion,
         facets,
         hits,
         suggestion: None,

@@ -27,6 +27,7 @@ use super::query::{is_plain_word, token_end};
 use super::schema::Fields;
 use crate::text::fold;
 use crate::thesaurus::analysis;
+use crate::thesaurus::familiar::Lexicon;
 use crate::thesaurus::snapshot::Snapshot;
 use crate::thesaurus::words::{LabelWords, has_digit};
 
@@ -338,7 +339,7 @@ impl Vocabulary {
     /// for the suggestion a search that finds little offers).
     pub fn correction(&self, text: &str) -> Option<String> {
         rewrite(text, |token, word| {
-            if asks(token, word) || !self.is_nowhere(word) {
+            if as_typed(token, word) || !self.is_nowhere(word) {
                 return None;
             }
             self.suggest(word)
@@ -351,7 +352,7 @@ impl Vocabulary {
     /// stay as typed, and so do the spaces and punctuation around the words.
     pub fn did_you_mean(&self, text: &str) -> Option<String> {
         rewrite(text, |token, word| {
-            if asks(token, word) {
+            if as_typed(token, word) {
                 return None;
             }
             self.suggest(word)
@@ -359,11 +360,13 @@ impl Vocabulary {
     }
 }
 
-/// Whether `word` (a slice of `token`) only asks, and names nothing to find: a stop word, or a
-/// question word or filler ("quoi" is not a misspelt "quai", "peux" not "peaux"). These are
-/// never corrected.
-fn asks(token: &str, word: &str) -> bool {
-    analysis::is_stop_word(&word.to_lowercase()) || super::query::is_filler(token, word)
+/// Whether `word` (a slice of `token`) is never corrected: a stop word, a question word or a
+/// filler, which only ask and name nothing to find ("quoi" is not a misspelt "quai", "peux"
+/// not "peaux"), or a familiar word, which expansion reads (« fringues » is no misspelling).
+fn as_typed(token: &str, word: &str) -> bool {
+    analysis::is_stop_word(&word.to_lowercase())
+        || super::query::is_filler(token, word)
+        || Lexicon::shipped().knows(word)
 }
 
 /// The terms of `dict` that `automaton` accepts and whose first byte is `first`.

@@ -1,9 +1,11 @@
 //! Query expansion: find the thesaurus labels in a query (longest multiword match first), and
-//! add, for each, the concept's other labels and its narrower concepts, with weights.
+//! add, for each, the concept's other labels and its narrower concepts, with weights; and, for
+//! a familiar word no label starts with, its standard words ([`super::familiar`]).
 
 use serde::Serialize;
 
 use super::analysis;
+use super::familiar::Lexicon;
 use super::snapshot::{ConceptEntry, ConceptIndex, IndexedLabel, LabelKind, Snapshot, key_of};
 
 /// How far and how strongly expansion reaches. The weights are tuned with the judged queries
@@ -61,15 +63,64 @@ pub struct Expanded {
     pub added: Vec<Added>,
 }
 
+/// A familiar word of the query (« bagnoles ») and the standard words searched with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Familiar {
+    /// The word, as typed.
+    pub matched: String,
+    /// Byte range of `matched` in the query.
+    #[serde(skip)]
+    pub range: (usize, usize),
+    /// Its standard words, as synonyms.
+    pub added: Vec<Added>,
+}
+
 /// What expansion did to a query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Expansion {
     pub matches: Vec<Expanded>,
+    pub familiar: Vec<Familiar>,
 }
 
 impl Expansion {
     pub fn is_empty(&self) -> bool {
-        self.matches.iter().all(|m| m.added.is_empty())
+        self.added().next().is_none()
+    }
+
+    /// Every label added, in the order of the query.
+    pub fn added(&self) -> impl Iterator<Item = &Added> {
+        self.matches
+            .iter()
+            .flat_map(|m| &m.added)
+            .chain(self.familiar.iter().flat_map(|f| &f.added))
+    }
+
+    /// The labels added for the words at `range` of the query.
+    pub fn added_at(&self, range: (usize, usize)) -> impl Iterator<Item = &Added> {
+        let labels = self.matches.iter().filter(move |m| m.range == range);
+        let familiar = self.familiar.iter().filter(move |f| f.range == range);
+        labels
+            .flat_map(|m| &m.added)
+            .chain(familiar.flat_map(|f| &f.added))
+    }
+
+    /// The ranges of the query that expansion recognised, in order, each once.
+    pub fn ranges(&self) -> Vec<(usize, usize)> {
+        let mut ranges: Vec<(usize, usize)> = self
+            .matches
+            .iter()
+            .map(|m| m.range)
+            .chain(self.familiar.iter().map(|f| f.range))
+            .collect();
+        ranges.sort_unstable();
+        ranges.dedup();
+        ranges
+    }
+
+    /// Keeps only what was recognised at `ranges`.
+    pub fn retain_ranges(&mut self, ranges: &[(usize, usize)]) {
+        self.matches.retain(|m| ranges.contains(&m.range));
+        self.familiar.retain(|f| ranges.contains(&f.range));
     }
 }
 
@@ -85,6 +136,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
         .filter_map(|(word, term)| term.map(|term| Term { term, word }))
         .collect();
     let mut matches = Vec::new();
+    let mut familiar = Vec::new();
     let mut start = 0;
     let mut key = String::new();
     while start < terms.len() {
@@ -101,6 +153,15 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
             (!hits.is_empty()).then_some((len, hits))
         });
         let Some((len, hits)) = found else {
+            let word = terms[start].word;
+            if let Some(standard) = Lexicon::shipped().standard(word) {
+                let range = (offset(query, word), offset(query, word) + word.len());
+                familiar.push(Familiar {
+                    matched: word.to_owned(),
+                    range,
+                    added: standard_words(standard, options),
+                });
+            }
             start += 1;
             continue;
         };
@@ -125,7 +186,19 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
         share_between_readings(&mut matches[first_match..]);
         start += len;
     }
-    Expansion { matches }
+    Expansion { matches, familiar }
+}
+
+/// The standard words of a familiar word, added as its synonyms.
+fn standard_words(standard: &[String], options: &ExpandOptions) -> Vec<Added> {
+    standard
+        .iter()
+        .map(|label| Added {
+            label: label.clone(),
+            weight: options.synonym_weight,
+            relation: Relation::Synonym,
+        })
+        .collect()
 }
 
 /// A label several concepts share is ambiguous: each reading's labels weigh 1/n of what they
@@ -287,6 +360,8 @@ mod tests {
             None,
         );
         concept(&mut v, "formation", "formation", &[], None);
+        // « kiné » is also a familiar word of the shipped lexicon.
+        concept(&mut v, "kine", "kinésithérapie", &["kiné"], None);
         concept(
             &mut v,
             "apprentissage",
@@ -382,6 +457,30 @@ mod tests {
         assert_eq!(e.matches.len(), 1);
         assert_eq!(e.matches[0].matched, "contrat d’apprentissage");
         assert_eq!(e.matches[0].concept, "apprentissage");
+    }
+
+    #[test]
+    fn a_familiar_word_brings_its_standard_words_unless_a_label_starts_there() {
+        let s = snapshot();
+        let e = expand(&s, "vendeur de bagnoles", &ExpandOptions::default());
+        assert!(e.matches.is_empty());
+        assert_eq!(e.familiar.len(), 1);
+        let familiar = &e.familiar[0];
+        assert_eq!(familiar.matched, "bagnoles");
+        assert_eq!(familiar.range, (11, 19));
+        let added: Vec<&str> = familiar.added.iter().map(|a| a.label.as_str()).collect();
+        assert!(added.contains(&"automobile"), "{added:?}");
+        assert!(
+            familiar
+                .added
+                .iter()
+                .all(|a| a.relation == Relation::Synonym)
+        );
+        assert_eq!(e.ranges(), [(11, 19)]);
+        // The thesaurus comes first: its concept, not the lexicon's words.
+        let e = expand(&s, "devenir kiné", &ExpandOptions::default());
+        assert_eq!(e.matches[0].concept, "kinésithérapie");
+        assert!(e.familiar.is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod expand;
 pub mod export;
+pub mod familiar;
 pub mod import;
 pub mod model;
 pub mod queries;
@@ -12,4 +13,5 @@ pub mod rome;
 pub mod snapshot;
 pub mod store;
 pub mod subjects;
+pub mod tables;
 pub mod words;

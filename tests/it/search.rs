@@ -839,6 +839,45 @@ async fn a_typo_is_corrected_in_the_one_search_and_a_word_of_the_full_texts_is_k
 }
 
 #[tokio::test]
+async fn a_familiar_word_is_searched_with_its_standard_words_and_never_corrected() {
+    let app = library_of(&[
+        "Les vendeurs en boulangerie",
+        "Les vendeurs automobiles et le marché de l'occasion",
+        "Le commerce du vêtement",
+    ])
+    .await;
+    // « bagnoles » is in no study: the familiar word finds the study that says « automobile »,
+    // and is not taken for a misspelling.
+    let found = api(&app, "q=vendeur%20de%20bagnoles").await;
+    assert_eq!(
+        titles(&found)[0],
+        "Les vendeurs automobiles et le marché de l'occasion",
+        "{found}"
+    );
+    assert_eq!(found["corrected"], false);
+    assert!(found.get("suggestion").is_none(), "{found}");
+    assert_eq!(found["familiar"][0]["matched"], "bagnoles");
+    let added: Vec<&str> = found["familiar"][0]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["label"].as_str().unwrap())
+        .collect();
+    assert!(added.contains(&"automobile"), "{added:?}");
+    // The page says what it searched, and searching without expansion reads the words only.
+    let page = app.get("/recherche?q=fringues").await;
+    assert!(page.texts(".expansion")[0].contains("vêtement"));
+    assert_eq!(page.texts(".hit .card-title"), ["Le commerce du vêtement"]);
+    let literal = api(&app, "q=vendeur%20de%20bagnoles&expand=0").await;
+    assert_eq!(literal["familiar"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        titles(&literal).len(),
+        2,
+        "both sellers, in no particular order: {literal}"
+    );
+}
+
+#[tokio::test]
 async fn a_branch_number_finds_its_studies() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;

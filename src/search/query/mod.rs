@@ -540,10 +540,8 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     };
     let mut parts: Vec<Part> = Vec::new();
     let mut cursor = 0;
-    let mut spans: Vec<(usize, usize)> = found.matches.iter().map(|m| m.range).collect();
-    spans.dedup();
     let mut used = Vec::new();
-    for &(start, end) in &spans {
+    for (start, end) in found.ranges() {
         if start < cursor || only_fillers(&text[start..end]) {
             // A label made of question words ("savoir", the key of "savoir-être" once its stop
             // word is dropped) names nothing the user asked for.
@@ -556,12 +554,10 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     }
     parts.extend(word_parts(cx, &text[cursor..]));
     // What the page says expansion did: the labels searched, not those passed over.
-    expansion.matches.extend(
-        found
-            .matches
-            .into_iter()
-            .filter(|m| used.contains(&m.range)),
-    );
+    let mut found = found;
+    found.retain_ranges(&used);
+    expansion.matches.extend(found.matches);
+    expansion.familiar.extend(found.familiar);
     if parts.is_empty() && !analysis::terms(text).is_empty() {
         // Every word typed is nowhere in the library: nothing is found, not everything.
         return Some(Box::new(EmptyQuery));
@@ -635,9 +631,9 @@ fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query
     Some((query, weight))
 }
 
-/// The part of a thesaurus label found at `range`: its words one by one, as typed, or the label
-/// whole: the words typed as a phrase (ranked above the words apart), a synonym or a narrower
-/// concept, the best of them.
+/// The part of a thesaurus label, or a familiar word, found at `range`: its words one by one,
+/// as typed, or the label whole: the words typed as a phrase (ranked above the words apart), a
+/// synonym, a narrower concept or a familiar word's standard words, the best of them.
 fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: &str) -> Vec<Part> {
     let all = cx.ranking.fields();
     let descriptive = cx.ranking.descriptive();
@@ -654,32 +650,30 @@ fn label_part(cx: &Context<'_>, found: &Expansion, range: (usize, usize), span: 
     {
         alternatives.push(Box::new(BoostQuery::new(q, cx.ranking.label_phrase)));
     }
-    for m in found.matches.iter().filter(|m| m.range == range) {
-        for added in &m.added {
-            let terms = analysis::terms(&added.label);
-            if terms.iter().all(|t| typed_terms.contains(t)) {
-                // Made of words typed, fewer of them ("magasinier" for "magasinier cariste"):
-                // the words already find it, and as a synonym it would stand for the words
-                // it lacks.
-                continue;
-            }
-            // A narrower concept named somewhere in a long text says little about what the
-            // study is about, and its labels are the bulk of an expansion: it is looked for
-            // in the descriptive fields only.
-            let (targets, factor): (&[(FieldName, f32)], f32) = match added.relation {
-                Relation::Synonym => (&all, cx.ranking.synonym),
-                Relation::Narrower => (&descriptive, cx.ranking.narrower),
-            };
-            if factor <= 0.0 {
-                continue;
-            }
-            if let Some(q) = text_query(cx, &added.label, targets) {
-                // A phrase scores the sum of its words: a label longer than what was typed
-                // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
-                // scaled down to the length typed.
-                let scale = (typed_terms.len().max(1) as f32 / terms.len().max(1) as f32).min(1.0);
-                alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale * factor)));
-            }
+    for added in found.added_at(range) {
+        let terms = analysis::terms(&added.label);
+        if terms.iter().all(|t| typed_terms.contains(t)) {
+            // Made of words typed, fewer of them ("magasinier" for "magasinier cariste"):
+            // the words already find it, and as a synonym it would stand for the words
+            // it lacks.
+            continue;
+        }
+        // A narrower concept named somewhere in a long text says little about what the
+        // study is about, and its labels are the bulk of an expansion: it is looked for
+        // in the descriptive fields only.
+        let (targets, factor): (&[(FieldName, f32)], f32) = match added.relation {
+            Relation::Synonym => (&all, cx.ranking.synonym),
+            Relation::Narrower => (&descriptive, cx.ranking.narrower),
+        };
+        if factor <= 0.0 {
+            continue;
+        }
+        if let Some(q) = text_query(cx, &added.label, targets) {
+            // A phrase scores the sum of its words: a label longer than what was typed
+            // ("gestion prévisionnelle des emplois et des compétences" for "GPEC") is
+            // scaled down to the length typed.
+            let scale = (typed_terms.len().max(1) as f32 / terms.len().max(1) as f32).min(1.0);
+            alternatives.push(Box::new(BoostQuery::new(q, added.weight * scale * factor)));
         }
     }
     if alternatives.is_empty() {

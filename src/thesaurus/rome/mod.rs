@@ -24,6 +24,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::model::{Concept, Label, Scheme, Vocabulary};
+use super::tables;
 use crate::catalogue::domain::RomeCode;
 
 /// URI of the ROME scheme; concept URIs append their code (`…/rome/A1101`).
@@ -726,27 +727,11 @@ impl Builder {
 /// shipped with the library: `thesaurus/rome-noms-courants.tsv` says how it is written.
 const EVERYDAY_NAMES: &str = include_str!("../../../thesaurus/rome-noms-courants.tsv");
 
-/// The (code, name) pairs of a table written as `thesaurus/rome-noms-courants.tsv`: one line
-/// per code, the code, a tab, the names separated by `;`; `#` starts a comment line.
-pub fn everyday_names(table: &str) -> impl Iterator<Item = (&str, &str)> {
-    table
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .filter_map(|line| line.split_once('\t'))
-        .flat_map(|(code, names)| {
-            names
-                .split(';')
-                .map(str::trim)
-                .filter(|name| !name.is_empty())
-                .map(move |name| (code.trim(), name))
-        })
-}
-
 /// Gives each code of `table` its everyday names as hidden labels: search recognises them
 /// and expands them to the code's job titles, and never shows them. Codes the import does
 /// not have are left out; a name that is already a visible label adds nothing.
 fn add_everyday_names(concepts: &mut BTreeMap<String, Concept>, table: &str) {
-    for (code, name) in everyday_names(table) {
+    for (code, name) in tables::pairs(table) {
         let Some(concept) = concepts.get_mut(code) else {
             continue;
         };
