@@ -814,6 +814,24 @@ async fn question_words_do_not_decide_the_ranking() {
 }
 
 #[tokio::test]
+async fn the_job_someone_has_weighs_less_than_the_one_they_wish_for() {
+    let app = library_of(&["Infirmier à l'hôpital", "Attaché de recherche clinique"]).await;
+    let story = "je%20suis%20infirmier%20depuis%20dix%20ans%20et%20je%20voudrais%20\
+                 passer%20%C3%A0%20la%20recherche%20clinique%20%C3%A0%20l%27h%C3%B4pital";
+    let found = api(&app, &format!("q={story}&expand=0")).await;
+    assert_eq!(
+        titles(&found),
+        ["Attaché de recherche clinique", "Infirmier à l'hôpital"],
+        "the wish first, the present job still found: {found}"
+    );
+    // Without the story, the same words rank the nurse first: it holds as many of them, in
+    // a shorter title.
+    let words = "infirmier%20recherche%20clinique%20h%C3%B4pital";
+    let plain = api(&app, &format!("q={words}&expand=0")).await;
+    assert_eq!(titles(&plain)[0], "Infirmier à l'hôpital", "{plain}");
+}
+
+#[tokio::test]
 async fn a_typo_is_corrected_in_the_one_search_and_a_word_of_the_full_texts_is_kept() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;
