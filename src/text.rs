@@ -60,6 +60,17 @@ fn fold_char(c: char) -> Option<&'static str> {
     })
 }
 
+/// The byte offset of `part`, a slice of `whole`, in it (a word the tokenizer cut out of a
+/// query, for instance). Panics in debug builds when `part` is not inside `whole`.
+pub fn offset_in(whole: &str, part: &str) -> usize {
+    let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    debug_assert!(
+        offset + part.len() <= whole.len(),
+        "not a slice of the text"
+    );
+    offset
+}
+
 /// The first character of `text` that no text of the library may hold: a control character
 /// (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F) other than tab, line feed and carriage
 /// return. PostgreSQL refuses NUL in `text` outright; the others are invisible, break lines

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::analysis;
 use super::familiar::Lexicon;
 use super::snapshot::{ConceptEntry, ConceptIndex, IndexedLabel, LabelKind, Snapshot, key_of};
+use crate::text::offset_in;
 
 /// How far and how strongly expansion reaches. The weights are tuned with the judged queries
 /// of the search benchmark.
@@ -155,7 +156,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
         let Some((len, hits)) = found else {
             let word = terms[start].word;
             if let Some(standard) = Lexicon::shipped().standard(word) {
-                let range = (offset(query, word), offset(query, word) + word.len());
+                let range = (offset_in(query, word), offset_in(query, word) + word.len());
                 familiar.push(Familiar {
                     matched: word.to_owned(),
                     range,
@@ -167,7 +168,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
         };
         let first = terms[start].word;
         let last = terms[start + len - 1].word;
-        let range = (offset(query, first), offset(query, last) + last.len());
+        let range = (offset_in(query, first), offset_in(query, last) + last.len());
         let matched_key = key.clone();
         let first_match = matches.len();
         for &(index, _) in hits {
@@ -213,11 +214,6 @@ fn share_between_readings(readings: &mut [Expanded]) {
             added.weight *= share;
         }
     }
-}
-
-/// Byte offset of `part` (a sub-slice) inside `whole`.
-fn offset(whole: &str, part: &str) -> usize {
-    part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
 /// The labels of a concept that may be added to a query.

@@ -832,6 +832,29 @@ async fn the_job_someone_has_weighs_less_than_the_one_they_wish_for() {
 }
 
 #[tokio::test]
+async fn what_someone_does_not_want_does_not_raise_the_studies_that_say_it() {
+    let app = library_of(&[
+        "Vétérinaire des chevaux de course",
+        "Palefreniers et chevaux",
+    ])
+    .await;
+    let story =
+        "elle%20adore%20les%20chevaux%20mais%20ne%20veut%20pas%20%C3%AAtre%20v%C3%A9t%C3%A9rinaire";
+    let found = api(&app, &format!("q={story}&expand=0")).await;
+    assert_eq!(
+        titles(&found),
+        [
+            "Palefreniers et chevaux",
+            "Vétérinaire des chevaux de course"
+        ],
+        "{found}"
+    );
+    // Wanted, the same word raises the study that holds it.
+    let wanted = api(&app, "q=chevaux%20v%C3%A9t%C3%A9rinaire&expand=0").await;
+    assert_eq!(titles(&wanted)[0], "Vétérinaire des chevaux de course");
+}
+
+#[tokio::test]
 async fn a_typo_is_corrected_in_the_one_search_and_a_word_of_the_full_texts_is_kept() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;

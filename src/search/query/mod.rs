@@ -10,15 +10,18 @@ use tantivy::{Searcher, Term};
 
 use super::coordination::{self, Coordinated};
 use super::schema::Fields;
+use crate::text::offset_in;
 use crate::thesaurus::analysis;
 use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
 use crate::thesaurus::snapshot::Snapshot;
 
 mod parse;
+mod story;
 
 use parse::parse_years;
 pub use parse::{Prefix, Unit, parse};
 pub(in crate::search) use parse::{is_plain_word, token_end};
+use story::{Stance, Story};
 
 /// The parameters of the ranking, chosen by measurement on the realistic judged set's dev half
 /// (`examples/realistic_relevance/`, BENCHMARKS.md "Realistic relevance"). A request carries
@@ -46,8 +49,11 @@ pub struct Ranking {
     pub filler: f32,
     /// The weight of the words of a clause that says what the user is or does now, before
     /// what they wish for (« je suis infirmière et je voudrais… »): they tell the story, the
-    /// wish names what is looked for (see [`present_clause`]).
+    /// wish names what is looked for (see [`story`]).
     pub present: f32,
+    /// The weight of the words of what the user does not want (« ne veut pas être
+    /// vétérinaire »): they may not raise the documents that hold them.
+    pub refused: f32,
     /// How much a thesaurus label found as a phrase outranks its words found apart.
     pub label_phrase: f32,
     /// The boost of two consecutive words typed found close together (within two words) in
@@ -84,6 +90,7 @@ impl Default for Ranking {
             minimum_share: 0.34,
             filler: 0.05,
             present: 0.2,
+            refused: 0.0,
             label_phrase: 1.25,
             proximity: 0.0,
             synonym: 1.0,
@@ -515,7 +522,7 @@ pub fn is_filler(text: &str, word: &str) -> bool {
 
 /// Whether `word`, a slice of `text`, is joined to another by a hyphen ("savoir-faire").
 fn hyphenated(text: &str, word: &str) -> bool {
-    let start = offset(text, word);
+    let start = offset_in(text, word);
     let end = start + word.len();
     text[..start].ends_with('-') || text[end..].starts_with('-')
 }
@@ -543,26 +550,23 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     } else {
         Expansion::default()
     };
-    let present = present_clause(text);
+    let story = Story::read(text);
     let mut parts: Vec<Part> = Vec::new();
     let mut cursor = 0;
     let mut used = Vec::new();
     for (start, end) in found.ranges() {
-        if start < cursor
-            || only_fillers(&text[start..end])
-            || present.is_some_and(|(from, to)| start < to && from < end)
-        {
+        if start < cursor || only_fillers(&text[start..end]) || story.is_aside((start, end)) {
             // A label made of question words ("savoir", the key of "savoir-être" once its stop
-            // word is dropped) names nothing the user asked for; one of the present clause
-            // names what the user is leaving.
+            // word is dropped) names nothing the user asked for; one of the story told around
+            // the wish names what the user is leaving or refusing.
             continue;
         }
-        parts.extend(word_parts(cx, text, (cursor, start), present));
+        parts.extend(word_parts(cx, text, (cursor, start), &story));
         parts.extend(label_part(cx, &found, (start, end), &text[start..end]));
         used.push((start, end));
         cursor = end;
     }
-    parts.extend(word_parts(cx, text, (cursor, text.len()), present));
+    parts.extend(word_parts(cx, text, (cursor, text.len()), &story));
     // What the page says expansion did: the labels searched, not those passed over.
     let mut found = found;
     found.retain_ranges(&used);
@@ -594,28 +598,24 @@ fn counted_words<'t>(cx: &Context<'_>, text: &'t str) -> Vec<(&'t str, String)> 
         .collect()
 }
 
-/// The parts of the words of `text` in `range` that no thesaurus label covers. Fillers, and
-/// the words of the `present` clause, only add a little.
-fn word_parts(
-    cx: &Context<'_>,
-    text: &str,
-    range: (usize, usize),
-    present: Option<(usize, usize)>,
-) -> Vec<Part> {
+/// The parts of the words of `text` in `range` that no thesaurus label covers. Fillers and what
+/// the `story` refuses only add a little; what it says someone is now counts lightly.
+fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story) -> Vec<Part> {
     analysis::words(&text[range.0..range.1])
         .into_iter()
         .filter_map(|(word, term)| {
             let term = term?;
-            if is_filler(text, word) {
+            let stance = story.stance(offset_in(text, word));
+            if is_filler(text, word) || stance == Stance::Refused {
                 let query = text_query(cx, word, &cx.ranking.fields())?;
-                return Some(Part::Filler(Box::new(BoostQuery::new(
-                    query,
-                    cx.ranking.filler,
-                ))));
+                let boost = match stance {
+                    Stance::Refused => cx.ranking.refused,
+                    _ => cx.ranking.filler,
+                };
+                return Some(Part::Filler(Box::new(BoostQuery::new(query, boost))));
             }
             let (query, weight) = word_query(cx, word, &term)?;
-            let at = offset(text, word);
-            if present.is_some_and(|(from, to)| (from..to).contains(&at)) {
+            if stance == Stance::Present {
                 // Counted, so that the job they have still ranks among the others, lightly.
                 let factor = cx.ranking.present;
                 let query = Box::new(BoostQuery::new(query, factor));
@@ -627,98 +627,6 @@ fn word_parts(
             Some(Part::Counted(coordination::Part::word(query, weight)))
         })
         .collect()
-}
-
-/// Byte offset of `part`, a slice of `whole`, in it.
-fn offset(whole: &str, part: &str) -> usize {
-    part.as_ptr() as usize - whole.as_ptr() as usize
-}
-
-/// Verbs of a clause that says what someone is or does now.
-const STATE_VERBS: &[&str] = &["suis", "est", "travaille", "bosse", "habite", "vis", "vit"];
-
-/// Who such a clause is about, besides the pronouns.
-const PEOPLE: &[&str] = &[
-    "actuellement",
-    "conjoint",
-    "conjointe",
-    "copain",
-    "copine",
-    "femme",
-    "fille",
-    "fils",
-    "frere",
-    "mari",
-    "soeur",
-];
-
-/// Subject pronouns (stop words): « c'est » says nothing about the user.
-const PRONOUNS: &[&str] = &["je", "j", "il", "elle", "on", "nous"];
-
-/// Words that start what the user wishes for.
-const WISHES: &[&str] = &[
-    "aimerais",
-    "aimerait",
-    "changer",
-    "devenir",
-    "envie",
-    "evoluer",
-    "passer",
-    "reconvertir",
-    "reve",
-    "souhaite",
-    "souhaiterais",
-    "souhaiterait",
-    "veut",
-    "veux",
-    "voudrais",
-    "voudrait",
-];
-
-/// Words that make a clause say what the user likes, which names what is looked for as much as
-/// the wish does (« je suis passionnée d'histoire et je voudrais… »).
-const LIKES: &[&str] = &[
-    "adore", "aime", "bon", "bonne", "doue", "douee", "fan", "fort", "forte",
-];
-
-/// The byte range of a clause that says what the user (or someone close) is or does now, at
-/// the start of `text` and before a wish: « je suis infirmière depuis dix ans » in « je suis
-/// infirmière depuis dix ans et je voudrais passer dans la recherche clinique », « soudeur » in
-/// « mon mari est soudeur et voudrait passer à la tuyauterie ». The job they have is what they
-/// leave; ranked as a wish, it came first. `None` when the query has no such shape, or when
-/// the clause says what they like.
-fn present_clause(text: &str) -> Option<(usize, usize)> {
-    let words: Vec<(&str, Option<String>, String)> = analysis::words(text)
-        .into_iter()
-        .map(|(word, term)| (word, term, crate::text::fold(word)))
-        .collect();
-    let verb = words
-        .iter()
-        .take(4)
-        .position(|(_, _, folded)| STATE_VERBS.contains(&folded.as_str()))?;
-    let who = &words[..verb];
-    let about_someone = who
-        .iter()
-        .all(|(_, term, folded)| term.is_none() || PEOPLE.contains(&folded.as_str()))
-        && who.iter().any(|(_, _, folded)| {
-            PRONOUNS.contains(&folded.as_str()) || PEOPLE.contains(&folded.as_str())
-        });
-    if !about_someone {
-        return None;
-    }
-    let wish = verb
-        + 1
-        + words[verb + 1..]
-            .iter()
-            .position(|(_, _, folded)| WISHES.contains(&folded.as_str()))?;
-    let clause = &words[verb + 1..wish];
-    let likes = clause
-        .iter()
-        .any(|(_, _, folded)| LIKES.contains(&folded.as_str()) || folded.starts_with("passionn"));
-    if clause.is_empty() || likes {
-        return None;
-    }
-    Some((offset(text, clause[0].0), offset(text, words[wish].0)))
 }
 
 /// A word that counts, `term` analysed, with its weight in the coordination: found as its term
@@ -887,53 +795,4 @@ fn combine(
     let mut clauses = vec![(Occur::Must, core)];
     clauses.extend(extras.into_iter().map(|q| (Occur::Should, q)));
     Some(Box::new(BooleanQuery::new(clauses)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn present(text: &str) -> Option<&str> {
-        present_clause(text).map(|(from, to)| &text[from..to])
-    }
-
-    #[test]
-    fn the_present_clause_is_what_someone_is_before_a_wish() {
-        assert_eq!(
-            present("je suis infirmière depuis dix ans et je voudrais passer dans la recherche"),
-            Some("infirmière depuis dix ans et je ")
-        );
-        assert_eq!(
-            present("mon mari est soudeur et voudrait passer a la tuyauterie"),
-            Some("soudeur et ")
-        );
-        assert_eq!(
-            present("j'habite en Bretagne et je voudrais vivre de la récolte des algues"),
-            Some("en Bretagne et je ")
-        );
-        assert_eq!(
-            present("Actuellement je travaille en usine, je souhaite devenir technicien"),
-            Some("en usine, je ")
-        );
-    }
-
-    #[test]
-    fn likes_questions_and_wishes_alone_have_no_present_clause() {
-        for text in [
-            // What they like names what is looked for.
-            "je suis passionnée d'histoire et je voudrais faire visiter les monuments",
-            "je suis bon en maths et je voudrais devenir ingénieur",
-            "ma fille aime dessiner et voudrait faire du graphisme",
-            // « c'est », « est-ce que » say nothing about the user.
-            "c'est quoi un métier où on voyage, je voudrais devenir steward",
-            "est-ce que je peux devenir assistante maternelle sans diplome",
-            // No wish, or nothing between the state and the wish.
-            "je suis infirmière à l'hôpital",
-            "je voudrais devenir infirmière",
-            "quel est le salaire d'un infirmier qui veut devenir cadre",
-            "je suis devenue infirmière",
-        ] {
-            assert_eq!(present(text), None, "{text}");
-        }
-    }
 }

@@ -1,0 +1,303 @@
+//! What a sentence typed as a story says around its keywords: the job someone has, before the
+//! one they wish for (« je suis infirmière et je voudrais passer dans la recherche clinique »),
+//! and what they do not want (« ne veut pas être vétérinaire »). Ranked like the others, those
+//! words put the job they are leaving, or refusing, first.
+
+use crate::text::{fold, offset_in};
+use crate::thesaurus::analysis;
+
+/// How a word of the query stands in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stance {
+    /// What is looked for: every word of a query that tells no story.
+    Sought,
+    /// What someone is or does now, before their wish.
+    Present,
+    /// What someone does not want.
+    Refused,
+}
+
+/// The parts of a query that are not what is looked for, as byte ranges.
+#[derive(Debug, Default)]
+pub struct Story {
+    present: Option<(usize, usize)>,
+    refused: Vec<(usize, usize)>,
+}
+
+impl Story {
+    pub fn read(text: &str) -> Self {
+        let words: Vec<Word> = analysis::words(text)
+            .into_iter()
+            .map(|(word, term)| Word {
+                at: offset_in(text, word),
+                end: offset_in(text, word) + word.len(),
+                stop: term.is_none(),
+                folded: fold(word),
+            })
+            .collect();
+        Self {
+            present: present_clause(&words),
+            refused: refusals(text, &words),
+        }
+    }
+
+    /// The stance of the word at byte `at`.
+    pub fn stance(&self, at: usize) -> Stance {
+        let within = |&(from, to): &(usize, usize)| (from..to).contains(&at);
+        if self.refused.iter().any(within) {
+            Stance::Refused
+        } else if self.present.as_ref().is_some_and(within) {
+            Stance::Present
+        } else {
+            Stance::Sought
+        }
+    }
+
+    /// Whether the bytes `start..end` touch a part that is not looked for.
+    pub fn is_aside(&self, (start, end): (usize, usize)) -> bool {
+        self.present
+            .iter()
+            .chain(&self.refused)
+            .any(|&(from, to)| start < to && from < end)
+    }
+}
+
+/// A word of the query, where it stands.
+struct Word {
+    at: usize,
+    end: usize,
+    /// A stop word (no search term).
+    stop: bool,
+    folded: String,
+}
+
+impl Word {
+    fn is(&self, list: &[&str]) -> bool {
+        list.contains(&self.folded.as_str())
+    }
+}
+
+/// Verbs of a clause that says what someone is or does now.
+const STATE_VERBS: &[&str] = &["suis", "est", "travaille", "bosse", "habite", "vis", "vit"];
+
+/// Who such a clause is about, besides the pronouns.
+const PEOPLE: &[&str] = &[
+    "actuellement",
+    "conjoint",
+    "conjointe",
+    "copain",
+    "copine",
+    "femme",
+    "fille",
+    "fils",
+    "frere",
+    "mari",
+    "soeur",
+];
+
+/// Subject pronouns (stop words): « c'est » says nothing about the user.
+const PRONOUNS: &[&str] = &["je", "j", "il", "elle", "on", "nous"];
+
+/// Words that start what the user wishes for.
+const WISHES: &[&str] = &[
+    "aimerais",
+    "aimerait",
+    "changer",
+    "devenir",
+    "envie",
+    "evoluer",
+    "passer",
+    "reconvertir",
+    "reve",
+    "souhaite",
+    "souhaiterais",
+    "souhaiterait",
+    "veut",
+    "veux",
+    "voudrais",
+    "voudrait",
+];
+
+/// Words that make a clause say what the user likes, which names what is looked for as much as
+/// the wish does (« je suis passionnée d'histoire et je voudrais… »).
+const LIKES: &[&str] = &[
+    "adore", "aime", "bon", "bonne", "doue", "douee", "fan", "fort", "forte",
+];
+
+/// The byte range of a clause that says what the user (or someone close) is or does now, at
+/// the start of the query and before a wish: « infirmière depuis dix ans » in « je suis
+/// infirmière depuis dix ans et je voudrais passer dans la recherche clinique », « soudeur » in
+/// « mon mari est soudeur et voudrait passer à la tuyauterie ». `None` when the query has no
+/// such shape, or when the clause says what they like.
+fn present_clause(words: &[Word]) -> Option<(usize, usize)> {
+    let verb = words.iter().take(4).position(|w| w.is(STATE_VERBS))?;
+    let who = &words[..verb];
+    let about_someone = who.iter().all(|w| w.stop || w.is(PEOPLE))
+        && who.iter().any(|w| w.is(PRONOUNS) || w.is(PEOPLE));
+    if !about_someone {
+        return None;
+    }
+    let wish = verb + 1 + words[verb + 1..].iter().position(|w| w.is(WISHES))?;
+    let clause = &words[verb + 1..wish];
+    let likes = clause
+        .iter()
+        .any(|w| w.is(LIKES) || w.folded.starts_with("passionn"));
+    if clause.is_empty() || likes {
+        return None;
+    }
+    Some((clause[0].at, words[wish].at))
+}
+
+/// Verbs after which « pas » or « jamais » refuses what follows: « ne veut pas être
+/// vétérinaire », « ne peux pas porter de charges ». Not « je ne sais pas quel métier ».
+const REFUSING: &[&str] = &[
+    "aime",
+    "aimerais",
+    "aimerait",
+    "aimes",
+    "peut",
+    "peux",
+    "souhaite",
+    "souhaiterais",
+    "souhaites",
+    "supporte",
+    "supportes",
+    "veulent",
+    "veut",
+    "veux",
+    "voudrais",
+    "voudrait",
+];
+
+/// Words that start another clause, and so end a refusal.
+const CLAUSE_STARTS: &[&str] = &["car", "donc", "et", "mais", "plutot", "puis", "prefere"];
+
+/// The byte ranges of what the query refuses: what follows « pas » or « jamais » after a verb
+/// of wish or ability, « ni », or « sans être » and « sans faire », up to the end of the clause.
+fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
+    let mut refused = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let previous = i.checked_sub(1).map(|p| &words[p]);
+        let next = words.get(i + 1);
+        let refuses = match w.folded.as_str() {
+            "pas" | "jamais" => previous.is_some_and(|p| p.is(REFUSING)),
+            "ni" => true,
+            "sans" => next.is_some_and(|n| n.is(&["etre", "faire"])),
+            _ => false,
+        };
+        if !refuses {
+            i += 1;
+            continue;
+        }
+        let from = i + 1;
+        let mut to = from;
+        while to < words.len() && !starts_clause(text, words, to) {
+            to += 1;
+        }
+        if to > from {
+            refused.push((words[from].at, words[to - 1].end));
+        }
+        i = to.max(i + 1);
+    }
+    refused
+}
+
+/// Whether `words[i]` starts a new clause: a conjunction, or punctuation before it.
+fn starts_clause(text: &str, words: &[Word], i: usize) -> bool {
+    let gap = &text[words[i - 1].end..words[i].at];
+    words[i].is(CLAUSE_STARTS) || gap.contains([',', ';', '.', '?', '!', ':'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn present(text: &str) -> Option<&str> {
+        Story::read(text).present.map(|(from, to)| &text[from..to])
+    }
+
+    fn refused(text: &str) -> Vec<&str> {
+        let story = Story::read(text);
+        story
+            .refused
+            .iter()
+            .map(|&(from, to)| &text[from..to])
+            .collect()
+    }
+
+    #[test]
+    fn the_present_clause_is_what_someone_is_before_a_wish() {
+        assert_eq!(
+            present("je suis infirmière depuis dix ans et je voudrais passer dans la recherche"),
+            Some("infirmière depuis dix ans et je ")
+        );
+        assert_eq!(
+            present("mon mari est soudeur et voudrait passer a la tuyauterie"),
+            Some("soudeur et ")
+        );
+        assert_eq!(
+            present("j'habite en Bretagne et je voudrais vivre de la récolte des algues"),
+            Some("en Bretagne et je ")
+        );
+        assert_eq!(
+            present("Actuellement je travaille en usine, je souhaite devenir technicien"),
+            Some("en usine, je ")
+        );
+    }
+
+    #[test]
+    fn likes_questions_and_wishes_alone_have_no_present_clause() {
+        for text in [
+            // What they like names what is looked for.
+            "je suis passionnée d'histoire et je voudrais faire visiter les monuments",
+            "je suis bon en maths et je voudrais devenir ingénieur",
+            "ma fille aime dessiner et voudrait faire du graphisme",
+            // « c'est », « est-ce que » say nothing about the user.
+            "c'est quoi un métier où on voyage, je voudrais devenir steward",
+            "est-ce que je peux devenir assistante maternelle sans diplome",
+            // No wish, or nothing between the state and the wish.
+            "je suis infirmière à l'hôpital",
+            "je voudrais devenir infirmière",
+            "quel est le salaire d'un infirmier qui veut devenir cadre",
+            "je suis devenue infirmière",
+        ] {
+            assert_eq!(present(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_someone_refuses_runs_to_the_end_of_its_clause() {
+        assert_eq!(
+            refused(
+                "ma fille adore les chevaux mais ne veut pas être vétérinaire ni faire de la compétition"
+            ),
+            ["être vétérinaire ni faire de la compétition"]
+        );
+        assert_eq!(
+            refused("un metier dans un hopital sans etre medecin, avec des horaires de jour"),
+            ["etre medecin"]
+        );
+        assert_eq!(
+            refused("je ne peux pas porter de charges et je voudrais travailler dehors"),
+            ["porter de charges"]
+        );
+        let text = "je ne veux pas de bureau mais un métier dehors";
+        let story = Story::read(text);
+        assert_eq!(story.stance(text.find("bureau").unwrap()), Stance::Refused);
+        assert_eq!(story.stance(text.find("dehors").unwrap()), Stance::Sought);
+        assert!(story.is_aside((text.find("bureau").unwrap(), text.len())));
+    }
+
+    #[test]
+    fn not_knowing_and_needing_no_diploma_refuse_nothing() {
+        for text in [
+            "je ne sais pas quel metier faire avec un bac pro",
+            "quel metier dans la logistique sans diplome",
+            "un métier pas cher à apprendre",
+        ] {
+            assert!(refused(text).is_empty(), "{text}");
+        }
+    }
+}
