@@ -401,7 +401,6 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "minimum_share" => ranking.minimum_share = number()?,
             "filler" => ranking.filler = number()?,
             "present" => ranking.present = number()?,
-            "refused" => ranking.refused = number()?,
             "label_phrase" => ranking.label_phrase = number()?,
             "proximity" => ranking.proximity = number()?,
             "synonym" => ranking.synonym = number()?,

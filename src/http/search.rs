@@ -218,13 +218,12 @@ impl ResultsPage {
     }
 
     fn added_labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self
-            .results
-            .expansion
-            .added()
-            .map(|a| a.label.clone())
-            .collect();
-        labels.dedup();
+        let mut labels: Vec<String> = Vec::new();
+        for added in self.results.expansion.added() {
+            if !labels.contains(&added.label) {
+                labels.push(added.label.clone());
+            }
+        }
         labels
     }
 
@@ -615,10 +614,16 @@ pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) 
                 took_ms: results.took.as_secs_f64() * 1000.0,
                 page,
                 per_page,
-                expansion: (results.expansion.matches.into_iter())
+                expansion: results
+                    .expansion
+                    .matches
+                    .into_iter()
                     .map(api_expansion)
                     .collect(),
-                familiar: (results.expansion.familiar.into_iter())
+                familiar: results
+                    .expansion
+                    .familiar
+                    .into_iter()
                     .map(api_familiar)
                     .collect(),
                 facets: results

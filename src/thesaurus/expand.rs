@@ -88,7 +88,7 @@ impl Expansion {
         self.added().next().is_none()
     }
 
-    /// Every label added, in the order of the query.
+    /// Every label added: the thesaurus's, then the familiar words'.
     pub fn added(&self) -> impl Iterator<Item = &Added> {
         self.matches
             .iter()
@@ -154,15 +154,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
             (!hits.is_empty()).then_some((len, hits))
         });
         let Some((len, hits)) = found else {
-            let word = terms[start].word;
-            if let Some(standard) = Lexicon::shipped().standard(word) {
-                let range = (offset_in(query, word), offset_in(query, word) + word.len());
-                familiar.push(Familiar {
-                    matched: word.to_owned(),
-                    range,
-                    added: standard_words(standard, options),
-                });
-            }
+            familiar.extend(familiar_word(query, terms[start].word, options));
             start += 1;
             continue;
         };
@@ -190,16 +182,28 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
     Expansion { matches, familiar }
 }
 
-/// The standard words of a familiar word, added as its synonyms.
-fn standard_words(standard: &[String], options: &ExpandOptions) -> Vec<Added> {
-    standard
-        .iter()
-        .map(|label| Added {
-            label: label.clone(),
-            weight: options.synonym_weight,
-            relation: Relation::Synonym,
-        })
-        .collect()
+/// `word` of `query` with its standard words as synonyms, when it is a familiar word on its own
+/// (« psycho-sociaux » is not « psycho ») and expansion adds labels at all.
+fn familiar_word(query: &str, word: &str, options: &ExpandOptions) -> Option<Familiar> {
+    let start = offset_in(query, word);
+    let end = start + word.len();
+    let hyphenated = query[..start].ends_with('-') || query[end..].starts_with('-');
+    if options.max_added == 0 || hyphenated {
+        return None;
+    }
+    let standard = Lexicon::shipped().standard(word)?;
+    Some(Familiar {
+        matched: word.to_owned(),
+        range: (start, end),
+        added: standard
+            .iter()
+            .map(|label| Added {
+                label: label.clone(),
+                weight: options.synonym_weight,
+                relation: Relation::Synonym,
+            })
+            .collect(),
+    })
 }
 
 /// A label several concepts share is ambiguous: each reading's labels weigh 1/n of what they
@@ -473,6 +477,9 @@ mod tests {
                 .all(|a| a.relation == Relation::Synonym)
         );
         assert_eq!(e.ranges(), [(11, 19)]);
+        // Part of a hyphenated word is not the familiar word.
+        let e = expand(&s, "vendeur-bagnole", &ExpandOptions::default());
+        assert!(e.familiar.is_empty());
         // The thesaurus comes first: its concept, not the lexicon's words.
         let e = expand(&s, "devenir kiné", &ExpandOptions::default());
         assert_eq!(e.matches[0].concept, "kinésithérapie");

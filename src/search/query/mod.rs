@@ -51,9 +51,6 @@ pub struct Ranking {
     /// what they wish for (« je suis infirmière et je voudrais… »): they tell the story, the
     /// wish names what is looked for (see [`story`]).
     pub present: f32,
-    /// The weight of the words of what the user does not want (« ne veut pas être
-    /// vétérinaire »): they may not raise the documents that hold them.
-    pub refused: f32,
     /// How much a thesaurus label found as a phrase outranks its words found apart.
     pub label_phrase: f32,
     /// The boost of two consecutive words typed found close together (within two words) in
@@ -90,7 +87,6 @@ impl Default for Ranking {
             minimum_share: 0.34,
             filler: 0.05,
             present: 0.2,
-            refused: 0.0,
             label_phrase: 1.25,
             proximity: 0.0,
             synonym: 1.0,
@@ -531,6 +527,11 @@ fn hyphenated(text: &str, word: &str) -> bool {
 enum Part {
     /// Counted among the parts a document should hold.
     Counted(coordination::Part),
+    /// Held or missed like the others, with its (small) weight, but not counted in how many a
+    /// document must hold: what someone is now, in a story (see [`story`]), so that the job
+    /// they have still ranks among the others, and a long clause about it does not raise the
+    /// minimum.
+    Light(coordination::Part),
     /// A question word or a filler: not counted, it only adds a little to the documents the
     /// others find.
     Filler(Box<dyn Query>),
@@ -598,33 +599,34 @@ fn counted_words<'t>(cx: &Context<'_>, text: &'t str) -> Vec<(&'t str, String)> 
         .collect()
 }
 
-/// The parts of the words of `text` in `range` that no thesaurus label covers. Fillers and what
-/// the `story` refuses only add a little; what it says someone is now counts lightly.
+/// The parts of the words of `text` in `range` that no thesaurus label covers. Fillers only add
+/// a little; what the `story` says someone is now counts lightly; what it refuses is left out.
 fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story) -> Vec<Part> {
     analysis::words(&text[range.0..range.1])
         .into_iter()
         .filter_map(|(word, term)| {
             let term = term?;
-            let stance = story.stance(offset_in(text, word));
-            if is_filler(text, word) || stance == Stance::Refused {
-                let query = text_query(cx, word, &cx.ranking.fields())?;
-                let boost = match stance {
-                    Stance::Refused => cx.ranking.refused,
-                    _ => cx.ranking.filler,
-                };
-                return Some(Part::Filler(Box::new(BoostQuery::new(query, boost))));
+            match (story.stance(offset_in(text, word)), is_filler(text, word)) {
+                (Stance::Refused, _) => None,
+                (_, true) => {
+                    let query = text_query(cx, word, &cx.ranking.fields())?;
+                    let boosted = BoostQuery::new(query, cx.ranking.filler);
+                    Some(Part::Filler(Box::new(boosted)))
+                }
+                (Stance::Present, false) => {
+                    let (query, weight) = word_query(cx, word, &term)?;
+                    let factor = cx.ranking.present;
+                    let boosted = Box::new(BoostQuery::new(query, factor));
+                    Some(Part::Light(coordination::Part::word(
+                        boosted,
+                        weight * factor,
+                    )))
+                }
+                (Stance::Sought, false) => {
+                    let (query, weight) = word_query(cx, word, &term)?;
+                    Some(Part::Counted(coordination::Part::word(query, weight)))
+                }
             }
-            let (query, weight) = word_query(cx, word, &term)?;
-            if stance == Stance::Present {
-                // Counted, so that the job they have still ranks among the others, lightly.
-                let factor = cx.ranking.present;
-                let query = Box::new(BoostQuery::new(query, factor));
-                return Some(Part::Counted(coordination::Part::word(
-                    query,
-                    weight * factor,
-                )));
-            }
-            Some(Part::Counted(coordination::Part::word(query, weight)))
         })
         .collect()
 }
@@ -762,24 +764,30 @@ fn combine(
     bonuses: Vec<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
     let mut counted: Vec<coordination::Part> = Vec::new();
+    let mut light: Vec<coordination::Part> = Vec::new();
     let mut extras: Vec<Box<dyn Query>> = Vec::new();
     for part in parts {
         match part {
             Part::Counted(p) => counted.push(p),
+            Part::Light(p) => light.push(p),
             Part::Filler(q) => extras.push(q),
         }
     }
-    if counted.is_empty() {
+    if counted.is_empty() && light.is_empty() {
         counted = extras
             .drain(..)
             .map(|query| coordination::Part::word(query, 1.0))
             .collect();
     }
     extras.extend(bonuses);
+    // The minimum and the exponent follow the words that count; the light ones only when
+    // nothing else does.
+    let counting = if counted.is_empty() { &light } else { &counted };
+    let words = counting.iter().map(coordination::Part::count).sum();
+    counted.append(&mut light);
     if counted.is_empty() {
         return None;
     }
-    let words = counted.iter().map(coordination::Part::count).sum();
     let core: Box<dyn Query> = if counted.len() == 1 && counted[0].is_single_word() {
         counted.pop()?.into_query()
     } else {

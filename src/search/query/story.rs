@@ -35,10 +35,17 @@ impl Story {
                 folded: fold(word),
             })
             .collect();
-        Self {
+        let mut story = Self {
             present: present_clause(&words),
             refused: refusals(text, &words),
+        };
+        // A query that only refuses (« je ne veux pas être vétérinaire ») is read as typed:
+        // there is nothing else to look for.
+        let sought = |w: &&Word| w.is_content() && story.stance(w.at) != Stance::Refused;
+        if !words.iter().any(|w| sought(&w)) {
+            story.refused.clear();
         }
+        story
     }
 
     /// The stance of the word at byte `at`.
@@ -75,6 +82,11 @@ impl Word {
     fn is(&self, list: &[&str]) -> bool {
         list.contains(&self.folded.as_str())
     }
+
+    /// Whether the word names something: neither a stop word nor a question word or filler.
+    fn is_content(&self) -> bool {
+        !self.stop && !super::FILLERS.contains(&self.folded.as_str())
+    }
 }
 
 /// Verbs of a clause that says what someone is or does now.
@@ -82,7 +94,6 @@ const STATE_VERBS: &[&str] = &["suis", "est", "travaille", "bosse", "habite", "v
 
 /// Who such a clause is about, besides the pronouns.
 const PEOPLE: &[&str] = &[
-    "actuellement",
     "conjoint",
     "conjointe",
     "copain",
@@ -95,8 +106,12 @@ const PEOPLE: &[&str] = &[
     "soeur",
 ];
 
-/// Subject pronouns (stop words): « c'est » says nothing about the user.
-const PRONOUNS: &[&str] = &["je", "j", "il", "elle", "on", "nous"];
+/// Words that may come before them (« actuellement je travaille… »).
+const NOW: &[&str] = &["actuellement", "aujourd", "hui"];
+
+/// Subject pronouns (stop words) that speak of a person: not « c'est », nor the impersonal
+/// « il est difficile de… », nor « on est une PME », which speak of what is looked for.
+const PRONOUNS: &[&str] = &["je", "j", "elle"];
 
 /// Words that start what the user wishes for.
 const WISHES: &[&str] = &[
@@ -132,7 +147,7 @@ const LIKES: &[&str] = &[
 fn present_clause(words: &[Word]) -> Option<(usize, usize)> {
     let verb = words.iter().take(4).position(|w| w.is(STATE_VERBS))?;
     let who = &words[..verb];
-    let about_someone = who.iter().all(|w| w.stop || w.is(PEOPLE))
+    let about_someone = who.iter().all(|w| w.stop || w.is(PEOPLE) || w.is(NOW))
         && who.iter().any(|w| w.is(PRONOUNS) || w.is(PEOPLE));
     if !about_someone {
         return None;
@@ -142,27 +157,30 @@ fn present_clause(words: &[Word]) -> Option<(usize, usize)> {
     let likes = clause
         .iter()
         .any(|w| w.is(LIKES) || w.folded.starts_with("passionn"));
-    if clause.is_empty() || likes {
+    // « je suis RH dans le transport et je veux changer »: the wish names nothing, what they
+    // are now is all there is to look for.
+    let wish_names_something = words[wish + 1..]
+        .iter()
+        .any(|w| w.is_content() && !w.is(WISHES));
+    if clause.is_empty() || likes || !wish_names_something {
         return None;
     }
     Some((clause[0].at, words[wish].at))
 }
 
 /// Verbs after which « pas » or « jamais » refuses what follows: « ne veut pas être
-/// vétérinaire », « ne peux pas porter de charges ». Not « je ne sais pas quel métier ».
+/// vétérinaire ». Not « je ne sais pas quel métier », nor « je ne peux pas financer ma
+/// formation », where what follows is the problem to solve.
 const REFUSING: &[&str] = &[
     "aime",
     "aimerais",
     "aimerait",
     "aimes",
-    "peut",
-    "peux",
     "souhaite",
     "souhaiterais",
     "souhaites",
     "supporte",
     "supportes",
-    "veulent",
     "veut",
     "veux",
     "voudrais",
@@ -173,7 +191,8 @@ const REFUSING: &[&str] = &[
 const CLAUSE_STARTS: &[&str] = &["car", "donc", "et", "mais", "plutot", "puis", "prefere"];
 
 /// The byte ranges of what the query refuses: what follows « pas » or « jamais » after a verb
-/// of wish or ability, « ni », or « sans être » and « sans faire », up to the end of the clause.
+/// of wish, or « sans être » and « sans faire », up to the end of the clause (« ni » carries a
+/// refusal on: « pas vétérinaire ni soigneur »).
 fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
     let mut refused = Vec::new();
     let mut i = 0;
@@ -183,7 +202,6 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
         let next = words.get(i + 1);
         let refuses = match w.folded.as_str() {
             "pas" | "jamais" => previous.is_some_and(|p| p.is(REFUSING)),
-            "ni" => true,
             "sans" => next.is_some_and(|n| n.is(&["etre", "faire"])),
             _ => false,
         };
@@ -204,10 +222,15 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
     refused
 }
 
-/// Whether `words[i]` starts a new clause: a conjunction, or punctuation before it.
+/// Whether `words[i]` starts a new clause: a conjunction, a wish, a subject, or punctuation
+/// before it (« pas vétérinaire, elle voudrait… », « pas vétérinaire elle voudrait… »).
 fn starts_clause(text: &str, words: &[Word], i: usize) -> bool {
-    let gap = &text[words[i - 1].end..words[i].at];
-    words[i].is(CLAUSE_STARTS) || gap.contains([',', ';', '.', '?', '!', ':'])
+    let gap_start = i.checked_sub(1).map_or(0, |p| words[p].end);
+    let gap = &text[gap_start..words[i].at];
+    words[i].is(CLAUSE_STARTS)
+        || words[i].is(WISHES)
+        || words[i].is(PRONOUNS)
+        || gap.contains([',', ';', '.', '?', '!', ':', '\n', '…', '(', ')'])
 }
 
 #[cfg(test)]
@@ -262,6 +285,11 @@ mod tests {
             "je voudrais devenir infirmière",
             "quel est le salaire d'un infirmier qui veut devenir cadre",
             "je suis devenue infirmière",
+            // Impersonal subjects speak of what is looked for.
+            "il est difficile de recruter des soudeurs et de les faire évoluer",
+            "on est une PME du bâtiment et on veut former nos salariés",
+            // The wish names nothing.
+            "je suis RH dans une entreprise de transport et je veux changer",
         ] {
             assert_eq!(present(text), None, "{text}");
         }
@@ -280,8 +308,12 @@ mod tests {
             ["etre medecin"]
         );
         assert_eq!(
-            refused("je ne peux pas porter de charges et je voudrais travailler dehors"),
-            ["porter de charges"]
+            refused("elle ne veut pas être vétérinaire elle voudrait travailler avec des chevaux"),
+            ["être vétérinaire"]
+        );
+        assert_eq!(
+            refused("je ne supporte pas le bruit et je voudrais travailler dehors"),
+            ["le bruit"]
         );
         let text = "je ne veux pas de bureau mais un métier dehors";
         let story = Story::read(text);
@@ -294,10 +326,23 @@ mod tests {
     fn not_knowing_and_needing_no_diploma_refuse_nothing() {
         for text in [
             "je ne sais pas quel metier faire avec un bac pro",
-            "quel metier dans la logistique sans diplome",
+            "quel metier dans la logistique sans diplome ni expérience",
+            "formation pour adultes qui ne savent ni lire ni écrire",
+            "je ne peux pas financer ma formation de kiné",
             "un métier pas cher à apprendre",
+            // Nothing but a refusal: read as typed.
+            "je ne veux pas être vétérinaire",
+            // Hostile input.
+            "pas",
+            "ni ni ni",
+            "sans",
+            ", , pas ; sans !",
+            "🙂 pas 🙂",
         ] {
             assert!(refused(text).is_empty(), "{text}");
         }
+        let long =
+            "je ne veux pas être ".to_owned() + &"vétérinaire ".repeat(2_000) + "mais soigneur";
+        assert_eq!(refused(&long).len(), 1);
     }
 }
