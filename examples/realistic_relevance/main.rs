@@ -399,6 +399,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "coordination" => ranking.coordination = number()?,
             "weighted_coordination" => ranking.weighted_coordination = number()? != 0.0,
             "minimum_share" => ranking.minimum_share = number()?,
+            "long_minimum_share" => ranking.long_minimum_share = number()?,
             "filler" => ranking.filler = number()?,
             "present" => ranking.present = number()?,
             "label_phrase" => ranking.label_phrase = number()?,

@@ -44,6 +44,10 @@ pub struct Ranking {
     /// The share of a query's parts (words, or thesaurus labels found in it) a document must
     /// hold, rounded up, for queries of three parts or more; one of one or two is enough.
     pub minimum_share: f32,
+    /// The same share for queries of [`LONG_QUERY`] parts or more: a long query tells more
+    /// than it names, and the fiche that answers « mon fils passe sa vie sur les jeux vidéo,
+    /// peut-on être payé pour tester les jeux » holds three of its nine words.
+    pub long_minimum_share: f32,
     /// The weight of a question word or a filler ("comment", "quel", "je voudrais"): it may
     /// order documents that are otherwise alike, never decide which are found.
     pub filler: f32,
@@ -85,6 +89,7 @@ impl Default for Ranking {
             coordination: 2.0,
             weighted_coordination: true,
             minimum_share: 0.34,
+            long_minimum_share: 0.25,
             filler: 0.05,
             present: 0.2,
             label_phrase: 1.25,
@@ -128,13 +133,21 @@ impl Ranking {
 
     /// How many of `parts` a document must hold.
     fn minimum(&self, parts: usize) -> usize {
+        let share = if parts >= LONG_QUERY {
+            self.long_minimum_share
+        } else {
+            self.minimum_share
+        };
         if parts <= 2 {
             1.min(parts)
         } else {
-            (parts as f32 * self.minimum_share).ceil() as usize
+            (parts as f32 * share).ceil() as usize
         }
     }
 }
+
+/// From this many parts on, a query is long (see [`Ranking::long_minimum_share`]).
+const LONG_QUERY: usize = 6;
 
 /// The fewest letters of a typed word that make its root (see [`Ranking::roots`]): 5 and 7
 /// did less well on the realistic set's dev half (BENCHMARKS.md).
@@ -461,10 +474,13 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
 /// already out of every query; these are only left out of queries, as documents use them in
 /// their own sense.
 const FILLERS: &[&str] = &[
+    "adore",
+    "adorent",
     "aime",
     "aimerai",
     "aimerais",
     "aimes",
+    "beaucoup",
     "besoin",
     "bosser",
     "boulot",
@@ -480,16 +496,23 @@ const FILLERS: &[&str] = &[
     "devient",
     "dois",
     "doit",
+    "envie",
     "faire",
     "faut",
     "info",
-    "infos",
     "information",
     "informations",
-    "lequel",
+    "infos",
+    "interesse",
+    "interessee",
+    "interessent",
     "laquelle",
+    "lequel",
     "lesquelles",
     "lesquels",
+    "marre",
+    "passionne",
+    "passionnee",
     "peut",
     "peux",
     "pourquoi",
@@ -500,6 +523,7 @@ const FILLERS: &[&str] = &[
     "quelles",
     "quels",
     "quoi",
+    "reve",
     "savoir",
     "souhaite",
     "souhaiterais",
@@ -611,7 +635,7 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
             let term = term?;
             match (story.stance(offset_in(text, word)), is_filler(text, word)) {
                 (Stance::Refused, _) => None,
-                (_, true) => {
+                (Stance::Told, _) | (_, true) => {
                     let query = text_query(cx, word, &cx.ranking.fields())?;
                     let boosted = BoostQuery::new(query, cx.ranking.filler);
                     Some(Part::Filler(Box::new(boosted)))
@@ -806,4 +830,20 @@ fn combine(
     let mut clauses = vec![(Occur::Must, core)];
     clauses.extend(extras.into_iter().map(|q| (Occur::Should, q)));
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_minimum_relaxes_with_the_length_of_the_query() {
+        let ranking = Ranking::default();
+        let minimum: Vec<usize> = [1, 2, 3, 4, 5, 6, 9, 12]
+            .into_iter()
+            .map(|parts| ranking.minimum(parts))
+            .collect();
+        // One of one or two, a third of three to five (rounded up), a quarter from six on.
+        assert_eq!(minimum, [1, 1, 2, 2, 2, 2, 3, 3]);
+    }
 }

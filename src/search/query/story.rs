@@ -15,6 +15,8 @@ pub enum Stance {
     Present,
     /// What someone does not want.
     Refused,
+    /// Who the story is about (« mon fils », « ma fille »): never what is looked for.
+    Told,
 }
 
 /// The parts of a query that are not what is looked for, as byte ranges.
@@ -22,6 +24,7 @@ pub enum Stance {
 pub struct Story {
     present: Option<(usize, usize)>,
     refused: Vec<(usize, usize)>,
+    told: Vec<(usize, usize)>,
 }
 
 impl Story {
@@ -38,6 +41,7 @@ impl Story {
         let mut story = Self {
             present: present_clause(&words),
             refused: refusals(text, &words),
+            told: relatives(&words),
         };
         // A query that only refuses (« je ne veux pas être vétérinaire ») is read as typed:
         // there is nothing else to look for.
@@ -53,6 +57,8 @@ impl Story {
         let within = |&(from, to): &(usize, usize)| (from..to).contains(&at);
         if self.refused.iter().any(within) {
             Stance::Refused
+        } else if self.told.iter().any(within) {
+            Stance::Told
         } else if self.present.as_ref().is_some_and(within) {
             Stance::Present
         } else {
@@ -65,6 +71,7 @@ impl Story {
         self.present
             .iter()
             .chain(&self.refused)
+            .chain(&self.told)
             .any(|&(from, to)| start < to && from < end)
     }
 }
@@ -166,6 +173,50 @@ fn present_clause(words: &[Word]) -> Option<(usize, usize)> {
         return None;
     }
     Some((clause[0].at, words[wish].at))
+}
+
+/// Possessives before a relative: « mon fils », « ma fille », « mes enfants ».
+const POSSESSIVES: &[&str] = &["mon", "ma", "mes", "son", "sa", "ses", "notre", "nos"];
+
+/// Relatives a story may be about.
+const RELATIVES: &[&str] = &[
+    "ami",
+    "amie",
+    "compagne",
+    "compagnon",
+    "conjoint",
+    "conjointe",
+    "copain",
+    "copine",
+    "cousin",
+    "cousine",
+    "enfant",
+    "enfants",
+    "femme",
+    "fille",
+    "filles",
+    "fils",
+    "frere",
+    "freres",
+    "mari",
+    "mere",
+    "neveu",
+    "niece",
+    "oncle",
+    "pere",
+    "soeur",
+    "soeurs",
+    "tante",
+];
+
+/// The byte ranges of the relatives a story is told about (« mon fils », « ma fille »): the
+/// relative, right after a possessive. « femme de ménage » has none.
+fn relatives(words: &[Word]) -> Vec<(usize, usize)> {
+    words
+        .windows(2)
+        .filter(|pair| pair[0].is(POSSESSIVES) && pair[1].is(RELATIVES))
+        .map(|pair| (pair[1].at, pair[1].end))
+        .collect()
 }
 
 /// Verbs after which « pas » or « jamais » refuses what follows: « ne veut pas être
@@ -320,6 +371,16 @@ mod tests {
         assert_eq!(story.stance(text.find("bureau").unwrap()), Stance::Refused);
         assert_eq!(story.stance(text.find("dehors").unwrap()), Stance::Sought);
         assert!(story.is_aside((text.find("bureau").unwrap(), text.len())));
+    }
+
+    #[test]
+    fn the_relative_a_story_is_about_is_told_not_sought() {
+        let text = "mon fils adore les trains et ma fille la femme de ménage";
+        let story = Story::read(text);
+        assert_eq!(story.stance(text.find("fils").unwrap()), Stance::Told);
+        assert_eq!(story.stance(text.find("fille").unwrap()), Stance::Told);
+        assert_eq!(story.stance(text.find("trains").unwrap()), Stance::Sought);
+        assert_eq!(story.stance(text.find("femme").unwrap()), Stance::Sought);
     }
 
     #[test]
