@@ -855,6 +855,23 @@ async fn what_someone_does_not_want_does_not_raise_the_studies_that_say_it() {
 }
 
 #[tokio::test]
+async fn the_relative_a_story_is_about_is_not_looked_for() {
+    let app = library_of(&[
+        "Les métiers du train",
+        "Le fils du cheminot et les métiers du train",
+    ])
+    .await;
+    let found = api(&app, "q=mon%20fils%20adore%20les%20trains&expand=0").await;
+    assert_eq!(titles(&found)[0], "Les métiers du train", "{found}");
+    // Named without a possessive, the word is looked for.
+    let named = api(&app, "q=fils%20trains&expand=0").await;
+    assert_eq!(
+        titles(&named)[0],
+        "Le fils du cheminot et les métiers du train"
+    );
+}
+
+#[tokio::test]
 async fn a_typo_is_corrected_in_the_one_search_and_a_word_of_the_full_texts_is_kept() {
     let app = TestApp::new().await;
     let o = observatory(&app.db, "obs", "Observatoire", None).await;
