@@ -87,7 +87,9 @@ struct Args {
     #[arg(long)]
     rebuild: bool,
     /// The judged set (by default `eval/realistic/queries.json`; `eval/realistic/fresh.json`
-    /// is a second set, all of it a test half, written after the ranking was tuned).
+    /// is a second set, all of it a test half, written after the ranking was tuned;
+    /// `fresh2.json` a third and `long.json`, long queries only, a fourth, each with a dev half:
+    /// see `eval/realistic/README.md`).
     #[arg(long, value_name = "FILE")]
     queries: Option<PathBuf>,
     /// The half of the judged set to report.
