@@ -71,6 +71,13 @@ pub fn offset_in(whole: &str, part: &str) -> usize {
     offset
 }
 
+/// Whether `word`, a slice of `text`, is joined to another by a hyphen ("savoir-faire").
+pub fn hyphenated(text: &str, word: &str) -> bool {
+    let start = offset_in(text, word);
+    let end = start + word.len();
+    text[..start].ends_with('-') || text[end..].starts_with('-')
+}
+
 /// The first character of `text` that no text of the library may hold: a control character
 /// (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F) other than tab, line feed and carriage
 /// return. PostgreSQL refuses NUL in `text` outright; the others are invisible, break lines

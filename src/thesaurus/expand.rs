@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::analysis;
 use super::familiar::Lexicon;
 use super::snapshot::{ConceptEntry, ConceptIndex, IndexedLabel, LabelKind, Snapshot, key_of};
-use crate::text::offset_in;
+use crate::text::{hyphenated, offset_in};
 
 /// How far and how strongly expansion reaches. The weights are tuned with the judged queries
 /// of the search benchmark.
@@ -185,12 +185,11 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
 /// `word` of `query` with its standard words as synonyms, when it is a familiar word on its own
 /// (« psycho-sociaux » is not « psycho ») and expansion adds labels at all.
 fn familiar_word(query: &str, word: &str, options: &ExpandOptions) -> Option<Familiar> {
-    let start = offset_in(query, word);
-    let end = start + word.len();
-    let hyphenated = query[..start].ends_with('-') || query[end..].starts_with('-');
-    if options.max_added == 0 || hyphenated {
+    if options.max_added == 0 || hyphenated(query, word) {
         return None;
     }
+    let start = offset_in(query, word);
+    let end = start + word.len();
     let standard = Lexicon::shipped().standard(word)?;
     Some(Familiar {
         matched: word.to_owned(),

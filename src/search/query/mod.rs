@@ -540,14 +540,7 @@ const FILLERS: &[&str] = &[
 
 /// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
 pub fn is_filler(text: &str, word: &str) -> bool {
-    FILLERS.contains(&crate::text::fold(word).as_str()) && !hyphenated(text, word)
-}
-
-/// Whether `word`, a slice of `text`, is joined to another by a hyphen ("savoir-faire").
-fn hyphenated(text: &str, word: &str) -> bool {
-    let start = offset_in(text, word);
-    let end = start + word.len();
-    text[..start].ends_with('-') || text[end..].starts_with('-')
+    FILLERS.contains(&crate::text::fold(word).as_str()) && !crate::text::hyphenated(text, word)
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
