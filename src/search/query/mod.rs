@@ -17,6 +17,7 @@ use crate::thesaurus::snapshot::Snapshot;
 
 mod parse;
 mod story;
+mod vocabulary;
 
 use parse::parse_years;
 pub use parse::{Prefix, Unit, parse};
@@ -469,78 +470,9 @@ fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<
     }
 }
 
-/// Words typed to ask rather than to name what is looked for ("boulot", "taf": the work one
-/// asks about, named by the other words). The French stop words are
-/// already out of every query; these are only left out of queries, as documents use them in
-/// their own sense.
-const FILLERS: &[&str] = &[
-    "adore",
-    "adorent",
-    "aime",
-    "aimerai",
-    "aimerais",
-    "aimes",
-    "beaucoup",
-    "besoin",
-    "bosser",
-    "boulot",
-    "boulots",
-    "cherche",
-    "chercher",
-    "combien",
-    "comment",
-    "connaitre",
-    "consiste",
-    "devenir",
-    "deviens",
-    "devient",
-    "dois",
-    "doit",
-    "envie",
-    "faire",
-    "faut",
-    "info",
-    "information",
-    "informations",
-    "infos",
-    "interesse",
-    "interessee",
-    "interessent",
-    "laquelle",
-    "lequel",
-    "lesquelles",
-    "lesquels",
-    "marre",
-    "passionne",
-    "passionnee",
-    "peut",
-    "peux",
-    "pourquoi",
-    "puis",
-    "quand",
-    "quel",
-    "quelle",
-    "quelles",
-    "quels",
-    "quoi",
-    "reve",
-    "savoir",
-    "souhaite",
-    "souhaiterais",
-    "svp",
-    "taf",
-    "taff",
-    "travailler",
-    "trouver",
-    "veut",
-    "veux",
-    "voudrais",
-    "voudrait",
-];
-
 /// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
 pub fn is_filler(text: &str, word: &str) -> bool {
-    FILLERS.contains(&crate::text::fold(word).as_str()) && !crate::text::hyphenated(text, word)
+    vocabulary::is_filler(&crate::text::fold(word)) && !crate::text::hyphenated(text, word)
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.

@@ -3,6 +3,7 @@
 //! and what they do not want (« ne veut pas être vétérinaire »). Ranked like the others, those
 //! words put the job they are leaving, or refusing, first.
 
+use super::vocabulary::{Roles, roles};
 use crate::text::{fold, offset_in};
 use crate::thesaurus::analysis;
 
@@ -31,11 +32,15 @@ impl Story {
     pub fn read(text: &str) -> Self {
         let words: Vec<Word> = analysis::words(text)
             .into_iter()
-            .map(|(word, term)| Word {
-                at: offset_in(text, word),
-                end: offset_in(text, word) + word.len(),
-                stop: term.is_none(),
-                folded: fold(word),
+            .map(|(word, term)| {
+                let folded = fold(word);
+                Word {
+                    at: offset_in(text, word),
+                    end: offset_in(text, word) + word.len(),
+                    stop: term.is_none(),
+                    roles: roles(&folded),
+                    folded,
+                }
             })
             .collect();
         let mut story = Self {
@@ -83,68 +88,19 @@ struct Word {
     /// A stop word (no search term).
     stop: bool,
     folded: String,
+    roles: Roles,
 }
 
 impl Word {
-    fn is(&self, list: &[&str]) -> bool {
-        list.contains(&self.folded.as_str())
+    fn is(&self, role: Roles) -> bool {
+        self.roles.has(role)
     }
 
     /// Whether the word names something: neither a stop word nor a question word or filler.
     fn is_content(&self) -> bool {
-        !self.stop && !super::FILLERS.contains(&self.folded.as_str())
+        !self.stop && !self.is(Roles::FILLER)
     }
 }
-
-/// Verbs of a clause that says what someone is or does now.
-const STATE_VERBS: &[&str] = &["suis", "est", "travaille", "bosse", "habite", "vis", "vit"];
-
-/// Who such a clause is about, besides the pronouns.
-const PEOPLE: &[&str] = &[
-    "conjoint",
-    "conjointe",
-    "copain",
-    "copine",
-    "femme",
-    "fille",
-    "fils",
-    "frere",
-    "mari",
-    "soeur",
-];
-
-/// Words that may come before them (« actuellement je travaille… »).
-const NOW: &[&str] = &["actuellement", "aujourd", "hui"];
-
-/// Subject pronouns (stop words) that speak of a person: not « c'est », nor the impersonal
-/// « il est difficile de… », nor « on est une PME », which speak of what is looked for.
-const PRONOUNS: &[&str] = &["je", "j", "elle"];
-
-/// Words that start what the user wishes for.
-const WISHES: &[&str] = &[
-    "aimerais",
-    "aimerait",
-    "changer",
-    "devenir",
-    "envie",
-    "evoluer",
-    "passer",
-    "reconvertir",
-    "reve",
-    "souhaite",
-    "souhaiterais",
-    "souhaiterait",
-    "veut",
-    "veux",
-    "voudrais",
-    "voudrait",
-];
-
-/// Words that make a clause say what the user likes, which names what is looked for as much as
-/// the wish does (« je suis passionnée d'histoire et je voudrais… »).
-const LIKES: &[&str] = &[
-    "adore", "aime", "bon", "bonne", "doue", "douee", "fan", "fort", "forte",
-];
 
 /// The byte range of a clause that says what the user (or someone close) is or does now, at
 /// the start of the query and before a wish: « infirmière depuis dix ans » in « je suis
@@ -152,94 +108,42 @@ const LIKES: &[&str] = &[
 /// « mon mari est soudeur et voudrait passer à la tuyauterie ». `None` when the query has no
 /// such shape, or when the clause says what they like.
 fn present_clause(words: &[Word]) -> Option<(usize, usize)> {
-    let verb = words.iter().take(4).position(|w| w.is(STATE_VERBS))?;
+    let verb = words.iter().take(4).position(|w| w.is(Roles::STATE))?;
     let who = &words[..verb];
-    let about_someone = who.iter().all(|w| w.stop || w.is(PEOPLE) || w.is(NOW))
-        && who.iter().any(|w| w.is(PRONOUNS) || w.is(PEOPLE));
+    let about_someone = who
+        .iter()
+        .all(|w| w.stop || w.is(Roles::RELATIVE) || w.is(Roles::NOW))
+        && who
+            .iter()
+            .any(|w| w.is(Roles::PERSON) || w.is(Roles::RELATIVE));
     if !about_someone {
         return None;
     }
-    let wish = verb + 1 + words[verb + 1..].iter().position(|w| w.is(WISHES))?;
+    let wish = verb + 1 + words[verb + 1..].iter().position(|w| w.is(Roles::WISH))?;
     let clause = &words[verb + 1..wish];
     let likes = clause
         .iter()
-        .any(|w| w.is(LIKES) || w.folded.starts_with("passionn"));
+        .any(|w| w.is(Roles::LIKE) || w.folded.starts_with("passionn"));
     // « je suis RH dans le transport et je veux changer »: the wish names nothing, what they
     // are now is all there is to look for.
     let wish_names_something = words[wish + 1..]
         .iter()
-        .any(|w| w.is_content() && !w.is(WISHES));
+        .any(|w| w.is_content() && !w.is(Roles::WISH));
     if clause.is_empty() || likes || !wish_names_something {
         return None;
     }
     Some((clause[0].at, words[wish].at))
 }
 
-/// Possessives before a relative: « mon fils », « ma fille », « mes enfants ».
-const POSSESSIVES: &[&str] = &["mon", "ma", "mes", "son", "sa", "ses", "notre", "nos"];
-
-/// Relatives a story may be about.
-const RELATIVES: &[&str] = &[
-    "ami",
-    "amie",
-    "compagne",
-    "compagnon",
-    "conjoint",
-    "conjointe",
-    "copain",
-    "copine",
-    "cousin",
-    "cousine",
-    "enfant",
-    "enfants",
-    "femme",
-    "fille",
-    "filles",
-    "fils",
-    "frere",
-    "freres",
-    "mari",
-    "mere",
-    "neveu",
-    "niece",
-    "oncle",
-    "pere",
-    "soeur",
-    "soeurs",
-    "tante",
-];
-
 /// The byte ranges of the relatives a story is told about (« mon fils », « ma fille »): the
 /// relative, right after a possessive. « femme de ménage » has none.
 fn relatives(words: &[Word]) -> Vec<(usize, usize)> {
     words
         .windows(2)
-        .filter(|pair| pair[0].is(POSSESSIVES) && pair[1].is(RELATIVES))
+        .filter(|pair| pair[0].is(Roles::POSSESSIVE) && pair[1].is(Roles::RELATIVE))
         .map(|pair| (pair[1].at, pair[1].end))
         .collect()
 }
-
-/// Verbs after which « pas » or « jamais » refuses what follows: « ne veut pas être
-/// vétérinaire ». Not « je ne sais pas quel métier », nor « je ne peux pas financer ma
-/// formation », where what follows is the problem to solve.
-const REFUSING: &[&str] = &[
-    "aime",
-    "aimerais",
-    "aimerait",
-    "aimes",
-    "souhaite",
-    "souhaiterais",
-    "souhaites",
-    "supporte",
-    "supportes",
-    "veut",
-    "veux",
-    "voudrais",
-    "voudrait",
-];
-
-/// Words that start another clause, and so end a refusal.
-const CLAUSE_STARTS: &[&str] = &["car", "donc", "et", "mais", "plutot", "puis", "prefere"];
 
 /// The byte ranges of what the query refuses: what follows « pas » or « jamais » after a verb
 /// of wish, or « sans être » and « sans faire », up to the end of the clause (« ni » carries a
@@ -252,8 +156,8 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
         let previous = i.checked_sub(1).map(|p| &words[p]);
         let next = words.get(i + 1);
         let refuses = match w.folded.as_str() {
-            "pas" | "jamais" => previous.is_some_and(|p| p.is(REFUSING)),
-            "sans" => next.is_some_and(|n| n.is(&["etre", "faire"])),
+            "pas" | "jamais" => previous.is_some_and(|p| p.is(Roles::REFUSING)),
+            "sans" => next.is_some_and(|n| matches!(n.folded.as_str(), "etre" | "faire")),
             _ => false,
         };
         if !refuses {
@@ -278,9 +182,9 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
 fn starts_clause(text: &str, words: &[Word], i: usize) -> bool {
     let gap_start = i.checked_sub(1).map_or(0, |p| words[p].end);
     let gap = &text[gap_start..words[i].at];
-    words[i].is(CLAUSE_STARTS)
-        || words[i].is(WISHES)
-        || words[i].is(PRONOUNS)
+    words[i].is(Roles::CLAUSE_START)
+        || words[i].is(Roles::WISH)
+        || words[i].is(Roles::PERSON)
         || gap.contains([',', ';', '.', '?', '!', ':', '\n', '…', '(', ')'])
 }
 
