@@ -402,6 +402,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "weighted_coordination" => ranking.weighted_coordination = number()? != 0.0,
             "minimum_share" => ranking.minimum_share = number()?,
             "long_minimum_share" => ranking.long_minimum_share = number()?,
+            "dominant" => ranking.dominant = number()?,
             "filler" => ranking.filler = number()?,
             "present" => ranking.present = number()?,
             "label_phrase" => ranking.label_phrase = number()?,

@@ -111,13 +111,15 @@ impl fmt::Debug for Part {
     }
 }
 
-/// Documents holding at least `minimum` of the words of `parts`, scored by the sum of what
-/// they hold times `(weight held / weight of all parts) ^ exponent`.
+/// Documents holding at least `minimum` of the words of `parts`, or words weighing at least
+/// `dominant` of the weight of all parts, scored by the sum of what they hold times `(weight
+/// held / weight of all parts) ^ exponent`.
 #[derive(Clone, Debug)]
 pub struct Coordinated {
     parts: Vec<Part>,
     minimum: usize,
     exponent: f32,
+    dominant: Option<f32>,
 }
 
 impl Coordinated {
@@ -139,7 +141,17 @@ impl Coordinated {
             parts,
             minimum,
             exponent,
+            dominant: None,
         }
+    }
+
+    /// Also match the documents that hold fewer than the minimum of words when those words
+    /// weigh at least `share` of the query: in « combien de temps d'études pour être
+    /// chirurgien », the chirurgien's fiche without « temps » nor « études ». A share of 0 or
+    /// more than 1 adds nothing.
+    pub fn with_dominant(mut self, share: f32) -> Self {
+        self.dominant = (share > 0.0 && share <= 1.0).then_some(share);
+        self
     }
 }
 
@@ -171,6 +183,7 @@ impl Query for Coordinated {
             parts,
             minimum: self.minimum,
             exponent: self.exponent,
+            dominant: self.dominant,
         }))
     }
 
@@ -200,6 +213,7 @@ struct CoordinatedWeight {
     parts: Vec<(usize, f32)>,
     minimum: usize,
     exponent: f32,
+    dominant: Option<f32>,
 }
 
 impl Weight for CoordinatedWeight {
@@ -232,15 +246,24 @@ impl Weight for CoordinatedWeight {
             .zip(&self.parts)
             .map(|((&r, &w), &(count, _))| if w { count } else { r })
             .sum();
-        if best < self.minimum {
+        let total: f32 = self.parts.iter().map(|(_, w)| w).sum();
+        // The weight a document needs when it holds fewer words than the minimum.
+        let enough = self.dominant.map_or(f32::INFINITY, |share| share * total);
+        let best_weight: f32 = reachable
+            .iter()
+            .zip(&wholes)
+            .zip(&self.parts)
+            .filter(|((r, w), _)| **r > 0 || **w)
+            .map(|(_, &(_, weight))| weight)
+            .sum();
+        if best < self.minimum && best_weight < enough {
             return Ok(Box::new(EmptyScorer));
         }
-        let total = self.parts.iter().map(|(_, w)| w).sum();
         Ok(Box::new(CoordinatedScorer::new(
             subs,
             self.parts.clone(),
             total,
-            self.minimum,
+            (self.minimum, enough),
             self.exponent,
         )))
     }
@@ -285,6 +308,8 @@ struct CoordinatedScorer {
     /// The weight of the parts of the query, found in this segment or not.
     total: f32,
     minimum: usize,
+    /// The weight that makes up for holding fewer words than `minimum`.
+    enough: f32,
     exponent: f32,
     doc: DocId,
     held: Vec<Held>,
@@ -295,7 +320,7 @@ impl CoordinatedScorer {
         subs: Vec<Sub>,
         parts: Vec<(usize, f32)>,
         total: f32,
-        minimum: usize,
+        (minimum, enough): (usize, f32),
         exponent: f32,
     ) -> Self {
         let held = vec![Held::default(); parts.len()];
@@ -304,6 +329,7 @@ impl CoordinatedScorer {
             parts,
             total,
             minimum,
+            enough,
             exponent,
             doc: 0,
             held,
@@ -312,8 +338,8 @@ impl CoordinatedScorer {
         scorer
     }
 
-    /// How many words the clauses on `doc` hold.
-    fn words_on(&mut self, doc: DocId) -> usize {
+    /// Whether the clauses on `doc` hold enough: the minimum of words, or enough weight.
+    fn holds_enough(&mut self, doc: DocId) -> bool {
         self.held.fill(Held::default());
         for sub in self.subs.iter().filter(|s| s.scorer.doc() == doc) {
             let held = &mut self.held[sub.part];
@@ -321,13 +347,20 @@ impl CoordinatedScorer {
                 held.whole = Some(0.0);
             } else {
                 held.words += 1;
+                held.weight += sub.share;
             }
         }
-        self.held
-            .iter()
-            .zip(&self.parts)
-            .map(|(h, &(count, _))| if h.whole.is_some() { count } else { h.words })
-            .sum()
+        let (mut words, mut weight) = (0, 0.0);
+        for (held, &(count, part_weight)) in self.held.iter().zip(&self.parts) {
+            if held.whole.is_some() {
+                words += count;
+                weight += part_weight;
+            } else {
+                words += held.words;
+                weight += held.weight;
+            }
+        }
+        words >= self.minimum || weight >= self.enough
     }
 
     /// Moves to the first document, at or after every clause's position, that holds enough
@@ -345,7 +378,7 @@ impl CoordinatedScorer {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            if self.words_on(doc) >= self.minimum {
+            if self.holds_enough(doc) {
                 self.doc = doc;
                 return doc;
             }
@@ -565,6 +598,41 @@ mod tests {
             without.iter().all(|d| found.contains(d)),
             "{without:?} ⊆ {found:?}"
         );
+    }
+
+    #[test]
+    fn a_word_weighing_enough_matches_alone_below_the_minimum() {
+        // "rare" weighs twice the two others together.
+        let docs = ["rare", "common", "rare other", "common other", "rare"];
+        let q = |tag, dominant| {
+            Coordinated::new(
+                vec![
+                    (term(tag, "rare"), 4.0),
+                    (term(tag, "common"), 1.0),
+                    (term(tag, "other"), 1.0),
+                ],
+                2,
+                2.0,
+            )
+            .with_dominant(dominant)
+        };
+        let (single, tag) = index(&docs, 1);
+        let searcher = single.reader().unwrap().searcher();
+        // Without it, two words of three: "rare other" and "common other".
+        assert_eq!(q(tag, 0.0).count(&searcher).unwrap(), 2);
+        // With it, "rare" alone (4 of 6) is enough, "common" alone (1 of 6) is not, and
+        // holding more still ranks first.
+        let found = ranked(&single, &q(tag, 0.5));
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(!found.contains(&1), "{found:?}");
+        assert_eq!(found[0], 2, "{found:?}");
+        // A share the word does not reach adds nothing.
+        assert_eq!(q(tag, 0.7).count(&searcher).unwrap(), 2);
+        // Two documents a segment: a segment with postings for "rare" only still has its
+        // match.
+        let (split, tag) = index(&docs, 3);
+        let searcher = split.reader().unwrap().searcher();
+        assert_eq!(q(tag, 0.5).count(&searcher).unwrap(), 4);
     }
 
     #[test]

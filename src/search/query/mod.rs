@@ -49,6 +49,10 @@ pub struct Ranking {
     /// than it names, and the fiche that answers « mon fils passe sa vie sur les jeux vidéo,
     /// peut-on être payé pour tester les jeux » holds three of its nine words.
     pub long_minimum_share: f32,
+    /// A document holding fewer parts than the minimum still matches when what it holds
+    /// weighs this share of the query (each part its weight in the coordination): the one
+    /// rare word that names the job outweighs the common ones around it. 0: off.
+    pub dominant: f32,
     /// The weight of a question word or a filler ("comment", "quel", "je voudrais"): it may
     /// order documents that are otherwise alike, never decide which are found.
     pub filler: f32,
@@ -91,6 +95,7 @@ impl Default for Ranking {
             weighted_coordination: true,
             minimum_share: 0.34,
             long_minimum_share: 0.25,
+            dominant: 0.4,
             filler: 0.05,
             present: 0.2,
             label_phrase: 1.25,
@@ -743,11 +748,14 @@ fn combine(
     let core: Box<dyn Query> = if counted.len() == 1 && counted[0].is_single_word() {
         counted.pop()?.into_query()
     } else {
-        Box::new(Coordinated::of_parts(
-            counted,
-            cx.ranking.minimum(words),
-            cx.ranking.exponent(words),
-        ))
+        Box::new(
+            Coordinated::of_parts(
+                counted,
+                cx.ranking.minimum(words),
+                cx.ranking.exponent(words),
+            )
+            .with_dominant(cx.ranking.dominant),
+        )
     };
     if extras.is_empty() {
         return Some(core);

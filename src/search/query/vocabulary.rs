@@ -83,6 +83,8 @@ pub fn roles(folded: &str) -> Roles {
         | "infos" | "laquelle" | "lequel" | "lesquelles" | "lesquels" | "marre" | "peut"
         | "peux" | "pourquoi" | "quand" | "quel" | "quelle" | "quelles" | "quels" | "quoi"
         | "savoir" | "svp" | "taf" | "taff" | "travailler" | "trouver" => R::FILLER,
+        // Someone, in speech: « le gars qui entretient les piscines ».
+        "gars" | "mec" | "mecs" | "meuf" | "nana" => R::FILLER,
         // Who a story is about.
         "ami" | "amie" | "compagne" | "compagnon" | "conjoint" | "conjointe" | "copain"
         | "copine" | "cousin" | "cousine" | "enfant" | "enfants" | "femme" | "fille" | "filles"
