@@ -57,6 +57,22 @@ impl Part {
         }
     }
 
+    /// The part with its scores and its weight scaled by `factor`.
+    pub fn scaled(self, factor: f32) -> Self {
+        let boost = |query: Box<dyn Query>| -> Box<dyn Query> {
+            Box::new(tantivy::query::BoostQuery::new(query, factor))
+        };
+        Self {
+            words: self
+                .words
+                .into_iter()
+                .map(|(query, weight)| (boost(query), weight * factor))
+                .collect(),
+            whole: self.whole.map(boost),
+            weight: self.weight * factor,
+        }
+    }
+
     /// Whether the part is one word and nothing else.
     pub fn is_single_word(&self) -> bool {
         self.words.len() == 1 && self.whole.is_none()

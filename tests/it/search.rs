@@ -832,6 +832,20 @@ async fn the_job_someone_has_weighs_less_than_the_one_they_wish_for() {
 }
 
 #[tokio::test]
+async fn a_familiar_word_for_the_job_someone_has_counts_lightly_by_its_standard_words() {
+    let app = library_of(&["La cuisine en restaurant", "Le métier de boulanger"]).await;
+    // « cuistot » is in no study: its standard words find the cook's study, below the wish.
+    let story = "je%20suis%20cuistot%20et%20je%20voudrais%20devenir%20boulanger";
+    let found = api(&app, &format!("q={story}")).await;
+    assert_eq!(
+        titles(&found),
+        ["Le métier de boulanger", "La cuisine en restaurant"],
+        "{found}"
+    );
+    assert_eq!(found["familiar"][0]["matched"], "cuistot", "{found}");
+}
+
+#[tokio::test]
 async fn what_someone_does_not_want_does_not_raise_the_studies_that_say_it() {
     let app = library_of(&[
         "Vétérinaire des chevaux de course",

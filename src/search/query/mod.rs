@@ -513,14 +513,24 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     let mut cursor = 0;
     let mut used = Vec::new();
     for (start, end) in found.ranges() {
-        if start < cursor || only_fillers(&text[start..end]) || story.is_aside((start, end)) {
+        // What someone is now (« je suis cuistot et je voudrais… ») counts lightly, label or
+        // familiar word alike.
+        let present = story.is_present((start, end));
+        if start < cursor
+            || only_fillers(&text[start..end])
+            || (story.is_aside((start, end)) && !present)
+        {
             // A label made of question words ("savoir", the key of "savoir-être" once its stop
             // word is dropped) names nothing the user asked for; one of the story told around
-            // the wish names what the user is leaving or refusing.
+            // the wish names what the user refuses, or who the story is about.
             continue;
         }
         parts.extend(word_parts(cx, text, (cursor, start), &story));
-        parts.extend(label_part(cx, &found, (start, end), &text[start..end]));
+        let label = label_part(cx, &found, (start, end), &text[start..end]);
+        parts.extend(label.into_iter().map(|part| match part {
+            Part::Counted(p) if present => Part::Light(p.scaled(cx.ranking.present)),
+            other => other,
+        }));
         used.push((start, end));
         cursor = end;
     }
@@ -572,12 +582,8 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
                 }
                 (Stance::Present, false) => {
                     let (query, weight) = word_query(cx, word, &term)?;
-                    let factor = cx.ranking.present;
-                    let boosted = Box::new(BoostQuery::new(query, factor));
-                    Some(Part::Light(coordination::Part::word(
-                        boosted,
-                        weight * factor,
-                    )))
+                    let part = coordination::Part::word(query, weight);
+                    Some(Part::Light(part.scaled(cx.ranking.present)))
                 }
                 (Stance::Sought, false) => {
                     let (query, weight) = word_query(cx, word, &term)?;

@@ -71,6 +71,13 @@ impl Story {
         }
     }
 
+    /// Whether the bytes `start..end` lie in the clause that says what someone is now.
+    pub fn is_present(&self, (start, end): (usize, usize)) -> bool {
+        self.present
+            .is_some_and(|(from, to)| from <= start && end <= to)
+            && self.stance(start) == Stance::Present
+    }
+
     /// Whether the bytes `start..end` touch a part that is not looked for.
     pub fn is_aside(&self, (start, end): (usize, usize)) -> bool {
         self.present
