@@ -163,7 +163,12 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
         let previous = i.checked_sub(1).map(|p| &words[p]);
         let next = words.get(i + 1);
         let refuses = match w.folded.as_str() {
-            "pas" | "jamais" => previous.is_some_and(|p| p.is(Roles::REFUSING)),
+            // « ne veut pas être vétérinaire »; « mais pas ingénieur », « …, pas des
+            // vêtements »: set against what comes before.
+            "pas" | "jamais" => {
+                previous.is_some_and(|p| p.is(Roles::REFUSING) || p.folded == "mais")
+                    || (i > 0 && starts_clause(text, words, i))
+            }
             "sans" => next.is_some_and(|n| matches!(n.folded.as_str(), "etre" | "faire")),
             _ => false,
         };
@@ -172,7 +177,8 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
             continue;
         }
         let from = i + 1;
-        let mut to = from;
+        // « pas devenir ingénieure »: the wish refused is part of the refusal.
+        let mut to = from + usize::from(words.get(from).is_some_and(|w| w.is(Roles::WISH)));
         while to < words.len() && !starts_clause(text, words, to) {
             to += 1;
         }
@@ -277,6 +283,14 @@ mod tests {
             refused("je ne supporte pas le bruit et je voudrais travailler dehors"),
             ["le bruit"]
         );
+        assert_eq!(
+            refused("elle veut imaginer la forme des objets mais pas devenir ingénieure"),
+            ["devenir ingénieure"]
+        );
+        assert_eq!(
+            refused("fabriquer les tissus sur un métier à tisser, pas des vêtements"),
+            ["des vêtements"]
+        );
         let text = "je ne veux pas de bureau mais un métier dehors";
         let story = Story::read(text);
         assert_eq!(story.stance(text.find("bureau").unwrap()), Stance::Refused);
@@ -302,6 +316,7 @@ mod tests {
             "formation pour adultes qui ne savent ni lire ni écrire",
             "je ne peux pas financer ma formation de kiné",
             "un métier pas cher à apprendre",
+            "pas de diplome, quel metier",
             // Nothing but a refusal: read as typed.
             "je ne veux pas être vétérinaire",
             // Hostile input.
