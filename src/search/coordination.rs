@@ -22,7 +22,7 @@
 
 use std::fmt;
 
-use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{BoostQuery, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 /// The share of the lesser of a part's two scores (its words, its whole) added to the greater.
@@ -59,9 +59,8 @@ impl Part {
 
     /// The part with its scores and its weight scaled by `factor`.
     pub fn scaled(self, factor: f32) -> Self {
-        let boost = |query: Box<dyn Query>| -> Box<dyn Query> {
-            Box::new(tantivy::query::BoostQuery::new(query, factor))
-        };
+        let boost =
+            |query: Box<dyn Query>| -> Box<dyn Query> { Box::new(BoostQuery::new(query, factor)) };
         Self {
             words: self
                 .words
