@@ -316,6 +316,14 @@ struct Held {
     whole: Option<Score>,
 }
 
+/// What one document holds of the whole query.
+#[derive(Default)]
+struct Tally {
+    words: usize,
+    weight: f32,
+    score: Score,
+}
+
 struct CoordinatedScorer {
     subs: Vec<Sub>,
     /// Per part: its count of words and its weight.
@@ -353,29 +361,45 @@ impl CoordinatedScorer {
         scorer
     }
 
-    /// Whether the clauses on `doc` hold enough: the minimum of words, or enough weight.
-    fn holds_enough(&mut self, doc: DocId) -> bool {
+    /// What `doc` holds, from the clauses on it; their scores only when `scoring` (deciding
+    /// whether a document matches needs none).
+    fn tally(&mut self, doc: DocId, scoring: bool) -> Tally {
         self.held.fill(Held::default());
-        for sub in self.subs.iter().filter(|s| s.scorer.doc() == doc) {
+        for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() == doc) {
+            let score = if scoring { sub.scorer.score() } else { 0.0 };
             let held = &mut self.held[sub.part];
             if sub.whole {
-                held.whole = Some(0.0);
+                held.whole = Some(score);
             } else {
                 held.words += 1;
                 held.weight += sub.share;
+                held.score += score;
             }
         }
-        let (mut words, mut weight) = (0, 0.0);
+        let mut tally = Tally::default();
         for (held, &(count, part_weight)) in self.held.iter().zip(&self.parts) {
-            if held.whole.is_some() {
-                words += count;
-                weight += part_weight;
-            } else {
-                words += held.words;
-                weight += held.weight;
+            match held.whole {
+                // The part is held whole: all its words and its weight, and the better of its
+                // two scores plus a little of the other.
+                Some(whole) => {
+                    tally.words += count;
+                    tally.weight += part_weight;
+                    tally.score += whole.max(held.score) + TIE_BREAKER * whole.min(held.score);
+                }
+                None => {
+                    tally.words += held.words;
+                    tally.weight += held.weight;
+                    tally.score += held.score;
+                }
             }
         }
-        words >= self.minimum || weight >= self.enough
+        tally
+    }
+
+    /// Whether the clauses on `doc` hold enough: the minimum of words, or enough weight.
+    fn holds_enough(&mut self, doc: DocId) -> bool {
+        let tally = self.tally(doc, false);
+        tally.words >= self.minimum || tally.weight >= self.enough
     }
 
     /// Moves to the first document, at or after every clause's position, that holds enough
@@ -445,36 +469,8 @@ impl DocSet for CoordinatedScorer {
 
 impl Scorer for CoordinatedScorer {
     fn score(&mut self) -> Score {
-        let doc = self.doc;
-        self.held.fill(Held::default());
-        for sub in self.subs.iter_mut().filter(|s| s.scorer.doc() == doc) {
-            let score = sub.scorer.score();
-            let held = &mut self.held[sub.part];
-            if sub.whole {
-                held.whole = Some(score);
-            } else {
-                held.words += 1;
-                held.weight += sub.share;
-                held.score += score;
-            }
-        }
-        let mut weight = 0.0;
-        let mut sum: Score = 0.0;
-        for (held, &(_, part_weight)) in self.held.iter().zip(&self.parts) {
-            match held.whole {
-                // The part is held whole: its full weight, and the better of its two scores
-                // plus a little of the other.
-                Some(whole) => {
-                    weight += part_weight;
-                    sum += whole.max(held.score) + TIE_BREAKER * whole.min(held.score);
-                }
-                None => {
-                    weight += held.weight;
-                    sum += held.score;
-                }
-            }
-        }
-        sum * (weight / self.total).powf(self.exponent)
+        let tally = self.tally(self.doc, true);
+        tally.score * (tally.weight / self.total).powf(self.exponent)
     }
 }
 
