@@ -1,6 +1,7 @@
 //! A soft conjunction: documents match when they hold at least a minimum number of the
-//! clauses, and score the sum of the clauses they hold scaled by the share they hold (each
-//! clause with a weight: a common word missed costs less than a rare one).
+//! clauses, or clauses weighing enough of the query (see [`Coordinated::with_dominant`]), and
+//! score the sum of the clauses they hold scaled by the share they hold (each clause with a
+//! weight: a common word missed costs less than a rare one).
 //!
 //! People type questions, misspellings and words a study does not use; requiring every word
 //! empties the results for one of them, and a plain disjunction ranks a document that repeats
@@ -403,7 +404,7 @@ impl CoordinatedScorer {
     }
 
     /// Moves to the first document, at or after every clause's position, that holds enough
-    /// words. Clauses are left on their own next document, so the ones on `self.doc` are the
+    /// (see [`Self::holds_enough`]). Clauses are left on their own next document, so the ones on `self.doc` are the
     /// ones that hold it.
     fn settle(&mut self) -> DocId {
         loop {

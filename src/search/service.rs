@@ -151,6 +151,7 @@ fn run(
     let any = SearchRequest {
         ranking: Ranking {
             minimum_share: 0.0,
+            long_minimum_share: 0.0,
             ..request.ranking
         },
         ..request.clone()

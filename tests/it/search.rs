@@ -746,6 +746,26 @@ async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_co
 }
 
 #[tokio::test]
+async fn a_long_query_whose_words_no_study_holds_together_still_finds_each_word() {
+    let jobs = [
+        "Les soudeurs",
+        "Les boulangers",
+        "Les bouchers",
+        "Les fleuristes",
+        "Les couvreurs",
+        "Les plombiers",
+    ];
+    let app = library_of(&jobs).await;
+    // Six words, each in one study: no study holds the quarter a long query asks for.
+    let found = api(
+        &app,
+        "q=soudeurs%20boulangers%20bouchers%20fleuristes%20couvreurs%20plombiers&expand=0",
+    )
+    .await;
+    assert_eq!(found["total"], 6, "any one word is enough then: {found}");
+}
+
+#[tokio::test]
 async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
     let app = library_of(&[
         "Les graphistes indépendants",

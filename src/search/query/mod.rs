@@ -484,10 +484,11 @@ pub fn is_filler(text: &str, word: &str) -> bool {
 enum Part {
     /// Counted among the parts a document should hold.
     Counted(coordination::Part),
-    /// Held or missed like the others, with its (small) weight, but not counted in how many a
-    /// document must hold: what someone is now, in a story (see [`story`]), so that the job
-    /// they have still ranks among the others, and a long clause about it does not raise the
-    /// minimum.
+    /// Held or missed like the others, with its (small) weight, but not counted when the
+    /// minimum a document must hold is set (holding one still counts towards it, and its
+    /// weight in the query's): what someone is now, in a story (see [`story`]), so that the
+    /// job they have still ranks among the others, and a long clause about it does not raise
+    /// the minimum.
     Light(coordination::Part),
     /// A question word or a filler: not counted, it only adds a little to the documents the
     /// others find.

@@ -71,11 +71,14 @@ impl Story {
         }
     }
 
-    /// Whether the bytes `start..end` lie in the clause that says what someone is now.
+    /// Whether the bytes `start..end` lie in the clause that says what someone is now, and
+    /// touch nothing refused nor the relative it is about (a label may span stop words:
+    /// « vendeur mais pas en magasin »).
     pub fn is_present(&self, (start, end): (usize, usize)) -> bool {
+        let overlaps = |&(from, to): &(usize, usize)| start < to && from < end;
         self.present
             .is_some_and(|(from, to)| from <= start && end <= to)
-            && self.stance(start) == Stance::Present
+            && !self.refused.iter().chain(&self.told).any(overlaps)
     }
 
     /// Whether the bytes `start..end` touch a part that is not looked for.
@@ -152,9 +155,14 @@ fn relatives(words: &[Word]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// The byte ranges of what the query refuses: what follows « pas » or « jamais » after a verb
-/// of wish, or « sans être » and « sans faire », up to the end of the clause (« ni » carries a
-/// refusal on: « pas vétérinaire ni soigneur »).
+/// The byte ranges of what the query refuses, up to the end of the clause (« ni » carries a
+/// refusal on: « pas vétérinaire ni soigneur »): what follows « pas » or « jamais » after a verb
+/// of wish (« ne veut pas être vétérinaire »), after « mais » (« mais pas devenir ingénieure »,
+/// a wish right after « pas » refused with the rest) or, before a determiner, at the start of
+/// a clause (« …, pas des vêtements »); and what follows « sans être » and « sans faire ».
+/// After « mais » or punctuation, « pas » before a word of degree refuses nothing (« mais pas
+/// seulement », « …, pas trop physique »), nor does « …, pas de diplôme », nor
+/// « Pas-de-Calais ».
 fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
     let mut refused = Vec::new();
     let mut i = 0;
@@ -163,11 +171,15 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
         let previous = i.checked_sub(1).map(|p| &words[p]);
         let next = words.get(i + 1);
         let refuses = match w.folded.as_str() {
-            // « ne veut pas être vétérinaire »; « mais pas ingénieur », « …, pas des
-            // vêtements »: set against what comes before.
             "pas" | "jamais" => {
-                previous.is_some_and(|p| p.is(Roles::REFUSING) || p.folded == "mais")
-                    || (i > 0 && starts_clause(text, words, i))
+                let after_wish = previous.is_some_and(|p| p.is(Roles::REFUSING));
+                // Set against what comes before, unless it only qualifies it.
+                let set_against = (previous.is_some_and(|p| p.folded == "mais")
+                    || (i > 0
+                        && punctuation_before(text, words, i)
+                        && next.is_some_and(|n| n.is(Roles::DETERMINER))))
+                    && !next.is_some_and(|n| n.is(Roles::DEGREE));
+                (after_wish || set_against) && !crate::text::hyphenated(text, &text[w.at..w.end])
             }
             "sans" => next.is_some_and(|n| matches!(n.folded.as_str(), "etre" | "faire")),
             _ => false,
@@ -177,8 +189,11 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
             continue;
         }
         let from = i + 1;
-        // « pas devenir ingénieure »: the wish refused is part of the refusal.
-        let mut to = from + usize::from(words.get(from).is_some_and(|w| w.is(Roles::WISH)));
+        // « pas devenir ingénieure »: the wish refused is part of the refusal, but not one
+        // that starts another clause (« j'aime pas, devenir infirmière me plairait »).
+        let wish_refused = words.get(from).is_some_and(|w| w.is(Roles::WISH))
+            && !punctuation_before(text, words, from);
+        let mut to = from + usize::from(wish_refused);
         while to < words.len() && !starts_clause(text, words, to) {
             to += 1;
         }
@@ -193,12 +208,16 @@ fn refusals(text: &str, words: &[Word]) -> Vec<(usize, usize)> {
 /// Whether `words[i]` starts a new clause: a conjunction, a wish, a subject, or punctuation
 /// before it (« pas vétérinaire, elle voudrait… », « pas vétérinaire elle voudrait… »).
 fn starts_clause(text: &str, words: &[Word], i: usize) -> bool {
-    let gap_start = i.checked_sub(1).map_or(0, |p| words[p].end);
-    let gap = &text[gap_start..words[i].at];
     words[i].is(Roles::CLAUSE_START)
         || words[i].is(Roles::WISH)
         || words[i].is(Roles::PERSON)
-        || gap.contains([',', ';', '.', '?', '!', ':', '\n', '…', '(', ')'])
+        || punctuation_before(text, words, i)
+}
+
+/// Whether punctuation stands between `words[i]` and the word before it.
+fn punctuation_before(text: &str, words: &[Word], i: usize) -> bool {
+    let gap_start = i.checked_sub(1).map_or(0, |p| words[p].end);
+    text[gap_start..words[i].at].contains([',', ';', '.', '?', '!', ':', '\n', '…', '(', ')'])
 }
 
 #[cfg(test)]
@@ -291,11 +310,28 @@ mod tests {
             refused("fabriquer les tissus sur un métier à tisser, pas des vêtements"),
             ["des vêtements"]
         );
+        // A wish after punctuation starts another clause: only what is disliked is refused.
+        assert_eq!(
+            refused("la compta j'aime pas, devenir infirmière me plairait"),
+            Vec::<&str>::new()
+        );
         let text = "je ne veux pas de bureau mais un métier dehors";
         let story = Story::read(text);
         assert_eq!(story.stance(text.find("bureau").unwrap()), Stance::Refused);
         assert_eq!(story.stance(text.find("dehors").unwrap()), Stance::Sought);
         assert!(story.is_aside((text.find("bureau").unwrap(), text.len())));
+    }
+
+    #[test]
+    fn a_label_in_the_present_clause_is_present_unless_it_spans_a_refusal() {
+        let text = "je suis vendeur mais pas en magasin et je voudrais devenir commercial";
+        let story = Story::read(text);
+        let vendeur = text.find("vendeur").unwrap();
+        assert!(story.is_present((vendeur, vendeur + "vendeur".len())));
+        let label_end = text.find("magasin").unwrap() + "magasin".len();
+        assert!(!story.is_present((vendeur, label_end)));
+        let commercial = text.find("commercial").unwrap();
+        assert!(!story.is_present((commercial, text.len())));
     }
 
     #[test]
@@ -317,6 +353,14 @@ mod tests {
             "je ne peux pas financer ma formation de kiné",
             "un métier pas cher à apprendre",
             "pas de diplome, quel metier",
+            "quel metier, pas de diplome",
+            "formation infirmière, pas loin de Lyon",
+            "aide-soignante, Pas-de-Calais",
+            "aide-soignante (Pas-de-Calais)",
+            "la cuisine mais pas seulement la pâtisserie",
+            "quel métier ? pas trop physique",
+            "un métier dehors, pas besoin du bac",
+            "soigner les animaux, pas forcément vétérinaire",
             // Nothing but a refusal: read as typed.
             "je ne veux pas être vétérinaire",
             // Hostile input.

@@ -1,5 +1,5 @@
 //! The words of a typed query that ask, wish, refuse or tell rather than name what is looked
-//! for, in one table: each form once, with everything it does. A verb of wish is a filler,
+//! for, in one table: each form once, with everything it does. « voudrais » is a filler,
 //! starts the wish of a story and, before « pas », refuses what follows; kept in one place,
 //! a form added for one of these is not forgotten for the others.
 //!
@@ -41,6 +41,11 @@ impl Roles {
     pub const PERSON: Self = Self(1 << 8);
     /// Starts another clause (and so ends a refusal).
     pub const CLAUSE_START: Self = Self(1 << 9);
+    /// A determiner: « …, pas des vêtements » refuses, « …, pas de diplôme » does not.
+    pub const DETERMINER: Self = Self(1 << 10);
+    /// After « pas », qualifies rather than refuses (« pas trop », « pas loin », « mais pas
+    /// seulement »).
+    pub const DEGREE: Self = Self(1 << 11);
 
     /// Whether the set holds every role of `roles`.
     pub fn has(self, roles: Self) -> bool {
@@ -62,10 +67,12 @@ pub fn roles(folded: &str) -> Roles {
     // A form appears once: rustc flags a repeated one as an unreachable pattern.
     match folded {
         // Verbs of wish: fillers that start a wish, and refuse after « pas ».
-        "aimerais" | "aimerait" | "souhaite" | "souhaiterais" | "souhaiterait" | "veut"
-        | "veux" | "voudrais" | "voudrait" => R::FILLER | R::WISH | R::REFUSING,
-        "aime" => R::FILLER | R::REFUSING | R::LIKE,
-        "aimes" | "souhaites" => R::FILLER | R::REFUSING,
+        // « aimerai », « voudrai »: the conditional as often typed.
+        "aimerai" | "aimerais" | "aimerait" | "souhaite" | "souhaites" | "souhaiterais"
+        | "souhaiterait" | "veut" | "veux" | "voudrai" | "voudrais" | "voudrait" => {
+            R::FILLER | R::WISH | R::REFUSING
+        }
+        "aime" | "aimes" => R::FILLER | R::REFUSING | R::LIKE,
         "supporte" | "supportes" => R::REFUSING,
         "devenir" | "envie" | "reve" => R::FILLER | R::WISH,
         "changer" | "evoluer" | "passer" | "reconvertir" => R::WISH,
@@ -77,12 +84,13 @@ pub fn roles(folded: &str) -> Roles {
         "suis" | "est" | "habite" | "vis" | "vit" | "travaille" | "bosse" => R::STATE,
         "actuellement" | "aujourd" | "hui" => R::NOW,
         // Asking.
-        "aimerai" | "beaucoup" | "besoin" | "bosser" | "boulot" | "boulots" | "cherche"
-        | "chercher" | "combien" | "comment" | "connaitre" | "consiste" | "deviens" | "devient"
-        | "dois" | "doit" | "faire" | "faut" | "info" | "information" | "informations"
-        | "infos" | "laquelle" | "lequel" | "lesquelles" | "lesquels" | "marre" | "peut"
-        | "peux" | "pourquoi" | "quand" | "quel" | "quelle" | "quelles" | "quels" | "quoi"
-        | "savoir" | "svp" | "taf" | "taff" | "travailler" | "trouver" => R::FILLER,
+        "besoin" => R::FILLER | R::DEGREE,
+        "beaucoup" | "bosser" | "boulot" | "boulots" | "cherche" | "chercher" | "combien"
+        | "comment" | "connaitre" | "consiste" | "deviens" | "devient" | "dois" | "doit"
+        | "faire" | "faut" | "info" | "information" | "informations" | "infos" | "laquelle"
+        | "lequel" | "lesquelles" | "lesquels" | "marre" | "peut" | "peux" | "pourquoi"
+        | "quand" | "quel" | "quelle" | "quelles" | "quels" | "quoi" | "savoir" | "svp" | "taf"
+        | "taff" | "travailler" | "trouver" => R::FILLER,
         // Someone, in speech: « le gars qui entretient les piscines ».
         "gars" | "mec" | "mecs" | "meuf" | "nana" => R::FILLER,
         // Who a story is about.
@@ -94,6 +102,9 @@ pub fn roles(folded: &str) -> Roles {
         "je" | "j" | "elle" => R::PERSON,
         "puis" => R::FILLER | R::CLAUSE_START,
         "car" | "donc" | "et" | "mais" | "plutot" | "prefere" => R::CLAUSE_START,
+        "des" | "du" | "l" | "la" | "le" | "les" | "un" | "une" => R::DETERMINER,
+        "assez" | "cher" | "chere" | "encore" | "forcement" | "loin" | "mal" | "moins" | "plus"
+        | "que" | "seulement" | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE,
         _ => R::NONE,
     }
 }
@@ -125,7 +136,6 @@ mod tests {
     fn words_that_name_something_have_no_role() {
         for word in ["infirmiere", "soudeur", "metier", "", "é"] {
             assert_eq!(roles(word), Roles::NONE, "{word}");
-            assert!(!roles(word).has(Roles::NONE));
         }
         assert!(is_filler("comment"));
         assert!(!is_filler("bon"));
