@@ -473,6 +473,9 @@ pub(crate) struct ApiResults {
     expansion: Vec<ApiExpansion>,
     /// Les mots familiers du texte, cherchés aussi par leurs mots courants.
     familiar: Vec<ApiFamiliar>,
+    /// Les mots que le texte écarte, tels que tapés (« ne veut pas être vétérinaire ») : ils
+    /// ne sont pas cherchés.
+    refused: Vec<String>,
     /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
     #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
@@ -626,6 +629,7 @@ pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) 
                     .into_iter()
                     .map(api_familiar)
                     .collect(),
+                refused: results.refused,
                 facets: results
                     .facets
                     .into_iter()

@@ -81,6 +81,8 @@ pub struct SearchResults {
     pub total: usize,
     pub took: Duration,
     pub expansion: Expansion,
+    /// The words a story refuses (« ne veut pas être vétérinaire »), as typed: not searched.
+    pub refused: Vec<String>,
     pub facets: Vec<FacetGroup>,
     pub hits: Vec<Hit>,
     /// "Vouliez-vous dire …": the text with its unknown words corrected.
@@ -242,7 +244,8 @@ fn run_once(
     Ok(SearchResults {
         total,
         took: started.elapsed(),
-        expansion: built.expansion,
+        expansion: built.reading.expansion,
+        refused: built.reading.refused,
         facets,
         hits,
         suggestion: None,

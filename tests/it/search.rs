@@ -883,9 +883,21 @@ async fn what_someone_does_not_want_does_not_raise_the_studies_that_say_it() {
         ],
         "{found}"
     );
+    // The answer and the page say which words were left out.
+    assert_eq!(
+        found["refused"],
+        serde_json::json!(["vétérinaire"]),
+        "{found}"
+    );
+    let page = app.get(&format!("/recherche?q={story}")).await;
+    assert_eq!(
+        page.texts(".refused"),
+        ["Laissés de côté, lus comme ce que vous ne voulez pas : « vétérinaire »."]
+    );
     // Wanted, the same word raises the study that holds it.
     let wanted = api(&app, "q=chevaux%20v%C3%A9t%C3%A9rinaire&expand=0").await;
     assert_eq!(titles(&wanted)[0], "Vétérinaire des chevaux de course");
+    assert_eq!(wanted["refused"], serde_json::json!([]));
 }
 
 #[tokio::test]

@@ -394,10 +394,19 @@ struct Root {
     doc_freq: u64,
 }
 
-/// The query for the text part of a search, and what expansion did.
+/// What the words typed were read as, for the page to say.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// What expansion added.
+    pub expansion: Expansion,
+    /// The words a story refuses (« ne veut pas être vétérinaire »), as typed: not searched.
+    pub refused: Vec<String>,
+}
+
+/// The query for the text part of a search, and what its words were read as.
 pub struct Built {
     pub query: Option<Box<dyn Query>>,
-    pub expansion: Expansion,
+    pub reading: Reading,
     /// Concepts named with `theme:`, to filter on.
     pub themes: Vec<i64>,
     pub observatories: Vec<String>,
@@ -410,7 +419,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
     let mut must_not: Vec<Box<dyn Query>> = Vec::new();
     let mut built = Built {
         query: None,
-        expansion: Expansion::default(),
+        reading: Reading::default(),
         themes: Vec::new(),
         observatories: Vec::new(),
         types: Vec::new(),
@@ -438,7 +447,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
             Unit::Field(Prefix::Type, text) => built.types.push(text.clone()),
             Unit::Field(Prefix::Year, text) => built.years.extend(parse_years(text)),
             other => {
-                if let Some(q) = positive(other, cx, &mut built.expansion) {
+                if let Some(q) = positive(other, cx, &mut built.reading) {
                     must.push(q);
                 }
             }
@@ -458,14 +467,14 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
 }
 
 /// The query of a unit that adds matches (words, phrases, alternatives).
-fn positive(unit: &Unit, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
+fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<dyn Query>> {
     match unit {
-        Unit::Words(text) => words_query(text, cx, expansion),
+        Unit::Words(text) => words_query(text, cx, reading),
         Unit::Phrase(text) => text_query(cx, text, &cx.ranking.fields()),
         Unit::Either(list) => {
             let alternatives: Vec<(Occur, Box<dyn Query>)> = list
                 .iter()
-                .filter_map(|u| positive(u, cx, expansion))
+                .filter_map(|u| positive(u, cx, reading))
                 .map(|q| (Occur::Should, q))
                 .collect();
             (!alternatives.is_empty())
@@ -503,7 +512,7 @@ enum Part {
 /// add documents and raise them. Question words and fillers only add a little to the documents
 /// found by the others, and a word no document holds (nor its derivations) is left out of the
 /// count.
-fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Option<Box<dyn Query>> {
+fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<dyn Query>> {
     let found = if cx.expand {
         expand(cx.snapshot, text, &cx.options)
     } else {
@@ -539,14 +548,28 @@ fn words_query(text: &str, cx: &Context<'_>, expansion: &mut Expansion) -> Optio
     // What the page says expansion did: the labels searched, not those passed over.
     let mut found = found;
     found.retain_ranges(&used);
-    expansion.matches.extend(found.matches);
-    expansion.familiar.extend(found.familiar);
+    reading.expansion.matches.extend(found.matches);
+    reading.expansion.familiar.extend(found.familiar);
+    reading.refused.extend(refused_words(text, &story));
     if parts.is_empty() && !analysis::terms(text).is_empty() {
         // Every word typed is nowhere in the library: nothing is found, not everything.
         return Some(Box::new(EmptyQuery));
     }
     let proximity = proximity(cx, text);
     combine(cx, parts, proximity)
+}
+
+/// The words of `text` that `story` refuses and that would have been searched, as typed.
+fn refused_words(text: &str, story: &Story) -> Vec<String> {
+    analysis::words(text)
+        .into_iter()
+        .filter(|(word, term)| {
+            term.is_some()
+                && !is_filler(text, word)
+                && story.stance(offset_in(text, word)) == Stance::Refused
+        })
+        .map(|(word, _)| word.to_owned())
+        .collect()
 }
 
 /// Whether every word of `span` that is not a stop word is a filler.
