@@ -10,7 +10,7 @@
 use std::ops::BitOr;
 
 /// What a word does in a typed query: a set of roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Roles(u16);
 
 impl Roles {
