@@ -1,19 +1,23 @@
-//! `bibliotheque thesaurus import PATH`: SKOS vocabularies and ROME tables.
+//! `bibliotheque thesaurus import PATH`: SKOS vocabularies, ROME tables, and the table of
+//! familiar words.
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use super::progress;
 use crate::db::Database;
-use crate::thesaurus::import;
 use crate::thesaurus::model::Vocabulary;
 use crate::thesaurus::store::ImportStats;
+use crate::thesaurus::{familiar, import};
 
 #[derive(Debug, Subcommand)]
 pub enum ThesaurusCommand {
-    /// Importe un fichier SKOS (Turtle, RDF/XML, N-Triples), un dossier de tels fichiers, ou
-    /// un dossier de tables ROME 4.0 (CSV). Tout ou rien : une erreur n'importe rien.
+    /// Importe un fichier SKOS (Turtle, RDF/XML, N-Triples), un dossier de tels fichiers, un
+    /// dossier de tables ROME 4.0 (CSV), ou la table des mots familiers (un fichier .tsv écrit
+    /// comme thesaurus/mots-familiers.tsv, qui remplace la table en vigueur). Tout ou rien :
+    /// une erreur n'importe rien.
     Import {
         /// Fichier ou dossier à importer.
         path: PathBuf,
@@ -22,6 +26,9 @@ pub enum ThesaurusCommand {
 
 pub async fn run(db: &Database, command: ThesaurusCommand) -> anyhow::Result<()> {
     let ThesaurusCommand::Import { path } = command;
+    if is_table(&path) {
+        return import_familiar_words(db, &path).await;
+    }
     let bar = progress::spinner(format!("lecture de {}", path.display()));
     let started = std::time::Instant::now();
     let (vocabulary, mut warnings) = read(&path).await?;
@@ -42,6 +49,31 @@ pub async fn run(db: &Database, command: ThesaurusCommand) -> anyhow::Result<()>
             println!("  … et {} autre(s).", warnings.len() - 50);
         }
     }
+    Ok(())
+}
+
+/// Whether `path` is a table of familiar words rather than a vocabulary: a `.tsv` file.
+fn is_table(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("tsv"))
+}
+
+async fn import_familiar_words(db: &Database, path: &Path) -> anyhow::Result<()> {
+    let source = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("lecture de {}", path.display()))?;
+    let source = String::from_utf8(source)
+        .map_err(|_| anyhow::anyhow!("{} n'est pas écrit en UTF-8", path.display()))?;
+    let imported = familiar::import(&db.pool, &source)
+        .await
+        .with_context(|| format!("table des mots familiers {}", path.display()))?;
+    println!(
+        "Mots familiers importés : {} mot(s), dont {} nouveau(x) ; {} retiré(s). \
+         Les serveurs en tiennent compte à leur prochain rechargement du thésaurus.",
+        imported.words, imported.added, imported.removed
+    );
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use crate::http::layout::{Layout, Section};
 use crate::http::params::{Params, present};
 use crate::state::AppState;
 use crate::thesaurus::snapshot::{ConceptIndex, LabelKind, Snapshot};
-use crate::thesaurus::{export, queries, store};
+use crate::thesaurus::{export, familiar, queries, store};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/thesaurus/export.ttl", get(export_turtle))
         .route("/thesaurus/export.rdf", get(export_rdfxml))
         .route("/thesaurus/export.jsonld", get(export_jsonld))
+        .route("/thesaurus/mots-familiers.tsv", get(familiar_words))
         .route("/thesaurus/concepts/{id}", get(concept))
         .route("/thesaurus/{scheme}", get(scheme))
         .route("/thesaurus/{scheme}/{local}", get(dereference))
@@ -495,6 +496,16 @@ async fn export_rdfxml(State(state): State<AppState>) -> Result<Response, AppErr
         export::to_rdfxml(&v),
         "application/rdf+xml",
         "attachment; filename=\"thesaurus.rdf\"",
+    ))
+}
+
+/// The table of familiar words in force, as its editors wrote it: what they edit and import
+/// again.
+async fn familiar_words(State(state): State<AppState>) -> Result<Response, AppError> {
+    Ok(download(
+        familiar::table(&state.db).await?,
+        "text/tab-separated-values; charset=utf-8",
+        "attachment; filename=\"mots-familiers.tsv\"",
     ))
 }
 

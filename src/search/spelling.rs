@@ -166,6 +166,8 @@ pub struct Vocabulary {
     /// The full text's inverted index in each segment.
     body: Vec<Arc<InvertedIndexReader>>,
     labels: Arc<LabelWords>,
+    /// Familiar words are no misspellings: expansion reads them.
+    familiar: Arc<Lexicon>,
 }
 
 impl std::fmt::Debug for Vocabulary {
@@ -210,6 +212,7 @@ impl Vocabulary {
             stemmed,
             body,
             labels: snapshot.label_words(),
+            familiar: Arc::clone(snapshot.familiar()),
         }
     }
 
@@ -333,13 +336,23 @@ impl Vocabulary {
             .any(|inverted| matches!(inverted.terms().get(&stem), Ok(Some(_))))
     }
 
+    /// Whether `word` (a slice of `token`) is never corrected: a stop word, a question word
+    /// or a filler, which only ask and name nothing to find ("quoi" is not a misspelt "quai",
+    /// "peux" not "peaux"), or a familiar word, which expansion reads (« fringues » is no
+    /// misspelling).
+    fn as_typed(&self, token: &str, word: &str) -> bool {
+        analysis::is_stop_word(&word.to_lowercase())
+            || super::query::is_filler(token, word)
+            || self.familiar.knows(word)
+    }
+
     /// What to search instead of `text`, corrected before searching: each word that nothing
     /// holds, full texts included, replaced by its suggestion. `None` when no such word has
     /// one. A word found only in full texts is searched as typed (see [`Self::did_you_mean`]
     /// for the suggestion a search that finds little offers).
     pub fn correction(&self, text: &str) -> Option<String> {
         rewrite(text, |token, word| {
-            if as_typed(token, word) || !self.is_nowhere(word) {
+            if self.as_typed(token, word) || !self.is_nowhere(word) {
                 return None;
             }
             self.suggest(word)
@@ -352,21 +365,12 @@ impl Vocabulary {
     /// stay as typed, and so do the spaces and punctuation around the words.
     pub fn did_you_mean(&self, text: &str) -> Option<String> {
         rewrite(text, |token, word| {
-            if as_typed(token, word) {
+            if self.as_typed(token, word) {
                 return None;
             }
             self.suggest(word)
         })
     }
-}
-
-/// Whether `word` (a slice of `token`) is never corrected: a stop word, a question word or a
-/// filler, which only ask and name nothing to find ("quoi" is not a misspelt "quai", "peux"
-/// not "peaux"), or a familiar word, which expansion reads (« fringues » is no misspelling).
-fn as_typed(token: &str, word: &str) -> bool {
-    analysis::is_stop_word(&word.to_lowercase())
-        || super::query::is_filler(token, word)
-        || Lexicon::shipped().knows(word)
 }
 
 /// The terms of `dict` that `automaton` accepts and whose first byte is `first`.

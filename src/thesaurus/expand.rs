@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use super::analysis;
-use super::familiar::Lexicon;
 use super::snapshot::{ConceptEntry, ConceptIndex, IndexedLabel, LabelKind, Snapshot, key_of};
 use crate::text::{hyphenated, offset_in};
 
@@ -154,7 +153,7 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
             (!hits.is_empty()).then_some((len, hits))
         });
         let Some((len, hits)) = found else {
-            familiar.extend(familiar_word(query, terms[start].word, options));
+            familiar.extend(familiar_word(snapshot, query, terms[start].word, options));
             start += 1;
             continue;
         };
@@ -184,13 +183,18 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
 
 /// `word` of `query` with its standard words as synonyms, when it is a familiar word on its own
 /// (« psycho-sociaux » is not « psycho ») and expansion adds labels at all.
-fn familiar_word(query: &str, word: &str, options: &ExpandOptions) -> Option<Familiar> {
+fn familiar_word(
+    snapshot: &Snapshot,
+    query: &str,
+    word: &str,
+    options: &ExpandOptions,
+) -> Option<Familiar> {
     if options.max_added == 0 || hyphenated(query, word) {
         return None;
     }
     let start = offset_in(query, word);
     let end = start + word.len();
-    let standard = Lexicon::shipped().standard(word)?;
+    let standard = snapshot.familiar().standard(word)?;
     Some(Familiar {
         matched: word.to_owned(),
         range: (start, end),

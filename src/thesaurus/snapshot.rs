@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::analysis;
+use super::familiar::{self, Lexicon};
 use super::words::LabelWords;
 
 /// Dense index of a concept inside one snapshot.
@@ -57,7 +58,10 @@ pub struct ConceptEntry {
 /// The vocabulary as loaded at one revision.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// The thesaurus revision: the search index was built at one, and is rebuilt when it moves.
     pub revision: i64,
+    /// The version of the familiar words' table ([`familiar::version`]): only queries read it.
+    familiar_version: i64,
     pub schemes: Vec<SchemeEntry>,
     pub concepts: Vec<ConceptEntry>,
     by_id: HashMap<i64, ConceptIndex>,
@@ -74,6 +78,8 @@ pub struct Snapshot {
     pairs: std::collections::HashSet<String>,
     /// The words of the labels for spelling, gathered on first use.
     label_words: OnceLock<Arc<LabelWords>>,
+    /// The familiar words and their standard words, read with the concepts.
+    familiar: Arc<Lexicon>,
 }
 
 /// A label in the alphabetical index.
@@ -99,6 +105,11 @@ impl Snapshot {
                 labels.map(|l| (l.text.as_str(), l.kind != LabelKind::Hidden)),
             ))
         }))
+    }
+
+    /// The familiar words queries may hold (« bagnole »), with their standard words.
+    pub fn familiar(&self) -> &Arc<Lexicon> {
+        &self.familiar
     }
 
     /// Whether `pair` ("a b", two search terms) occurs in a label.
@@ -141,6 +152,8 @@ impl Snapshot {
         let related = sqlx::query!("select concept_a, concept_b from concept_related")
             .fetch_all(&mut *tx)
             .await?;
+        let familiar_version = familiar::version(&mut tx).await?;
+        let familiar = familiar::load(&mut tx).await?;
         tx.commit().await?;
 
         let scheme_index: HashMap<i64, usize> =
@@ -148,6 +161,8 @@ impl Snapshot {
         let mut snapshot = Snapshot {
             revision,
             schemes,
+            familiar,
+            familiar_version,
             ..Default::default()
         };
         for row in concepts {
@@ -317,9 +332,12 @@ impl Snapshot {
     }
 
     /// A snapshot of a vocabulary that is not stored (tests, checks before an import), with
-    /// ids numbered from 1 in URI order.
+    /// ids numbered from 1 in URI order, and the shipped familiar words.
     pub fn from_vocabulary(vocabulary: &super::model::Vocabulary) -> Self {
-        let mut snapshot = Snapshot::default();
+        let mut snapshot = Snapshot {
+            familiar: Lexicon::shipped(),
+            ..Default::default()
+        };
         let mut scheme_index = HashMap::new();
         for (i, scheme) in vocabulary.schemes.values().enumerate() {
             scheme_index.insert(scheme.uri.clone(), i);
@@ -435,12 +453,19 @@ impl SharedSnapshot {
         self.0.store(Arc::new(snapshot));
     }
 
-    /// Reloads from PostgreSQL when the stored revision moved; returns whether it did.
+    /// Reloads from PostgreSQL when the stored revision, or the familiar words' version,
+    /// moved; returns whether it did.
     pub async fn refresh(&self, db: &PgPool) -> Result<bool, sqlx::Error> {
-        let revision = sqlx::query_scalar!("select revision from thesaurus_revision")
-            .fetch_one(db)
-            .await?;
-        if revision == self.get().revision && !self.get().is_empty() {
+        let stored = sqlx::query!(
+            r#"select revision, coalesce((select version from familiar_words), 0) as "familiar!"
+               from thesaurus_revision"#
+        )
+        .fetch_one(db)
+        .await?;
+        let current = self.get();
+        if (stored.revision, stored.familiar) == (current.revision, current.familiar_version)
+            && !current.is_empty()
+        {
             return Ok(false);
         }
         self.replace(Snapshot::load(db).await?);

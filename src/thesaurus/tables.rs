@@ -1,20 +1,73 @@
-//! The word tables shipped with the library (`thesaurus/*.tsv`): one entry per line, a key, a
-//! tab, then values separated by `;`; a line starting with `#` is a comment. Editors write
-//! them by hand, so blank values and stray spaces are forgiven.
+//! The word tables of the library (`thesaurus/*.tsv`): one entry per line, a key, a tab, then
+//! values separated by `;`; a line starting with `#` is a comment. Editors write them by hand,
+//! so blank values and stray spaces are forgiven; a line that says nothing readable is an
+//! error for those who import a table ([`entries`]), and skipped in the tables the library
+//! ships ([`pairs`]), which their tests read strictly.
 
-/// The (key, value) pairs of `table`, in order, one per value.
-pub fn pairs(table: &str) -> impl Iterator<Item = (&str, &str)> {
+/// One line of a table that holds an entry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry<'t> {
+    /// Its line number, from 1.
+    pub line: usize,
+    pub key: &'t str,
+    /// Its values, trimmed, none empty.
+    pub values: Vec<&'t str>,
+}
+
+/// Why a line of a table cannot be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TableError {
+    #[error("ligne {0} : il manque la tabulation entre le mot et ses valeurs")]
+    NoTab(usize),
+    #[error("ligne {0} : rien avant la tabulation")]
+    NoKey(usize),
+    #[error("ligne {line} : aucune valeur pour « {key} » après la tabulation")]
+    NoValue { line: usize, key: String },
+}
+
+/// The entries of `table`, in order; comments and blank lines are skipped.
+pub fn entries(table: &str) -> impl Iterator<Item = Result<Entry<'_>, TableError>> {
     table
         .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .filter_map(|line| line.split_once('\t'))
-        .flat_map(|(key, values)| {
-            values
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map(|(i, line)| {
+            let line_number = i + 1;
+            let (key, values) = line
+                .split_once('\t')
+                .ok_or(TableError::NoTab(line_number))?;
+            let key = key.trim();
+            if key.is_empty() {
+                return Err(TableError::NoKey(line_number));
+            }
+            let values: Vec<&str> = values
                 .split(';')
                 .map(str::trim)
                 .filter(|value| !value.is_empty())
-                .map(move |value| (key.trim(), value))
+                .collect();
+            if values.is_empty() {
+                return Err(TableError::NoValue {
+                    line: line_number,
+                    key: key.to_owned(),
+                });
+            }
+            Ok(Entry {
+                line: line_number,
+                key,
+                values,
+            })
         })
+}
+
+/// The (key, value) pairs of `table`, in order, one per value; lines that cannot be read are
+/// skipped.
+pub fn pairs(table: &str) -> impl Iterator<Item = (&str, &str)> {
+    entries(table).filter_map(Result::ok).flat_map(|entry| {
+        entry
+            .values
+            .into_iter()
+            .map(move |value| (entry.key, value))
+    })
 }
 
 #[cfg(test)]
@@ -26,5 +79,26 @@ mod tests {
         let table = "# a comment\nK1\ta ; b;;\n\nno tab here\n K2 \t c\n";
         let read: Vec<_> = pairs(table).collect();
         assert_eq!(read, [("K1", "a"), ("K1", "b"), ("K2", "c")]);
+    }
+
+    #[test]
+    fn an_import_is_told_which_line_says_nothing_readable() {
+        let read: Vec<_> = entries("# c\n\nK1\ta ; b\nno tab here\n\tx\nK3\t ; \n").collect();
+        assert_eq!(
+            read,
+            [
+                Ok(Entry {
+                    line: 3,
+                    key: "K1",
+                    values: vec!["a", "b"]
+                }),
+                Err(TableError::NoTab(4)),
+                Err(TableError::NoKey(5)),
+                Err(TableError::NoValue {
+                    line: 6,
+                    key: "K3".into()
+                }),
+            ]
+        );
     }
 }

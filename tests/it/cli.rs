@@ -87,6 +87,28 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
         error.contains("casse.ttl") && error.contains("ligne"),
         "{error}"
     );
+    // A table of familiar words replaces the shipped one; a broken one is refused whole.
+    let table = dir.join("mots-familiers.tsv");
+    std::fs::write(&table, "# nos mots\nbagnole\tautomobile ; voiture\n").unwrap();
+    let out = run(&dir, &["thesaurus", "import", table.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("Mots familiers importés : 1 mot(s), dont 0 nouveau(x)"),
+        "{said}"
+    );
+    std::fs::write(&table, "bagnole\tautomobile\nfringues vêtement\n").unwrap();
+    let out = run(&dir, &["thesaurus", "import", table.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.contains("mots-familiers.tsv") && error.contains("ligne 2 : il manque la tabulation"),
+        "{error}"
+    );
     assert!(!cluster_running(&dir));
 
     // A JSON Lines import reports its refused lines by number, and fails.

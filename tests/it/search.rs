@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use bibliotheque::catalogue::domain::PublicationStatus;
+use bibliotheque::thesaurus::familiar::{self, Lexicon};
 
 use crate::common::TestApp;
 use crate::common::builders::{PublicationBuilder, branch, observatory};
@@ -978,6 +979,89 @@ async fn a_familiar_word_is_searched_with_its_standard_words_and_never_corrected
         titles(&literal).len(),
         2,
         "both sellers, in no particular order: {literal}"
+    );
+}
+
+#[tokio::test]
+async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild() {
+    let app = library_of(&[
+        "Les vendeurs automobiles et le marché de l'occasion",
+        "La location de trottinettes électriques en ville",
+    ])
+    .await;
+    // Until a library imports its own, the shipped table is in force, and is served as written.
+    let shipped = app.get("/thesaurus/mots-familiers.tsv").await;
+    assert_eq!(shipped.status, StatusCode::OK);
+    assert!(
+        shipped
+            .header("content-type")
+            .starts_with("text/tab-separated-values")
+    );
+    assert_eq!(shipped.text(), familiar::SHIPPED);
+    let thesaurus_revision = app.thesaurus.get().revision;
+
+    // An editor's table: comments kept, one word added, every shipped word dropped.
+    let table = "# Nos mots\ntrottoche\ttrottinette ; engin de déplacement personnel\n";
+    let imported = familiar::import(&app.db, table).await.unwrap();
+    assert_eq!((imported.words, imported.added), (1, 1));
+    assert_eq!(imported.removed, Lexicon::shipped().word_count());
+    assert!(app.thesaurus.refresh(&app.db).await.unwrap());
+    assert_eq!(
+        app.thesaurus.get().revision,
+        thesaurus_revision,
+        "the index holds nothing of these words: no rebuild"
+    );
+    let found = api(&app, "q=location%20de%20trottoches").await;
+    assert_eq!(
+        titles(&found)[0],
+        "La location de trottinettes électriques en ville"
+    );
+    assert_eq!(found["familiar"][0]["matched"], "trottoches");
+    assert_eq!(found["corrected"], false, "{found}");
+    let dropped = api(&app, "q=vendeur%20de%20bagnoles").await;
+    assert_eq!(
+        dropped["familiar"].as_array().unwrap().len(),
+        0,
+        "{dropped}"
+    );
+    assert_eq!(app.get("/thesaurus/mots-familiers.tsv").await.text(), table);
+
+    // A table with one unreadable line is refused whole, with its line; nothing changes.
+    let refused = familiar::import(&app.db, "bagnole\tautomobile\nfaire la plonge\tplongeur\n")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        format!("{refused:#}"),
+        "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace ni apostrophe)"
+    );
+    assert!(!app.thesaurus.refresh(&app.db).await.unwrap());
+    assert_eq!(app.get("/thesaurus/mots-familiers.tsv").await.text(), table);
+
+    // Two editors at once: each import is whole, and the second counts its changes against
+    // the first one's table (read together, both would count against « trottoche » alone).
+    let (first, second) = (
+        "bagnole\tautomobile\n",
+        "trottoche\ttrottinette\nbécane\tmoto\n",
+    );
+    let (a, b) = tokio::join!(
+        familiar::import(&app.db, first),
+        familiar::import(&app.db, second)
+    );
+    let changes = |i: familiar::Imported| (i.added, i.removed);
+    let (a, b) = (changes(a.unwrap()), changes(b.unwrap()));
+    let stored = app.get("/thesaurus/mots-familiers.tsv").await.text();
+    if stored == first {
+        assert_eq!((b, a), ((1, 0), (1, 2)), "the second table, then the first");
+    } else {
+        assert_eq!(stored, second);
+        assert_eq!((a, b), ((1, 1), (2, 1)), "the first table, then the second");
+    }
+    assert!(app.thesaurus.refresh(&app.db).await.unwrap());
+    let bagnole = api(&app, "q=vendeur%20de%20bagnoles").await;
+    assert_eq!(
+        bagnole["familiar"].as_array().unwrap().len(),
+        usize::from(stored == first),
+        "{bagnole}"
     );
 }
 
