@@ -87,7 +87,7 @@ fn main() -> anyhow::Result<()> {
             let started = Instant::now();
             let expansion = black_box(expand(&snapshot, black_box(query), &options));
             times.push(started.elapsed());
-            added = expansion.matches.iter().map(|m| m.added.len()).sum();
+            added = expansion.matches.iter().map(|m| m.span.added.len()).sum();
         }
         times.sort();
         println!(

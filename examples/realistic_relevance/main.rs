@@ -452,10 +452,11 @@ fn explain(
             let _ = writeln!(
                 out,
                 "    « {} » → {} ({} label(s) added: {})",
-                m.matched,
+                m.span.matched,
                 m.concept,
-                m.added.len(),
-                m.added
+                m.span.added.len(),
+                m.span
+                    .added
                     .iter()
                     .take(6)
                     .map(|a| format!("{} {:.2}", a.label, a.weight))

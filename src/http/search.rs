@@ -490,10 +490,10 @@ pub(crate) struct ApiResults {
 
 fn api_expansion(e: Expanded) -> ApiExpansion {
     ApiExpansion {
-        matched: e.matched,
+        matched: e.span.matched,
         concept: e.concept,
         concept_id: e.concept_id,
-        added: api_added(e.added),
+        added: api_added(e.span.added),
     }
 }
 

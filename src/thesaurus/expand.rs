@@ -50,30 +50,28 @@ pub struct Added {
     pub relation: Relation,
 }
 
-/// One span of the query recognised as a concept.
+/// Words of the query that expansion recognised, and the labels searched with them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Expanded {
-    /// The words of the query, as typed.
+pub struct Span {
+    /// The words, as typed.
     pub matched: String,
     /// Byte range of `matched` in the query.
     #[serde(skip)]
     pub range: (usize, usize),
-    pub concept_id: i64,
-    pub concept: String,
     pub added: Vec<Added>,
 }
 
-/// A familiar word of the query (« bagnoles ») and the standard words searched with it.
+/// One span of the query recognised as a concept, with the concept's labels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Familiar {
-    /// The word, as typed.
-    pub matched: String,
-    /// Byte range of `matched` in the query.
-    #[serde(skip)]
-    pub range: (usize, usize),
-    /// Its standard words, as synonyms.
-    pub added: Vec<Added>,
+pub struct Expanded {
+    #[serde(flatten)]
+    pub span: Span,
+    pub concept_id: i64,
+    pub concept: String,
 }
+
+/// A familiar word of the query (« bagnoles »), with its standard words as synonyms.
+pub type Familiar = Span;
 
 /// What expansion did to a query.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -87,31 +85,26 @@ impl Expansion {
         self.added().next().is_none()
     }
 
+    /// What expansion recognised: the thesaurus's labels, then the familiar words.
+    fn spans(&self) -> impl Iterator<Item = &Span> {
+        self.matches.iter().map(|m| &m.span).chain(&self.familiar)
+    }
+
     /// Every label added: the thesaurus's, then the familiar words'.
     pub fn added(&self) -> impl Iterator<Item = &Added> {
-        self.matches
-            .iter()
-            .flat_map(|m| &m.added)
-            .chain(self.familiar.iter().flat_map(|f| &f.added))
+        self.spans().flat_map(|s| &s.added)
     }
 
     /// The labels added for the words at `range` of the query.
     pub fn added_at(&self, range: (usize, usize)) -> impl Iterator<Item = &Added> {
-        let labels = self.matches.iter().filter(move |m| m.range == range);
-        let familiar = self.familiar.iter().filter(move |f| f.range == range);
-        labels
-            .flat_map(|m| &m.added)
-            .chain(familiar.flat_map(|f| &f.added))
+        self.spans()
+            .filter(move |s| s.range == range)
+            .flat_map(|s| &s.added)
     }
 
     /// The ranges of the query that expansion recognised, in order, each once.
     pub fn ranges(&self) -> Vec<(usize, usize)> {
-        let mut ranges: Vec<(usize, usize)> = self
-            .matches
-            .iter()
-            .map(|m| m.range)
-            .chain(self.familiar.iter().map(|f| f.range))
-            .collect();
+        let mut ranges: Vec<(usize, usize)> = self.spans().map(|s| s.range).collect();
         ranges.sort_unstable();
         ranges.dedup();
         ranges
@@ -119,7 +112,7 @@ impl Expansion {
 
     /// Keeps only what was recognised at `ranges`.
     pub fn retain_ranges(&mut self, ranges: &[(usize, usize)]) {
-        self.matches.retain(|m| ranges.contains(&m.range));
+        self.matches.retain(|m| ranges.contains(&m.span.range));
         self.familiar.retain(|f| ranges.contains(&f.range));
     }
 }
@@ -168,11 +161,13 @@ pub fn expand(snapshot: &Snapshot, query: &str, options: &ExpandOptions) -> Expa
                 continue;
             }
             matches.push(Expanded {
-                matched: query[range.0..range.1].to_owned(),
-                range,
+                span: Span {
+                    matched: query[range.0..range.1].to_owned(),
+                    range,
+                    added: additions(snapshot, index, &matched_key, options),
+                },
                 concept_id: concept.id,
                 concept: concept.pref.clone(),
-                added: additions(snapshot, index, &matched_key, options),
             });
         }
         share_between_readings(&mut matches[first_match..]);
@@ -214,10 +209,10 @@ fn familiar_word(
 /// unambiguous label. Readings that are a concept and its narrower one (« flic »: K1706 and
 /// K1708) are cut too; measured on dev, that costs nothing (BENCHMARKS.md).
 fn share_between_readings(readings: &mut [Expanded]) {
-    let n = readings.iter().filter(|r| !r.added.is_empty()).count();
+    let n = readings.iter().filter(|r| !r.span.added.is_empty()).count();
     if n > 1 {
         let share = 1.0 / n as f32;
-        for added in readings.iter_mut().flat_map(|r| r.added.iter_mut()) {
+        for added in readings.iter_mut().flat_map(|r| r.span.added.iter_mut()) {
             added.weight *= share;
         }
     }
@@ -395,7 +390,7 @@ mod tests {
     }
 
     fn labels(e: &Expanded) -> Vec<&str> {
-        e.added.iter().map(|a| a.label.as_str()).collect()
+        e.span.added.iter().map(|a| a.label.as_str()).collect()
     }
 
     #[test]
@@ -404,7 +399,7 @@ mod tests {
         let e = expand(&s, "GPEC", &ExpandOptions::default());
         assert_eq!(e.matches.len(), 1);
         let m = &e.matches[0];
-        assert_eq!(m.matched, "GPEC");
+        assert_eq!(m.span.matched, "GPEC");
         assert_eq!(
             m.concept,
             "gestion prévisionnelle des emplois et des compétences"
@@ -416,10 +411,10 @@ mod tests {
                 "GPEC territoriale",
             ]
         );
-        assert_eq!(m.added[0].weight, 0.8);
-        assert_eq!(m.added[0].relation, Relation::Synonym);
-        assert_eq!(m.added[1].weight, 0.5);
-        assert_eq!(m.added[1].relation, Relation::Narrower);
+        assert_eq!(m.span.added[0].weight, 0.8);
+        assert_eq!(m.span.added[0].relation, Relation::Synonym);
+        assert_eq!(m.span.added[1].weight, 0.5);
+        assert_eq!(m.span.added[1].relation, Relation::Narrower);
     }
 
     #[test]
@@ -444,7 +439,7 @@ mod tests {
             "metier en tensions dans le BTP",
             &ExpandOptions::default(),
         );
-        assert_eq!(e.matches[0].matched, "metier en tensions");
+        assert_eq!(e.matches[0].span.matched, "metier en tensions");
         // The preferred label is what the user typed, give or take accents: not added again.
         assert_eq!(labels(&e.matches[0]), ["difficultés de recrutement"]);
     }
@@ -458,7 +453,7 @@ mod tests {
             &ExpandOptions::default(),
         );
         assert_eq!(e.matches.len(), 1);
-        assert_eq!(e.matches[0].matched, "contrat d’apprentissage");
+        assert_eq!(e.matches[0].span.matched, "contrat d’apprentissage");
         assert_eq!(e.matches[0].concept, "apprentissage");
     }
 
@@ -509,11 +504,11 @@ mod tests {
         );
         // Each meaning gets half the weight: together they weigh what one concept would.
         for m in &e.matches {
-            assert_eq!(m.added[0].weight, 0.4, "{}", m.concept);
+            assert_eq!(m.span.added[0].weight, 0.4, "{}", m.concept);
         }
         let e = expand(&s, "FOAD", &ExpandOptions::default());
         assert_eq!(
-            e.matches[0].added[0].weight, 0.8,
+            e.matches[0].span.added[0].weight, 0.8,
             "one meaning, full weight"
         );
     }
@@ -533,7 +528,7 @@ mod tests {
             max_added: 1,
             ..Default::default()
         };
-        assert_eq!(expand(&s, "GPEC", &one).matches[0].added.len(), 1);
+        assert_eq!(expand(&s, "GPEC", &one).matches[0].span.added.len(), 1);
     }
 
     #[test]
