@@ -983,6 +983,30 @@ async fn a_familiar_word_is_searched_with_its_standard_words_and_never_corrected
 }
 
 #[tokio::test]
+async fn info_names_informatique_after_a_course_and_only_asks_elsewhere() {
+    let app = library_of(&[
+        "Les métiers de l'informatique en région",
+        "Les diplômés de BTS commerce en région",
+        "Le métier de boulanger",
+    ])
+    .await;
+    let course = api(&app, "q=que%20faire%20avec%20un%20BTS%20info").await;
+    assert_eq!(
+        titles(&course)[0],
+        "Les métiers de l'informatique en région",
+        "{course}"
+    );
+    assert_eq!(course["familiar"][0]["matched"], "info");
+    let asks = api(
+        &app,
+        "q=des%20infos%20sur%20le%20m%C3%A9tier%20de%20boulanger",
+    )
+    .await;
+    assert_eq!(titles(&asks)[0], "Le métier de boulanger", "{asks}");
+    assert_eq!(asks["familiar"].as_array().unwrap().len(), 0, "{asks}");
+}
+
+#[tokio::test]
 async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild() {
     let app = library_of(&[
         "Les vendeurs automobiles et le marché de l'occasion",

@@ -23,6 +23,7 @@ use parse::parse_years;
 pub use parse::{Prefix, Unit, parse};
 pub(in crate::search) use parse::{is_plain_word, token_end};
 use story::{Stance, Story};
+use vocabulary::Roles;
 
 /// The parameters of the ranking, chosen by measurement on the realistic judged set's dev half
 /// (`examples/realistic_relevance/`, BENCHMARKS.md "Realistic relevance"). A request carries
@@ -484,9 +485,24 @@ fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<
     }
 }
 
-/// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not.
+/// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not, nor « info »
+/// after a course (« BTS info », « bon en info »: informatique, see the familiar words).
 pub fn is_filler(text: &str, word: &str) -> bool {
-    vocabulary::is_filler(&crate::text::fold(word)) && !crate::text::hyphenated(text, word)
+    let roles = vocabulary::roles(&crate::text::fold(word));
+    roles.has(Roles::FILLER)
+        && !crate::text::hyphenated(text, word)
+        && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word))
+}
+
+/// Whether the word before `word` (a slice of `text`), « de » aside, is a course or « en »
+/// (« prof d'info », « licence info »).
+fn follows_a_course(text: &str, word: &str) -> bool {
+    analysis::words(&text[..offset_in(text, word)])
+        .iter()
+        .rev()
+        .map(|(before, _)| crate::text::fold(before))
+        .find(|before| !matches!(before.as_str(), "d" | "de"))
+        .is_some_and(|before| vocabulary::roles(&before).has(Roles::COURSE))
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
@@ -527,7 +543,7 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
         // familiar word alike.
         let present = story.is_present((start, end));
         if start < cursor
-            || only_fillers(&text[start..end])
+            || only_fillers(text, (start, end))
             || (story.is_aside((start, end)) && !present)
         {
             // A label made of question words ("savoir", the key of "savoir-être" once its stop
@@ -572,12 +588,12 @@ fn refused_words(text: &str, story: &Story) -> Vec<String> {
         .collect()
 }
 
-/// Whether every word of `span` that is not a stop word is a filler.
-fn only_fillers(span: &str) -> bool {
-    analysis::words(span)
+/// Whether every word of `text` in `range` that is not a stop word is a filler there.
+fn only_fillers(text: &str, (start, end): (usize, usize)) -> bool {
+    analysis::words(&text[start..end])
         .into_iter()
         .filter(|(_, term)| term.is_some())
-        .all(|(word, _)| is_filler(span, word))
+        .all(|(word, _)| is_filler(text, word))
 }
 
 /// The words of `text` that count: not stop words, not fillers, held as typed by some document;
@@ -808,5 +824,22 @@ mod tests {
             .collect();
         // One of one or two, a third of three to five (rounded up), a quarter from six on.
         assert_eq!(minimum, [1, 1, 2, 2, 2, 2, 3, 3]);
+    }
+
+    #[test]
+    fn info_asks_except_after_a_course_where_it_names_the_field() {
+        let filler = |text: &'static str, word: &str| {
+            let at = text.find(word).unwrap();
+            is_filler(text, &text[at..at + word.len()])
+        };
+        assert!(filler("des infos sur le métier de boulanger", "infos"));
+        assert!(filler("plus d'info sur les salaires", "info"));
+        assert!(filler("info", "info"));
+        assert!(!filler("que faire après un BTS info", "info"));
+        assert!(!filler("licence info à distance", "info"));
+        assert!(!filler("prof d'info au lycée", "info"));
+        assert!(!filler("il est bon en maths et en info", "info"));
+        // Other fillers stay fillers after a course.
+        assert!(filler("BTS comment", "comment"));
     }
 }

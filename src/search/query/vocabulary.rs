@@ -46,6 +46,12 @@ impl Roles {
     /// After « pas », qualifies rather than refuses (« pas trop », « pas loin », « mais pas
     /// seulement »).
     pub const DEGREE: Self = Self(1 << 11);
+    /// A filler that names a field right after a [`Self::COURSE`]: « des infos sur le
+    /// métier » asks, « BTS info » and « bon en info » name informatique.
+    pub const CLIPPED_FIELD: Self = Self(1 << 12);
+    /// A course, a diploma or someone who teaches, and « en »: a clipped field after it names
+    /// the field (« licence info », « prof d'info », « fort en info »).
+    pub const COURSE: Self = Self(1 << 13);
 
     /// Whether the set holds every role of `roles`.
     pub fn has(self, roles: Self) -> bool {
@@ -87,10 +93,14 @@ pub fn roles(folded: &str) -> Roles {
         "besoin" => R::FILLER | R::DEGREE,
         "beaucoup" | "bosser" | "boulot" | "boulots" | "cherche" | "chercher" | "combien"
         | "comment" | "connaitre" | "consiste" | "deviens" | "devient" | "dois" | "doit"
-        | "faire" | "faut" | "info" | "information" | "informations" | "infos" | "laquelle"
-        | "lequel" | "lesquelles" | "lesquels" | "marre" | "peut" | "peux" | "pourquoi"
-        | "quand" | "quel" | "quelle" | "quelles" | "quels" | "quoi" | "savoir" | "svp" | "taf"
-        | "taff" | "travailler" | "trouver" => R::FILLER,
+        | "faire" | "faut" | "information" | "informations" | "laquelle" | "lequel"
+        | "lesquelles" | "lesquels" | "marre" | "peut" | "peux" | "pourquoi" | "quand" | "quel"
+        | "quelle" | "quelles" | "quels" | "quoi" | "savoir" | "svp" | "taf" | "taff"
+        | "travailler" | "trouver" => R::FILLER,
+        "info" | "infos" => R::FILLER | R::CLIPPED_FIELD,
+        "bac" | "bachelor" | "bts" | "but" | "cap" | "cours" | "dut" | "ecole" | "en"
+        | "etudes" | "fac" | "formation" | "ingenieur" | "iut" | "licence" | "master" | "prof"
+        | "profs" | "technicien" => R::COURSE,
         // Someone, in speech: « le gars qui entretient les piscines ».
         "gars" | "mec" | "mecs" | "meuf" | "nana" => R::FILLER,
         // Who a story is about.
@@ -107,11 +117,6 @@ pub fn roles(folded: &str) -> Roles {
         | "que" | "seulement" | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE,
         _ => R::NONE,
     }
-}
-
-/// Whether the folded word is a filler.
-pub fn is_filler(folded: &str) -> bool {
-    roles(folded).has(Roles::FILLER)
 }
 
 #[cfg(test)]
@@ -137,7 +142,7 @@ mod tests {
         for word in ["infirmiere", "soudeur", "metier", "", "é"] {
             assert_eq!(roles(word), Roles::NONE, "{word}");
         }
-        assert!(is_filler("comment"));
-        assert!(!is_filler("bon"));
+        assert!(roles("comment").has(Roles::FILLER));
+        assert!(!roles("bon").has(Roles::FILLER));
     }
 }
