@@ -504,7 +504,7 @@ async fn export_rdfxml(State(state): State<AppState>) -> Result<Response, AppErr
 async fn familiar_words(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(download(
         familiar::table(&state.db).await?,
-        "text/tab-separated-values; charset=utf-8",
+        "text/tab-separated-values",
         "attachment; filename=\"mots-familiers.tsv\"",
     ))
 }

@@ -1016,10 +1016,9 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
     // Until a library imports its own, the shipped table is in force, and is served as written.
     let shipped = app.get("/thesaurus/mots-familiers.tsv").await;
     assert_eq!(shipped.status, StatusCode::OK);
-    assert!(
-        shipped
-            .header("content-type")
-            .starts_with("text/tab-separated-values")
+    assert_eq!(
+        shipped.header("content-type"),
+        "text/tab-separated-values; charset=utf-8"
     );
     assert_eq!(shipped.text(), familiar::SHIPPED);
     let thesaurus_revision = app.thesaurus.get().revision;
