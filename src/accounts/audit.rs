@@ -107,6 +107,7 @@ impl Event {
             "user.password" => "Mot de passe changé",
             "user.reset" => "Mot de passe renouvelé",
             "observatory.review" => "Réglage de relecture",
+            "thesaurus.familiar" => "Mots familiers remplacés",
             _ => "Autre",
         }
     }

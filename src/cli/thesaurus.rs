@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::progress;
+use crate::accounts::audit::Actor;
 use crate::db::Database;
 use crate::thesaurus::model::Vocabulary;
 use crate::thesaurus::store::ImportStats;
@@ -66,7 +67,7 @@ async fn import_familiar_words(db: &Database, path: &Path) -> anyhow::Result<()>
         .with_context(|| format!("lecture de {}", path.display()))?;
     let source = String::from_utf8(source)
         .map_err(|_| anyhow::anyhow!("{} n'est pas écrit en UTF-8", path.display()))?;
-    let imported = familiar::import(&db.pool, &source)
+    let imported = familiar::import(&db.pool, Actor::Command, &source)
         .await
         .with_context(|| format!("table des mots familiers {}", path.display()))?;
     println!(

@@ -14,9 +14,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
+use serde_json::json;
 use sqlx::PgPool;
 
 use super::tables::{self, TableError};
+use crate::accounts::audit::{self, Actor, Entry};
 use crate::text::fold;
 
 /// The table shipped with the library.
@@ -156,10 +158,19 @@ pub struct Imported {
     pub removed: usize,
 }
 
+/// Why an import stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Table(#[from] LexiconError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 /// Replaces the table in force with `source`, after reading every line of it: all or
-/// nothing. Its version moves in the same transaction, so that every server reloads its
-/// snapshot with the new words.
-pub async fn import(db: &PgPool, source: &str) -> anyhow::Result<Imported> {
+/// nothing, recorded in the journal under `actor`. Its version moves in the same transaction,
+/// so that every server reloads its snapshot with the new words.
+pub async fn import(db: &PgPool, actor: Actor<'_>, source: &str) -> Result<Imported, ImportError> {
     let lexicon = Lexicon::parse(source)?;
     let mut tx = db.begin().await?;
     // Two imports at once wait for each other here (readers do not), and the second one
@@ -176,9 +187,8 @@ pub async fn import(db: &PgPool, source: &str) -> anyhow::Result<Imported> {
     )
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     let known = |l: &Lexicon, word: &String| l.standard.contains_key(word);
-    Ok(Imported {
+    let imported = Imported {
         words: lexicon.word_count(),
         added: lexicon
             .standard
@@ -190,7 +200,24 @@ pub async fn import(db: &PgPool, source: &str) -> anyhow::Result<Imported> {
             .keys()
             .filter(|w| !known(&lexicon, w))
             .count(),
-    })
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        Entry {
+            action: "thesaurus.familiar",
+            publication_id: None,
+            subject: "Mots familiers",
+            detail: json!({
+                "mots": imported.words,
+                "ajoutes": imported.added,
+                "retires": imported.removed,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(imported)
 }
 
 #[cfg(test)]
@@ -224,7 +251,7 @@ mod tests {
         );
         assert_eq!(
             refused("# un commentaire\nbagnole automobile\n"),
-            "ligne 2 : il manque la tabulation entre le mot et ses valeurs"
+            "ligne 2 : il manque la tabulation (ou « : ») entre le mot et ses valeurs"
         );
         assert_eq!(
             refused("bagnole\t ; \n"),

@@ -1,5 +1,7 @@
 //! The word tables of the library (`thesaurus/*.tsv`): one entry per line, a key, a tab, then
-//! values separated by `;`; a line starting with `#` is a comment. Editors write them by hand,
+//! values separated by `;`; a line starting with `#` is a comment. A line without a tab may
+//! put « : » after its key instead: in a browser's text area the tab key moves to the next
+//! field (keys are words and codes, never with a colon). Editors write them by hand,
 //! so blank values and stray spaces are forgiven; a line that says nothing readable is an
 //! error for those who import a table ([`entries`]), and skipped in the tables the library
 //! ships ([`pairs`]), which their tests read strictly.
@@ -17,7 +19,7 @@ pub struct Entry<'t> {
 /// Why a line of a table cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TableError {
-    #[error("ligne {0} : il manque la tabulation entre le mot et ses valeurs")]
+    #[error("ligne {0} : il manque la tabulation (ou « : ») entre le mot et ses valeurs")]
     NoTab(usize),
     #[error("ligne {0} : rien avant la tabulation")]
     NoKey(usize),
@@ -35,6 +37,7 @@ pub fn entries(table: &str) -> impl Iterator<Item = Result<Entry<'_>, TableError
             let line_number = i + 1;
             let (key, values) = line
                 .split_once('\t')
+                .or_else(|| line.split_once(':'))
                 .ok_or(TableError::NoTab(line_number))?;
             let key = key.trim();
             if key.is_empty() {
@@ -83,7 +86,8 @@ mod tests {
 
     #[test]
     fn an_import_is_told_which_line_says_nothing_readable() {
-        let read: Vec<_> = entries("# c\n\nK1\ta ; b\nno tab here\n\tx\nK3\t ; \n").collect();
+        let read: Vec<_> =
+            entries("# c\n\nK1\ta ; b\nno tab here\n\tx\nK3\t ; \nK4 : d ; e:f\n").collect();
         assert_eq!(
             read,
             [
@@ -97,6 +101,11 @@ mod tests {
                 Err(TableError::NoValue {
                     line: 6,
                     key: "K3".into()
+                }),
+                Ok(Entry {
+                    line: 7,
+                    key: "K4",
+                    values: vec!["d", "e:f"]
                 }),
             ]
         );

@@ -558,6 +558,7 @@ async function checkDeposit(browser) {
   check('h.account', secret.length === 20 && listed, `the admin opened ${colleague}, with a one-time password shown once`, `after opening an account: password "${secret.length}" chars, listed ${listed}`);
   await axePage(admin, '/admin/mot-de-passe');
   await axePage(admin, '/admin/observatoires');
+  await axePage(admin, '/admin/mots-familiers');
   await adminContext.close();
 }
 

@@ -640,3 +640,82 @@ async fn editors_see_only_their_observatory_in_lists_and_the_dashboard() {
     let form = editor.get("/admin/publications/nouvelle").await;
     assert_eq!(form.texts("#observatoire option"), ["Observatoire A"]);
 }
+
+#[tokio::test]
+async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_nothing() {
+    let app = TestApp::new().await;
+    let obs = observatory(&app.db, "obs-a", "Observatoire A", None).await;
+    user(&app, "admin@bibliotheque.fr", Access::Admin).await;
+    user(&app, "editrice@obs-a.fr", editor_of(obs)).await;
+    let admin = login(&app, "admin@bibliotheque.fr").await;
+    let shipped = app.get("/thesaurus/mots-familiers.tsv").await.text();
+
+    // The table in force, ready to edit; editors do not get it.
+    let page = admin.get("/admin/mots-familiers").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("bagnole\tautomobile ; voiture\n"));
+    let editor = login(&app, "editrice@obs-a.fr").await;
+    assert_eq!(editor.get("/admin/mots-familiers").await.status, 403);
+    let refused = editor
+        .post(
+            "/admin/mots-familiers",
+            &[("table", "bagnole : automobile")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // A line the table cannot read: nothing is saved, the text comes back as sent, with the
+    // line at fault.
+    let sent = "bagnole : automobile\r\nfringues vêtement\r\n";
+    let bad = admin
+        .post("/admin/mots-familiers", &[("table", sent)])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(
+        bad.texts("#erreur-table"),
+        [
+            "Table non enregistrée : ligne 2 : il manque la tabulation (ou « : ») entre le mot et ses valeurs."
+        ]
+    );
+    assert!(
+        bad.text()
+            .contains(">bagnole : automobile\nfringues vêtement\n</textarea>")
+    );
+    assert_eq!(
+        app.get("/thesaurus/mots-familiers.tsv").await.text(),
+        shipped
+    );
+
+    // Typed in the text area with « : » (the tab key leaves it), lines ended by CR LF.
+    let saved = admin
+        .post(
+            "/admin/mots-familiers",
+            &[(
+                "table",
+                "# Nos mots\r\ntrottoche : trottinette\r\nbagnole\tautomobile\r\n",
+            )],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let back = saved.header("location").to_owned();
+    assert!(
+        back.starts_with("/admin/mots-familiers?mots=2&ajoutes=1&retires="),
+        "{back}"
+    );
+    let notice = admin.get(&back).await.texts("p.form-ok");
+    assert!(
+        notice[0].starts_with("Table enregistrée : 2 mot(s), dont 1 nouveau(x)"),
+        "{notice:?}"
+    );
+    assert_eq!(
+        app.get("/thesaurus/mots-familiers.tsv").await.text(),
+        "# Nos mots\ntrottoche : trottinette\nbagnole\tautomobile\n"
+    );
+    assert!(app.thesaurus.refresh(&app.db).await.unwrap());
+    assert!(app.thesaurus.get().familiar().knows("trottoches"));
+    let journal = admin.get("/admin/journal").await.text();
+    assert!(
+        journal.contains("Mots familiers remplacés") && journal.contains("admin@bibliotheque.fr"),
+        "{journal}"
+    );
+}

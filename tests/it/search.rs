@@ -2,6 +2,7 @@
 //! JSON API.
 
 use axum::http::StatusCode;
+use bibliotheque::accounts::audit::Actor;
 use bibliotheque::catalogue::domain::PublicationStatus;
 use bibliotheque::thesaurus::familiar::{self, Lexicon};
 
@@ -1025,7 +1026,9 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
 
     // An editor's table: comments kept, one word added, every shipped word dropped.
     let table = "# Nos mots\ntrottoche\ttrottinette ; engin de déplacement personnel\n";
-    let imported = familiar::import(&app.db, table).await.unwrap();
+    let imported = familiar::import(&app.db, Actor::Command, table)
+        .await
+        .unwrap();
     assert_eq!((imported.words, imported.added), (1, 1));
     assert_eq!(imported.removed, Lexicon::shipped().word_count());
     assert!(app.thesaurus.refresh(&app.db).await.unwrap());
@@ -1050,9 +1053,13 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
     assert_eq!(app.get("/thesaurus/mots-familiers.tsv").await.text(), table);
 
     // A table with one unreadable line is refused whole, with its line; nothing changes.
-    let refused = familiar::import(&app.db, "bagnole\tautomobile\nfaire la plonge\tplongeur\n")
-        .await
-        .unwrap_err();
+    let refused = familiar::import(
+        &app.db,
+        Actor::Command,
+        "bagnole\tautomobile\nfaire la plonge\tplongeur\n",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         format!("{refused:#}"),
         "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace ni apostrophe)"
@@ -1067,8 +1074,8 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
         "trottoche\ttrottinette\nbécane\tmoto\n",
     );
     let (a, b) = tokio::join!(
-        familiar::import(&app.db, first),
-        familiar::import(&app.db, second)
+        familiar::import(&app.db, Actor::Command, first),
+        familiar::import(&app.db, Actor::Command, second)
     );
     let changes = |i: familiar::Imported| (i.added, i.removed);
     let (a, b) = (changes(a.unwrap()), changes(b.unwrap()));

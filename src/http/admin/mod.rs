@@ -5,6 +5,7 @@
 
 mod accounts;
 mod dashboard;
+mod familiar;
 mod files;
 mod form;
 mod harvest;
@@ -69,6 +70,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/observatoires/{slug}/relecture",
             post(observatories::set_review),
+        )
+        .route(
+            "/admin/mots-familiers",
+            get(familiar::show).post(familiar::save),
         )
         .route("/admin/moissonnage", get(harvest::show))
         .route("/admin/moissonnage/sources", post(harvest::add))
