@@ -242,6 +242,7 @@ pub(super) async fn build_library(
     db: &Database,
     data: &Path,
     rome: &Path,
+    corpus: &Path,
     fiches: &[Fiche],
 ) -> anyhow::Result<()> {
     let spinner = ProgressBar::new_spinner().with_message("thésaurus livré et ROME 4.0");
@@ -254,34 +255,13 @@ pub(super) async fn build_library(
     spinner.finish_and_clear();
     println!("thésaurus ROME importé : {} concepts", stats.concepts_total);
 
-    // The JSON Lines file the CLI would be given, in a temporary folder.
-    let dir = tempfile_dir()?;
-    let path = dir.join("rome.jsonl");
-    {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        for f in fiches {
-            let line = serde_json::json!({
-                "external_id": f.code,
-                "title": f.label,
-                "observatory": OBSERVATORY,
-                "type": "fiche-metier",
-                // Nominal: dates play no part in relevance.
-                "year": 2025,
-                "body": f.body,
-                "rome": [f.code],
-            });
-            serde_json::to_writer(&mut out, &line)?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-    }
     let snapshot = Snapshot::load(&db.pool).await?;
     let storage = Storage::local(&data.join("files"))?;
     let bar = ProgressBar::new(fiches.len() as u64).with_style(style(
         "{spinner} {bar:40} {pos}/{len} fiches importées ({per_sec})",
     ));
     bar.enable_steady_tick(Duration::from_millis(200));
-    let file = std::fs::File::open(&path)?;
+    let file = std::fs::File::open(corpus)?;
     let report = import_jsonl(
         &db.pool,
         &storage,
@@ -292,7 +272,6 @@ pub(super) async fn build_library(
     )
     .await;
     bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&dir);
     let report = report?;
     for error in report.errors.iter().take(10) {
         eprintln!("  refusée : {error}");
@@ -311,10 +290,28 @@ pub(super) async fn build_library(
 }
 
 /// A private folder under the system's temporary folder.
-pub(super) fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("realistic-relevance-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// The JSON Lines file the CLI would be given, one publication per fiche, in the data folder
+/// (`rome.jsonl`): what the library imports, and what another engine indexes for a run of its
+/// own (`scripts/xapian-baseline.py run`). Returns its path.
+pub(super) fn write_corpus(data: &Path, fiches: &[Fiche]) -> anyhow::Result<PathBuf> {
+    let path = data.join("rome.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    for f in fiches {
+        let line = serde_json::json!({
+            "external_id": f.code,
+            "title": f.label,
+            "observatory": OBSERVATORY,
+            "type": "fiche-metier",
+            // Nominal: dates play no part in relevance.
+            "year": 2025,
+            "body": f.body,
+            "rome": [f.code],
+        });
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(path)
 }
 
 /// Rebuilds the index from PostgreSQL, as `bibliotheque reindex` does: seconds for 1,584

@@ -105,6 +105,11 @@ struct Args {
     /// recognised and the first page, graded when the text is a judged query (dev only).
     #[arg(long, value_name = "TEXT")]
     query: Option<String>,
+    /// Another engine's first pages over the same fiches, as a TREC run (`id Q0 code rank
+    /// score tag`, e.g. `scripts/xapian-baseline.py run target/eval-rome/rome.jsonl QUERIES`):
+    /// scored as (e), beside the library's runs.
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
     /// Ranking parameters to try instead of the defaults, for (a)–(c):
     /// `coordination=1.5,minimum_share=0.5` (the names of `search::query::Ranking`'s fields).
     #[arg(long, value_name = "NAME=VALUE,…")]
@@ -143,10 +148,13 @@ enum Run {
     NoExpansion,
     OrWords,
     Bm25,
+    /// Another engine's run, read from `--run`.
+    Peer,
 }
 
 impl Run {
-    const ALL: [Run; 4] = [Run::AsServed, Run::NoExpansion, Run::OrWords, Run::Bm25];
+    /// The runs the evaluation makes itself.
+    const OWN: [Run; 4] = [Run::AsServed, Run::NoExpansion, Run::OrWords, Run::Bm25];
 
     fn name(self) -> &'static str {
         match self {
@@ -154,8 +162,45 @@ impl Run {
             Run::NoExpansion => "(b) expansion off",
             Run::OrWords => "(c) words OR-ed",
             Run::Bm25 => "(d) plain BM25",
+            Run::Peer => "(e) other engine (--run)",
         }
     }
+}
+
+/// The first pages of a TREC run file, by query id, in rank order.
+fn read_run(path: &Path) -> anyhow::Result<HashMap<u32, Vec<String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let mut lines: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [id, _, code, rank, ..] = fields[..] else {
+            anyhow::bail!(
+                "{} ligne {} : « id Q0 code rang score nom » attendu",
+                path.display(),
+                n + 1
+            );
+        };
+        let parsed = id.parse().ok().zip(rank.parse().ok());
+        let Some((id, rank)) = parsed else {
+            anyhow::bail!("{} ligne {} : id ou rang illisible", path.display(), n + 1);
+        };
+        lines.entry(id).or_default().push((rank, code.to_owned()));
+    }
+    Ok(lines
+        .into_iter()
+        .map(|(id, mut ranked)| {
+            ranked.sort();
+            (
+                id,
+                ranked.into_iter().map(|(_, code)| code).take(K).collect(),
+            )
+        })
+        .collect())
 }
 
 /// What one run returned for one query.
@@ -240,9 +285,10 @@ async fn evaluate(
     judged: &[Judged],
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let corpus = write_corpus(data, fiches)?;
     if !reuse {
         std::fs::write(data.join(MARKER), "building\n")?;
-        build_library(db, data, rome, fiches).await?;
+        build_library(db, data, rome, &corpus, fiches).await?;
         std::fs::write(data.join(MARKER), format!("{fingerprint}\n"))?;
         println!(
             "bibliothèque d'évaluation construite en {:.1} s",
@@ -264,6 +310,7 @@ async fn evaluate(
     );
 
     let ranking = ranking(args.ranking.as_deref())?;
+    let peer = args.run.as_deref().map(read_run).transpose()?;
     if let Some(text) = &args.query {
         print!("{}", explain(&index, &snapshot, text, ranking, judged)?);
         return Ok(());
@@ -277,7 +324,17 @@ async fn evaluate(
     let mut results: Vec<BTreeMap<Run, Ranked>> = Vec::with_capacity(judged.len());
     for j in judged {
         let mut runs = BTreeMap::new();
-        for run in Run::ALL {
+        if let Some(peer) = &peer {
+            let codes = peer.get(&j.id).cloned().unwrap_or_default();
+            let total = codes.len();
+            let ranked = Ranked {
+                codes,
+                total,
+                ..Default::default()
+            };
+            runs.insert(Run::Peer, ranked);
+        }
+        for run in Run::OWN {
             let ranked = match run {
                 Run::AsServed => served(&index, &snapshot, &j.query, true, ranking)?,
                 Run::NoExpansion => served(&index, &snapshot, &j.query, false, ranking)?,
@@ -286,6 +343,7 @@ async fn evaluate(
                     served(&index, &snapshot, &joined, true, ranking)?
                 }
                 Run::Bm25 => bm25(&searcher, &index, &parser, &j.query)?,
+                Run::Peer => unreachable!("read from --run"),
             };
             runs.insert(run, ranked);
         }
@@ -658,6 +716,11 @@ fn report(scored: &[Scored<'_>], half: Half, total_queries: usize) -> String {
         rule.push_str(" ---: |");
     }
     let _ = writeln!(out, "{header}\n{rule}");
+    // The library's runs, and another engine's when one was given.
+    let runs: Vec<Run> = scored
+        .first()
+        .map(|s| s.runs.keys().copied().collect())
+        .unwrap_or_default();
     let ndcg_of = |run: Run, h: Option<&str>| {
         mean(
             scored
@@ -674,7 +737,7 @@ fn report(scored: &[Scored<'_>], half: Half, total_queries: usize) -> String {
             .count() as f64
             / n
     };
-    for run in Run::ALL {
+    for &run in &runs {
         let mut row = format!("| {} |", run.name());
         for (_, h) in &shown {
             let _ = write!(row, " {:.3} |", ndcg_of(run, *h));
@@ -702,7 +765,7 @@ fn report(scored: &[Scored<'_>], half: Half, total_queries: usize) -> String {
         rule.push_str(" ---: |");
     }
     let _ = writeln!(out, "{header}\n{rule}");
-    for run in Run::ALL {
+    for &run in &runs {
         let mut row = format!("| {} |", run.name());
         for c in CATEGORIES {
             let v = mean(
@@ -755,6 +818,14 @@ fn report(scored: &[Scored<'_>], half: Half, total_queries: usize) -> String {
     ];
     for line in lines {
         let _ = writeln!(out, "{line}");
+    }
+    if runs.contains(&Run::Peer) {
+        // The peer is a plain BM25 engine: the same bar as (d).
+        let peer = row("(a) / (e)", "≥ 1.25", &|h| {
+            let r = a(h) / ndcg_of(Run::Peer, h);
+            format!("{r:.3} {}", mark(r >= 1.25))
+        });
+        let _ = writeln!(out, "{peer}");
     }
     let corrected = scored
         .iter()
