@@ -411,7 +411,8 @@ fn served_results(
         expand,
         correct: true,
         page: 1,
-        per_page: PerPage::new(K as u32).expect("K is not 0"),
+        // Twice the depth: see [`settle_ties`].
+        per_page: PerPage::new(2 * K as u32).expect("K is not 0"),
         sort: Sort::Relevance,
         ranking,
         ..Default::default()
@@ -420,15 +421,32 @@ fn served_results(
 }
 
 fn ranked(results: &SearchResults) -> Ranked {
+    let hits = results.hits.iter().map(|h| {
+        let code = h.external_id.clone().unwrap_or_default();
+        (h.score, code, h.title.clone())
+    });
     Ranked {
-        codes: results
-            .hits
-            .iter()
-            .map(|h| h.external_id.clone().unwrap_or_default())
-            .collect(),
-        titles: results.hits.iter().map(|h| h.title.clone()).collect(),
         total: results.total,
         corrected: results.corrected,
+        ..settle_ties(hits.collect())
+    }
+}
+
+/// The first page of `hits` (score, code, title), fetched twice as deep: documents of equal
+/// score in code order. The engine breaks a tie by where a document sits in the index, which
+/// the threads that built it decide anew at each run, so that a tie at the edge of the page
+/// moved the figures by ±0.002 from one run to the next.
+fn settle_ties(mut hits: Vec<(f32, String, String)>) -> Ranked {
+    hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    hits.truncate(K);
+    let (codes, titles) = hits
+        .into_iter()
+        .map(|(_, code, title)| (code, title))
+        .unzip();
+    Ranked {
+        codes,
+        titles,
+        ..Ranked::default()
     }
 }
 
@@ -603,20 +621,19 @@ fn bm25(
     let (top, total) = searcher.search(
         &query,
         &(
-            TopDocs::with_limit(K).order_by_score(),
+            TopDocs::with_limit(2 * K).order_by_score(),
             tantivy::collector::Count,
         ),
     )?;
-    let mut ranked = Ranked {
-        total,
-        ..Ranked::default()
-    };
-    for (_, address) in top {
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, address) in top {
         let (code, title) = stored(searcher, index, address)?;
-        ranked.codes.push(code);
-        ranked.titles.push(title);
+        hits.push((score, code, title));
     }
-    Ok(ranked)
+    Ok(Ranked {
+        total,
+        ..settle_ties(hits)
+    })
 }
 
 fn stored(
