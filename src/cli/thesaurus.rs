@@ -67,7 +67,9 @@ async fn import_familiar_words(db: &Database, path: &Path) -> anyhow::Result<()>
         .with_context(|| format!("lecture de {}", path.display()))?;
     let source = String::from_utf8(source)
         .map_err(|_| anyhow::anyhow!("{} n'est pas écrit en UTF-8", path.display()))?;
-    let imported = familiar::import(&db.pool, Actor::Command, &source)
+    // A file imported on purpose replaces whatever is in force.
+    let table = familiar::Table::Written(&source);
+    let imported = familiar::save(&db.pool, Actor::Command, table, None)
         .await
         .with_context(|| format!("table des mots familiers {}", path.display()))?;
     println!(

@@ -503,7 +503,10 @@ async fn export_rdfxml(State(state): State<AppState>) -> Result<Response, AppErr
 /// again.
 async fn familiar_words(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(download(
-        familiar::table(&state.db).await?,
+        familiar::stored(&mut *state.db.acquire().await?)
+            .await?
+            .text()
+            .to_owned(),
         "text/tab-separated-values",
         "attachment; filename=\"mots-familiers.tsv\"",
     ))

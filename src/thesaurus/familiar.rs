@@ -17,6 +17,7 @@ use std::sync::{Arc, LazyLock};
 use serde_json::json;
 use sqlx::PgPool;
 
+use super::analysis;
 use super::tables::{self, TableError};
 use crate::accounts::audit::{self, Actor, Entry};
 use crate::text::fold;
@@ -41,8 +42,19 @@ pub struct Lexicon {
 pub enum LexiconError {
     #[error(transparent)]
     Line(#[from] TableError),
-    #[error("ligne {line} : « {word} » n'est pas un seul mot (ni espace ni apostrophe)")]
+    #[error(
+        "ligne {line} : « {word} » n'est pas un seul mot (ni espace, ni apostrophe, ni trait \
+         d'union, ni ponctuation)"
+    )]
     NotOneWord { line: usize, word: String },
+    #[error("ligne {line} : « {word} » est un mot vide, que la recherche ignore")]
+    StopWord { line: usize, word: String },
+    #[error("ligne {line} : « {value} » n'a aucun mot que la recherche puisse chercher")]
+    NothingToSearch { line: usize, value: String },
+    #[error(
+        "ligne {line} : « {value} » contient une virgule ; séparez les mots courants par « ; »"
+    )]
+    Comma { line: usize, value: String },
     #[error("la table ne contient aucun mot familier")]
     Empty,
 }
@@ -59,15 +71,7 @@ impl Lexicon {
         let mut standard: HashMap<String, Vec<String>> = HashMap::new();
         for entry in tables::entries(table) {
             let entry = entry?;
-            if entry
-                .key
-                .contains(|c: char| c.is_whitespace() || c == '\'' || c == '’')
-            {
-                return Err(LexiconError::NotOneWord {
-                    line: entry.line,
-                    word: entry.key.to_owned(),
-                });
-            }
+            check_entry(&entry)?;
             let words = standard.entry(fold(entry.key)).or_default();
             for value in entry.values {
                 if !words.iter().any(|w| w == value) {
@@ -106,48 +110,103 @@ impl Lexicon {
     }
 }
 
+/// Refuses what expansion could never use: a familiar word that is not one word of a query
+/// (« aide-soignant », « bac+2 ») or that search ignores (« ça »), a standard word with nothing
+/// to search, a list separated by commas (« automobile, voiture » would be one phrase).
+fn check_entry(entry: &tables::Entry<'_>) -> Result<(), LexiconError> {
+    let line = entry.line;
+    let word = || entry.key.to_owned();
+    match analysis::words(entry.key).as_slice() {
+        [(only, term)] if *only == entry.key => {
+            if term.is_none() {
+                return Err(LexiconError::StopWord { line, word: word() });
+            }
+        }
+        _ => return Err(LexiconError::NotOneWord { line, word: word() }),
+    }
+    for &value in &entry.values {
+        if value.contains(',') {
+            let value = value.to_owned();
+            return Err(LexiconError::Comma { line, value });
+        }
+        if analysis::terms(value).is_empty() {
+            let value = value.to_owned();
+            return Err(LexiconError::NothingToSearch { line, value });
+        }
+    }
+    Ok(())
+}
+
 /// The fewest letters of a familiar word whose plural is recognised.
 const MIN_PLURAL_BASE: usize = 4;
 
-/// The table in force, as its editors wrote it: the one last imported, or the shipped one.
-pub async fn table(db: &PgPool) -> Result<String, sqlx::Error> {
-    let stored = stored(&mut *db.acquire().await?).await?;
-    Ok(stored.unwrap_or_else(|| SHIPPED.to_owned()))
+/// The table in force and its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Moves at each save, restoring included; 0 while nothing was ever saved. A server
+    /// reloads its thesaurus snapshot when it moves, and a page saves only over the version it
+    /// showed.
+    pub version: i64,
+    /// As its editors wrote it; `None`: the shipped table.
+    pub source: Option<String>,
 }
 
-/// The table last imported, if any.
-async fn stored(db: &mut sqlx::PgConnection) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!("select source from familiar_words")
-        .fetch_optional(db)
-        .await
+impl Stored {
+    /// The text in force: the one saved, or the shipped one.
+    pub fn text(&self) -> &str {
+        self.source.as_deref().unwrap_or(SHIPPED)
+    }
+
+    /// The lexicon it makes. A saved table that no longer reads (a stricter version of the
+    /// library, a hand edit in the database) gives way to the shipped one, and says so in the
+    /// log; [`Stored::unreadable`] tells the editors.
+    pub fn lexicon(&self) -> Arc<Lexicon> {
+        let Some(source) = &self.source else {
+            return Lexicon::shipped();
+        };
+        match Lexicon::parse(source) {
+            Ok(lexicon) => Arc::new(lexicon),
+            Err(error) => {
+                tracing::error!(%error, "table des mots familiers illisible : table livrée");
+                Lexicon::shipped()
+            }
+        }
+    }
+
+    /// Why the saved table is not the one in force, when it no longer reads.
+    pub fn unreadable(&self) -> Option<LexiconError> {
+        Lexicon::parse(self.source.as_deref()?).err()
+    }
 }
 
-/// How many times a table was imported: 0 while the shipped one is in force. A server reloads
-/// its thesaurus snapshot when this moves.
-pub async fn version(db: &mut sqlx::PgConnection) -> Result<i64, sqlx::Error> {
-    let version = sqlx::query_scalar!("select version from familiar_words")
+/// The table in force and its version, read on `db` (within the thesaurus snapshot's
+/// transaction when it loads).
+pub async fn stored(db: &mut sqlx::PgConnection) -> Result<Stored, sqlx::Error> {
+    let row = sqlx::query!("select version, source from familiar_words")
         .fetch_optional(db)
         .await?;
-    Ok(version.unwrap_or(0))
+    Ok(row.map_or(
+        Stored {
+            version: 0,
+            source: None,
+        },
+        |row| Stored {
+            version: row.version,
+            source: row.source,
+        },
+    ))
 }
 
-/// The lexicon stored in the library, read within `tx` (the thesaurus snapshot's
-/// transaction). A stored table that no longer reads (edited by hand in the database) gives
-/// way to the shipped one, and says so in the log.
-pub async fn load(tx: &mut sqlx::PgConnection) -> Result<Arc<Lexicon>, sqlx::Error> {
-    let Some(source) = stored(tx).await? else {
-        return Ok(Lexicon::shipped());
-    };
-    Ok(match Lexicon::parse(&source) {
-        Ok(lexicon) => Arc::new(lexicon),
-        Err(error) => {
-            tracing::error!(%error, "table des mots familiers illisible : table livrée");
-            Lexicon::shipped()
-        }
-    })
+/// What to put in force.
+#[derive(Debug, Clone, Copy)]
+pub enum Table<'a> {
+    /// A table as its editors wrote it.
+    Written(&'a str),
+    /// The table shipped with the library, this version's and the next ones'.
+    Shipped,
 }
 
-/// What an import of a table changed.
+/// What a save changed.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Imported {
     /// Familiar words in the new table.
@@ -156,37 +215,67 @@ pub struct Imported {
     pub added: usize,
     /// Words of the table in force that the new one drops.
     pub removed: usize,
+    /// The version the table now has.
+    pub version: i64,
 }
 
-/// Why an import stored nothing.
+/// Why a save stored nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
     Table(#[from] LexiconError),
+    /// Someone saved another table since the one the save started from.
+    #[error(
+        "la table a été modifiée par ailleurs depuis que vous l'avez ouverte (version {current}, \
+         vous partiez de la version {expected})"
+    )]
+    Stale { expected: i64, current: i64 },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
-/// Replaces the table in force with `source`, after reading every line of it: all or
-/// nothing, recorded in the journal under `actor`. Its version moves in the same transaction,
-/// so that every server reloads its snapshot with the new words.
-pub async fn import(db: &PgPool, actor: Actor<'_>, source: &str) -> Result<Imported, ImportError> {
-    let lexicon = Lexicon::parse(source)?;
+/// Puts `table` in force, after reading every line of it: all or nothing, recorded in the
+/// journal under `actor`. With `expected`, only over that version (a page saves over the
+/// table it showed, not over one saved meanwhile); without, over whatever is in force (a file
+/// imported on purpose). The version moves in the same transaction, so that every server
+/// reloads its snapshot with the new words.
+pub async fn save(
+    db: &PgPool,
+    actor: Actor<'_>,
+    table: Table<'_>,
+    expected: Option<i64>,
+) -> Result<Imported, ImportError> {
+    let (lexicon, source) = match table {
+        // Saved with tabs, so that what is served at /thesaurus/mots-familiers.tsv is TSV.
+        Table::Written(text) => {
+            let text = tables::with_tabs(text);
+            (Arc::new(Lexicon::parse(&text)?), Some(text))
+        }
+        Table::Shipped => (Lexicon::shipped(), None),
+    };
     let mut tx = db.begin().await?;
-    // Two imports at once wait for each other here (readers do not), and the second one
-    // counts its changes against the first one's table.
+    // Two saves at once wait for each other here (readers do not): the second one sees the
+    // first one's version.
     sqlx::query!("lock table familiar_words in exclusive mode")
         .execute(&mut *tx)
         .await?;
-    let before = load(&mut tx).await?;
-    sqlx::query!(
+    let before = stored(&mut tx).await?;
+    if let Some(expected) = expected.filter(|&v| v != before.version) {
+        return Err(ImportError::Stale {
+            expected,
+            current: before.version,
+        });
+    }
+    let version = sqlx::query_scalar!(
         "insert into familiar_words (source) values ($1)
          on conflict (singleton) do update
-         set source = excluded.source, version = familiar_words.version + 1, imported_at = now()",
+         set source = excluded.source, version = familiar_words.version + 1, imported_at = now()
+         returning version",
         source
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    let before = before.lexicon();
     let known = |l: &Lexicon, word: &String| l.standard.contains_key(word);
     let imported = Imported {
         words: lexicon.word_count(),
@@ -200,6 +289,7 @@ pub async fn import(db: &PgPool, actor: Actor<'_>, source: &str) -> Result<Impor
             .keys()
             .filter(|w| !known(&lexicon, w))
             .count(),
+        version,
     };
     audit::record(
         &mut *tx,
@@ -209,6 +299,7 @@ pub async fn import(db: &PgPool, actor: Actor<'_>, source: &str) -> Result<Impor
             publication_id: None,
             subject: "Mots familiers",
             detail: json!({
+                "table": if matches!(table, Table::Shipped) { "livrée" } else { "écrite" },
                 "mots": imported.words,
                 "ajoutes": imported.added,
                 "retires": imported.removed,
@@ -247,11 +338,29 @@ mod tests {
         let refused = |table: &str| Lexicon::parse(table).unwrap_err().to_string();
         assert_eq!(
             refused("bagnole\tautomobile\nfaire la plonge\tplongeur\n"),
-            "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace ni apostrophe)"
+            "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace, ni apostrophe, ni \
+             trait d'union, ni ponctuation)"
+        );
+        assert!(refused("aide-soignant\tsoins\n").starts_with("ligne 1 : « aide-soignant »"));
+        assert!(refused("bac+2\tbts\n").starts_with("ligne 1 : « bac+2 »"));
+        assert_eq!(
+            refused("cela\tceci\n"),
+            "ligne 1 : « cela » est un mot vide, que la recherche ignore"
         );
         assert_eq!(
+            refused("bagnole\tautomobile, voiture\n"),
+            "ligne 1 : « automobile, voiture » contient une virgule ; séparez les mots courants \
+             par « ; »"
+        );
+        assert_eq!(
+            refused("bagnole\tde la\n"),
+            "ligne 1 : « de la » n'a aucun mot que la recherche puisse chercher"
+        );
+        assert!(refused("bagnole\t# à revoir\n").contains("un commentaire"));
+        assert_eq!(
             refused("# un commentaire\nbagnole automobile\n"),
-            "ligne 2 : il manque la tabulation (ou « : ») entre le mot et ses valeurs"
+            "ligne 2 (« bagnole automobile ») : il manque la tabulation (ou « : ») entre le mot \
+             et ses valeurs"
         );
         assert_eq!(
             refused("bagnole\t ; \n"),

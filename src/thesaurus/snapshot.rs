@@ -60,7 +60,8 @@ pub struct ConceptEntry {
 pub struct Snapshot {
     /// The thesaurus revision: the search index was built at one, and is rebuilt when it moves.
     pub revision: i64,
-    /// The version of the familiar words' table ([`familiar::version`]): only queries read it.
+    /// The version of the familiar words' table ([`familiar::Stored::version`]): only queries
+    /// read it.
     familiar_version: i64,
     pub schemes: Vec<SchemeEntry>,
     pub concepts: Vec<ConceptEntry>,
@@ -152,8 +153,8 @@ impl Snapshot {
         let related = sqlx::query!("select concept_a, concept_b from concept_related")
             .fetch_all(&mut *tx)
             .await?;
-        let familiar_version = familiar::version(&mut tx).await?;
-        let familiar = familiar::load(&mut tx).await?;
+        let stored = familiar::stored(&mut tx).await?;
+        let (familiar_version, familiar) = (stored.version, stored.lexicon());
         tx.commit().await?;
 
         let scheme_index: HashMap<i64, usize> =
@@ -456,14 +457,12 @@ impl SharedSnapshot {
     /// Reloads from PostgreSQL when the stored revision, or the familiar words' version,
     /// moved; returns whether it did.
     pub async fn refresh(&self, db: &PgPool) -> Result<bool, sqlx::Error> {
-        let stored = sqlx::query!(
-            r#"select revision, coalesce((select version from familiar_words), 0) as "familiar!"
-               from thesaurus_revision"#
-        )
-        .fetch_one(db)
-        .await?;
+        let revision = sqlx::query_scalar!("select revision from thesaurus_revision")
+            .fetch_one(db)
+            .await?;
+        let familiar = familiar::stored(&mut *db.acquire().await?).await?.version;
         let current = self.get();
-        if (stored.revision, stored.familiar) == (current.revision, current.familiar_version)
+        if (revision, familiar) == (current.revision, current.familiar_version)
             && !current.is_empty()
         {
             return Ok(false);

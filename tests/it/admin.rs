@@ -654,46 +654,62 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
     let page = admin.get("/admin/mots-familiers").await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("bagnole\tautomobile ; voiture\n"));
+    assert_eq!(page.attrs("input[name=version]", "value"), ["0"]);
+    assert!(
+        page.texts("button[name=livree]").is_empty(),
+        "nothing to give back yet"
+    );
     let editor = login(&app, "editrice@obs-a.fr").await;
     assert_eq!(editor.get("/admin/mots-familiers").await.status, 403);
     let refused = editor
         .post(
             "/admin/mots-familiers",
-            &[("table", "bagnole : automobile")],
+            &[("table", "bagnole : automobile"), ("version", "0")],
         )
         .await;
     assert_eq!(refused.status, 403);
 
     // A line the table cannot read: nothing is saved, the text comes back as sent, with the
-    // line at fault.
+    // line at fault, and the text area takes the focus.
     let sent = "bagnole : automobile\r\nfringues vêtement\r\n";
     let bad = admin
-        .post("/admin/mots-familiers", &[("table", sent)])
+        .post(
+            "/admin/mots-familiers",
+            &[("table", sent), ("version", "0")],
+        )
         .await;
     assert_eq!(bad.status, 422);
     assert_eq!(
         bad.texts("#erreur-table"),
         [
-            "Table non enregistrée : ligne 2 : il manque la tabulation (ou « : ») entre le mot et ses valeurs."
+            "Table non enregistrée : ligne 2 (« fringues vêtement ») : il manque la tabulation (ou « : ») entre le mot et ses valeurs."
         ]
     );
     assert!(
         bad.text()
-            .contains(">bagnole : automobile\nfringues vêtement\n</textarea>")
+            .contains(">\nbagnole : automobile\nfringues vêtement\n</textarea>")
+    );
+    assert_eq!(
+        bad.attrs("textarea[autofocus]", "aria-describedby"),
+        ["erreur-table table-aide"]
     );
     assert_eq!(
         app.get("/thesaurus/mots-familiers.tsv").await.text(),
         shipped
     );
 
-    // Typed in the text area with « : » (the tab key leaves it), lines ended by CR LF.
+    // Typed in the text area with « : » (the tab key leaves it), lines ended by CR LF: saved
+    // as TSV.
     let saved = admin
         .post(
             "/admin/mots-familiers",
-            &[(
-                "table",
-                "# Nos mots\r\ntrottoche : trottinette\r\nbagnole\tautomobile\r\n",
-            )],
+            &[
+                (
+                    "table",
+                    "# Nos mots\r\ntrottoche : trottinette\r\nbagnole\tautomobile\r\n",
+                ),
+                ("version", "0"),
+            ],
         )
         .await;
     assert_eq!(saved.status, 303);
@@ -702,20 +718,48 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
         back.starts_with("/admin/mots-familiers?mots=2&ajoutes=1&retires="),
         "{back}"
     );
-    let notice = admin.get(&back).await.texts("p.form-ok");
+    let page = admin.get(&back).await;
+    let notice = page.texts("p.form-ok");
     assert!(
         notice[0].starts_with("Table enregistrée : 2 mot(s), dont 1 nouveau(x)"),
         "{notice:?}"
     );
+    assert_eq!(page.attrs("input[name=version]", "value"), ["1"]);
     assert_eq!(
         app.get("/thesaurus/mots-familiers.tsv").await.text(),
-        "# Nos mots\ntrottoche : trottinette\nbagnole\tautomobile\n"
+        "# Nos mots\ntrottoche\ttrottinette\nbagnole\tautomobile\n"
     );
     assert!(app.thesaurus.refresh(&app.db).await.unwrap());
     assert!(app.thesaurus.get().familiar().knows("trottoches"));
+
+    // A page opened before someone else saved does not save over their table.
+    let late = admin
+        .post(
+            "/admin/mots-familiers",
+            &[("table", "bagnole\tvoiture\n"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(late.status, 409);
+    assert!(late.texts("#erreur-table")[0].contains("modifiée par ailleurs"));
+    assert!(late.text().contains(">\nbagnole\tvoiture\n</textarea>"));
+
+    // The shipped table given back; the journal says who did what.
+    let restored = admin
+        .post(
+            "/admin/mots-familiers",
+            &[("table", ""), ("version", "1"), ("livree", "1")],
+        )
+        .await;
+    assert_eq!(restored.status, 303);
+    assert_eq!(
+        app.get("/thesaurus/mots-familiers.tsv").await.text(),
+        shipped
+    );
     let journal = admin.get("/admin/journal").await.text();
     assert!(
-        journal.contains("Mots familiers remplacés") && journal.contains("admin@bibliotheque.fr"),
+        journal.matches("Mots familiers remplacés").count() == 2
+            && journal.contains("admin@bibliotheque.fr")
+            && journal.contains("livrée"),
         "{journal}"
     );
 }

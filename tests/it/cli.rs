@@ -106,7 +106,8 @@ fn commands_start_the_cluster_and_stop_it_when_done() {
     assert!(!out.status.success());
     let error = String::from_utf8_lossy(&out.stderr);
     assert!(
-        error.contains("mots-familiers.tsv") && error.contains("ligne 2 : il manque la tabulation"),
+        error.contains("mots-familiers.tsv")
+            && error.contains("ligne 2 (« fringues vêtement ») : il manque la tabulation"),
         "{error}"
     );
     assert!(!cluster_running(&dir));

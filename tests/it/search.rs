@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use bibliotheque::accounts::audit::Actor;
 use bibliotheque::catalogue::domain::PublicationStatus;
-use bibliotheque::thesaurus::familiar::{self, Lexicon};
+use bibliotheque::thesaurus::familiar::{self, Lexicon, Table};
 
 use crate::common::TestApp;
 use crate::common::builders::{PublicationBuilder, branch, observatory};
@@ -1026,7 +1026,7 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
 
     // An editor's table: comments kept, one word added, every shipped word dropped.
     let table = "# Nos mots\ntrottoche\ttrottinette ; engin de déplacement personnel\n";
-    let imported = familiar::import(&app.db, Actor::Command, table)
+    let imported = familiar::save(&app.db, Actor::Command, Table::Written(table), None)
         .await
         .unwrap();
     assert_eq!((imported.words, imported.added), (1, 1));
@@ -1053,16 +1053,14 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
     assert_eq!(app.get("/thesaurus/mots-familiers.tsv").await.text(), table);
 
     // A table with one unreadable line is refused whole, with its line; nothing changes.
-    let refused = familiar::import(
-        &app.db,
-        Actor::Command,
-        "bagnole\tautomobile\nfaire la plonge\tplongeur\n",
-    )
-    .await
-    .unwrap_err();
+    let bad = "bagnole\tautomobile\nfaire la plonge\tplongeur\n";
+    let refused = familiar::save(&app.db, Actor::Command, Table::Written(bad), None)
+        .await
+        .unwrap_err();
     assert_eq!(
         format!("{refused:#}"),
-        "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace ni apostrophe)"
+        "ligne 2 : « faire la plonge » n'est pas un seul mot (ni espace, ni apostrophe, ni trait \
+         d'union, ni ponctuation)"
     );
     assert!(!app.thesaurus.refresh(&app.db).await.unwrap());
     assert_eq!(app.get("/thesaurus/mots-familiers.tsv").await.text(), table);
@@ -1074,8 +1072,8 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
         "trottoche\ttrottinette\nbécane\tmoto\n",
     );
     let (a, b) = tokio::join!(
-        familiar::import(&app.db, Actor::Command, first),
-        familiar::import(&app.db, Actor::Command, second)
+        familiar::save(&app.db, Actor::Command, Table::Written(first), None),
+        familiar::save(&app.db, Actor::Command, Table::Written(second), None)
     );
     let changes = |i: familiar::Imported| (i.added, i.removed);
     let (a, b) = (changes(a.unwrap()), changes(b.unwrap()));
@@ -1093,6 +1091,36 @@ async fn editors_replace_the_familiar_words_and_search_follows_without_a_rebuild
         usize::from(stored == first),
         "{bagnole}"
     );
+
+    // Two pages that showed the same version: the first save wins, the second is told.
+    let shown = familiar::stored(&mut app.db.acquire().await.unwrap())
+        .await
+        .unwrap()
+        .version;
+    let (a, b) = tokio::join!(
+        familiar::save(&app.db, Actor::Command, Table::Written(first), Some(shown)),
+        familiar::save(&app.db, Actor::Command, Table::Written(second), Some(shown))
+    );
+    let stale = match (a, b) {
+        (Ok(_), Err(stale)) | (Err(stale), Ok(_)) => stale,
+        (a, b) => panic!("one save and one refusal expected: {a:?} {b:?}"),
+    };
+    assert!(
+        matches!(stale, familiar::ImportError::Stale { expected, current } if expected == shown && current == shown + 1),
+        "{stale:?}"
+    );
+
+    // The shipped table given back: served again, and read by search.
+    let restored = familiar::save(&app.db, Actor::Command, Table::Shipped, None)
+        .await
+        .unwrap();
+    assert_eq!(restored.version, shown + 2);
+    assert_eq!(
+        app.get("/thesaurus/mots-familiers.tsv").await.text(),
+        familiar::SHIPPED
+    );
+    assert!(app.thesaurus.refresh(&app.db).await.unwrap());
+    assert!(app.thesaurus.get().familiar().knows("fringues"));
 }
 
 #[tokio::test]

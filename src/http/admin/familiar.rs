@@ -1,5 +1,6 @@
 //! `/admin/mots-familiers`: for admins, the table of familiar words in force (« bagnole » →
-//! automobile), to edit in the browser and save whole; see [`crate::thesaurus::familiar`].
+//! automobile), to edit in the browser and save whole, or to give back to the shipped one; see
+//! [`crate::thesaurus::familiar`].
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,10 +15,17 @@ use crate::http::csrf::CsrfForm;
 use crate::http::layout::Layout;
 use crate::http::params::Params;
 use crate::state::AppState;
-use crate::thesaurus::familiar::{self, ImportError};
+use crate::thesaurus::familiar::{self, ImportError, Stored, Table};
 
-/// The longest table a form may send, in bytes: the shipped one is under 8 KB.
+/// The longest table a form may send, in bytes (the shipped one is under 8 KB); the route
+/// refuses a longer body before reading it ([`body_limit`]).
 const MAX_TABLE_BYTES: usize = 512 * 1024;
+
+/// The body limit of the route: the table and the form's other fields, URL-encoded (a
+/// character of an accented word takes up to three times its bytes).
+pub fn body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(3 * MAX_TABLE_BYTES + 4096)
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/familiar.html")]
@@ -25,8 +33,29 @@ pub struct FamiliarPage {
     layout: Layout,
     admin: AdminLayout,
     table: String,
+    /// The version the page shows: a save goes over that one only.
+    version: i64,
+    /// Whether the shipped table is in force (nothing to give back).
+    shipped: bool,
     notice: Option<String>,
     error: Option<String>,
+}
+
+impl FamiliarPage {
+    fn new(signed_in: &SignedIn, stored: &Stored) -> Self {
+        Self {
+            layout: Layout::default(),
+            admin: AdminLayout::new(signed_in, "mots-familiers"),
+            table: stored.text().to_owned(),
+            version: stored.version,
+            shipped: stored.source.is_none(),
+            notice: None,
+            // A saved table that a later version of the library no longer reads.
+            error: stored.unreadable().map(|e| {
+                format!("La table enregistrée n'est plus lisible ({e}) : la recherche se sert de la table livrée en attendant que vous la corrigiez.")
+            }),
+        }
+    }
 }
 
 /// What the redirect after a save says: how many words the table has, added and dropped.
@@ -43,34 +72,36 @@ pub async fn show(
     Params(saved): Params<Saved>,
 ) -> Result<FamiliarPage, AppError> {
     signed_in.require_admin()?;
-    let notice = match saved {
-        Saved {
-            mots: Some(words),
-            ajoutes: Some(added),
-            retires: Some(removed),
-        } => Some(format!(
+    let stored = familiar::stored(&mut *state.db.acquire().await?).await?;
+    let mut page = FamiliarPage::new(&signed_in, &stored);
+    if let Saved {
+        mots: Some(words),
+        ajoutes: Some(added),
+        retires: Some(removed),
+    } = saved
+    {
+        page.notice = Some(format!(
             "Table enregistrée : {words} mot(s), dont {added} nouveau(x) ; {removed} retiré(s). \
              La recherche en tient compte dans les secondes qui viennent."
-        )),
-        _ => None,
-    };
-    Ok(FamiliarPage {
-        layout: Layout::default(),
-        admin: AdminLayout::new(&signed_in, "mots-familiers"),
-        table: familiar::table(&state.db).await?,
-        notice,
-        error: None,
-    })
+        ));
+    }
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct TableForm {
     #[serde(default)]
     table: String,
+    /// The version the page showed.
+    version: i64,
+    /// Present when the shipped table is asked back.
+    #[serde(default)]
+    livree: Option<String>,
 }
 
-/// Saves the table whole; one it cannot read comes back on the page, as sent, with the line
-/// at fault.
+/// Saves the table whole over the version the page showed, or gives back the shipped one; a
+/// table that cannot be read, or that someone else saved meanwhile, comes back on the page as
+/// sent, with why.
 pub async fn save(
     State(state): State<AppState>,
     CsrfForm { signed_in, form }: CsrfForm<TableForm>,
@@ -78,31 +109,45 @@ pub async fn save(
     signed_in.require_admin()?;
     if form.table.len() > MAX_TABLE_BYTES {
         return Err(AppError::TooLarge(format!(
-            "La table dépasse {} Ko : découpez-la ou importez-la en ligne de commande.",
+            "La table dépasse {} Ko : importez-la en ligne de commande.",
             MAX_TABLE_BYTES / 1024
         )));
     }
-    // A text area sends its lines ended by CR LF.
-    let table = form.table.replace("\r\n", "\n");
+    let table = match form.livree {
+        Some(_) => Table::Shipped,
+        None => Table::Written(&form.table),
+    };
     let actor = Actor::User(&signed_in.0.user);
-    match familiar::import(&state.db, actor, &table).await {
-        Ok(imported) => {
-            let back = format!(
-                "/admin/mots-familiers?mots={}&ajoutes={}&retires={}",
-                imported.words, imported.added, imported.removed
-            );
-            Ok(Redirect::to(&back).into_response())
-        }
-        Err(ImportError::Table(error)) => {
-            let page = FamiliarPage {
-                layout: Layout::default(),
-                admin: AdminLayout::new(&signed_in, "mots-familiers"),
-                table,
-                notice: None,
-                error: Some(format!("Table non enregistrée : {error}.")),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
+    let refused = |status, message: String| {
+        let page = FamiliarPage {
+            layout: Layout::default(),
+            admin: AdminLayout::new(&signed_in, "mots-familiers"),
+            // A text area sends its lines ended by CR LF.
+            table: form.table.replace("\r\n", "\n"),
+            version: form.version,
+            shipped: false,
+            notice: None,
+            error: Some(message),
+        };
+        Ok((status, page).into_response())
+    };
+    match familiar::save(&state.db, actor, table, Some(form.version)).await {
+        Ok(saved) => Ok(Redirect::to(&format!(
+            "/admin/mots-familiers?mots={}&ajoutes={}&retires={}",
+            saved.words, saved.added, saved.removed
+        ))
+        .into_response()),
+        Err(ImportError::Table(error)) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Table non enregistrée : {error}."),
+        ),
+        Err(error @ ImportError::Stale { .. }) => refused(
+            StatusCode::CONFLICT,
+            format!(
+                "Table non enregistrée : {error}. Votre texte est ci-dessous ; ouvrez la table \
+                 en vigueur dans un autre onglet, reportez-y vos changements et enregistrez-la."
+            ),
+        ),
         Err(ImportError::Database(error)) => Err(error.into()),
     }
 }

@@ -73,7 +73,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/admin/mots-familiers",
-            get(familiar::show).post(familiar::save),
+            get(familiar::show)
+                .post(familiar::save)
+                .layer(familiar::body_limit()),
         )
         .route("/admin/moissonnage", get(harvest::show))
         .route("/admin/moissonnage/sources", post(harvest::add))
