@@ -494,15 +494,29 @@ pub fn is_filler(text: &str, word: &str) -> bool {
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word))
 }
 
-/// Whether the word before `word` (a slice of `text`), « de » aside, is a course or « en »
-/// (« prof d'info », « licence info »).
+/// Whether `word` (a slice of `text`) names a field after a course: the word before it, « de »
+/// and a number aside, is a course or « en », with no punctuation between (« prof d'info »,
+/// « master 2 info », « bon en info », not « formation : info pratique »), and the word after it
+/// does not make it another field (« licence info com » is information-communication).
 fn follows_a_course(text: &str, word: &str) -> bool {
-    analysis::words(&text[..offset_in(text, word)])
-        .iter()
-        .rev()
-        .map(|(before, _)| crate::text::fold(before))
-        .find(|before| !matches!(before.as_str(), "d" | "de"))
-        .is_some_and(|before| vocabulary::roles(&before).has(Roles::COURSE))
+    let at = offset_in(text, word);
+    let after = analysis::words(&text[at + word.len()..]);
+    if after
+        .first()
+        .is_some_and(|(next, _)| matches!(crate::text::fold(next).as_str(), "com" | "comm" | "doc"))
+    {
+        return false;
+    }
+    let before = analysis::words(&text[..at]);
+    let Some((course, _)) = before.iter().rev().find(|(w, _)| {
+        let folded = crate::text::fold(w);
+        !matches!(folded.as_str(), "d" | "de") && !folded.chars().all(|c| c.is_ascii_digit())
+    }) else {
+        return false;
+    };
+    let gap = &text[offset_in(text, course) + course.len()..at];
+    vocabulary::roles(&crate::text::fold(course)).has(Roles::COURSE)
+        && !gap.contains(|c: char| c.is_ascii_punctuation() && c != '\'' || "…«»".contains(c))
 }
 
 /// One part of a run of plain words: a word, or a thesaurus label found in them.
@@ -837,8 +851,17 @@ mod tests {
         assert!(filler("info", "info"));
         assert!(!filler("que faire après un BTS info", "info"));
         assert!(!filler("licence info à distance", "info"));
+        assert!(!filler("licence pro info", "info"));
+        assert!(!filler("master 2 info en alternance", "info"));
+        assert!(!filler("stage info", "info"));
         assert!(!filler("prof d'info au lycée", "info"));
         assert!(!filler("il est bon en maths et en info", "info"));
+        // The plural, punctuation between, or another field after, only ask.
+        assert!(filler("master infos admission", "infos"));
+        assert!(filler("un site riche en infos", "infos"));
+        assert!(filler("formation : info pratique", "info"));
+        assert!(filler("BTS, info et débouchés", "info"));
+        assert!(filler("licence info com", "info"));
         // Other fillers stay fillers after a course.
         assert!(filler("BTS comment", "comment"));
     }

@@ -47,7 +47,8 @@ impl Roles {
     /// seulement »).
     pub const DEGREE: Self = Self(1 << 11);
     /// A filler that names a field right after a [`Self::COURSE`]: « des infos sur le
-    /// métier » asks, « BTS info » and « bon en info » name informatique.
+    /// métier » asks, « BTS info » and « bon en info » name informatique (the singular only:
+    /// « master infos admission » asks).
     pub const CLIPPED_FIELD: Self = Self(1 << 12);
     /// A course, a diploma or someone who teaches, and « en »: a clipped field after it names
     /// the field (« licence info », « prof d'info », « fort en info »).
@@ -97,10 +98,12 @@ pub fn roles(folded: &str) -> Roles {
         | "lesquelles" | "lesquels" | "marre" | "peut" | "peux" | "pourquoi" | "quand" | "quel"
         | "quelle" | "quelles" | "quels" | "quoi" | "savoir" | "svp" | "taf" | "taff"
         | "travailler" | "trouver" => R::FILLER,
-        "info" | "infos" => R::FILLER | R::CLIPPED_FIELD,
-        "bac" | "bachelor" | "bts" | "but" | "cap" | "cours" | "dut" | "ecole" | "en"
-        | "etudes" | "fac" | "formation" | "ingenieur" | "iut" | "licence" | "master" | "prof"
-        | "profs" | "technicien" => R::COURSE,
+        "info" => R::FILLER | R::CLIPPED_FIELD,
+        "infos" => R::FILLER,
+        "alternance" | "bac" | "bachelor" | "bts" | "but" | "cap" | "cours" | "dut" | "ecole"
+        | "en" | "etudes" | "fac" | "formation" | "ingenieur" | "iut" | "l1" | "l2" | "l3"
+        | "licence" | "m1" | "m2" | "master" | "pro" | "prof" | "profs" | "stage"
+        | "technicien" => R::COURSE,
         // Someone, in speech: « le gars qui entretient les piscines ».
         "gars" | "mec" | "mecs" | "meuf" | "nana" => R::FILLER,
         // Who a story is about.
