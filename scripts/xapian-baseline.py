@@ -6,7 +6,7 @@ same texts and the same queries. Debian's bindings (`apt-get install -y python3-
 for the system's Python: run this with /usr/bin/python3.
 
     xapian-baseline.py time CORPUS.jsonl QUERIES.txt DB_DIR
-        Indexes the corpus into DB_DIR (reused when it holds as many documents), then searches
+        Indexes the corpus into DB_DIR (reused for the same corpus file), then searches
         each query (one per line) for its top 10, in process, after a warm-up pass: median,
         95th and 99th percentile and maximum, in milliseconds (BENCHMARKS.md); once as Xapian
         does by default (the total estimated), once with every match counted.
@@ -83,14 +83,19 @@ def search(db, qp, text, counted=False):
 def timed(corpus, queries_file, db_dir):
     with open(queries_file, encoding="utf-8") as f:
         queries = [line.strip() for line in f if line.strip()]
-    expected = sum(1 for _ in texts(corpus))
-    if os.path.isdir(db_dir) and xapian.Database(db_dir).get_doccount() == expected:
+    # The index is reused only for the very corpus it was built from (its size and date).
+    stat = os.stat(corpus)
+    stamp = f"{os.path.abspath(corpus)} {stat.st_size} {stat.st_mtime_ns}\n"
+    stamp_file = os.path.join(db_dir, "corpus-stamp")
+    if os.path.isfile(stamp_file) and open(stamp_file, encoding="utf-8").read() == stamp:
         print(f"index Xapian réutilisé : {db_dir}", file=sys.stderr)
     else:
         started = time.monotonic()
         db = xapian.WritableDatabase(db_dir, xapian.DB_CREATE_OR_OVERWRITE)
         count = index(db, corpus)
         db.close()
+        with open(stamp_file, "w", encoding="utf-8") as f:
+            f.write(stamp)
         print(f"{count} documents indexés en {time.monotonic() - started:.1f} s", file=sys.stderr)
     db = xapian.Database(db_dir)
     qp = parser(db)

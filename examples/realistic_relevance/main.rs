@@ -167,44 +167,47 @@ impl Run {
     }
 }
 
-/// The first pages of a TREC run file, by query id, in rank order.
-fn read_run(path: &Path) -> anyhow::Result<HashMap<u32, Vec<String>>> {
+/// The first pages of a TREC run file, by query id: equal scores in code order, as the
+/// library's own runs ([`settle_ties`]).
+fn read_run(path: &Path) -> anyhow::Result<HashMap<u32, Ranked>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("lecture de {}", path.display()))?;
-    let mut lines: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
+    let mut hits: HashMap<u32, Vec<(f32, String, String)>> = HashMap::new();
     for (n, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
+        let at = || format!("{} ligne {}", path.display(), n + 1);
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let [id, _, code, rank, ..] = fields[..] else {
-            anyhow::bail!(
-                "{} ligne {} : « id Q0 code rang score nom » attendu",
-                path.display(),
-                n + 1
-            );
+        let [id, _, code, _, score, ..] = fields[..] else {
+            anyhow::bail!("{} : « id Q0 code rang score nom » attendu", at());
         };
-        let parsed = id.parse().ok().zip(rank.parse().ok());
-        let Some((id, rank)) = parsed else {
-            anyhow::bail!("{} ligne {} : id ou rang illisible", path.display(), n + 1);
+        let parsed = id.parse().ok().zip(score.parse().ok());
+        let Some((id, score)) = parsed else {
+            anyhow::bail!("{} : id ou score illisible", at());
         };
-        lines.entry(id).or_default().push((rank, code.to_owned()));
+        hits.entry(id)
+            .or_default()
+            .push((score, code.to_owned(), String::new()));
     }
-    Ok(lines
+    Ok(hits
         .into_iter()
-        .map(|(id, mut ranked)| {
-            ranked.sort();
+        .map(|(id, hits)| {
+            let total = hits.len();
             (
                 id,
-                ranked.into_iter().map(|(_, code)| code).take(K).collect(),
+                Ranked {
+                    total,
+                    ..settle_ties(hits)
+                },
             )
         })
         .collect())
 }
 
 /// What one run returned for one query.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Ranked {
     /// ROME codes (external ids) of the first page, in order.
     codes: Vec<String>,
@@ -311,6 +314,15 @@ async fn evaluate(
 
     let ranking = ranking(args.ranking.as_deref())?;
     let peer = args.run.as_deref().map(read_run).transpose()?;
+    // A run made on another judged set would score zeros without a word. (A query it does not
+    // list is one the engine found nothing for: counted without result.)
+    if let Some(peer) = &peer {
+        ensure!(
+            judged.iter().any(|j| peer.contains_key(&j.id)),
+            "--run ne classe aucune des {} requêtes de ce jeu : a-t-il été fait sur un autre ?",
+            judged.len()
+        );
+    }
     if let Some(text) = &args.query {
         print!("{}", explain(&index, &snapshot, text, ranking, judged)?);
         return Ok(());
@@ -325,13 +337,7 @@ async fn evaluate(
     for j in judged {
         let mut runs = BTreeMap::new();
         if let Some(peer) = &peer {
-            let codes = peer.get(&j.id).cloned().unwrap_or_default();
-            let total = codes.len();
-            let ranked = Ranked {
-                codes,
-                total,
-                ..Default::default()
-            };
+            let ranked = peer.get(&j.id).cloned().unwrap_or_default();
             runs.insert(Run::Peer, ranked);
         }
         for run in Run::OWN {
