@@ -184,6 +184,7 @@ const ROUTES: &[Route] = &[
     get("/thesaurus/export.ttl", &[]),
     get("/thesaurus/export.rdf", &[]),
     get("/thesaurus/export.jsonld", &[]),
+    get("/thesaurus/mots-familiers.tsv", &[]),
     get("/thesaurus/concepts/{id}", &[]),
     get("/thesaurus/{scheme}", &[]),
     get("/thesaurus/{scheme}/{local}", &[]),
@@ -242,6 +243,8 @@ const ROUTES: &[Route] = &[
     post("/admin/comptes/mot-de-passe", &["email"]),
     get("/admin/observatoires", &["relecture", "observatoire"]),
     post("/admin/observatoires/{slug}/relecture", &["relecture"]),
+    get("/admin/mots-familiers", &["mots", "ajoutes", "retires"]),
+    post("/admin/mots-familiers", &["table", "version", "livree"]),
     get("/admin/moissonnage", &["ok", "source"]),
     post(
         "/admin/moissonnage/sources",
@@ -341,7 +344,7 @@ enum Expect {
 }
 
 /// Statuses that say clearly "not this" for an overlong value.
-const CLEAR: &[u16] = &[400, 403, 404, 413, 422, 429];
+const CLEAR: &[u16] = &[400, 403, 404, 409, 413, 422, 429];
 
 struct Case {
     label: String,
@@ -451,6 +454,11 @@ impl Ids {
                 ("role", "editor".to_owned()),
             ],
             "/admin/observatoires/{slug}/relecture" => vec![("relecture", "non".to_owned())],
+            // A version no save has: the sweep changes nothing (409 at worst).
+            "/admin/mots-familiers" => vec![
+                ("table", "bagnole\tautomobile".to_owned()),
+                ("version", "-1".to_owned()),
+            ],
             _ => Vec::new(),
         }
     }
@@ -613,7 +621,7 @@ fn cases(ids: &Ids, csrf: &str) -> Vec<Case> {
             let long: &'static [u16] = match *field {
                 "sujet" | "x" if publication_form => &[303],
                 _ if publication_form => &[422],
-                "x" => &[303, 400, 403, 404, 413, 422, 429],
+                "x" => &[303, 400, 403, 404, 409, 413, 422, 429],
                 _ => CLEAR,
             };
             cases.push(Case {
