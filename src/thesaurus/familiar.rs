@@ -182,9 +182,10 @@ impl Stored {
 /// The table in force and its version, read on `db` (within the thesaurus snapshot's
 /// transaction when it loads).
 pub async fn stored(db: &mut sqlx::PgConnection) -> Result<Stored, sqlx::Error> {
-    let row = sqlx::query!("select version, source from familiar_words")
-        .fetch_optional(db)
-        .await?;
+    let row =
+        sqlx::query!("select version, source from familiar_words order by version desc limit 1")
+            .fetch_optional(db)
+            .await?;
     Ok(row.map_or(
         Stored {
             version: 0,
@@ -196,6 +197,48 @@ pub async fn stored(db: &mut sqlx::PgConnection) -> Result<Stored, sqlx::Error> 
         },
     ))
 }
+
+/// A save, as the history of the table lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub version: i64,
+    /// Whether it gave the shipped table back.
+    pub shipped: bool,
+    pub words: i32,
+    pub saved_at: time::OffsetDateTime,
+    pub saved_by: String,
+}
+
+impl Saved {
+    pub fn saved_at_fr(&self) -> String {
+        crate::text::datetime_fr(self.saved_at)
+    }
+}
+
+/// The saves kept, newest first: the one in force, then those that can be taken back.
+pub async fn history(db: &PgPool) -> Result<Vec<Saved>, sqlx::Error> {
+    sqlx::query_as!(
+        Saved,
+        r#"select version, source is null as "shipped!", words, saved_at, saved_by
+           from familiar_words order by version desc"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The text of an earlier save (`None` inside: it gave the shipped table back); `None` when
+/// no save kept has that version.
+pub async fn saved_text(db: &PgPool, version: i64) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select source from familiar_words where version = $1",
+        version
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// How many saves are kept.
+const KEPT: i64 = 50;
 
 /// What to put in force.
 #[derive(Debug, Clone, Copy)]
@@ -267,13 +310,20 @@ pub async fn save(
         });
     }
     let version = sqlx::query_scalar!(
-        "insert into familiar_words (source) values ($1)
-         on conflict (singleton) do update
-         set source = excluded.source, version = familiar_words.version + 1, imported_at = now()
+        "insert into familiar_words (source, words, saved_by) values ($1, $2, $3)
          returning version",
-        source
+        source,
+        i32::try_from(lexicon.word_count()).unwrap_or(i32::MAX),
+        actor.name(),
     )
     .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "delete from familiar_words where version not in
+         (select version from familiar_words order by version desc limit $1)",
+        KEPT
+    )
+    .execute(&mut *tx)
     .await?;
     let before = before.lexicon();
     let known = |l: &Lexicon, word: &String| l.standard.contains_key(word);

@@ -743,7 +743,8 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
     assert!(late.texts("#erreur-table")[0].contains("modifiée par ailleurs"));
     assert!(late.text().contains(">\nbagnole\tvoiture\n</textarea>"));
 
-    // The shipped table given back; the journal says who did what.
+    // The shipped table given back, then the first save taken back from the history; the
+    // journal says who did what.
     let restored = admin
         .post(
             "/admin/mots-familiers",
@@ -755,9 +756,38 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
         app.get("/thesaurus/mots-familiers.tsv").await.text(),
         shipped
     );
+    let page = admin.get("/admin/mots-familiers").await;
+    let rows = page.texts("table.admin-table tbody tr");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].starts_with("2 ") && rows[0].contains("(table livrée) En vigueur"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("1 ") && rows[1].contains("admin@bibliotheque.fr 2 Reprendre"),
+        "{rows:?}"
+    );
+    let taken_back = admin
+        .post(
+            "/admin/mots-familiers",
+            &[("table", ""), ("version", "2"), ("reprendre", "1")],
+        )
+        .await;
+    assert_eq!(taken_back.status, 303);
+    assert_eq!(
+        app.get("/thesaurus/mots-familiers.tsv").await.text(),
+        "# Nos mots\ntrottoche\ttrottinette\nbagnole\tautomobile\n"
+    );
+    let unknown = admin
+        .post(
+            "/admin/mots-familiers",
+            &[("table", ""), ("version", "3"), ("reprendre", "99")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
     let journal = admin.get("/admin/journal").await.text();
     assert!(
-        journal.matches("Mots familiers remplacés").count() == 2
+        journal.matches("Mots familiers remplacés").count() == 3
             && journal.contains("admin@bibliotheque.fr")
             && journal.contains("livrée"),
         "{journal}"

@@ -15,7 +15,7 @@ use crate::http::csrf::CsrfForm;
 use crate::http::layout::Layout;
 use crate::http::params::Params;
 use crate::state::AppState;
-use crate::thesaurus::familiar::{self, ImportError, Stored, Table};
+use crate::thesaurus::familiar::{self, ImportError, Saved, Stored, Table};
 
 /// The longest table a form may send, in bytes (the shipped one is under 8 KB); the route
 /// refuses a longer body before reading it ([`body_limit`]).
@@ -37,18 +37,21 @@ pub struct FamiliarPage {
     version: i64,
     /// Whether the shipped table is in force (nothing to give back).
     shipped: bool,
+    /// The saves kept, newest (in force) first.
+    history: Vec<Saved>,
     notice: Option<String>,
     error: Option<String>,
 }
 
 impl FamiliarPage {
-    fn new(signed_in: &SignedIn, stored: &Stored) -> Self {
+    fn new(signed_in: &SignedIn, stored: &Stored, history: Vec<Saved>) -> Self {
         Self {
             layout: Layout::default(),
             admin: AdminLayout::new(signed_in, "mots-familiers"),
             table: stored.text().to_owned(),
             version: stored.version,
             shipped: stored.source.is_none(),
+            history,
             notice: None,
             // A saved table that a later version of the library no longer reads.
             error: stored.unreadable().map(|e| {
@@ -60,7 +63,7 @@ impl FamiliarPage {
 
 /// What the redirect after a save says: how many words the table has, added and dropped.
 #[derive(Debug, Default, Deserialize)]
-pub struct Saved {
+pub struct SaveNotice {
     mots: Option<usize>,
     ajoutes: Option<usize>,
     retires: Option<usize>,
@@ -69,12 +72,13 @@ pub struct Saved {
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Params(saved): Params<Saved>,
+    Params(saved): Params<SaveNotice>,
 ) -> Result<FamiliarPage, AppError> {
     signed_in.require_admin()?;
     let stored = familiar::stored(&mut *state.db.acquire().await?).await?;
-    let mut page = FamiliarPage::new(&signed_in, &stored);
-    if let Saved {
+    let history = familiar::history(&state.db).await?;
+    let mut page = FamiliarPage::new(&signed_in, &stored, history);
+    if let SaveNotice {
         mots: Some(words),
         ajoutes: Some(added),
         retires: Some(removed),
@@ -97,6 +101,9 @@ pub struct TableForm {
     /// Present when the shipped table is asked back.
     #[serde(default)]
     livree: Option<String>,
+    /// An earlier save to take back.
+    #[serde(default)]
+    reprendre: Option<i64>,
 }
 
 /// Saves the table whole over the version the page showed, or gives back the shipped one; a
@@ -113,9 +120,18 @@ pub async fn save(
             MAX_TABLE_BYTES / 1024
         )));
     }
-    let table = match form.livree {
-        Some(_) => Table::Shipped,
-        None => Table::Written(&form.table),
+    let earlier = match form.reprendre {
+        Some(version) => Some(
+            familiar::saved_text(&state.db, version)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let table = match (&earlier, form.livree) {
+        (Some(Some(text)), _) => Table::Written(text),
+        (Some(None), _) | (None, Some(_)) => Table::Shipped,
+        (None, None) => Table::Written(&form.table),
     };
     let actor = Actor::User(&signed_in.0.user);
     let refused = |status, message: String| {
@@ -126,6 +142,7 @@ pub async fn save(
             table: form.table.replace("\r\n", "\n"),
             version: form.version,
             shipped: false,
+            history: Vec::new(),
             notice: None,
             error: Some(message),
         };

@@ -244,7 +244,10 @@ const ROUTES: &[Route] = &[
     get("/admin/observatoires", &["relecture", "observatoire"]),
     post("/admin/observatoires/{slug}/relecture", &["relecture"]),
     get("/admin/mots-familiers", &["mots", "ajoutes", "retires"]),
-    post("/admin/mots-familiers", &["table", "version", "livree"]),
+    post(
+        "/admin/mots-familiers",
+        &["table", "version", "livree", "reprendre"],
+    ),
     get("/admin/moissonnage", &["ok", "source"]),
     post(
         "/admin/moissonnage/sources",
