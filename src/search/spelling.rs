@@ -338,11 +338,12 @@ impl Vocabulary {
 
     /// Whether `word` (a slice of `token`) is never corrected: a stop word, a question word
     /// or a filler, which only ask and name nothing to find ("quoi" is not a misspelt "quai",
-    /// "peux" not "peaux"), or a familiar word, which expansion reads (« fringues » is no
-    /// misspelling).
+    /// "peux" not "peaux"), a word that links the others (« après » is not a misspelt
+    /// « aires »), or a familiar word, which expansion reads (« fringues » is no misspelling).
     fn as_typed(&self, token: &str, word: &str) -> bool {
         analysis::is_stop_word(&word.to_lowercase())
             || super::query::is_filler(token, word)
+            || super::query::is_link_word(word)
             || self.familiar.knows(word)
     }
 

@@ -991,7 +991,11 @@ async fn info_names_informatique_after_a_course_and_only_asks_elsewhere() {
         "Le métier de boulanger",
     ])
     .await;
-    let course = api(&app, "q=que%20faire%20avec%20un%20BTS%20info").await;
+    // « après » is in none of these three studies: a word that links the others is searched
+    // as typed, never « corrected » (it was, to « aires »).
+    let course = api(&app, "q=que%20faire%20apr%C3%A8s%20un%20BTS%20info").await;
+    assert_eq!(course["corrected"], false, "{course}");
+    assert!(course.get("suggestion").is_none(), "{course}");
     assert_eq!(
         titles(&course)[0],
         "Les métiers de l'informatique en région",

@@ -494,6 +494,12 @@ pub fn is_filler(text: &str, word: &str) -> bool {
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word))
 }
 
+/// Whether `word` is a French word that links or qualifies the others (« après », « entre »,
+/// « trop »): the spelling correction leaves it as typed.
+pub fn is_link_word(word: &str) -> bool {
+    vocabulary::roles(&crate::text::fold(word)).has(Roles::LINK)
+}
+
 /// Whether `word` (a slice of `text`) names a field after a course: the word before it, « de »
 /// and a number aside, is a course or « en », with no punctuation between (« prof d'info »,
 /// « master 2 info », « bon en info », not « formation : info pratique »), and the word after it

@@ -53,6 +53,10 @@ impl Roles {
     /// A course, a diploma or someone who teaches, and « en »: a clipped field after it names
     /// the field (« licence info », « prof d'info », « fort en info »).
     pub const COURSE: Self = Self(1 << 13);
+    /// A word that links or qualifies the others, outside the stop words (« après »,
+    /// « entre », « comme »): never a misspelling, whether or not the library's texts hold it
+    /// (a small library's may not: « après » was « corrected » to « aires »).
+    pub const LINK: Self = Self(1 << 14);
 
     /// Whether the set holds every role of `roles`.
     pub fn has(self, roles: Self) -> bool {
@@ -117,7 +121,11 @@ pub fn roles(folded: &str) -> Roles {
         "car" | "donc" | "et" | "mais" | "plutot" | "prefere" => R::CLAUSE_START,
         "des" | "du" | "l" | "la" | "le" | "les" | "un" | "une" => R::DETERMINER,
         "assez" | "cher" | "chere" | "encore" | "forcement" | "loin" | "mal" | "moins" | "plus"
-        | "que" | "seulement" | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE,
+        | "que" | "seulement" | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE | R::LINK,
+        "alors" | "apres" | "aussi" | "autre" | "autres" | "avant" | "bien" | "ca" | "chaque"
+        | "comme" | "contre" | "deja" | "depuis" | "durant" | "entre" | "hors" | "ici" | "lors"
+        | "malgre" | "parmi" | "pendant" | "quelque" | "quelques" | "selon" | "tous" | "tout"
+        | "toute" | "toutes" | "vers" | "via" => R::LINK,
         _ => R::NONE,
     }
 }
@@ -147,5 +155,6 @@ mod tests {
         }
         assert!(roles("comment").has(Roles::FILLER));
         assert!(!roles("bon").has(Roles::FILLER));
+        assert!(roles("apres").has(Roles::LINK) && roles("trop").has(Roles::LINK));
     }
 }
