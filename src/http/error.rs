@@ -149,7 +149,7 @@ impl IntoResponse for AppError {
                  changé depuis. Rechargez la page et recommencez.",
             ),
             Self::Refused(message) => ("Accès refusé", message.as_str()),
-            Self::TooLarge(message) => ("Fichier trop volumineux", message.as_str()),
+            Self::TooLarge(message) => ("Envoi trop volumineux", message.as_str()),
             Self::Unsupported(message) => ("Type de fichier refusé", message.as_str()),
             Self::Unprocessable(message) => ("Valeurs à corriger", message.as_str()),
             Self::TooManyRequests(message) => ("Trop de tentatives", message.as_str()),

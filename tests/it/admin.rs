@@ -698,6 +698,17 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
         shipped
     );
 
+    // A table past 512 KB: refused, nothing saved.
+    let huge = "bagnole : automobile\n".repeat(30_000);
+    let too_large = admin
+        .post(
+            "/admin/mots-familiers",
+            &[("table", &huge), ("version", "0")],
+        )
+        .await;
+    assert_eq!(too_large.status, 413);
+    assert!(too_large.text().contains("La table dépasse 512 Ko"));
+
     // Typed in the text area with « : » (the tab key leaves it), lines ended by CR LF: saved
     // as TSV.
     let saved = admin

@@ -17,15 +17,9 @@ use crate::http::params::Params;
 use crate::state::AppState;
 use crate::thesaurus::familiar::{self, ImportError, Saved, Stored, Table};
 
-/// The longest table a form may send, in bytes (the shipped one is under 8 KB); the route
-/// refuses a longer body before reading it ([`body_limit`]).
+/// The longest table a form may send, in bytes (the shipped one is under 8 KB). A form body is
+/// read up to the router's limit (2 MB, then 413) before the table is measured.
 const MAX_TABLE_BYTES: usize = 512 * 1024;
-
-/// The body limit of the route: the table and the form's other fields, URL-encoded (a
-/// character of an accented word takes up to three times its bytes).
-pub fn body_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(3 * MAX_TABLE_BYTES + 4096)
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/familiar.html")]

@@ -73,9 +73,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/admin/mots-familiers",
-            get(familiar::show)
-                .post(familiar::save)
-                .layer(familiar::body_limit()),
+            get(familiar::show).post(familiar::save),
         )
         .route("/admin/moissonnage", get(harvest::show))
         .route("/admin/moissonnage/sources", post(harvest::add))
