@@ -337,12 +337,12 @@ async fn concept(
             let vocabulary = store::load(&state.db, Some(id)).await?;
             Ok(match other {
                 Representation::Turtle => {
-                    rdf_response(export::to_turtle(&vocabulary), "text/turtle")
+                    text_response(export::to_turtle(&vocabulary), "text/turtle")
                 }
                 Representation::RdfXml => {
-                    rdf_response(export::to_rdfxml(&vocabulary), "application/rdf+xml")
+                    text_response(export::to_rdfxml(&vocabulary), "application/rdf+xml")
                 }
-                _ => rdf_response(
+                _ => text_response(
                     export::to_jsonld(&vocabulary).to_string(),
                     "application/ld+json",
                 ),
@@ -461,7 +461,9 @@ async fn dereference(
     }
 }
 
-fn rdf_response(body: String, media_type: &'static str) -> Response {
+/// `body` as UTF-8 text of `media_type` (RDF, TSV); `Vary: Accept`, since a concept's address
+/// answers in the format asked for.
+fn text_response(body: String, media_type: &'static str) -> Response {
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -474,7 +476,7 @@ fn rdf_response(body: String, media_type: &'static str) -> Response {
 }
 
 fn download(body: String, media_type: &'static str, name: &'static str) -> Response {
-    let mut response = rdf_response(body, media_type);
+    let mut response = text_response(body, media_type);
     response
         .headers_mut()
         .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(name));
