@@ -108,6 +108,20 @@ impl Lexicon {
     pub fn knows(&self, word: &str) -> bool {
         self.standard(word).is_some()
     }
+
+    /// The words of `other` this lexicon lacks (folded), with their standard words, in
+    /// alphabetical order: what a saved table misses of the shipped one, which later versions
+    /// of the library enrich.
+    pub fn missing_from<'o>(&self, other: &'o Lexicon) -> Vec<(&'o str, &'o [String])> {
+        let mut missing: Vec<_> = other
+            .standard
+            .iter()
+            .filter(|(word, _)| !self.standard.contains_key(*word))
+            .map(|(word, standard)| (word.as_str(), standard.as_slice()))
+            .collect();
+        missing.sort_unstable();
+        missing
+    }
 }
 
 /// Refuses what expansion could never use: a familiar word that is not one word of a query
@@ -427,6 +441,16 @@ mod tests {
             twice.standard("becane"),
             Some(&["moto".to_owned(), "vélo".to_owned()][..])
         );
+    }
+
+    #[test]
+    fn a_table_says_which_words_of_another_it_lacks() {
+        let saved = Lexicon::parse("bagnole\tautomobile\ncompta\tcomptabilité\n").unwrap();
+        let shipped =
+            Lexicon::parse("bécane\tmoto\nbagnole\tvoiture\nfringue\tvêtement\n").unwrap();
+        let words: Vec<&str> = saved.missing_from(&shipped).iter().map(|m| m.0).collect();
+        assert_eq!(words, ["becane", "fringue"]);
+        assert!(shipped.missing_from(&shipped).is_empty());
     }
 
     #[test]

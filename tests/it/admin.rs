@@ -659,6 +659,10 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
         page.texts("button[name=livree]").is_empty(),
         "nothing to give back yet"
     );
+    assert!(
+        page.texts("#non-repris").is_empty(),
+        "the shipped table lacks nothing of itself"
+    );
     let editor = login(&app, "editrice@obs-a.fr").await;
     assert_eq!(editor.get("/admin/mots-familiers").await.status, 403);
     let refused = editor
@@ -736,6 +740,13 @@ async fn an_admin_edits_the_familiar_words_in_the_browser_and_a_bad_line_loses_n
         "{notice:?}"
     );
     assert_eq!(page.attrs("input[name=version]", "value"), ["1"]);
+    // The shipped words the saved table lacks, as lines to copy into it.
+    let not_taken = page.texts("#non-repris p");
+    assert!(
+        not_taken[0].contains("que celle en vigueur n'a pas ; les 30 premiers"),
+        "{not_taken:?}"
+    );
+    assert!(page.text().contains("ado : adolescent\n"));
     assert_eq!(
         app.get("/thesaurus/mots-familiers.tsv").await.text(),
         "# Nos mots\ntrottoche\ttrottinette\nbagnole\tautomobile\n"

@@ -15,7 +15,7 @@ use crate::http::csrf::CsrfForm;
 use crate::http::layout::Layout;
 use crate::http::params::Params;
 use crate::state::AppState;
-use crate::thesaurus::familiar::{self, ImportError, Saved, Stored, Table};
+use crate::thesaurus::familiar::{self, ImportError, Lexicon, Saved, Stored, Table};
 
 /// The longest table a form may send, in bytes (the shipped one is under 8 KB). A form body is
 /// read up to the router's limit (2 MB, then 413) before the table is measured.
@@ -33,6 +33,9 @@ pub struct FamiliarPage {
     shipped: bool,
     /// The saves kept, newest (in force) first.
     history: Vec<Saved>,
+    /// The shipped table's lines whose word the table in force lacks (the first few, and how
+    /// many in all): a library that saved its own does not get the words later versions ship.
+    not_taken: (Vec<String>, usize),
     notice: Option<String>,
     error: Option<String>,
 }
@@ -46,6 +49,7 @@ impl FamiliarPage {
             version: stored.version,
             shipped: stored.source.is_none(),
             history,
+            not_taken: not_taken(stored),
             notice: None,
             // A saved table that a later version of the library no longer reads.
             error: stored.unreadable().map(|e| {
@@ -53,6 +57,21 @@ impl FamiliarPage {
             }),
         }
     }
+}
+
+/// How many of the shipped words to name on the page.
+const NOT_TAKEN_SHOWN: usize = 30;
+
+/// The shipped table's words the table in force lacks, as lines to copy into it (« bécane :
+/// moto ; vélo »): the first [`NOT_TAKEN_SHOWN`], and how many in all.
+fn not_taken(stored: &Stored) -> (Vec<String>, usize) {
+    let (shipped, in_force) = (Lexicon::shipped(), stored.lexicon());
+    let missing = in_force.missing_from(&shipped);
+    let lines = missing
+        .iter()
+        .take(NOT_TAKEN_SHOWN)
+        .map(|(word, standard)| format!("{word} : {}", standard.join(" ; ")));
+    (lines.collect(), missing.len())
 }
 
 /// What the redirect after a save says: how many words the table has, added and dropped.
@@ -137,6 +156,7 @@ pub async fn save(
             version: form.version,
             shipped: false,
             history: Vec::new(),
+            not_taken: (Vec::new(), 0),
             notice: None,
             error: Some(message),
         };
