@@ -74,7 +74,7 @@ async fn import_familiar_words(db: &Database, path: &Path) -> anyhow::Result<()>
         .with_context(|| format!("table des mots familiers {}", path.display()))?;
     println!(
         "Mots familiers importés : {} mot(s), dont {} nouveau(x) ; {} retiré(s). \
-         Les serveurs en tiennent compte à leur prochain rechargement du thésaurus.",
+         Un serveur en marche en tient compte dans les deux secondes.",
         imported.words, imported.added, imported.removed
     );
     Ok(())

@@ -5,9 +5,9 @@
 //! as typed.
 //!
 //! A table ships with the library (`thesaurus/mots-familiers.tsv` says how it is written);
-//! editors replace it with their own (`bibliotheque thesaurus import mots-familiers.tsv`),
-//! stored as they wrote it and read with the rest of the thesaurus ([`super::snapshot`]), so
-//! that a word is added without a new build. It is language rather than a field's concepts,
+//! admins replace it with their own (`/admin/mots-familiers`, `bibliotheque thesaurus import
+//! mots-familiers.tsv`), stored as they wrote it, one row per save, and read with the rest of
+//! the thesaurus ([`super::snapshot`]), so that a word is added without a new build. It is language rather than a field's concepts,
 //! so it sits beside the thesaurus: as concepts, « bagnole » would be offered as a subject to
 //! file studies under.
 
@@ -125,7 +125,7 @@ impl Lexicon {
 }
 
 /// Refuses what expansion could never use: a familiar word that is not one word of a query
-/// (« aide-soignant », « bac+2 ») or that search ignores (« ça »), a standard word with nothing
+/// (« aide-soignant », « bac+2 ») or that search ignores (« cela »), a standard word with nothing
 /// to search, a list separated by commas (« automobile, voiture » would be one phrase).
 fn check_entry(entry: &tables::Entry<'_>) -> Result<(), LexiconError> {
     let line = entry.line;
