@@ -34,7 +34,16 @@ static LEXICON: LazyLock<Arc<Lexicon>> = LazyLock::new(|| {
 /// their stems: the stem of « compta » is that of « compte », of « fac » that of « face ».
 #[derive(Debug, Default)]
 pub struct Lexicon {
-    standard: HashMap<String, Vec<String>>,
+    /// By the folded word.
+    words: HashMap<String, Familiar>,
+}
+
+/// A familiar word of a table.
+#[derive(Debug)]
+struct Familiar {
+    /// As its first line writes it (« bécane »).
+    written: String,
+    standard: Vec<String>,
 }
 
 /// Why a table of familiar words is refused: the first line that cannot be read.
@@ -68,26 +77,29 @@ impl Lexicon {
     /// Reads a table written as `thesaurus/mots-familiers.tsv`, or says which line is wrong.
     /// A word written twice (« bécane », « becane ») gathers the standard words of both lines.
     pub fn parse(table: &str) -> Result<Self, LexiconError> {
-        let mut standard: HashMap<String, Vec<String>> = HashMap::new();
+        let mut words: HashMap<String, Familiar> = HashMap::new();
         for entry in tables::entries(table) {
             let entry = entry?;
             check_entry(&entry)?;
-            let words = standard.entry(fold(entry.key)).or_default();
+            let word = words.entry(fold(entry.key)).or_insert_with(|| Familiar {
+                written: entry.key.to_owned(),
+                standard: Vec::new(),
+            });
             for value in entry.values {
-                if !words.iter().any(|w| w == value) {
-                    words.push(value.to_owned());
+                if !word.standard.iter().any(|w| w == value) {
+                    word.standard.push(value.to_owned());
                 }
             }
         }
-        if standard.is_empty() {
+        if words.is_empty() {
             return Err(LexiconError::Empty);
         }
-        Ok(Self { standard })
+        Ok(Self { words })
     }
 
     /// How many familiar words it knows.
     pub fn word_count(&self) -> usize {
-        self.standard.len()
+        self.words.len()
     }
 
     /// The standard words of `word`, as typed, when it is a familiar word or its plural
@@ -100,8 +112,8 @@ impl Lexicon {
             .filter(|singular| singular.len() >= MIN_PLURAL_BASE);
         std::iter::once(folded.as_str())
             .chain(singular)
-            .find_map(|key| self.standard.get(key))
-            .map(Vec::as_slice)
+            .find_map(|key| self.words.get(key))
+            .map(|word| word.standard.as_slice())
     }
 
     /// Whether `word`, as typed, is a familiar word.
@@ -109,18 +121,20 @@ impl Lexicon {
         self.standard(word).is_some()
     }
 
-    /// The words of `other` this lexicon lacks (folded), with their standard words, in
-    /// alphabetical order: what a saved table misses of the shipped one, which later versions
-    /// of the library enrich.
+    /// The words of `other` this lexicon lacks, as `other` writes them, with their standard
+    /// words, in alphabetical order (of the folded words): what a saved table misses of the
+    /// shipped one, which later versions of the library enrich.
     pub fn missing_from<'o>(&self, other: &'o Lexicon) -> Vec<(&'o str, &'o [String])> {
         let mut missing: Vec<_> = other
-            .standard
+            .words
             .iter()
-            .filter(|(word, _)| !self.standard.contains_key(*word))
-            .map(|(word, standard)| (word.as_str(), standard.as_slice()))
+            .filter(|(folded, _)| !self.words.contains_key(*folded))
             .collect();
-        missing.sort_unstable();
+        missing.sort_unstable_by_key(|(folded, _)| *folded);
         missing
+            .into_iter()
+            .map(|(_, word)| (word.written.as_str(), word.standard.as_slice()))
+            .collect()
     }
 }
 
@@ -340,19 +354,11 @@ pub async fn save(
     .execute(&mut *tx)
     .await?;
     let before = before.lexicon();
-    let known = |l: &Lexicon, word: &String| l.standard.contains_key(word);
+    let known = |l: &Lexicon, word: &String| l.words.contains_key(word);
     let imported = Imported {
         words: lexicon.word_count(),
-        added: lexicon
-            .standard
-            .keys()
-            .filter(|w| !known(&before, w))
-            .count(),
-        removed: before
-            .standard
-            .keys()
-            .filter(|w| !known(&lexicon, w))
-            .count(),
+        added: lexicon.words.keys().filter(|w| !known(&before, w)).count(),
+        removed: before.words.keys().filter(|w| !known(&lexicon, w)).count(),
         version,
     };
     audit::record(
@@ -391,7 +397,7 @@ mod tests {
         // « compte » has the stem of « compta », and is another word.
         assert!(!lexicon.knows("compte"));
         assert!(!lexicon.knows("automobile"));
-        assert_eq!(lexicon.standard.len(), 2);
+        assert_eq!(lexicon.word_count(), 2);
         // A short word has no plural.
         let chr = Lexicon::parse("chr\thôtellerie\n").unwrap();
         assert!(chr.knows("CHR") && !chr.knows("CHRS"));
@@ -449,7 +455,7 @@ mod tests {
         let shipped =
             Lexicon::parse("bécane\tmoto\nbagnole\tvoiture\nfringue\tvêtement\n").unwrap();
         let words: Vec<&str> = saved.missing_from(&shipped).iter().map(|m| m.0).collect();
-        assert_eq!(words, ["becane", "fringue"]);
+        assert_eq!(words, ["bécane", "fringue"]);
         assert!(shipped.missing_from(&shipped).is_empty());
     }
 
@@ -458,9 +464,9 @@ mod tests {
         assert!(tables::entries(SHIPPED).all(|entry| entry.is_ok()));
         let lexicon = Lexicon::shipped();
         assert!(
-            lexicon.standard.len() >= 100,
+            lexicon.word_count() >= 100,
             "{} words",
-            lexicon.standard.len()
+            lexicon.word_count()
         );
         for (familiar, words) in tables::pairs(SHIPPED) {
             assert!(
