@@ -860,6 +860,7 @@ mod tests {
         assert!(!filler("licence pro info", "info"));
         assert!(!filler("master 2 info en alternance", "info"));
         assert!(!filler("stage info", "info"));
+        assert!(!filler("ma spé info au lycée", "info"));
         assert!(!filler("prof d'info au lycée", "info"));
         assert!(!filler("il est bon en maths et en info", "info"));
         // The plural, punctuation between, or another field after, only ask.

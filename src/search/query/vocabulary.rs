@@ -105,9 +105,9 @@ pub fn roles(folded: &str) -> Roles {
         "info" => R::FILLER | R::CLIPPED_FIELD,
         "infos" => R::FILLER,
         "alternance" | "bac" | "bachelor" | "bts" | "but" | "cap" | "cours" | "dut" | "ecole"
-        | "en" | "etudes" | "fac" | "formation" | "ingenieur" | "iut" | "l1" | "l2" | "l3"
-        | "licence" | "m1" | "m2" | "master" | "pro" | "prof" | "profs" | "stage"
-        | "technicien" => R::COURSE,
+        | "en" | "etudes" | "fac" | "filiere" | "formation" | "ingenieur" | "iut" | "l1" | "l2"
+        | "l3" | "licence" | "m1" | "m2" | "master" | "option" | "pro" | "prof" | "profs"
+        | "section" | "spe" | "specialite" | "stage" | "technicien" => R::COURSE,
         // Someone, in speech: « le gars qui entretient les piscines ».
         "gars" | "mec" | "mecs" | "meuf" | "nana" => R::FILLER,
         // Who a story is about.
