@@ -268,6 +268,15 @@ pub async fn saved_text(db: &PgPool, version: i64) -> Result<Option<Option<Strin
 /// How many saves are kept.
 const KEPT: i64 = 50;
 
+/// The version in force ([`Stored::version`]), without its text: what a server checks every
+/// two seconds.
+pub async fn version(db: &PgPool) -> Result<i64, sqlx::Error> {
+    let version = sqlx::query_scalar!("select max(version) from familiar_words")
+        .fetch_one(db)
+        .await?;
+    Ok(version.unwrap_or(0))
+}
+
 /// What to put in force.
 #[derive(Debug, Clone, Copy)]
 pub enum Table<'a> {

@@ -460,7 +460,7 @@ impl SharedSnapshot {
         let revision = sqlx::query_scalar!("select revision from thesaurus_revision")
             .fetch_one(db)
             .await?;
-        let familiar = familiar::stored(&mut *db.acquire().await?).await?.version;
+        let familiar = familiar::version(db).await?;
         let current = self.get();
         if (revision, familiar) == (current.revision, current.familiar_version)
             && !current.is_empty()
