@@ -185,25 +185,22 @@ impl Stored {
         self.source.as_deref().unwrap_or(SHIPPED)
     }
 
-    /// The lexicon it makes. A saved table that no longer reads (a stricter version of the
-    /// library, a hand edit in the database) gives way to the shipped one, and says so in the
-    /// log; [`Stored::unreadable`] tells the editors.
-    pub fn lexicon(&self) -> Arc<Lexicon> {
-        let Some(source) = &self.source else {
-            return Lexicon::shipped();
-        };
-        match Lexicon::parse(source) {
-            Ok(lexicon) => Arc::new(lexicon),
-            Err(error) => {
-                tracing::error!(%error, "table des mots familiers illisible : table livrée");
-                Lexicon::shipped()
-            }
+    /// The lexicon it makes, or why the saved text no longer reads (a stricter version of the
+    /// library, a hand edit in the database).
+    pub fn read(&self) -> Result<Arc<Lexicon>, LexiconError> {
+        match &self.source {
+            Some(source) => Lexicon::parse(source).map(Arc::new),
+            None => Ok(Lexicon::shipped()),
         }
     }
 
-    /// Why the saved table is not the one in force, when it no longer reads.
-    pub fn unreadable(&self) -> Option<LexiconError> {
-        Lexicon::parse(self.source.as_deref()?).err()
+    /// The lexicon in force: a saved table that no longer reads gives way to the shipped one,
+    /// and says so in the log (the admin page says why, from [`Stored::read`]).
+    pub fn lexicon(&self) -> Arc<Lexicon> {
+        self.read().unwrap_or_else(|error| {
+            tracing::error!(%error, "table des mots familiers illisible : table livrée");
+            Lexicon::shipped()
+        })
     }
 }
 

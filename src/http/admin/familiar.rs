@@ -42,6 +42,17 @@ pub struct FamiliarPage {
 
 impl FamiliarPage {
     fn new(signed_in: &SignedIn, stored: &Stored, history: Vec<Saved>) -> Self {
+        // Read once: for the shipped words it lacks, and for why it no longer reads.
+        let (in_force, error) = match stored.read() {
+            Ok(lexicon) => (lexicon, None),
+            Err(e) => (
+                Lexicon::shipped(),
+                Some(format!(
+                    "La table enregistrée n'est plus lisible ({e}) : la recherche se sert de la \
+                     table livrée en attendant que vous la corrigiez."
+                )),
+            ),
+        };
         Self {
             layout: Layout::default(),
             admin: AdminLayout::new(signed_in, "mots-familiers"),
@@ -49,12 +60,9 @@ impl FamiliarPage {
             version: stored.version,
             shipped: stored.source.is_none(),
             history,
-            not_taken: not_taken(stored),
+            not_taken: not_taken(&in_force),
             notice: None,
-            // A saved table that a later version of the library no longer reads.
-            error: stored.unreadable().map(|e| {
-                format!("La table enregistrée n'est plus lisible ({e}) : la recherche se sert de la table livrée en attendant que vous la corrigiez.")
-            }),
+            error,
         }
     }
 }
@@ -62,10 +70,10 @@ impl FamiliarPage {
 /// How many of the shipped words to name on the page.
 const NOT_TAKEN_SHOWN: usize = 30;
 
-/// The shipped table's words the table in force lacks, as lines to copy into it (« bécane :
-/// moto ; vélo »): the first [`NOT_TAKEN_SHOWN`], and how many in all.
-fn not_taken(stored: &Stored) -> (Vec<String>, usize) {
-    let (shipped, in_force) = (Lexicon::shipped(), stored.lexicon());
+/// The shipped table's words `in_force` lacks, as lines to copy into it (« bécane : moto ;
+/// vélo »): the first [`NOT_TAKEN_SHOWN`], and how many in all.
+fn not_taken(in_force: &Lexicon) -> (Vec<String>, usize) {
+    let shipped = Lexicon::shipped();
     let missing = in_force.missing_from(&shipped);
     let lines = missing
         .iter()
