@@ -1,5 +1,6 @@
 //! A soft conjunction: documents match when they hold at least a minimum number of the
-//! clauses, or clauses weighing enough of the query (see [`Coordinated::with_dominant`]), and
+//! clauses, or clauses weighing enough of the query (see [`Coordinated::with_dominant`]), or
+//! enough of its parts whole (see [`Coordinated::with_whole_parts`]), and
 //! score the sum of the clauses they hold scaled by the share they hold (each clause with a
 //! weight: a common word missed costs less than a rare one).
 //!
@@ -136,6 +137,7 @@ pub struct Coordinated {
     minimum: usize,
     exponent: f32,
     dominant: Option<f32>,
+    whole_parts: Option<usize>,
 }
 
 impl Coordinated {
@@ -158,6 +160,7 @@ impl Coordinated {
             minimum,
             exponent,
             dominant: None,
+            whole_parts: None,
         }
     }
 
@@ -167,6 +170,17 @@ impl Coordinated {
     /// more than 1 adds nothing.
     pub fn with_dominant(mut self, share: f32) -> Self {
         self.dominant = (share > 0.0 && share <= 1.0).then_some(share);
+        self
+    }
+
+    /// Also match the documents that hold at least `minimum` parts whole (every word of a part,
+    /// or its label), however few words that makes. The minimum counts words, so a label of
+    /// several words raises it: in « pénurie de main-d'œuvre BTP », a study of the building
+    /// trade holds one word of four, and would fall below a minimum of two that « main » and
+    /// « œuvre » found apart in any study reach. Counted in parts, the query asks for one
+    /// thing of two, as « pénurie BTP » does. 0 adds nothing.
+    pub fn with_whole_parts(mut self, minimum: usize) -> Self {
+        self.whole_parts = (minimum > 0).then_some(minimum);
         self
     }
 }
@@ -200,6 +214,7 @@ impl Query for Coordinated {
             minimum: self.minimum,
             exponent: self.exponent,
             dominant: self.dominant,
+            whole_parts: self.whole_parts.unwrap_or(usize::MAX),
         }))
     }
 
@@ -230,6 +245,8 @@ struct CoordinatedWeight {
     minimum: usize,
     exponent: f32,
     dominant: Option<f32>,
+    /// The parts held whole that make up for holding fewer words than `minimum`.
+    whole_parts: usize,
 }
 
 impl Weight for CoordinatedWeight {
@@ -272,14 +289,24 @@ impl Weight for CoordinatedWeight {
             .filter(|((r, w), _)| **r > 0 || **w)
             .map(|(_, &(_, weight))| weight)
             .sum();
-        if best < self.minimum && best_weight < enough {
+        let best_whole = reachable
+            .iter()
+            .zip(&wholes)
+            .zip(&self.parts)
+            .filter(|((r, w), (count, _))| **w || **r >= *count)
+            .count();
+        if best < self.minimum && best_weight < enough && best_whole < self.whole_parts {
             return Ok(Box::new(EmptyScorer));
         }
         Ok(Box::new(CoordinatedScorer::new(
             subs,
             self.parts.clone(),
             total,
-            (self.minimum, enough),
+            Enough {
+                words: self.minimum,
+                weight: enough,
+                whole_parts: self.whole_parts,
+            },
             self.exponent,
         )))
     }
@@ -323,6 +350,16 @@ struct Tally {
     words: usize,
     weight: f32,
     score: Score,
+    /// Parts held whole: all their words, or their label.
+    whole_parts: usize,
+}
+
+/// What a document must hold to match: any one of these.
+#[derive(Clone, Copy)]
+struct Enough {
+    words: usize,
+    weight: f32,
+    whole_parts: usize,
 }
 
 struct CoordinatedScorer {
@@ -331,9 +368,7 @@ struct CoordinatedScorer {
     parts: Vec<(usize, f32)>,
     /// The weight of the parts of the query, found in this segment or not.
     total: f32,
-    minimum: usize,
-    /// The weight that makes up for holding fewer words than `minimum`.
-    enough: f32,
+    enough: Enough,
     exponent: f32,
     doc: DocId,
     held: Vec<Held>,
@@ -344,7 +379,7 @@ impl CoordinatedScorer {
         subs: Vec<Sub>,
         parts: Vec<(usize, f32)>,
         total: f32,
-        (minimum, enough): (usize, f32),
+        enough: Enough,
         exponent: f32,
     ) -> Self {
         let held = vec![Held::default(); parts.len()];
@@ -352,7 +387,6 @@ impl CoordinatedScorer {
             subs,
             parts,
             total,
-            minimum,
             enough,
             exponent,
             doc: 0,
@@ -386,21 +420,27 @@ impl CoordinatedScorer {
                     tally.words += count;
                     tally.weight += part_weight;
                     tally.score += whole.max(held.score) + TIE_BREAKER * whole.min(held.score);
+                    tally.whole_parts += 1;
                 }
                 None => {
                     tally.words += held.words;
                     tally.weight += held.weight;
                     tally.score += held.score;
+                    tally.whole_parts += usize::from(held.words >= count);
                 }
             }
         }
         tally
     }
 
-    /// Whether the clauses on `doc` hold enough: the minimum of words, or enough weight.
+    /// Whether the clauses on `doc` hold enough: the minimum of words, enough weight, or
+    /// enough parts whole.
     fn holds_enough(&mut self, doc: DocId) -> bool {
         let tally = self.tally(doc, false);
-        tally.words >= self.minimum || tally.weight >= self.enough
+        let enough = self.enough;
+        tally.words >= enough.words
+            || tally.weight >= enough.weight
+            || tally.whole_parts >= enough.whole_parts
     }
 
     /// Moves to the first document, at or after every clause's position, that holds enough
@@ -645,6 +685,47 @@ mod tests {
         let (split, tag) = index(&docs, 3);
         let searcher = split.reader().unwrap().searcher();
         assert_eq!(q(tag, 0.5).count(&searcher).unwrap(), 4);
+    }
+
+    #[test]
+    fn a_part_held_whole_is_enough_when_enough_parts_are() {
+        // "x" and the label "a b c" (synonym "s"): four words, a minimum of two.
+        let docs = ["x", "s", "a b", "a", "x s", "b c"];
+        let q = |tag, whole_parts| {
+            Coordinated::of_parts(
+                vec![
+                    Part::word(term(tag, "x"), 1.0),
+                    Part::label(
+                        vec![
+                            (term(tag, "a"), 1.0),
+                            (term(tag, "b"), 1.0),
+                            (term(tag, "c"), 1.0),
+                        ],
+                        term(tag, "s"),
+                        1.0,
+                    ),
+                ],
+                2,
+                2.0,
+            )
+            .with_whole_parts(whole_parts)
+        };
+        let (single, tag) = index(&docs, 1);
+        let searcher = single.reader().unwrap().searcher();
+        // Counted in words: the label (« s ») and two of its words apart, "x" alone is not.
+        assert_eq!(q(tag, 0).count(&searcher).unwrap(), 4);
+        // One part of two held whole is enough: "x" alone too; one word of the label is not.
+        let found = ranked(&single, &q(tag, 1));
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(!found.contains(&3), "{found:?}");
+        assert_eq!(
+            found[0], 4,
+            "holding both parts still ranks first: {found:?}"
+        );
+        // A segment where only "x" has postings keeps its match.
+        let (split, tag) = index(&docs, 6);
+        let searcher = split.reader().unwrap().searcher();
+        assert_eq!(q(tag, 1).count(&searcher).unwrap(), 5);
     }
 
     #[test]

@@ -748,6 +748,38 @@ async fn a_word_a_study_lacks_does_not_hide_it_and_studies_holding_every_word_co
 }
 
 #[tokio::test]
+async fn a_label_of_several_words_counts_as_one_thing_asked_for() {
+    let app = library_of(&[
+        "La pénurie de main-d'œuvre dans le BTP",
+        "La pénurie de main-d'œuvre dans l'hôtellerie",
+        "Chiffres clés du BTP en Bretagne",
+        "Les boulangers de Bretagne",
+    ])
+    .await;
+    // Two things asked for, a label of three words and « BTP »: a study holding one of them
+    // is found, as with « pénurie BTP », and the one holding both comes first.
+    for query in [
+        "p%C3%A9nurie%20de%20main%20d'oeuvre%20btp",
+        "p%C3%A9nurie%20btp",
+    ] {
+        let found = api(&app, &format!("q={query}&corriger=0")).await;
+        assert_eq!(
+            titles(&found).first().map(String::as_str),
+            Some("La pénurie de main-d'œuvre dans le BTP"),
+            "{query}: {found}"
+        );
+        assert_eq!(found["total"], 3, "{query}: {found}");
+    }
+    // Without expansion the same words are four words of which « BTP » is one: too few.
+    let plain = api(
+        &app,
+        "q=p%C3%A9nurie%20de%20main%20d'oeuvre%20btp&expand=0&corriger=0",
+    )
+    .await;
+    assert_eq!(plain["total"], 2, "{plain}");
+}
+
+#[tokio::test]
 async fn a_long_query_whose_words_no_study_holds_together_still_finds_each_word() {
     let jobs = [
         "Les soudeurs",
