@@ -128,6 +128,91 @@ fn is_consonant(c: char) -> bool {
     c.is_ascii_alphabetic() && !matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
 }
 
+/// Whether `candidate` differs from `typed` (both folded) only as a slip of the fingers or of
+/// the ear would: a letter left out, doubled or added, two letters swapped, or a letter
+/// replaced by a key next to it, another vowel or a consonant that sounds alike. « paris »
+/// is no slip for « parcs »: the word is one the library does not hold, and correcting it
+/// into another searches for something nobody asked.
+fn slips(typed: &str, candidate: &str) -> bool {
+    let typed: Vec<char> = typed.chars().collect();
+    let candidate: Vec<char> = candidate.chars().collect();
+    if typed.len() != candidate.len() {
+        // A letter more or less: what fingers and ears do most.
+        return true;
+    }
+    let mut at = 0;
+    while at < typed.len() {
+        let (a, b) = (typed[at], candidate[at]);
+        if a == b {
+            at += 1;
+            continue;
+        }
+        let swapped = typed.get(at + 1) == Some(&b) && candidate.get(at + 1) == Some(&a);
+        if swapped {
+            at += 2;
+            continue;
+        }
+        let slip = (is_vowel(a) && is_vowel(b)) || keys_touch(a, b) || sound_alike(a, b);
+        if !slip {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// Whether two letters sit side by side (or one row apart, diagonally) on a French (AZERTY)
+/// or an English (QWERTY) keyboard.
+fn keys_touch(a: char, b: char) -> bool {
+    const LAYOUTS: [[&str; 3]; 2] = [
+        ["azertyuiop", "qsdfghjklm", "wxcvbn"],
+        ["qwertyuiop", "asdfghjkl", "zxcvbnm"],
+    ];
+    // How far each row starts to the right of the top one, in keys.
+    const SHIFTS: [f32; 3] = [0.0, 0.25, 0.75];
+    let place = |rows: &[&str; 3], c: char| {
+        rows.iter().enumerate().find_map(|(row, keys)| {
+            keys.chars()
+                .position(|k| k == c)
+                .map(|column| (row as f32, column as f32 + SHIFTS[row]))
+        })
+    };
+    LAYOUTS
+        .iter()
+        .any(|rows| match (place(rows, a), place(rows, b)) {
+            (Some((ra, ca)), Some((rb, cb))) => (ra - rb).abs() <= 1.0 && (ca - cb).abs() <= 1.0,
+            _ => false,
+        })
+}
+
+/// Consonants French spelling confuses by ear: voiced and voiceless pairs, the letters of one
+/// sound, a plural's « s » and « x ».
+fn sound_alike(a: char, b: char) -> bool {
+    const PAIRS: [(char, char); 14] = [
+        ('b', 'p'),
+        ('d', 't'),
+        ('g', 'k'),
+        ('g', 'c'),
+        ('g', 'j'),
+        ('c', 'k'),
+        ('c', 'q'),
+        ('k', 'q'),
+        ('c', 's'),
+        ('s', 'z'),
+        ('s', 'x'),
+        ('f', 'v'),
+        ('m', 'n'),
+        ('l', 'r'),
+    ];
+    PAIRS
+        .iter()
+        .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
+}
+
 /// The edits allowed to correct a word of `letters` letters (folded): `None` for words too
 /// short to correct, then 1 up to 6 letters and 2 beyond.
 pub fn max_distance(letters: usize) -> Option<u8> {
@@ -275,6 +360,7 @@ impl Vocabulary {
                     folded: candidate,
                 })
                 .filter(|c| c.distance <= usize::from(d) && c.folded != folded)
+                .filter(|c| !c.sounds_different || slips(&folded, &c.folded))
                 .min()?;
             Some(match self.labels.surface(&best.folded) {
                 Some(surface) => surface.to_owned(),
@@ -807,6 +893,49 @@ mod tests {
         assert_eq!(first.surface("qualitee"), None);
         let empty = Snapshot::default();
         assert_eq!(empty.label_words().surface("competences"), None);
+    }
+
+    #[test]
+    fn a_word_is_corrected_only_into_one_it_could_be_a_slip_for() {
+        let lib = library(
+            &[
+                row("Les parcs et jardins", &["parcs"], vec![]),
+                row("La formation continue", &["formation"], vec![]),
+                row("Les compétences numériques", &["compétences"], vec![]),
+            ],
+            &Snapshot::default(),
+        );
+        let none = Snapshot::default();
+        // « i » for « c »: neither keys side by side nor letters alike, a word of its own.
+        assert_eq!(lib.suggest(&none, "paris"), None);
+        // A key next to the right one, on either keyboard; another vowel; a swap.
+        assert_eq!(lib.suggest(&none, "parxs").as_deref(), Some("parcs"));
+        assert_eq!(
+            lib.suggest(&none, "formqtion").as_deref(),
+            Some("formation")
+        );
+        assert_eq!(
+            lib.suggest(&none, "formatiom").as_deref(),
+            Some("formation")
+        );
+        assert_eq!(
+            lib.suggest(&none, "competances").as_deref(),
+            Some("competences")
+        );
+        assert_eq!(
+            lib.suggest(&none, "fromation").as_deref(),
+            Some("formation")
+        );
+        for (typed, candidate, slip) in [
+            ("paris", "parcs", false),
+            ("metier", "mezier", false),
+            ("parcs", "parks", true),
+            ("formation", "fornation", true),
+            ("carisde", "cariste", true),
+            ("sonneur", "sonneurs", true),
+        ] {
+            assert_eq!(slips(typed, candidate), slip, "{typed} → {candidate}");
+        }
     }
 
     #[test]
