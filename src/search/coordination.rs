@@ -1,6 +1,5 @@
 //! A soft conjunction: documents match when they hold at least a minimum number of the
-//! clauses, or clauses weighing enough of the query (see [`Coordinated::with_dominant`]), or
-//! enough of its parts whole (see [`Coordinated::with_whole_parts`]), and
+//! clauses, or clauses weighing enough of the query (see [`Coordinated::with_dominant`]), and
 //! score the sum of the clauses they hold scaled by the share they hold (each clause with a
 //! weight: a common word missed costs less than a rare one).
 //!
@@ -94,6 +93,11 @@ impl Part {
         self.words.len().max(1)
     }
 
+    /// The part's weight as one thing asked for: its own (a label's is its rarest word's).
+    fn idea(&self) -> f32 {
+        self.weight
+    }
+
     /// The part's weight in the coordination: its words', or its own without words.
     fn total(&self) -> f32 {
         if self.words.is_empty() {
@@ -137,7 +141,6 @@ pub struct Coordinated {
     minimum: usize,
     exponent: f32,
     dominant: Option<f32>,
-    whole_parts: Option<usize>,
 }
 
 impl Coordinated {
@@ -160,27 +163,17 @@ impl Coordinated {
             minimum,
             exponent,
             dominant: None,
-            whole_parts: None,
         }
     }
 
-    /// Also match the documents that hold fewer than the minimum of words when those words
-    /// weigh at least `share` of the query: in « combien de temps d'études pour être
-    /// chirurgien », the chirurgien's fiche without « temps » nor « études ». A share of 0 or
-    /// more than 1 adds nothing.
+    /// Also match the documents that hold fewer than the minimum of words when what they hold
+    /// weighs at least `share` of the query: in « combien de temps d'études pour être
+    /// chirurgien », the chirurgien's fiche without « temps » nor « études ». Here each part
+    /// weighs as one thing asked for, a label what its rarest word weighs (see
+    /// [`Part::idea`]): « pénurie de main-d'œuvre » is one thing, not three, and must not
+    /// outweigh « BTP » beside it three times over. A share of 0 or more than 1 adds nothing.
     pub fn with_dominant(mut self, share: f32) -> Self {
         self.dominant = (share > 0.0 && share <= 1.0).then_some(share);
-        self
-    }
-
-    /// Also match the documents that hold at least `minimum` parts whole (every word of a part,
-    /// or its label), however few words that makes. The minimum counts words, so a label of
-    /// several words raises it: in « pénurie de main-d'œuvre BTP », a study of the building
-    /// trade holds one word of four, and would fall below a minimum of two that « main » and
-    /// « œuvre » found apart in any study reach. Counted in parts, the query asks for one
-    /// thing of two, as « pénurie BTP » does. 0 adds nothing.
-    pub fn with_whole_parts(mut self, minimum: usize) -> Self {
-        self.whole_parts = (minimum > 0).then_some(minimum);
         self
     }
 }
@@ -206,7 +199,11 @@ impl Query for Coordinated {
                     whole: true,
                 });
             }
-            parts.push((part.count(), part.total()));
+            parts.push(Shape {
+                count: part.count(),
+                weight: part.total(),
+                idea: part.idea(),
+            });
         }
         Ok(Box::new(CoordinatedWeight {
             subs,
@@ -214,7 +211,6 @@ impl Query for Coordinated {
             minimum: self.minimum,
             exponent: self.exponent,
             dominant: self.dominant,
-            whole_parts: self.whole_parts.unwrap_or(usize::MAX),
         }))
     }
 
@@ -238,15 +234,23 @@ struct SubWeight {
     whole: bool,
 }
 
+/// What the coordination needs to know of a part.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// How many words it stands for.
+    count: usize,
+    /// Its weight in the coordination.
+    weight: f32,
+    /// Its weight as one thing asked for (see [`Part::idea`]).
+    idea: f32,
+}
+
 struct CoordinatedWeight {
     subs: Vec<SubWeight>,
-    /// Per part: its count of words and its weight.
-    parts: Vec<(usize, f32)>,
+    parts: Vec<Shape>,
     minimum: usize,
     exponent: f32,
     dominant: Option<f32>,
-    /// The parts held whole that make up for holding fewer words than `minimum`.
-    whole_parts: usize,
 }
 
 impl Weight for CoordinatedWeight {
@@ -277,36 +281,27 @@ impl Weight for CoordinatedWeight {
             .iter()
             .zip(&wholes)
             .zip(&self.parts)
-            .map(|((&r, &w), &(count, _))| if w { count } else { r })
+            .map(|((&r, &w), shape)| if w { shape.count } else { r })
             .sum();
-        let total: f32 = self.parts.iter().map(|(_, w)| w).sum();
-        // The weight a document needs when it holds fewer words than the minimum.
-        let enough = self.dominant.map_or(f32::INFINITY, |share| share * total);
-        let best_weight: f32 = reachable
+        let total: f32 = self.parts.iter().map(|shape| shape.weight).sum();
+        // What a document needs to hold, in ideas, when it holds fewer words than the minimum.
+        let ideas: f32 = self.parts.iter().map(|shape| shape.idea).sum();
+        let enough = self.dominant.map_or(f32::INFINITY, |share| share * ideas);
+        let best_ideas: f32 = reachable
             .iter()
             .zip(&wholes)
             .zip(&self.parts)
             .filter(|((r, w), _)| **r > 0 || **w)
-            .map(|(_, &(_, weight))| weight)
+            .map(|(_, shape)| shape.idea)
             .sum();
-        let best_whole = reachable
-            .iter()
-            .zip(&wholes)
-            .zip(&self.parts)
-            .filter(|((r, w), (count, _))| **w || **r >= *count)
-            .count();
-        if best < self.minimum && best_weight < enough && best_whole < self.whole_parts {
+        if best < self.minimum && best_ideas < enough {
             return Ok(Box::new(EmptyScorer));
         }
         Ok(Box::new(CoordinatedScorer::new(
             subs,
             self.parts.clone(),
             total,
-            Enough {
-                words: self.minimum,
-                weight: enough,
-                whole_parts: self.whole_parts,
-            },
+            (self.minimum, enough),
             self.exponent,
         )))
     }
@@ -350,25 +345,19 @@ struct Tally {
     words: usize,
     weight: f32,
     score: Score,
-    /// Parts held whole: all their words, or their label.
-    whole_parts: usize,
-}
-
-/// What a document must hold to match: any one of these.
-#[derive(Clone, Copy)]
-struct Enough {
-    words: usize,
-    weight: f32,
-    whole_parts: usize,
+    /// What it holds in ideas (see [`Part::idea`]): a part held whole counts whole, some of
+    /// its words their share of its weight.
+    ideas: f32,
 }
 
 struct CoordinatedScorer {
     subs: Vec<Sub>,
-    /// Per part: its count of words and its weight.
-    parts: Vec<(usize, f32)>,
+    parts: Vec<Shape>,
     /// The weight of the parts of the query, found in this segment or not.
     total: f32,
-    enough: Enough,
+    minimum: usize,
+    /// The weight in ideas that makes up for holding fewer words than `minimum`.
+    enough: f32,
     exponent: f32,
     doc: DocId,
     held: Vec<Held>,
@@ -377,9 +366,9 @@ struct CoordinatedScorer {
 impl CoordinatedScorer {
     fn new(
         subs: Vec<Sub>,
-        parts: Vec<(usize, f32)>,
+        parts: Vec<Shape>,
         total: f32,
-        enough: Enough,
+        (minimum, enough): (usize, f32),
         exponent: f32,
     ) -> Self {
         let held = vec![Held::default(); parts.len()];
@@ -387,6 +376,7 @@ impl CoordinatedScorer {
             subs,
             parts,
             total,
+            minimum,
             enough,
             exponent,
             doc: 0,
@@ -412,35 +402,33 @@ impl CoordinatedScorer {
             }
         }
         let mut tally = Tally::default();
-        for (held, &(count, part_weight)) in self.held.iter().zip(&self.parts) {
+        for (held, shape) in self.held.iter().zip(&self.parts) {
             match held.whole {
                 // The part is held whole: all its words and its weight, and the better of its
                 // two scores plus a little of the other.
                 Some(whole) => {
-                    tally.words += count;
-                    tally.weight += part_weight;
+                    tally.words += shape.count;
+                    tally.weight += shape.weight;
                     tally.score += whole.max(held.score) + TIE_BREAKER * whole.min(held.score);
-                    tally.whole_parts += 1;
+                    tally.ideas += shape.idea;
                 }
                 None => {
                     tally.words += held.words;
                     tally.weight += held.weight;
                     tally.score += held.score;
-                    tally.whole_parts += usize::from(held.words >= count);
+                    // Some of a label's words: that share of its weight, of the idea.
+                    tally.ideas += shape.idea * (held.weight / shape.weight).min(1.0);
                 }
             }
         }
         tally
     }
 
-    /// Whether the clauses on `doc` hold enough: the minimum of words, enough weight, or
-    /// enough parts whole.
+    /// Whether the clauses on `doc` hold enough: the minimum of words, or enough weight in
+    /// ideas.
     fn holds_enough(&mut self, doc: DocId) -> bool {
         let tally = self.tally(doc, false);
-        let enough = self.enough;
-        tally.words >= enough.words
-            || tally.weight >= enough.weight
-            || tally.whole_parts >= enough.whole_parts
+        tally.words >= self.minimum || tally.ideas >= self.enough
     }
 
     /// Moves to the first document, at or after every clause's position, that holds enough
@@ -688,10 +676,11 @@ mod tests {
     }
 
     #[test]
-    fn a_part_held_whole_is_enough_when_enough_parts_are() {
-        // "x" and the label "a b c" (synonym "s"): four words, a minimum of two.
-        let docs = ["x", "s", "a b", "a", "x s", "b c"];
-        let q = |tag, whole_parts| {
+    fn a_label_weighs_one_idea_in_what_makes_up_for_the_minimum() {
+        // The label "a b c" (synonym "s"), its words as rare as "x": four words, a minimum of
+        // two, and a share of 0.4 that makes up for it.
+        let docs = ["x", "s", "a", "a b", "x s", "y"];
+        let q = |tag, dominant| {
             Coordinated::of_parts(
                 vec![
                     Part::word(term(tag, "x"), 1.0),
@@ -708,24 +697,21 @@ mod tests {
                 2,
                 2.0,
             )
-            .with_whole_parts(whole_parts)
+            .with_dominant(dominant)
         };
         let (single, tag) = index(&docs, 1);
         let searcher = single.reader().unwrap().searcher();
-        // Counted in words: the label (« s ») and two of its words apart, "x" alone is not.
-        assert_eq!(q(tag, 0).count(&searcher).unwrap(), 4);
-        // One part of two held whole is enough: "x" alone too; one word of the label is not.
-        let found = ranked(&single, &q(tag, 1));
-        assert_eq!(found.len(), 5, "{found:?}");
-        assert!(!found.contains(&3), "{found:?}");
-        assert_eq!(
-            found[0], 4,
-            "holding both parts still ranks first: {found:?}"
-        );
+        // Counted in words, "x" alone is one of four; as one idea of two, it is enough. One
+        // word of the label is a third of an idea: not enough.
+        assert_eq!(q(tag, 0.0).count(&searcher).unwrap(), 3);
+        let found = ranked(&single, &q(tag, 0.4));
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found.contains(&0) && !found.contains(&2), "{found:?}");
+        assert_eq!(found[0], 4, "holding both still ranks first: {found:?}");
         // A segment where only "x" has postings keeps its match.
         let (split, tag) = index(&docs, 6);
         let searcher = split.reader().unwrap().searcher();
-        assert_eq!(q(tag, 1).count(&searcher).unwrap(), 5);
+        assert_eq!(q(tag, 0.4).count(&searcher).unwrap(), 4);
     }
 
     #[test]

@@ -125,7 +125,11 @@ fn single_consonants(word: &str) -> String {
 }
 
 fn is_consonant(c: char) -> bool {
-    c.is_ascii_alphabetic() && !matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+    c.is_ascii_alphabetic() && !is_vowel(c.to_ascii_lowercase())
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
 }
 
 /// Whether `candidate` differs from `typed` (both folded) only as a slip of the fingers or of
@@ -136,9 +140,27 @@ fn is_consonant(c: char) -> bool {
 fn slips(typed: &str, candidate: &str) -> bool {
     let typed: Vec<char> = typed.chars().collect();
     let candidate: Vec<char> = candidate.chars().collect();
+    slips_between(&typed, &candidate)
+}
+
+fn slips_between(typed: &[char], candidate: &[char]) -> bool {
     if typed.len() != candidate.len() {
-        // A letter more or less: what fingers and ears do most.
-        return true;
+        // A letter more or less (what fingers and ears do most), wherever the two first part,
+        // then slips in the rest.
+        let (longer, shorter) = if typed.len() > candidate.len() {
+            (typed, candidate)
+        } else {
+            (candidate, typed)
+        };
+        let same = longer
+            .iter()
+            .zip(shorter)
+            .take_while(|(a, b)| a == b)
+            .count();
+        return (0..=same).any(|at| {
+            let without: Vec<char> = [&longer[..at], &longer[at + 1..]].concat();
+            slips_between(&without, shorter)
+        });
     }
     let mut at = 0;
     while at < typed.len() {
@@ -159,10 +181,6 @@ fn slips(typed: &str, candidate: &str) -> bool {
         at += 1;
     }
     true
-}
-
-fn is_vowel(c: char) -> bool {
-    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
 }
 
 /// Whether two letters sit side by side (or one row apart, diagonally) on a French (AZERTY)
@@ -190,9 +208,9 @@ fn keys_touch(a: char, b: char) -> bool {
 }
 
 /// Consonants French spelling confuses by ear: voiced and voiceless pairs, the letters of one
-/// sound, a plural's « s » and « x ».
+/// sound (« t » for « s » in « option », « potentiel »), a plural's « s » and « x ».
 fn sound_alike(a: char, b: char) -> bool {
-    const PAIRS: [(char, char); 14] = [
+    const PAIRS: [(char, char); 15] = [
         ('b', 'p'),
         ('d', 't'),
         ('g', 'k'),
@@ -206,7 +224,8 @@ fn sound_alike(a: char, b: char) -> bool {
         ('s', 'x'),
         ('f', 'v'),
         ('m', 'n'),
-        ('l', 'r'),
+        ('c', 't'),
+        ('s', 't'),
     ];
     PAIRS
         .iter()
@@ -933,6 +952,10 @@ mod tests {
             ("formation", "fornation", true),
             ("carisde", "cariste", true),
             ("sonneur", "sonneurs", true),
+            ("opsion", "option", true),
+            ("aprentisage", "apprentissage", true),
+            // A letter less does not excuse another that is no slip.
+            ("cartier", "cahier", false),
         ] {
             assert_eq!(slips(typed, candidate), slip, "{typed} → {candidate}");
         }

@@ -756,8 +756,8 @@ async fn a_label_of_several_words_counts_as_one_thing_asked_for() {
         "Les boulangers de Bretagne",
     ])
     .await;
-    // Two things asked for, a label of three words and « BTP »: a study holding one of them
-    // is found, as with « pénurie BTP », and the one holding both comes first.
+    // Two things asked for, a label of three words and « BTP », about as rare: a study holding
+    // one of them is found, as with « pénurie BTP », and the one holding both comes first.
     for query in [
         "p%C3%A9nurie%20de%20main%20d'oeuvre%20btp",
         "p%C3%A9nurie%20btp",

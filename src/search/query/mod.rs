@@ -807,9 +807,6 @@ fn combine(
     // nothing else does.
     let counting = if counted.is_empty() { &light } else { &counted };
     let words = counting.iter().map(coordination::Part::count).sum();
-    // A label of several words is one thing asked for: holding enough of them whole is
-    // enough, whatever the count of words (see `Coordinated::with_whole_parts`).
-    let whole_parts = cx.ranking.minimum(counting.len());
     counted.append(&mut light);
     if counted.is_empty() {
         return None;
@@ -823,8 +820,7 @@ fn combine(
                 cx.ranking.minimum(words),
                 cx.ranking.exponent(words),
             )
-            .with_dominant(cx.ranking.dominant)
-            .with_whole_parts(whole_parts),
+            .with_dominant(cx.ranking.dominant),
         )
     };
     if extras.is_empty() {
