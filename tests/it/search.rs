@@ -868,6 +868,35 @@ async fn question_words_do_not_decide_the_ranking() {
 }
 
 #[tokio::test]
+async fn after_combien_a_verb_of_earning_only_asks() {
+    let app = library_of(&[
+        "Les salaires des aides à domicile",
+        "Le temps partiel des aides à domicile",
+        "Gagner des marchés à l'export : les PME de la plasturgie",
+    ])
+    .await;
+    // « gagne » is in one study: counted, it weighed more than « aide à domicile ».
+    for query in [
+        "combien%20gagne%20une%20aide%20%C3%A0%20domicile",
+        "combien%20on%20gagne%20en%20aide%20%C3%A0%20domicile",
+    ] {
+        let found = api(&app, &format!("q={query}")).await;
+        let titles = titles(&found);
+        assert_eq!(titles.len(), 2, "{query}: {found}");
+        assert!(
+            titles.iter().all(|t| t.contains("aides à domicile")),
+            "{query}: {found}"
+        );
+    }
+    // Elsewhere the verb names what is looked for.
+    let named = api(&app, "q=gagner%20des%20march%C3%A9s").await;
+    assert_eq!(
+        titles(&named),
+        ["Gagner des marchés à l'export : les PME de la plasturgie"]
+    );
+}
+
+#[tokio::test]
 async fn the_job_someone_has_weighs_less_than_the_one_they_wish_for() {
     let app = library_of(&["Infirmier à l'hôpital", "Attaché de recherche clinique"]).await;
     let story = "je%20suis%20infirmier%20depuis%20dix%20ans%20et%20je%20voudrais%20\

@@ -489,9 +489,22 @@ fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<
 /// after a course (« BTS info », « bon en info »: informatique, see the familiar words).
 pub fn is_filler(text: &str, word: &str) -> bool {
     let roles = vocabulary::roles(&crate::text::fold(word));
-    roles.has(Roles::FILLER)
+    let asking = roles.has(Roles::FILLER)
         && !crate::text::hyphenated(text, word)
-        && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word))
+        && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word));
+    asking || (roles.has(Roles::EARNING) && asks_how_much(text, word))
+}
+
+/// Whether `word` (a slice of `text`) comes within three words after « combien », with no
+/// punctuation between: « combien gagne », « combien on gagne », « combien gagne-t-on »,
+/// « combien est-ce qu'on touche ».
+fn asks_how_much(text: &str, word: &str) -> bool {
+    let at = offset_in(text, word);
+    let before = analysis::words(&text[..at]);
+    before.iter().rev().take(4).any(|(w, _)| {
+        crate::text::fold(w) == "combien"
+            && !text[offset_in(text, w)..at].contains(|c: char| ",;:.?!…«»".contains(c))
+    })
 }
 
 /// Whether `word` is a French word that links or qualifies the others (« après », « entre »,
