@@ -495,16 +495,31 @@ pub fn is_filler(text: &str, word: &str) -> bool {
     asking || (roles.has(Roles::EARNING) && asks_how_much(text, word))
 }
 
-/// Whether `word` (a slice of `text`) comes within three words after « combien », with no
-/// punctuation between: « combien gagne », « combien on gagne », « combien gagne-t-on »,
-/// « combien est-ce qu'on touche ».
+/// Whether `word` (a slice of `text`) and « combien » are at most two words apart, stop words
+/// aside, with no punctuation between: « combien gagne », « combien on gagne », « combien
+/// est-ce qu'on touche », « un plombier gagne combien ».
 fn asks_how_much(text: &str, word: &str) -> bool {
     let at = offset_in(text, word);
-    let before = analysis::words(&text[..at]);
-    before.iter().rev().take(4).any(|(w, _)| {
-        crate::text::fold(w) == "combien"
-            && !text[offset_in(text, w)..at].contains(|c: char| ",;:.?!…«»".contains(c))
-    })
+    let end = at + word.len();
+    let near = |words: Vec<(&str, Option<String>)>, before: bool| {
+        let counted = words.into_iter().filter(|(_, term)| term.is_some());
+        let mut near: Vec<&str> = if before {
+            counted.rev().take(3).map(|(w, _)| w).collect()
+        } else {
+            counted.take(3).map(|(w, _)| w).collect()
+        };
+        near.retain(|w| crate::text::fold(w) == "combien");
+        near.first().is_some_and(|combien| {
+            let from = offset_in(text, combien);
+            let gap = if before {
+                &text[from..at]
+            } else {
+                &text[end..from]
+            };
+            !gap.contains(|c: char| ",;:.?!…«»".contains(c))
+        })
+    };
+    near(analysis::words(&text[..at]), true) || near(analysis::words(&text[end..]), false)
 }
 
 /// Whether `word` is a French word that links or qualifies the others (« après », « entre »,
@@ -847,6 +862,34 @@ fn combine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verb_of_earning_asks_only_beside_combien() {
+        for text in [
+            "combien gagne un plombier",
+            "combien on gagne en boulangerie",
+            "combien ça gagne un couvreur",
+            "combien est-ce qu'on touche en intérim",
+            "Combien payé un infirmier",
+            "un apprenti gagne combien",
+        ] {
+            let verb = text
+                .split(|c: char| !c.is_alphanumeric() && c != 'é')
+                .find(|w| ["gagne", "touche", "payé"].contains(w))
+                .unwrap();
+            let at = text.find(verb).unwrap();
+            assert!(is_filler(text, &text[at..at + verb.len()]), "{text}");
+        }
+        for text in [
+            "gagner des marchés",
+            "combien ? gagner des marchés",
+            "gagner des marchés, combien",
+        ] {
+            let at = text.find("gagn").unwrap();
+            let end = at + text[at..].find(' ').unwrap_or(text.len() - at);
+            assert!(!is_filler(text, &text[at..end]), "{text}");
+        }
+    }
 
     #[test]
     fn the_minimum_relaxes_with_the_length_of_the_query() {

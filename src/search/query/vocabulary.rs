@@ -57,9 +57,9 @@ impl Roles {
     /// « entre », « comme »): never a misspelling, whether or not the library's texts hold it
     /// (a small library's may not: « après » was « corrected » to « aires »).
     pub const LINK: Self = Self(1 << 14);
-    /// A verb of earning or being paid: right after « combien » it only asks what a job pays
-    /// (« combien gagne un plombier », « combien on touche »), a question word like the
-    /// others; elsewhere it names what is looked for (« gagner des marchés »).
+    /// A verb of earning or being paid: beside « combien » it only asks what a job pays
+    /// (« combien gagne un plombier », « un apprenti gagne combien »), a question word like
+    /// the others; elsewhere it names what is looked for (« gagner des marchés »).
     pub const EARNING: Self = Self(1 << 15);
 
     /// Whether the set holds every role of `roles`.
