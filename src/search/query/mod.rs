@@ -495,31 +495,38 @@ pub fn is_filler(text: &str, word: &str) -> bool {
     asking || (roles.has(Roles::EARNING) && asks_how_much(text, word))
 }
 
-/// Whether `word` (a slice of `text`) and « combien » are at most two words apart, stop words
-/// aside, with no punctuation between: « combien gagne », « combien on gagne », « combien
-/// est-ce qu'on touche », « un plombier gagne combien ».
+/// Whether `word` (a slice of `text`) and « combien » are next to each other, but for stop
+/// words and words that link the others, with no punctuation between: « combien gagne »,
+/// « combien on gagne », « combien ça gagne », « combien est-ce qu'on touche », « un plombier
+/// gagne combien »; not « combien de PME gagnent des marchés ».
 fn asks_how_much(text: &str, word: &str) -> bool {
     let at = offset_in(text, word);
     let end = at + word.len();
-    let near = |words: Vec<(&str, Option<String>)>, before: bool| {
-        let counted = words.into_iter().filter(|(_, term)| term.is_some());
-        let mut near: Vec<&str> = if before {
-            counted.rev().take(3).map(|(w, _)| w).collect()
+    fn next_word(words: Vec<(&str, Option<String>)>, before: bool) -> Option<&str> {
+        let mut counted = words
+            .into_iter()
+            .filter(|(w, term)| term.is_some() && !is_link_word(w))
+            .map(|(w, _)| w);
+        if before {
+            counted.next_back()
         } else {
-            counted.take(3).map(|(w, _)| w).collect()
-        };
-        near.retain(|w| crate::text::fold(w) == "combien");
-        near.first().is_some_and(|combien| {
+            counted.next()
+        }
+    }
+    let beside = |combien: Option<&str>, before: bool| {
+        combien.is_some_and(|combien| {
             let from = offset_in(text, combien);
             let gap = if before {
-                &text[from..at]
+                &text[from + combien.len()..at]
             } else {
                 &text[end..from]
             };
-            !gap.contains(|c: char| ",;:.?!…«»".contains(c))
+            crate::text::fold(combien) == "combien"
+                && !gap.contains(|c: char| ",;:.?!…«»\"()/–—".contains(c))
         })
     };
-    near(analysis::words(&text[..at]), true) || near(analysis::words(&text[end..]), false)
+    beside(next_word(analysis::words(&text[..at]), true), true)
+        || beside(next_word(analysis::words(&text[end..]), false), false)
 }
 
 /// Whether `word` is a French word that links or qualifies the others (« après », « entre »,
@@ -884,6 +891,8 @@ mod tests {
             "gagner des marchés",
             "combien ? gagner des marchés",
             "gagner des marchés, combien",
+            "combien de PME gagnent des marchés",
+            "gagner des marchés publics combien de temps",
         ] {
             let at = text.find("gagn").unwrap();
             let end = at + text[at..].find(' ').unwrap_or(text.len() - at);

@@ -57,7 +57,7 @@ impl Roles {
     /// « entre », « comme »): never a misspelling, whether or not the library's texts hold it
     /// (a small library's may not: « après » was « corrected » to « aires »).
     pub const LINK: Self = Self(1 << 14);
-    /// A verb of earning or being paid: beside « combien » it only asks what a job pays
+    /// A verb of earning or being paid: right beside « combien » it only asks what a job pays
     /// (« combien gagne un plombier », « un apprenti gagne combien »), a question word like
     /// the others; elsewhere it names what is looked for (« gagner des marchés »).
     pub const EARNING: Self = Self(1 << 15);
@@ -107,10 +107,10 @@ pub fn roles(folded: &str) -> Roles {
         | "quelle" | "quelles" | "quels" | "quoi" | "savoir" | "svp" | "taf" | "taff"
         | "travailler" | "trouver" => R::FILLER,
         "info" => R::FILLER | R::CLIPPED_FIELD,
-        "gagne" | "gagnes" | "gagnent" | "gagner" | "gagnerai" | "gagnerait" | "touche"
-        | "touches" | "touchent" | "toucher" | "paye" | "payes" | "payee" | "payees" | "payent" => {
-            R::EARNING
-        }
+        "gagne" | "gagnes" | "gagnent" | "gagner" | "gagnez" | "gagnons" | "gagnera"
+        | "gagnerai" | "gagnerait" | "touche" | "touches" | "touchent" | "toucher" | "touchez"
+        | "touchera" | "paye" | "payes" | "payee" | "payees" | "payent" | "payer" | "paie"
+        | "paient" => R::EARNING,
         "infos" => R::FILLER,
         "alternance" | "bac" | "bachelor" | "bts" | "but" | "cap" | "cours" | "dut" | "ecole"
         | "en" | "etudes" | "fac" | "filiere" | "formation" | "ingenieur" | "iut" | "l1" | "l2"
