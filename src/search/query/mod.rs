@@ -502,31 +502,21 @@ pub fn is_filler(text: &str, word: &str) -> bool {
 fn asks_how_much(text: &str, word: &str) -> bool {
     let at = offset_in(text, word);
     let end = at + word.len();
-    fn next_word(words: Vec<(&str, Option<String>)>, before: bool) -> Option<&str> {
-        let mut counted = words
-            .into_iter()
-            .filter(|(w, term)| term.is_some() && !is_link_word(w))
-            .map(|(w, _)| w);
-        if before {
-            counted.next_back()
-        } else {
-            counted.next()
-        }
-    }
-    let beside = |combien: Option<&str>, before: bool| {
-        combien.is_some_and(|combien| {
-            let from = offset_in(text, combien);
-            let gap = if before {
-                &text[from + combien.len()..at]
-            } else {
-                &text[end..from]
-            };
-            crate::text::fold(combien) == "combien"
-                && !gap.contains(|c: char| ",;:.?!…«»\"()/–—".contains(c))
-        })
-    };
-    beside(next_word(analysis::words(&text[..at]), true), true)
-        || beside(next_word(analysis::words(&text[end..]), false), false)
+    let counted = |(w, term): &(&str, Option<String>)| term.is_some() && !is_link_word(w);
+    // The nearest word on each side, with what lies between it and `word`.
+    let before = analysis::words(&text[..at])
+        .into_iter()
+        .rev()
+        .find(counted)
+        .map(|(w, _)| (w, &text[offset_in(text, w) + w.len()..at]));
+    let after = analysis::words(&text[end..])
+        .into_iter()
+        .find(counted)
+        .map(|(w, _)| (w, &text[end..offset_in(text, w)]));
+    [before, after].into_iter().flatten().any(|(next, gap)| {
+        crate::text::fold(next) == "combien"
+            && !gap.contains(|c: char| ",;:.?!…«»\"()/–—".contains(c))
+    })
 }
 
 /// Whether `word` is a French word that links or qualifies the others (« après », « entre »,
