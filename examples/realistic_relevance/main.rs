@@ -478,6 +478,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "subtitle" => ranking.subtitle = number()?,
             "keywords" => ranking.keywords = number()?,
             "subjects" => ranking.subjects = number()?,
+            "year" => ranking.year = number()?,
             "abstract_text" => ranking.abstract_text = number()?,
             "body" => ranking.body = number()?,
             "coordination" => ranking.coordination = number()?,

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use bibliotheque::accounts::audit::Actor;
 use bibliotheque::catalogue::domain::PublicationStatus;
 use bibliotheque::thesaurus::familiar::{self, Lexicon, Table};
+use time::macros::date;
 
 use crate::common::TestApp;
 use crate::common::builders::{PublicationBuilder, branch, observatory};
@@ -1195,29 +1196,92 @@ async fn a_branch_number_finds_its_studies() {
     // Branches the shipped thesaurus does not name, like those an import creates.
     branch(&app.db, "1486", "Bureaux d'études", "atlas").await;
     branch(&app.db, "0044", "Industries chimiques", "opco-2i").await;
-    PublicationBuilder::new(o)
-        .title("Portrait de la branche")
-        .branch("1486")
-        .insert(&app.db, &app.storage)
-        .await;
-    PublicationBuilder::new(o)
-        .title("Portrait d'une autre branche")
-        .branch("0044")
-        .insert(&app.db, &app.storage)
-        .await;
+    // A number that could be a year.
+    branch(&app.db, "2120", "Banque", "opco-ep").await;
+    for (title, idcc) in [
+        ("Portrait de la branche", "1486"),
+        ("Portrait d'une autre branche", "0044"),
+        ("Portrait des banques", "2120"),
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .branch(idcc)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
     app.index().await;
-    // "IDCC" alone is in every branch's studies: the number decides.
-    for query in ["IDCC%201486", "1486", "idcc%201486"] {
-        let found = api(&app, &format!("q={query}&corriger=0")).await;
-        assert_eq!(titles(&found)[0], "Portrait de la branche", "{query}");
+    // "IDCC" is in every branch's studies: the number decides which are found.
+    for (queries, study) in [
+        (
+            ["IDCC%201486", "1486", "idcc%201486"],
+            "Portrait de la branche",
+        ),
+        (
+            ["IDCC%200044", "idcc%2044", "44"],
+            "Portrait d'une autre branche",
+        ),
+        (
+            ["IDCC%202120", "2120", "idcc%202120"],
+            "Portrait des banques",
+        ),
+    ] {
+        for query in queries {
+            let found = api(&app, &format!("q={query}&corriger=0")).await;
+            assert_eq!(titles(&found), [study], "{query}: {found}");
+        }
     }
-    for query in ["IDCC%200044", "idcc%2044", "44"] {
-        let found = api(&app, &format!("q={query}&corriger=0")).await;
-        assert_eq!(titles(&found)[0], "Portrait d'une autre branche", "{query}");
+}
+
+#[tokio::test]
+async fn a_year_typed_favours_that_year_and_decides_nothing() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for (title, published) in [
+        (
+            "Les conducteurs routiers du transport de marchandises",
+            date!(2019 - 06 - 01),
+        ),
+        ("Le transport de voyageurs en région", date!(2021 - 03 - 01)),
+        (
+            "Rapport d'activité de l'observatoire",
+            date!(2020 - 01 - 15),
+        ),
+        ("Bilan de la réforme de 2021", date!(2023 - 05 - 01)),
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .published_on(published)
+            .insert(&app.db, &app.storage)
+            .await;
     }
+    app.index().await;
+    // Counted as a word, « 2021 » was one of three, and the routiers' study, which holds
+    // only « transport », was left out.
+    let found = api(&app, "q=transport%202021%20r%C3%A9gion&corriger=0").await;
+    let ranked = titles(&found);
+    assert_eq!(ranked[0], "Le transport de voyageurs en région", "{found}");
+    assert!(
+        ranked.contains(&"Les conducteurs routiers du transport de marchandises".to_owned()),
+        "{found}"
+    );
+    // The year alone: the studies of that year and those that name it.
+    let year = api(&app, "q=2021&corriger=0").await;
+    let mut held = titles(&year);
+    held.sort();
     assert_eq!(
-        titles(&api(&app, "q=1486").await),
-        ["Portrait de la branche"]
+        held,
+        [
+            "Bilan de la réforme de 2021",
+            "Le transport de voyageurs en région"
+        ],
+        "{year}"
+    );
+    // The year orders studies that are otherwise alike.
+    let transport = api(&app, "q=transport%202019").await;
+    assert_eq!(
+        titles(&transport)[0],
+        "Les conducteurs routiers du transport de marchandises",
+        "{transport}"
     );
 }
 

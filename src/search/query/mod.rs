@@ -2,8 +2,8 @@
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
-    Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -81,6 +81,10 @@ pub struct Ranking {
     /// and at least [`ROOT_LETTERS`]) found at the start of a word of the title, keywords or
     /// subjects: a derivation the stemmer keeps apart (« graphisme » and « graphiste »); 0: off.
     pub roots: f32,
+    /// Scales the part of a year typed among other words (« rapport 2021 transport »): the
+    /// studies of that year, or that name it, rank higher, but it decides nothing (see
+    /// [`year_part`]).
+    pub year: f32,
 }
 
 impl Default for Ranking {
@@ -106,6 +110,7 @@ impl Default for Ranking {
             label_tie: 0.1,
             relax: 0.0,
             roots: 2.0,
+            year: 0.5,
         }
     }
 }
@@ -492,7 +497,19 @@ pub fn is_filler(text: &str, word: &str) -> bool {
     let asking = roles.has(Roles::FILLER)
         && !crate::text::hyphenated(text, word)
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word));
-    asking || (roles.has(Roles::EARNING) && asks_how_much(text, word))
+    asking
+        || (roles.has(Roles::EARNING) && asks_how_much(text, word))
+        || introduces_a_branch_number(text, word)
+}
+
+/// Whether `word` is « IDCC » right before a number: every study filed under a branch holds
+/// « IDCC », the number names the branch (« IDCC 2120 » is the banks', not every branch's).
+fn introduces_a_branch_number(text: &str, word: &str) -> bool {
+    let end = offset_in(text, word) + word.len();
+    crate::text::fold(word) == "idcc"
+        && analysis::words(&text[end..])
+            .first()
+            .is_some_and(|(next, _)| next.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether `word` (a slice of `text`) and « combien » are next to each other, but for stop
@@ -658,7 +675,13 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
         .into_iter()
         .filter_map(|(word, term)| {
             let term = term?;
-            match (story.stance(offset_in(text, word)), is_filler(text, word)) {
+            let stance = story.stance(offset_in(text, word));
+            if matches!(stance, Stance::Present | Stance::Sought)
+                && let Some(year) = typed_year(text, word)
+            {
+                return year_part(cx, word, year).map(Part::Light);
+            }
+            match (stance, is_filler(text, word)) {
                 (Stance::Refused, _) => None,
                 (Stance::Told, _) | (_, true) => {
                     let query = text_query(cx, word, &cx.ranking.fields())?;
@@ -677,6 +700,48 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
             }
         })
         .collect()
+}
+
+/// The year `word` is, when it is one: four digits from 1900 to 2099, and not a branch's
+/// number (« IDCC 2120 »).
+fn typed_year(text: &str, word: &str) -> Option<i64> {
+    if word.len() != 4 || !word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i64 = word.parse().ok()?;
+    if !(1900..=2099).contains(&year) {
+        return None;
+    }
+    let before = &text[..offset_in(text, word)];
+    let previous = analysis::words(before)
+        .last()
+        .map(|&(w, _)| crate::text::fold(w));
+    (previous.as_deref() != Some("idcc")).then_some(year)
+}
+
+/// A year typed among other words: the studies published that year, or that name it, hold
+/// it. People add the year to what they look for (« chiffres clés 2022 », « rapport 2021
+/// transport »); counted as a word, the year would decide which studies are found, and a
+/// study of the right subject that neither names it nor is of that year would be left out.
+/// Light: it does not count in the minimum, and weighs [`Ranking::year`] of a word.
+fn year_part(cx: &Context<'_>, word: &str, year: i64) -> Option<coordination::Part> {
+    let published = Term::from_field_i64(cx.fields.year, year);
+    let holders = cx
+        .searcher
+        .doc_freq(&published)
+        .ok()?
+        .max(cx.doc_freq(word));
+    if holders == 0 {
+        return None;
+    }
+    let weight = cx.weight_of(holders);
+    let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(published, IndexRecordOption::Basic)),
+        weight,
+    ))];
+    either.extend(text_query(cx, word, &cx.ranking.fields()));
+    let part = coordination::Part::word(Box::new(BooleanQuery::union(either)), weight);
+    Some(part.scaled(cx.ranking.year))
 }
 
 /// A word that counts, `term` analysed, with its weight in the coordination: found as its term
@@ -859,6 +924,39 @@ fn combine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word of `text` that `word` is (its first occurrence).
+    fn slice<'t>(text: &'t str, word: &str) -> &'t str {
+        let at = text.find(word).unwrap();
+        &text[at..at + word.len()]
+    }
+
+    #[test]
+    fn a_year_is_four_digits_of_a_century_not_after_idcc() {
+        for (text, word, year) in [
+            ("rapport 2021 transport", "2021", Some(2021)),
+            ("emploi en 1998", "1998", Some(1998)),
+            ("métallurgie 2099", "2099", Some(2099)),
+            ("IDCC 2120", "2120", None),
+            ("idcc 1996 pharmacie", "1996", None),
+            ("bureaux 1486", "1486", None),
+            ("code 20210", "20210", None),
+            ("horizon 2100", "2100", None),
+        ] {
+            assert_eq!(typed_year(text, slice(text, word)), year, "{text}");
+        }
+    }
+
+    #[test]
+    fn idcc_before_a_number_only_adds() {
+        assert!(is_filler("IDCC 2120", slice("IDCC 2120", "IDCC")));
+        assert!(is_filler("la idcc 44 et", slice("la idcc 44 et", "idcc")));
+        assert!(!is_filler(
+            "les accords idcc",
+            slice("les accords idcc", "idcc")
+        ));
+        assert!(!is_filler("idcc banque", slice("idcc banque", "idcc")));
+    }
 
     #[test]
     fn a_verb_of_earning_asks_only_beside_combien() {
