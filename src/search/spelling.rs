@@ -441,13 +441,13 @@ impl Vocabulary {
             .any(|inverted| matches!(inverted.terms().get(&stem), Ok(Some(_))))
     }
 
-    /// Whether `word` (a slice of `token`) is never corrected: a stop word, a question word
+    /// Whether `word` (a slice of `text`, the whole query) is never corrected: a stop word, a question word
     /// or a filler, which only ask and name nothing to find ("quoi" is not a misspelt "quai",
     /// "peux" not "peaux"), a word that links the others (« après » is not a misspelt
     /// « aires »), or a familiar word, which expansion reads (« fringues » is no misspelling).
-    fn as_typed(&self, token: &str, word: &str) -> bool {
+    fn as_typed(&self, text: &str, word: &str) -> bool {
         analysis::is_stop_word(&word.to_lowercase())
-            || super::query::is_filler(token, word)
+            || super::query::is_filler(text, word)
             || super::query::is_link_word(word)
             || self.familiar.knows(word)
     }
@@ -457,8 +457,8 @@ impl Vocabulary {
     /// one. A word found only in full texts is searched as typed (see [`Self::did_you_mean`]
     /// for the suggestion a search that finds little offers).
     pub fn correction(&self, text: &str) -> Option<String> {
-        rewrite(text, |token, word| {
-            if self.as_typed(token, word) || !self.is_nowhere(word) {
+        rewrite(text, |text, word| {
+            if self.as_typed(text, word) || !self.is_nowhere(word) {
                 return None;
             }
             self.suggest(word)
@@ -470,8 +470,8 @@ impl Vocabulary {
     /// prefixed values, `-exclusions`, `OR`, numbers, stop words and words of 1 to 3 letters
     /// stay as typed, and so do the spaces and punctuation around the words.
     pub fn did_you_mean(&self, text: &str) -> Option<String> {
-        rewrite(text, |token, word| {
-            if self.as_typed(token, word) {
+        rewrite(text, |text, word| {
+            if self.as_typed(text, word) {
                 return None;
             }
             self.suggest(word)
@@ -495,7 +495,8 @@ fn starting_with<'a>(
 }
 
 /// Rewrites the plain words of a query, keeping everything else byte for byte; `fix` is given
-/// each word with the token it is a slice of. Tokens are
+/// the whole query and each word, a slice of it, so that a word is read among those around it
+/// as the search reads it (« gagnent » beside « combien » only asks). Tokens are
 /// cut and read by [`super::query`]'s tokenizer, as [`super::query::parse`] reads them.
 fn rewrite(text: &str, mut fix: impl FnMut(&str, &str) -> Option<String>) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 8);
@@ -516,7 +517,7 @@ fn rewrite(text: &str, mut fix: impl FnMut(&str, &str) -> Option<String>) -> Opt
                     continue;
                 }
                 let word = &token[start..i];
-                match (!word.is_empty()).then(|| fix(token, word)).flatten() {
+                match (!word.is_empty()).then(|| fix(text, word)).flatten() {
                     Some(fixed) => {
                         out.push_str(&fixed);
                         changed = true;
@@ -819,10 +820,18 @@ mod tests {
                 row("Les métiers du quai et de la logistique", &["quai"], vec![]),
                 row("Tanneurs : le travail des peaux", &["peaux"], vec![]),
                 row("Le savoir-faire des tanneurs", &[], vec![]),
+                row("Le meilleur gagnant", &["gagnant"], vec![]),
             ],
             &none,
         );
         let vocabulary = Vocabulary::new(&lib.searcher(), &lib.fields, &none);
+        // A filler by what stands around it is read in the whole query: beside « combien »,
+        // « gagnent » asks; elsewhere it is a word like any other.
+        assert_eq!(vocabulary.correction("combien gagnent les tanneurs"), None);
+        assert_eq!(
+            vocabulary.correction("les tanneurs gagnent").as_deref(),
+            Some("les tanneurs gagnant")
+        );
         // "quoi" is one edit from "quai", "peux" from "peaux": both ask, neither is misspelt.
         assert_eq!(vocabulary.correction("je peux faire quoi"), None);
         assert_eq!(lib.suggest(&none, "je peux faire quoi"), None);
