@@ -678,8 +678,9 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
             let stance = story.stance(offset_in(text, word));
             if matches!(stance, Stance::Present | Stance::Sought)
                 && let Some(year) = typed_year(text, word)
+                && let Some(part) = year_part(cx, word, year)
             {
-                return year_part(cx, word, year).map(Part::Light);
+                return Some(Part::Light(part));
             }
             match (stance, is_filler(text, word)) {
                 (Stance::Refused, _) => None,
@@ -723,18 +724,16 @@ fn typed_year(text: &str, word: &str) -> Option<i64> {
 /// it. People add the year to what they look for (« chiffres clés 2022 », « rapport 2021
 /// transport »); counted as a word, the year would decide which studies are found, and a
 /// study of the right subject that neither names it nor is of that year would be left out.
-/// Light: it does not count in the minimum, and weighs [`Ranking::year`] of a word.
+/// Light: it does not count in the minimum, and weighs [`Ranking::year`] of a word. `None`
+/// when no study is of that year: the number is then a word like any other (« article
+/// 2044 », « horizon 2050 »).
 fn year_part(cx: &Context<'_>, word: &str, year: i64) -> Option<coordination::Part> {
     let published = Term::from_field_i64(cx.fields.year, year);
-    let holders = cx
-        .searcher
-        .doc_freq(&published)
-        .ok()?
-        .max(cx.doc_freq(word));
-    if holders == 0 {
+    let of_the_year = cx.searcher.doc_freq(&published).ok()?;
+    if of_the_year == 0 {
         return None;
     }
-    let weight = cx.weight_of(holders);
+    let weight = cx.weight_of(of_the_year.max(cx.doc_freq(word)));
     let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
         Box::new(TermQuery::new(published, IndexRecordOption::Basic)),
         weight,
