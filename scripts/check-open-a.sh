@@ -17,7 +17,7 @@ fi
   sickle==0.7.0 feedparser==6.0.14 ultimate-sitemap-parser==1.8.1
 
 data=$(mktemp -d)
-port=18081
+port=$(python3 "$(dirname "$0")/free-port")
 server=""
 cleanup() {
   if [ -n "$server" ]; then

@@ -17,7 +17,7 @@ if ! "$venv/bin/python" -c 'import schemathesis, extruct, bibtexparser, rispy, o
 fi
 
 data=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$(dirname "$0")/free-port")
 base="http://127.0.0.1:$port"
 "$bin" --data-dir "$data" --addr "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 server=$!

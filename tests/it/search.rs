@@ -1196,16 +1196,21 @@ async fn a_branch_number_finds_its_studies() {
     // Branches the shipped thesaurus does not name, like those an import creates.
     branch(&app.db, "1486", "Bureaux d'études", "atlas").await;
     branch(&app.db, "0044", "Industries chimiques", "opco-2i").await;
-    // A number that could be a year.
-    branch(&app.db, "2120", "Banque", "opco-ep").await;
-    for (title, idcc) in [
-        ("Portrait de la branche", "1486"),
-        ("Portrait d'une autre branche", "0044"),
-        ("Portrait des banques", "2120"),
+    // A number that is also a year some study is of.
+    branch(&app.db, "1996", "Pharmacie d'officine", "opco-ep").await;
+    for (title, idcc, published) in [
+        ("Portrait de la branche", "1486", date!(1996 - 06 - 01)),
+        (
+            "Portrait d'une autre branche",
+            "0044",
+            date!(2020 - 06 - 01),
+        ),
+        ("Portrait des officines", "1996", date!(2021 - 06 - 01)),
     ] {
         PublicationBuilder::new(o)
             .title(title)
             .branch(idcc)
+            .published_on(published)
             .insert(&app.db, &app.storage)
             .await;
     }
@@ -1221,8 +1226,8 @@ async fn a_branch_number_finds_its_studies() {
             "Portrait d'une autre branche",
         ),
         (
-            ["IDCC%202120", "2120", "idcc%202120"],
-            "Portrait des banques",
+            ["IDCC%201996", "idcc%201996", "CCN%201996"],
+            "Portrait des officines",
         ),
     ] {
         for query in queries {
@@ -1230,6 +1235,14 @@ async fn a_branch_number_finds_its_studies() {
             assert_eq!(titles(&found), [study], "{query}: {found}");
         }
     }
+    assert_eq!(
+        titles(&api(&app, "q=1486").await),
+        ["Portrait de la branche"]
+    );
+    // Alone, « 1996 » may be the year or the branch: both are found.
+    let mut either = titles(&api(&app, "q=1996&corriger=0").await);
+    either.sort();
+    assert_eq!(either, ["Portrait de la branche", "Portrait des officines"]);
 }
 
 #[tokio::test]
@@ -1262,6 +1275,11 @@ async fn a_year_typed_favours_that_year_and_decides_nothing() {
     assert_eq!(ranked[0], "Le transport de voyageurs en région", "{found}");
     assert!(
         ranked.contains(&"Les conducteurs routiers du transport de marchandises".to_owned()),
+        "{found}"
+    );
+    // Nor does it let in a study that holds nothing else.
+    assert!(
+        !ranked.contains(&"Bilan de la réforme de 2021".to_owned()),
         "{found}"
     );
     // The year alone: the studies of that year and those that name it.

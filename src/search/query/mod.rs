@@ -81,9 +81,10 @@ pub struct Ranking {
     /// and at least [`ROOT_LETTERS`]) found at the start of a word of the title, keywords or
     /// subjects: a derivation the stemmer keeps apart (« graphisme » and « graphiste »); 0: off.
     pub roots: f32,
-    /// Scales the part of a year typed among other words (« rapport 2021 transport »): the
-    /// studies of that year, or that name it, rank higher, but it decides nothing (see
-    /// [`year_part`]).
+    /// The bonus of a year typed among other words (« rapport 2021 transport ») to the studies
+    /// the others find that are of that year, as a share of the year's weight, or that name it
+    /// in their descriptive fields, as a share of their score (see [`year_bonus`]); 0: the year
+    /// is a word like any other.
     pub year: f32,
 }
 
@@ -505,11 +506,19 @@ pub fn is_filler(text: &str, word: &str) -> bool {
 /// Whether `word` is « IDCC » right before a number: every study filed under a branch holds
 /// « IDCC », the number names the branch (« IDCC 2120 » is the banks', not every branch's).
 fn introduces_a_branch_number(text: &str, word: &str) -> bool {
-    let end = offset_in(text, word) + word.len();
-    crate::text::fold(word) == "idcc"
-        && analysis::words(&text[end..])
+    is_branch_word(word)
+        && analysis::words(&text[offset_in(text, word) + word.len()..])
             .first()
-            .is_some_and(|(next, _)| next.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|&(next, _)| is_number(next))
+}
+
+/// Whether `word` says that the number after it is a branch's (« IDCC 1996 », « CCN 1979 »).
+fn is_branch_word(word: &str) -> bool {
+    matches!(crate::text::fold(word).as_str(), "idcc" | "ccn")
+}
+
+fn is_number(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `word` (a slice of `text`) and « combien » are next to each other, but for stop
@@ -577,8 +586,8 @@ enum Part {
     /// job they have still ranks among the others, and a long clause about it does not raise
     /// the minimum.
     Light(coordination::Part),
-    /// A question word or a filler: not counted, it only adds a little to the documents the
-    /// others find.
+    /// A question word, a filler or a year: not counted, it only adds a little to the documents
+    /// the others find.
     Filler(Box<dyn Query>),
 }
 
@@ -676,11 +685,11 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
         .filter_map(|(word, term)| {
             let term = term?;
             let stance = story.stance(offset_in(text, word));
-            if matches!(stance, Stance::Present | Stance::Sought)
+            if stance == Stance::Sought
                 && let Some(year) = typed_year(text, word)
-                && let Some(part) = year_part(cx, word, year)
+                && let Some(bonus) = year_bonus(cx, word, year)
             {
-                return Some(Part::Light(part));
+                return Some(Part::Filler(bonus));
             }
             match (stance, is_filler(text, word)) {
                 (Stance::Refused, _) => None,
@@ -703,44 +712,44 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
         .collect()
 }
 
-/// The year `word` is, when it is one: four digits from 1900 to 2099, and not a branch's
-/// number (« IDCC 2120 »).
+/// The year `word` is, when it is one (four digits, a year `annee:` takes), and not a
+/// branch's number (« IDCC 1996 »).
 fn typed_year(text: &str, word: &str) -> Option<i64> {
-    if word.len() != 4 || !word.bytes().all(|b| b.is_ascii_digit()) {
+    if word.len() != 4 || !is_number(word) {
         return None;
     }
-    let year: i64 = word.parse().ok()?;
-    if !(1900..=2099).contains(&year) {
-        return None;
-    }
-    let before = &text[..offset_in(text, word)];
-    let previous = analysis::words(before)
+    let (year, _) = parse_years(word)?;
+    let previous = analysis::words(&text[..offset_in(text, word)])
         .last()
-        .map(|&(w, _)| crate::text::fold(w));
-    (previous.as_deref() != Some("idcc")).then_some(year)
+        .map(|&(w, _)| w);
+    (!previous.is_some_and(is_branch_word)).then_some(i64::from(year))
 }
 
-/// A year typed among other words: the studies published that year, or that name it, hold
-/// it. People add the year to what they look for (« chiffres clés 2022 », « rapport 2021
-/// transport »); counted as a word, the year would decide which studies are found, and a
-/// study of the right subject that neither names it nor is of that year would be left out.
-/// Light: it does not count in the minimum, and weighs [`Ranking::year`] of a word. `None`
-/// when no study is of that year: the number is then a word like any other (« article
-/// 2044 », « horizon 2050 »).
-fn year_part(cx: &Context<'_>, word: &str, year: i64) -> Option<coordination::Part> {
+/// A year typed among other words: people add it to what they look for (« chiffres clés
+/// 2022 », « rapport 2021 transport »). Counted as a word it would decide which studies are
+/// found: a study of the right subject that neither names the year nor is of it would be left
+/// out, and one that only names it let in. It only adds to the studies the others find: those
+/// of that year, and those that name it in their descriptive fields (not the full text, where
+/// recent years are everywhere). `None` when no study is of that year, or [`Ranking::year`] is
+/// 0: the number is then a word like any other (« article 2044 »).
+fn year_bonus(cx: &Context<'_>, word: &str, year: i64) -> Option<Box<dyn Query>> {
+    if cx.ranking.year <= 0.0 {
+        return None;
+    }
     let published = Term::from_field_i64(cx.fields.year, year);
     let of_the_year = cx.searcher.doc_freq(&published).ok()?;
     if of_the_year == 0 {
         return None;
     }
-    let weight = cx.weight_of(of_the_year.max(cx.doc_freq(word)));
     let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
         Box::new(TermQuery::new(published, IndexRecordOption::Basic)),
-        weight,
+        cx.weight_of(of_the_year),
     ))];
-    either.extend(text_query(cx, word, &cx.ranking.fields()));
-    let part = coordination::Part::word(Box::new(BooleanQuery::union(either)), weight);
-    Some(part.scaled(cx.ranking.year))
+    either.extend(text_query(cx, word, &cx.ranking.descriptive()));
+    Some(Box::new(BoostQuery::new(
+        Box::new(BooleanQuery::union(either)),
+        cx.ranking.year,
+    )))
 }
 
 /// A word that counts, `term` analysed, with its weight in the coordination: found as its term
@@ -936,11 +945,12 @@ mod tests {
             ("rapport 2021 transport", "2021", Some(2021)),
             ("emploi en 1998", "1998", Some(1998)),
             ("métallurgie 2099", "2099", Some(2099)),
-            ("IDCC 2120", "2120", None),
+            ("IDCC 1979", "1979", None),
             ("idcc 1996 pharmacie", "1996", None),
+            ("CCN 2098", "2098", None),
             ("bureaux 1486", "1486", None),
             ("code 20210", "20210", None),
-            ("horizon 2100", "2100", None),
+            ("horizon 2101", "2101", None),
         ] {
             assert_eq!(typed_year(text, slice(text, word)), year, "{text}");
         }
@@ -955,6 +965,7 @@ mod tests {
             slice("les accords idcc", "idcc")
         ));
         assert!(!is_filler("idcc banque", slice("idcc banque", "idcc")));
+        assert!(is_filler("CCN 1979", slice("CCN 1979", "CCN")));
     }
 
     #[test]
