@@ -2,7 +2,7 @@
 through feedparser, the sitemaps through ultimate-sitemap-parser (usp). Each reads what the
 server publishes the way harvesters, feed readers and crawlers do; any disagreement fails.
 
-    python scripts/check-open-a.py http://127.0.0.1:18081
+    python scripts/check-open-a.py http://127.0.0.1:PORT
 
 Run by scripts/check-open-a.sh, which starts the server on a library of more than 100
 records (so that harvests resume) and installs these clients in a virtualenv.

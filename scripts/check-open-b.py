@@ -3,7 +3,7 @@ validated by openapi-spec-validator, a publication page read by extruct (JSON-LD
 Dublin Core), its Signposting links, its citations parsed by bibtexparser and rispy, and a
 search's citations. schemathesis runs from check-open-b.sh, which starts the server.
 
-Usage: check-open-b.py BASE_URL (e.g. http://127.0.0.1:18081). Exits non-zero on the first
+Usage: check-open-b.py BASE_URL (e.g. http://127.0.0.1:PORT). Exits non-zero on the first
 failure, saying what failed.
 """
 

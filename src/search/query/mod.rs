@@ -567,7 +567,7 @@ fn follows_a_course(text: &str, word: &str) -> bool {
     let before = analysis::words(&text[..at]);
     let Some((course, _)) = before.iter().rev().find(|(w, _)| {
         let folded = crate::text::fold(w);
-        !matches!(folded.as_str(), "d" | "de") && !folded.chars().all(|c| c.is_ascii_digit())
+        !matches!(folded.as_str(), "d" | "de") && !is_number(&folded)
     }) else {
         return false;
     };
