@@ -83,8 +83,8 @@ pub struct Ranking {
     pub roots: f32,
     /// The bonus of a year typed among other words (« rapport 2021 transport ») to the studies
     /// the others find that are of that year, as a share of the year's weight, or that name it
-    /// in their descriptive fields, as a share of their score (see [`year_bonus`]); 0: the year
-    /// is a word like any other.
+    /// in their descriptive fields, as a share of what it scores there (see [`year_bonus`]); 0:
+    /// the year is a word like any other.
     pub year: f32,
 }
 
@@ -494,29 +494,31 @@ fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<
 /// Whether `word`, a slice of `text`, is a filler there: "savoir-faire" is not, nor « info »
 /// after a course (« BTS info », « bon en info »: informatique, see the familiar words).
 pub fn is_filler(text: &str, word: &str) -> bool {
-    let roles = vocabulary::roles(&crate::text::fold(word));
+    let folded = crate::text::fold(word);
+    let roles = vocabulary::roles(&folded);
     let asking = roles.has(Roles::FILLER)
         && !crate::text::hyphenated(text, word)
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word));
     asking
         || (roles.has(Roles::EARNING) && asks_how_much(text, word))
-        || introduces_a_branch_number(text, word)
+        || (is_branch_word(&folded) && introduces_a_number(text, word))
 }
 
-/// Whether `word` is « IDCC » right before a number: every study filed under a branch holds
-/// « IDCC », the number names the branch (« IDCC 2120 » is the banks', not every branch's).
-fn introduces_a_branch_number(text: &str, word: &str) -> bool {
-    is_branch_word(word)
-        && analysis::words(&text[offset_in(text, word) + word.len()..])
-            .first()
-            .is_some_and(|&(next, _)| is_number(next))
+/// Whether the word right after `word` (a slice of `text`) is a number. After « IDCC », it
+/// only adds: every study filed under a branch holds « IDCC », the number names the branch
+/// (« IDCC 2120 » is the banks', not every branch's).
+fn introduces_a_number(text: &str, word: &str) -> bool {
+    analysis::words(&text[offset_in(text, word) + word.len()..])
+        .first()
+        .is_some_and(|&(next, _)| is_number(next))
 }
 
-/// Whether `word` says that the number after it is a branch's (« IDCC 1996 », « CCN 1979 »).
-fn is_branch_word(word: &str) -> bool {
-    matches!(crate::text::fold(word).as_str(), "idcc" | "ccn")
+/// Whether `folded` says that the number after it is a branch's (« IDCC 1996 », « CCN 1979 »).
+fn is_branch_word(folded: &str) -> bool {
+    matches!(folded, "idcc" | "ccn")
 }
 
+/// Whether `word` is digits only (« 1486 », « 2021 »).
 fn is_number(word: &str) -> bool {
     !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
 }
@@ -721,8 +723,8 @@ fn typed_year(text: &str, word: &str) -> Option<i64> {
     let (year, _) = parse_years(word)?;
     let previous = analysis::words(&text[..offset_in(text, word)])
         .last()
-        .map(|&(w, _)| w);
-    (!previous.is_some_and(is_branch_word)).then_some(i64::from(year))
+        .map(|&(w, _)| crate::text::fold(w));
+    (!previous.is_some_and(|w| is_branch_word(&w))).then_some(i64::from(year))
 }
 
 /// A year typed among other words: people add it to what they look for (« chiffres clés
