@@ -443,8 +443,9 @@ impl Vocabulary {
 
     /// Whether `word` (a slice of `text`, the whole query) is never corrected: a stop word, a
     /// question word or a filler, which only ask and name nothing to find ("quoi" is not a
-    /// misspelt "quai", "peux" not "peaux"), a word that links the others (« après » is not a misspelt
-    /// « aires »), or a familiar word, which expansion reads (« fringues » is no misspelling).
+    /// misspelt "quai", "peux" not "peaux"), a word that links the others (« après » is not a
+    /// misspelt « aires »), or a familiar word, which expansion reads (« fringues » is no
+    /// misspelling).
     fn as_typed(&self, text: &str, word: &str) -> bool {
         analysis::is_stop_word(&word.to_lowercase())
             || super::query::is_filler(text, word)
