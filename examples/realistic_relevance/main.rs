@@ -479,6 +479,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "keywords" => ranking.keywords = number()?,
             "subjects" => ranking.subjects = number()?,
             "year" => ranking.year = number()?,
+            "publisher" => ranking.publisher = number()?,
             "abstract_text" => ranking.abstract_text = number()?,
             "body" => ranking.body = number()?,
             "coordination" => ranking.coordination = number()?,

@@ -32,7 +32,9 @@ pub struct Row {
     pub published_on: Option<Date>,
     pub observatory_slug: String,
     pub observatory_name: String,
+    pub observatory_acronym: Option<String>,
     pub opco_slug: Option<String>,
+    pub opco_name: Option<String>,
     pub branches: Vec<String>,
     pub rome: Vec<String>,
     pub regions: Vec<String>,
@@ -51,7 +53,8 @@ pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
         select p.id, p.external_id, p.slug, p.title, p.subtitle, p.abstract as abstract_text,
                p.body, p.keywords, p.document_type as type_slug, dt.label as type_label,
                p.published_on, o.slug as observatory_slug, o.name as observatory_name,
-               o.opco_slug as "opco_slug?",
+               o.acronym as observatory_acronym, o.opco_slug as "opco_slug?",
+               op.name as "opco_name?",
                array(select idcc from publication_branch b where b.publication_id = p.id) as "branches!",
                array(select rome_code from publication_rome r where r.publication_id = p.id) as "rome!",
                array(select region_code from publication_region r where r.publication_id = p.id) as "regions!",
@@ -69,6 +72,7 @@ pub async fn load(db: &PgPool, ids: &[Uuid]) -> Result<Vec<Row>, sqlx::Error> {
         from publication p
         join document_type dt on dt.slug = p.document_type
         join observatory o on o.id = p.observatory_id
+        left join opco op on op.slug = o.opco_slug
         where p.id = any($1) and p.status = 'published'
         "#,
         ids
@@ -136,6 +140,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_text(fields.file_ref, format!("{id} {name}"));
     }
     doc.add_text(fields.observatory, &row.observatory_name);
+    add_publisher(&mut doc, row, fields);
     doc.add_text(fields.type_label, &row.type_label);
     add_concepts(&mut doc, row, fields, snapshot);
     add_branch_numbers(&mut doc, row, fields);
@@ -296,6 +301,22 @@ pub(crate) fn theme_path(snapshot: &Snapshot, concept: ConceptIndex) -> Facet {
     chain.push("theme".into());
     chain.reverse();
     Facet::from_path(chain)
+}
+
+/// The keys of who published the study, for a query that names them (see
+/// [`super::publishers`]).
+fn add_publisher(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {
+    let names = [
+        Some(&row.observatory_name),
+        row.observatory_acronym.as_ref(),
+        row.opco_name.as_ref(),
+    ];
+    for name in names.into_iter().flatten() {
+        let key = super::publishers::key(name);
+        if !key.is_empty() {
+            doc.add_text(fields.publisher, key);
+        }
+    }
 }
 
 /// A branch is known by its number: "IDCC 1486", "1486", "idcc 44" find its studies, whether

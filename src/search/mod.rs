@@ -14,6 +14,7 @@ pub mod merging;
 pub mod misses;
 pub mod outbox;
 pub mod per_commit;
+pub mod publishers;
 pub mod query;
 pub mod related;
 pub mod request;

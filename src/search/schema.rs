@@ -14,8 +14,8 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], of what a document holds, and of
-/// the terms `thesaurus::analysis` makes of words: 10 keeps the "ist" of "-iste" and "-isme").
-pub const SCHEMA_VERSION: u32 = 10;
+/// the terms `thesaurus::analysis` makes of words: 11 adds [`Fields::publisher`]).
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +52,9 @@ pub struct Fields {
     /// Days since 1970-01-01, for sorting by date.
     pub date: Field,
     pub observatory: Field,
+    /// Who published the study, as a query names them: the observatory's name, its acronym and
+    /// its OPCO's name, each as one term (see [`super::publishers`]).
+    pub publisher: Field,
     pub type_label: Field,
     /// The publication's `updated_at` in microseconds since 1970, as it was when indexed: the
     /// consistency check compares it with PostgreSQL's.
@@ -115,6 +118,7 @@ pub fn build() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | FAST | STORED),
         date: b.add_i64_field("date", FAST),
         observatory: b.add_text_field("observatory", STORED),
+        publisher: b.add_text_field("publisher", STRING),
         type_label: b.add_text_field("type_label", STORED),
         updated: b.add_i64_field("updated", FAST),
         rome: b.add_text_field("rome", STRING),

@@ -243,15 +243,17 @@ pub fn max_distance(letters: usize) -> Option<u8> {
 }
 
 /// The stemmed fields whose words count as known (an inflection of a folded word, a word of
-/// an abstract). Not the full text: extracted text is full of typos and broken words, and a
-/// misspelling found only there still deserves a suggestion.
-fn stemmed_fields(fields: &Fields) -> [Field; 5] {
+/// an abstract, a publisher's one-word name: « OPIIEC », « Akto »). Not the full text:
+/// extracted text is full of typos and broken words, and a misspelling found only there still
+/// deserves a suggestion.
+fn stemmed_fields(fields: &Fields) -> [Field; 6] {
     [
         fields.title,
         fields.subtitle,
         fields.keywords,
         fields.subjects,
         fields.abstract_text,
+        fields.publisher,
     ]
 }
 

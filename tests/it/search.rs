@@ -1401,3 +1401,87 @@ async fn an_everyday_job_name_finds_the_studies_filed_under_its_rome_code() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_publisher_named_finds_its_studies() {
+    let app = TestApp::new().await;
+    let numerique = observatory(
+        &app.db,
+        "opiiec",
+        "Observatoire des métiers du numérique, de l'ingénierie, du conseil et de l'événement",
+        Some("atlas"),
+    )
+    .await;
+    sqlx::query("update observatory set acronym = 'OPIIEC' where id = $1")
+        .bind(numerique)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let proprete = observatory(
+        &app.db,
+        "proprete",
+        "Observatoire des métiers de la propreté",
+        Some("akto"),
+    )
+    .await;
+    for (o, title) in [
+        (numerique, "Les métiers de la cybersécurité"),
+        (numerique, "Recrutement dans l'ingénierie en Occitanie"),
+        (proprete, "Étude sur les agents de propreté"),
+        (proprete, "La cybersécurité des entreprises de nettoyage"),
+    ] {
+        // As in a real library, every study calls itself one.
+        PublicationBuilder::new(o)
+            .title(title)
+            .body("Une étude de la branche sur ses métiers.")
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    let sorted = |found: &serde_json::Value| {
+        let mut titles = titles(found);
+        titles.sort();
+        titles
+    };
+    // Neither the acronym nor the OPCO's name is in the studies' text.
+    let acronym = api(&app, "q=OPIIEC").await;
+    assert_eq!(
+        sorted(&acronym),
+        [
+            "Les métiers de la cybersécurité",
+            "Recrutement dans l'ingénierie en Occitanie"
+        ],
+        "{acronym}"
+    );
+    assert_eq!(acronym["corrected"], false, "{acronym}");
+    let opco = api(&app, "q=akto").await;
+    assert_eq!(
+        sorted(&opco),
+        [
+            "La cybersécurité des entreprises de nettoyage",
+            "Étude sur les agents de propreté"
+        ],
+        "{opco}"
+    );
+    // The whole name, however typed, names the observatory; its words apart are a subject.
+    let name = api(&app, "q=observatoire%20des%20metiers%20de%20la%20proprete").await;
+    assert_eq!(sorted(&name), sorted(&opco), "{name}");
+    // « études » is in every study: the publisher decides which come first.
+    let studies = titles(&api(&app, "q=%C3%A9tudes%20de%20l%27OPIIEC&corriger=0").await);
+    let mut first = studies[..2].to_vec();
+    first.sort();
+    assert_eq!(
+        first,
+        [
+            "Les métiers de la cybersécurité",
+            "Recrutement dans l'ingénierie en Occitanie"
+        ],
+        "{studies:?}"
+    );
+    // It counts as a word: the study that holds both comes first, then those that hold one,
+    // the other observatory's study on cybersecurity among them.
+    let both = titles(&api(&app, "q=OPIIEC%20cybers%C3%A9curit%C3%A9").await);
+    assert_eq!(both[0], "Les métiers de la cybersécurité", "{both:?}");
+    assert_eq!(both.len(), 3, "{both:?}");
+    assert!(both.contains(&"La cybersécurité des entreprises de nettoyage".to_owned()));
+}

@@ -9,6 +9,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::coordination::{self, Coordinated};
+use super::publishers;
 use super::schema::Fields;
 use crate::text::offset_in;
 use crate::thesaurus::analysis;
@@ -86,6 +87,10 @@ pub struct Ranking {
     /// in their descriptive fields, as a share of what it scores there (see [`year_bonus`]); 0:
     /// the year is a word like any other.
     pub year: f32,
+    /// The boost of a publisher named in the query (« OPIIEC cybersécurité », « études de
+    /// l'OPTL »), a part of its own found in its studies (see [`publisher_query`]): 3, a
+    /// match in the title; 0: its name's words are words like any other.
+    pub publisher: f32,
 }
 
 impl Default for Ranking {
@@ -112,6 +117,7 @@ impl Default for Ranking {
             relax: 0.0,
             roots: 2.0,
             year: 0.5,
+            publisher: 3.0,
         }
     }
 }
@@ -611,7 +617,20 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
     let mut parts: Vec<Part> = Vec::new();
     let mut cursor = 0;
     let mut used = Vec::new();
-    for (start, end) in found.ranges() {
+    let publishers = named_publishers(cx, text, &story);
+    // A publisher's name is read whole: the labels among its words are not looked for.
+    let labels: Vec<(usize, usize)> = found
+        .ranges()
+        .into_iter()
+        .filter(|&range| !publishers.iter().any(|(named, _)| overlaps(*named, range)))
+        .collect();
+    let mut publishers = publishers.into_iter().peekable();
+    for (start, end) in labels {
+        while let Some(((from, to), part)) = publishers.next_if(|((from, _), _)| *from < start) {
+            parts.extend(word_parts(cx, text, (cursor, from), &story));
+            parts.push(Part::Counted(part));
+            cursor = to;
+        }
         // What someone is now (« je suis cuistot et je voudrais… ») counts lightly, label or
         // familiar word alike.
         let present = story.is_present((start, end));
@@ -632,6 +651,11 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
         }));
         used.push((start, end));
         cursor = end;
+    }
+    for ((from, to), part) in publishers {
+        parts.extend(word_parts(cx, text, (cursor, from), &story));
+        parts.push(Part::Counted(part));
+        cursor = to;
     }
     parts.extend(word_parts(cx, text, (cursor, text.len()), &story));
     // What the page says expansion did: the labels searched, not those passed over.
@@ -752,6 +776,48 @@ fn year_bonus(cx: &Context<'_>, word: &str, year: i64) -> Option<Box<dyn Query>>
         Box::new(BooleanQuery::union(either)),
         cx.ranking.year,
     )))
+}
+
+/// The publishers `text` names where the user says what they look for, each as a part.
+fn named_publishers(
+    cx: &Context<'_>,
+    text: &str,
+    story: &Story,
+) -> Vec<((usize, usize), coordination::Part)> {
+    if cx.ranking.publisher <= 0.0 {
+        return Vec::new();
+    }
+    publishers::find(cx.searcher, cx.fields.publisher, text)
+        .into_iter()
+        .filter(|named| story.stance(named.range.0) == Stance::Sought)
+        .map(|named| {
+            let query = publisher_query(cx, &named, &text[named.range.0..named.range.1]);
+            let part = coordination::Part::word(query, cx.weight_of(named.doc_freq));
+            (named.range, part)
+        })
+        .collect()
+}
+
+/// A publisher named in the query: its studies (every one alike, its name is not in their
+/// text), and those that name it in their descriptive fields. It counts as one word, weighing
+/// what a word held by as many studies weighs: « études de l'OPTL » finds the OPTL's studies
+/// first, « OPIIEC cybersécurité » the OPIIEC's on cybersecurity, then the others'.
+fn publisher_query(cx: &Context<'_>, named: &publishers::Named, span: &str) -> Box<dyn Query> {
+    let term = Term::from_field_text(cx.fields.publisher, &named.key);
+    let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        cx.weight_of(named.doc_freq),
+    ))];
+    either.extend(text_query(cx, span, &cx.ranking.descriptive()));
+    Box::new(BoostQuery::new(
+        Box::new(BooleanQuery::union(either)),
+        cx.ranking.publisher,
+    ))
+}
+
+/// Whether two ranges of a text share a byte.
+fn overlaps((a, b): (usize, usize), (c, d): (usize, usize)) -> bool {
+    a < d && c < b
 }
 
 /// A word that counts, `term` analysed, with its weight in the coordination: found as its term
