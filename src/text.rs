@@ -60,6 +60,11 @@ fn fold_char(c: char) -> Option<&'static str> {
     })
 }
 
+/// Whether two byte ranges of a text (`start..end`) share a byte.
+pub fn overlaps((a, b): (usize, usize), (c, d): (usize, usize)) -> bool {
+    a < d && c < b
+}
+
 /// The byte offset of `part`, a slice of `whole`, in it (a word the tokenizer cut out of a
 /// query, for instance). Panics in debug builds when `part` is not inside `whole`.
 pub fn offset_in(whole: &str, part: &str) -> usize {

@@ -4,27 +4,38 @@
 //! ranked another observatory's activity report first for holding « observatoire ».
 //!
 //! Each study holds, in [`Fields::publisher`](super::schema::Fields::publisher), the key of its
-//! observatory's name, of its acronym and of its OPCO's name: the name's search terms, stop
-//! words dropped, as one term. A query names a publisher where a run of its words has the same
-//! key, so that « observatoire metallurgie » and « Observatoire de la métallurgie » meet, and
-//! « métiers de la propreté » (a subject) is not the « Observatoire des métiers de la
-//! propreté » (a publisher). A name's words are never read apart: « observatoire » alone, or
-//! « opco », names no one.
+//! observatory's name, of its acronym and of its OPCO's name (see [`key`]). A query names a
+//! publisher where a run of its words has the same key, so that « observatoire metallurgie »
+//! and « Observatoire de la métallurgie » meet, and « métiers de la propreté » (a subject) is
+//! not the « Observatoire des métiers de la propreté » (a publisher). A name's words are never
+//! read apart: « observatoire » alone, or « opco », names no one.
 
 use std::sync::Arc;
 
 use tantivy::{InvertedIndexReader, Searcher, schema::Field};
 
-use crate::text::offset_in;
+use crate::text::{fold, offset_in};
 use crate::thesaurus::analysis;
 
-/// The most words of a name looked for at once: the longest names of the observatories are
-/// about twelve words once their stop words are dropped.
-const LONGEST_NAME: usize = 16;
-
-/// The key of a publisher's name in the index and in a query (see the module's documentation).
+/// The key of a publisher's name in the index and in a query: its words folded (lowercase, no
+/// accents), stop words dropped, joined by spaces. Not their search terms: a name is written
+/// as it is, and stems would meet other words (« Uniformation » and « uniforme » are both
+/// « uniform »).
 pub fn key(name: &str) -> String {
-    analysis::terms(name).join(" ")
+    words(name)
+        .into_iter()
+        .map(|(_, folded)| folded)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The words of `text` that a key holds, each with its folded form.
+fn words(text: &str) -> Vec<(&str, String)> {
+    analysis::words(text)
+        .into_iter()
+        .filter(|(_, term)| term.is_some())
+        .map(|(word, _)| (word, fold(word)))
+        .collect()
 }
 
 /// A publisher named in a query.
@@ -37,14 +48,11 @@ pub struct Named {
     pub doc_freq: u64,
 }
 
-/// The publishers that `text` names, in order, the longest name first where two start at the
-/// same word (« OPCO Santé » rather than a publisher that would be called « OPCO »).
+/// The publishers that `text` names, in order, the longest name where several start at the
+/// same word (« OPCO Santé », not a publisher that would be called « OPCO »).
 pub fn find(searcher: &Searcher, field: Field, text: &str) -> Vec<Named> {
     let keys = Keys::of(searcher, field);
-    let words: Vec<(&str, String)> = analysis::words(text)
-        .into_iter()
-        .filter_map(|(word, term)| Some((word, term?)))
-        .collect();
+    let words = words(text);
     let mut named = Vec::new();
     let mut start = 0;
     while start < words.len() {
@@ -60,10 +68,10 @@ pub fn find(searcher: &Searcher, field: Field, text: &str) -> Vec<Named> {
 }
 
 /// The publishers' keys of a generation: the field's inverted index in each segment.
-struct Keys(Vec<Arc<InvertedIndexReader>>);
+pub struct Keys(Vec<Arc<InvertedIndexReader>>);
 
 impl Keys {
-    fn of(searcher: &Searcher, field: Field) -> Self {
+    pub fn of(searcher: &Searcher, field: Field) -> Self {
         Self(
             searcher
                 .segment_readers()
@@ -73,7 +81,8 @@ impl Keys {
         )
     }
 
-    fn doc_freq(&self, key: &str) -> u64 {
+    /// How many studies hold `key`.
+    pub fn doc_freq(&self, key: &str) -> u64 {
         self.0
             .iter()
             .filter_map(|inverted| inverted.terms().get(key).ok().flatten())
@@ -81,46 +90,48 @@ impl Keys {
             .sum()
     }
 
-    /// The longest name that the first of `words` (the words of `text` that are not stop
-    /// words, with their terms) starts, with how many of them it takes.
+    /// The longest name that the first of `words` (the words of `text` a key holds) starts,
+    /// with how many of them it takes. The run grows while some key starts with it.
     fn longest_at(&self, text: &str, words: &[(&str, String)]) -> Option<(usize, Named)> {
-        if !self.starts_some(&words[0].1) {
-            return None;
+        let mut key = String::new();
+        let mut longest = None;
+        for (length, (word, folded)) in words.iter().enumerate().map(|(i, w)| (i + 1, w)) {
+            if length > 1 {
+                key.push(' ');
+            }
+            key.push_str(folded);
+            if !self.starts_some(&key) {
+                break;
+            }
+            let doc_freq = self.doc_freq(&key);
+            if doc_freq > 0 {
+                let range = (
+                    offset_in(text, words[0].0),
+                    offset_in(text, word) + word.len(),
+                );
+                let named = Named {
+                    range,
+                    key: key.clone(),
+                    doc_freq,
+                };
+                longest = Some((length, named));
+            }
         }
-        (1..=LONGEST_NAME.min(words.len()))
-            .rev()
-            .find_map(|length| {
-                let run = &words[..length];
-                let key = run
-                    .iter()
-                    .map(|(_, t)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let doc_freq = self.doc_freq(&key);
-                let (first, last) = (run[0].0, run[length - 1].0);
-                let range = (offset_in(text, first), offset_in(text, last) + last.len());
-                (doc_freq > 0).then_some((
-                    length,
-                    Named {
-                        range,
-                        key,
-                        doc_freq,
-                    },
-                ))
-            })
+        longest
     }
 
-    /// Whether some key is `term` or starts with it as a word: the keys that start with
-    /// « opco » as a word sort right after « opco » itself, before « opcommerc ».
-    fn starts_some(&self, term: &str) -> bool {
+    /// Whether some key is `run` or starts with it and a space: those sort right after `run`
+    /// itself, before any key that goes on with another letter (« opco 2i » before
+    /// « opcommerce »).
+    fn starts_some(&self, run: &str) -> bool {
         self.0.iter().any(|inverted| {
-            let Ok(mut stream) = inverted.terms().range().ge(term).into_stream() else {
+            let Ok(mut stream) = inverted.terms().range().ge(run).into_stream() else {
                 return false;
             };
             stream.advance()
                 && stream
                     .key()
-                    .strip_prefix(term.as_bytes())
+                    .strip_prefix(run.as_bytes())
                     .is_some_and(|rest| rest.is_empty() || rest[0] == b' ')
         })
     }
@@ -131,16 +142,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_is_the_names_terms_without_its_stop_words() {
+    fn a_key_is_the_names_folded_words_without_its_stop_words() {
         assert_eq!(
             key("Observatoire de la métallurgie"),
-            key("observatoire metallurgie")
+            "observatoire metallurgie"
         );
         assert_eq!(key("OPIIEC"), "opiiec");
-        assert_eq!(key("OPCO 2i"), "opco 2i");
-        assert_ne!(
-            key("Observatoire des métiers de la propreté"),
-            key("métiers de la propreté")
-        );
+        assert_eq!(key("L'Opcommerce"), "opcommerce");
+        assert_eq!(key("OPCO Santé"), "opco sante");
+        // Not a stem: the OPCO is not the uniform.
+        assert_ne!(key("Uniformation"), key("uniforme"));
     }
 }

@@ -23,6 +23,7 @@ use tantivy::schema::Field;
 use tantivy::termdict::{TermDictionary, TermStreamer};
 use tantivy::{InvertedIndexReader, Searcher, Term};
 
+use super::publishers::Keys;
 use super::query::{is_plain_word, token_end};
 use super::schema::Fields;
 use crate::text::fold;
@@ -243,17 +244,15 @@ pub fn max_distance(letters: usize) -> Option<u8> {
 }
 
 /// The stemmed fields whose words count as known (an inflection of a folded word, a word of
-/// an abstract, a publisher's one-word name: « OPIIEC », « Akto »). Not the full text:
-/// extracted text is full of typos and broken words, and a misspelling found only there still
-/// deserves a suggestion.
-fn stemmed_fields(fields: &Fields) -> [Field; 6] {
+/// an abstract). Not the full text: extracted text is full of typos and broken words, and a
+/// misspelling found only there still deserves a suggestion.
+fn stemmed_fields(fields: &Fields) -> [Field; 5] {
     [
         fields.title,
         fields.subtitle,
         fields.keywords,
         fields.subjects,
         fields.abstract_text,
-        fields.publisher,
     ]
 }
 
@@ -272,6 +271,8 @@ pub struct Vocabulary {
     /// The full text's inverted index in each segment.
     body: Vec<Arc<InvertedIndexReader>>,
     labels: Arc<LabelWords>,
+    /// A publisher's one-word name is no misspelling (« OPIIEC », « Akto »).
+    publishers: Keys,
     /// Familiar words are no misspellings: expansion reads them.
     familiar: Arc<Lexicon>,
 }
@@ -318,6 +319,7 @@ impl Vocabulary {
             stemmed,
             body,
             labels: snapshot.label_words(),
+            publishers: Keys::of(searcher, fields.publisher),
             familiar: Arc::clone(snapshot.familiar()),
         }
     }
@@ -333,11 +335,15 @@ impl Vocabulary {
     }
 
     /// Whether `word` (one word, as typed) needs no correction: its folded form is a word of
-    /// the folded field or of a thesaurus label, or its search term (stemmed: "formations")
-    /// is a word of the titles, subtitles, keywords, subjects or abstracts, or of a label.
+    /// the folded field, of a thesaurus label or a publisher's one-word name, or its search
+    /// term (stemmed: "formations") is a word of the titles, subtitles, keywords, subjects or
+    /// abstracts, or of a label.
     pub fn is_known(&self, word: &str) -> bool {
         let folded = fold(word);
-        if self.labels.contains(&folded) || self.doc_freq(&folded) > 0 {
+        if self.labels.contains(&folded)
+            || self.doc_freq(&folded) > 0
+            || self.publishers.doc_freq(&folded) > 0
+        {
             return true;
         }
         let Some(stem) = analysis::term(word) else {

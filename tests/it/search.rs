@@ -1466,8 +1466,15 @@ async fn a_publisher_named_finds_its_studies() {
     // The whole name, however typed, names the observatory; its words apart are a subject.
     let name = api(&app, "q=observatoire%20des%20metiers%20de%20la%20proprete").await;
     assert_eq!(sorted(&name), sorted(&opco), "{name}");
+    // Its words apart are a subject: « métiers de la propreté » is not the observatory.
+    let subject = titles(&api(&app, "q=m%C3%A9tiers%20de%20la%20propret%C3%A9").await);
+    assert!(
+        subject.contains(&"Les métiers de la cybersécurité".to_owned()),
+        "{subject:?}"
+    );
     // « études » is in every study: the publisher decides which come first.
     let studies = titles(&api(&app, "q=%C3%A9tudes%20de%20l%27OPIIEC&corriger=0").await);
+    assert!(studies.len() >= 2, "{studies:?}");
     let mut first = studies[..2].to_vec();
     first.sort();
     assert_eq!(
@@ -1484,4 +1491,26 @@ async fn a_publisher_named_finds_its_studies() {
     assert_eq!(both[0], "Les métiers de la cybersécurité", "{both:?}");
     assert_eq!(both.len(), 3, "{both:?}");
     assert!(both.contains(&"La cybersécurité des entreprises de nettoyage".to_owned()));
+    // Left out, or refused in a sentence, it names nothing looked for.
+    assert_eq!(
+        titles(&api(&app, "q=cybers%C3%A9curit%C3%A9%20-OPIIEC").await),
+        ["La cybersécurité des entreprises de nettoyage"]
+    );
+    let refused = api(&app, "q=cybers%C3%A9curit%C3%A9%20mais%20pas%20OPIIEC").await;
+    assert_eq!(
+        sorted(&refused),
+        [
+            "La cybersécurité des entreprises de nettoyage",
+            "Les métiers de la cybersécurité"
+        ],
+        "{refused}"
+    );
+    // An OPCO renamed: its studies are found by the new name once indexed.
+    sqlx::query("update opco set name = 'Oprisa' where slug = 'akto'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.index().await;
+    let renamed = api(&app, "q=oprisa").await;
+    assert_eq!(sorted(&renamed), sorted(&opco), "{renamed}");
 }

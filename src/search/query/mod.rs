@@ -11,7 +11,7 @@ use tantivy::{Searcher, Term};
 use super::coordination::{self, Coordinated};
 use super::publishers;
 use super::schema::Fields;
-use crate::text::offset_in;
+use crate::text::{offset_in, overlaps};
 use crate::thesaurus::analysis;
 use crate::thesaurus::expand::{ExpandOptions, Expansion, Relation, expand};
 use crate::thesaurus::snapshot::Snapshot;
@@ -442,6 +442,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
         match unit {
             Unit::Excluded(text) => {
                 must_not.extend(text_query(cx, text, &cx.ranking.fields()));
+                must_not.extend(publishers_named(cx, text));
             }
             Unit::Field(Prefix::Title, text) => {
                 must.extend(all_words(cx, text, &[(FieldName::Title, cx.ranking.title)]));
@@ -628,7 +629,7 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
     for (start, end) in labels {
         while let Some(((from, to), part)) = publishers.next_if(|((from, _), _)| *from < start) {
             parts.extend(word_parts(cx, text, (cursor, from), &story));
-            parts.push(Part::Counted(part));
+            parts.push(part);
             cursor = to;
         }
         // What someone is now (« je suis cuistot et je voudrais… ») counts lightly, label or
@@ -654,7 +655,7 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
     }
     for ((from, to), part) in publishers {
         parts.extend(word_parts(cx, text, (cursor, from), &story));
-        parts.push(Part::Counted(part));
+        parts.push(part);
         cursor = to;
     }
     parts.extend(word_parts(cx, text, (cursor, text.len()), &story));
@@ -778,24 +779,43 @@ fn year_bonus(cx: &Context<'_>, word: &str, year: i64) -> Option<Box<dyn Query>>
     )))
 }
 
-/// The publishers `text` names where the user says what they look for, each as a part.
-fn named_publishers(
-    cx: &Context<'_>,
-    text: &str,
-    story: &Story,
-) -> Vec<((usize, usize), coordination::Part)> {
+/// The publishers `text` named, each as a part: counted where the user says what they look
+/// for, lightly in what they say they are now (as a label is), not at all in what they refuse.
+fn named_publishers(cx: &Context<'_>, text: &str, story: &Story) -> Vec<((usize, usize), Part)> {
     if cx.ranking.publisher <= 0.0 {
         return Vec::new();
     }
     publishers::find(cx.searcher, cx.fields.publisher, text)
         .into_iter()
-        .filter(|named| story.stance(named.range.0) == Stance::Sought)
-        .map(|named| {
+        .filter_map(|named| {
+            let present = story.is_present(named.range);
+            if story.is_aside(named.range) && !present {
+                return None;
+            }
             let query = publisher_query(cx, &named, &text[named.range.0..named.range.1]);
             let part = coordination::Part::word(query, cx.weight_of(named.doc_freq));
-            (named.range, part)
+            let part = if present {
+                Part::Light(part.scaled(cx.ranking.present))
+            } else {
+                Part::Counted(part)
+            };
+            Some((named.range, part))
         })
         .collect()
+}
+
+/// The studies of the publishers that `text` names (« -OPIIEC » leaves them out).
+fn publishers_named(cx: &Context<'_>, text: &str) -> Vec<Box<dyn Query>> {
+    publishers::find(cx.searcher, cx.fields.publisher, text)
+        .into_iter()
+        .map(|named| studies_of(cx, &named))
+        .collect()
+}
+
+/// Every study of a publisher named.
+fn studies_of(cx: &Context<'_>, named: &publishers::Named) -> Box<dyn Query> {
+    let term = Term::from_field_text(cx.fields.publisher, &named.key);
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
 /// A publisher named in the query: its studies (every one alike, its name is not in their
@@ -803,9 +823,8 @@ fn named_publishers(
 /// what a word held by as many studies weighs: « études de l'OPTL » finds the OPTL's studies
 /// first, « OPIIEC cybersécurité » the OPIIEC's on cybersecurity, then the others'.
 fn publisher_query(cx: &Context<'_>, named: &publishers::Named, span: &str) -> Box<dyn Query> {
-    let term = Term::from_field_text(cx.fields.publisher, &named.key);
     let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
-        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        studies_of(cx, named),
         cx.weight_of(named.doc_freq),
     ))];
     either.extend(text_query(cx, span, &cx.ranking.descriptive()));
@@ -813,11 +832,6 @@ fn publisher_query(cx: &Context<'_>, named: &publishers::Named, span: &str) -> B
         Box::new(BooleanQuery::union(either)),
         cx.ranking.publisher,
     ))
-}
-
-/// Whether two ranges of a text share a byte.
-fn overlaps((a, b): (usize, usize), (c, d): (usize, usize)) -> bool {
-    a < d && c < b
 }
 
 /// A word that counts, `term` analysed, with its weight in the coordination: found as its term

@@ -4,7 +4,7 @@
 //! words put the job they are leaving, or refusing, first.
 
 use super::vocabulary::{Roles, roles};
-use crate::text::{fold, offset_in};
+use crate::text::{fold, offset_in, overlaps};
 use crate::thesaurus::analysis;
 
 /// How a word of the query stands in its sentence.
@@ -75,10 +75,13 @@ impl Story {
     /// touch nothing refused nor the relative it is about (a label may span stop words:
     /// « vendeur mais pas en magasin »).
     pub fn is_present(&self, (start, end): (usize, usize)) -> bool {
-        let overlaps = |&(from, to): &(usize, usize)| start < to && from < end;
         self.present
             .is_some_and(|(from, to)| from <= start && end <= to)
-            && !self.refused.iter().chain(&self.told).any(overlaps)
+            && !self
+                .refused
+                .iter()
+                .chain(&self.told)
+                .any(|&range| overlaps(range, (start, end)))
     }
 
     /// Whether the bytes `start..end` touch a part that is not looked for.
@@ -87,7 +90,7 @@ impl Story {
             .iter()
             .chain(&self.refused)
             .chain(&self.told)
-            .any(|&(from, to)| start < to && from < end)
+            .any(|&range| overlaps(range, (start, end)))
     }
 }
 
