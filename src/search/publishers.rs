@@ -153,4 +153,41 @@ mod tests {
         // Not a stem: the OPCO is not the uniform.
         assert_ne!(key("Uniformation"), key("uniforme"));
     }
+
+    #[test]
+    fn the_longest_name_is_found_where_it_is_typed() {
+        let mut builder = tantivy::schema::Schema::builder();
+        let field = builder.add_text_field("publisher", tantivy::schema::STRING);
+        let index = tantivy::Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        for names in [
+            ["OPCO Santé", "Observatoire de la santé"],
+            ["OPCO", "OPIIEC"],
+        ] {
+            let mut doc = tantivy::TantivyDocument::default();
+            for name in names {
+                doc.add_text(field, key(name));
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let text = "études de l'opco santé et de l'OPIIEC, observatoire sante";
+        let named = find(&searcher, field, text);
+        let found: Vec<(&str, &str, u64)> = named
+            .iter()
+            .map(|n| (&text[n.range.0..n.range.1], n.key.as_str(), n.doc_freq))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("opco santé", "opco sante", 1),
+                ("OPIIEC", "opiiec", 1),
+                ("observatoire sante", "observatoire sante", 1)
+            ]
+        );
+        // A name's first words alone name no one; « opco » alone is the other publisher.
+        assert!(find(&searcher, field, "observatoire des métiers").is_empty());
+        assert_eq!(find(&searcher, field, "opco 2i")[0].key, "opco");
+    }
 }
