@@ -869,6 +869,30 @@ async fn question_words_do_not_decide_the_ranking() {
 }
 
 #[tokio::test]
+async fn words_that_link_the_others_do_not_decide_the_ranking() {
+    let app = library_of(&[
+        "L'apprentissage dans la coiffure",
+        "Ce qui a changé depuis la crise",
+        "Les métiers de l'après-vente",
+    ])
+    .await;
+    // Counted, « depuis » was one of two words, and let in a study that holds only it.
+    let found = api(
+        &app,
+        "q=apprentissage%20depuis%20la%20r%C3%A9forme&corriger=0",
+    )
+    .await;
+    assert_eq!(
+        titles(&found),
+        ["L'apprentissage dans la coiffure"],
+        "{found}"
+    );
+    // Part of a hyphenated word, it names something.
+    let named = api(&app, "q=apr%C3%A8s-vente").await;
+    assert_eq!(titles(&named), ["Les métiers de l'après-vente"], "{named}");
+}
+
+#[tokio::test]
 async fn after_combien_a_verb_of_earning_only_asks() {
     let app = library_of(&[
         "Les salaires des aides à domicile",

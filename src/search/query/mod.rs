@@ -503,7 +503,7 @@ fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<
 pub fn is_filler(text: &str, word: &str) -> bool {
     let folded = crate::text::fold(word);
     let roles = vocabulary::roles(&folded);
-    let asking = roles.has(Roles::FILLER)
+    let asking = (roles.has(Roles::FILLER) || roles.has(Roles::LINK))
         && !crate::text::hyphenated(text, word)
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word));
     asking
