@@ -18,9 +18,9 @@ use crate::text::{fold, offset_in};
 use crate::thesaurus::analysis;
 
 /// The key of a publisher's name in the index and in a query: its words folded (lowercase, no
-/// accents), stop words dropped, joined by spaces. Not their search terms: a name is written
-/// as it is, and stems would meet other words (« Uniformation » and « uniforme » are both
-/// « uniform »).
+/// accents) and in the singular (« opco mobilite »), stop words dropped, joined by spaces. Not
+/// their search terms: a name is written as it is, and stems would meet other words
+/// (« Uniformation » and « uniforme » are both « uniform »).
 pub fn key(name: &str) -> String {
     words(name)
         .into_iter()
@@ -34,7 +34,7 @@ fn words(text: &str) -> Vec<(&str, String)> {
     analysis::words(text)
         .into_iter()
         .filter(|(_, term)| term.is_some())
-        .map(|(word, _)| (word, fold(word)))
+        .map(|(word, _)| (word, analysis::singular(&fold(word)).to_owned()))
         .collect()
 }
 
@@ -150,6 +150,7 @@ mod tests {
         assert_eq!(key("OPIIEC"), "opiiec");
         assert_eq!(key("L'Opcommerce"), "opcommerce");
         assert_eq!(key("OPCO Santé"), "opco sante");
+        assert_eq!(key("OPCO Mobilités"), key("opco mobilite"));
         // Not a stem: the OPCO is not the uniform.
         assert_ne!(key("Uniformation"), key("uniforme"));
     }

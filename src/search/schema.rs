@@ -14,8 +14,9 @@ use super::analyzer;
 pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], of what a document holds, and of
-/// the terms `thesaurus::analysis` makes of words: 11 adds [`Fields::publisher`]).
-pub const SCHEMA_VERSION: u32 = 11;
+/// the terms `thesaurus::analysis` makes of words: 12 writes [`Fields::publisher`]'s keys as
+/// folded words, in the singular).
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]

@@ -102,7 +102,7 @@ fn agent_noun(word: &str) -> Option<String> {
 
 /// Drops a final plural "s" from words of four letters or more ("emplois" → "emploi"), but not
 /// a double one ("process").
-fn singular(word: &str) -> &str {
+pub fn singular(word: &str) -> &str {
     if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
         &word[..word.len() - 1]
     } else {

@@ -1529,6 +1529,16 @@ async fn a_publisher_named_finds_its_studies() {
         ],
         "{refused}"
     );
+    // Where someone says where they are now, it weighs as little as the rest of that clause.
+    let story = titles(
+        &api(
+            &app,
+            "q=je%20suis%20%C3%A0%20l%27OPIIEC%20et%20je%20voudrais%20travailler%20\
+             dans%20la%20propret%C3%A9",
+        )
+        .await,
+    );
+    assert_eq!(story[0], "Étude sur les agents de propreté", "{story:?}");
     // An OPCO renamed: its studies are found by the new name once indexed.
     sqlx::query("update opco set name = 'Oprisa' where slug = 'akto'")
         .execute(&app.db)

@@ -503,7 +503,7 @@ fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<
 pub fn is_filler(text: &str, word: &str) -> bool {
     let folded = crate::text::fold(word);
     let roles = vocabulary::roles(&folded);
-    let asking = (roles.has(Roles::FILLER) || roles.has(Roles::LINK))
+    let asking = roles.has(Roles::FILLER)
         && !crate::text::hyphenated(text, word)
         && !(roles.has(Roles::CLIPPED_FIELD) && follows_a_course(text, word));
     asking
@@ -806,6 +806,9 @@ fn named_publishers(cx: &Context<'_>, text: &str, story: &Story) -> Vec<((usize,
 
 /// The studies of the publishers that `text` names (« -OPIIEC » leaves them out).
 fn publishers_named(cx: &Context<'_>, text: &str) -> Vec<Box<dyn Query>> {
+    if cx.ranking.publisher <= 0.0 {
+        return Vec::new();
+    }
     publishers::find(cx.searcher, cx.fields.publisher, text)
         .into_iter()
         .map(|named| studies_of(cx, &named))

@@ -128,12 +128,17 @@ pub fn roles(folded: &str) -> Roles {
         "puis" => R::FILLER | R::CLAUSE_START,
         "car" | "donc" | "et" | "mais" | "plutot" | "prefere" => R::CLAUSE_START,
         "des" | "du" | "l" | "la" | "le" | "les" | "un" | "une" => R::DETERMINER,
-        "assez" | "cher" | "chere" | "encore" | "forcement" | "loin" | "mal" | "moins" | "plus"
-        | "que" | "seulement" | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE | R::LINK,
-        "alors" | "apres" | "aussi" | "autre" | "autres" | "avant" | "bien" | "ca" | "chaque"
-        | "comme" | "contre" | "deja" | "depuis" | "durant" | "entre" | "hors" | "ici" | "lors"
+        // Words that link or qualify the others only add, as fillers (« apprentissage depuis
+        // 2020 »), but those that also name something: « mal de dos », « le Cher », « bien
+        // être » typed without its hyphen.
+        "assez" | "encore" | "forcement" | "loin" | "moins" | "plus" | "que" | "seulement"
+        | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE | R::LINK | R::FILLER,
+        "cher" | "chere" | "mal" => R::DEGREE | R::LINK,
+        "alors" | "apres" | "aussi" | "autre" | "autres" | "avant" | "ca" | "chaque" | "comme"
+        | "contre" | "deja" | "depuis" | "durant" | "entre" | "hors" | "ici" | "lors"
         | "malgre" | "parmi" | "pendant" | "quelque" | "quelques" | "selon" | "tous" | "tout"
-        | "toute" | "toutes" | "vers" | "via" => R::LINK,
+        | "toute" | "toutes" | "vers" | "via" => R::LINK | R::FILLER,
+        "bien" => R::LINK,
         _ => R::NONE,
     }
 }
