@@ -46,6 +46,8 @@ pub struct Named {
     pub key: String,
     /// How many studies it published, about (deleted ones count until their segment merges).
     pub doc_freq: u64,
+    /// Whether its whole name was typed, not a short form (see [`Keys::shortened_at`]).
+    pub whole: bool,
 }
 
 /// The publishers that `text` names, in order, the longest name where several start at the
@@ -56,7 +58,11 @@ pub fn find(searcher: &Searcher, field: Field, text: &str) -> Vec<Named> {
     let mut named = Vec::new();
     let mut start = 0;
     while start < words.len() {
-        match keys.longest_at(text, &words[start..]) {
+        let at = &words[start..];
+        match keys
+            .longest_at(text, at)
+            .or_else(|| keys.shortened_at(text, at))
+        {
             Some((length, publisher)) => {
                 named.push(publisher);
                 start += length;
@@ -113,11 +119,69 @@ impl Keys {
                     range,
                     key: key.clone(),
                     doc_freq,
+                    whole: true,
                 };
                 longest = Some((length, named));
             }
         }
         longest
+    }
+
+    /// A name typed short: its first word, then words that only its key holds after it, in
+    /// any order (« observatoire plasturgie » for the « Observatoire de la plasturgie et des
+    /// composites », « observatoire de la banque » for the « Observatoire des métiers de la
+    /// banque »). The run grows while some key holds all its words; it names a publisher when,
+    /// past its first word, exactly one key holds them all. « observatoire des métiers »,
+    /// held by many, names no one.
+    fn shortened_at(&self, text: &str, words: &[(&str, String)]) -> Option<(usize, Named)> {
+        let (first, _) = words.first()?;
+        let mut holding = self.starting_with(&format!("{} ", words[0].1));
+        let mut length = 1;
+        for (_, folded) in &words[1..] {
+            let narrower: Vec<(String, u64)> = holding
+                .iter()
+                .filter(|(key, _)| key.split(' ').skip(1).any(|w| w == folded))
+                .cloned()
+                .collect();
+            if narrower.is_empty() {
+                break;
+            }
+            holding = narrower;
+            length += 1;
+        }
+        let [(key, doc_freq)] = <[_; 1]>::try_from(holding).ok()?;
+        let last = words[length - 1].0;
+        (length > 1).then(|| {
+            let range = (offset_in(text, first), offset_in(text, last) + last.len());
+            let named = Named {
+                range,
+                key,
+                doc_freq,
+                whole: false,
+            };
+            (length, named)
+        })
+    }
+
+    /// The keys that start with `prefix`, with how many studies hold each.
+    fn starting_with(&self, prefix: &str) -> Vec<(String, u64)> {
+        let mut keys: Vec<(String, u64)> = Vec::new();
+        for inverted in &self.0 {
+            let Ok(mut stream) = inverted.terms().range().ge(prefix).into_stream() else {
+                continue;
+            };
+            while stream.advance() && stream.key().starts_with(prefix.as_bytes()) {
+                let Ok(key) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let doc_freq = u64::from(stream.value().doc_freq);
+                match keys.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, n)) => *n += doc_freq,
+                    None => keys.push((key.to_owned(), doc_freq)),
+                }
+            }
+        }
+        keys
     }
 
     /// Whether some key is `run` or starts with it and a space: those sort right after `run`
@@ -164,6 +228,8 @@ mod tests {
         for names in [
             ["OPCO Santé", "Observatoire de la santé"],
             ["OPCO", "OPIIEC"],
+            ["Observatoire des métiers de la propreté", "Akto"],
+            ["Observatoire des métiers du numérique", "Atlas"],
         ] {
             let mut doc = tantivy::TantivyDocument::default();
             for name in names {
@@ -189,6 +255,13 @@ mod tests {
         );
         // A name's first words alone name no one; « opco » alone is the other publisher.
         assert!(find(&searcher, field, "observatoire des métiers").is_empty());
+        // Typed short: its first word and words only its name holds.
+        let short = "rapport de l'observatoire propreté 2024";
+        let named = find(&searcher, field, short);
+        assert_eq!(named.len(), 1, "{named:?}");
+        assert_eq!(named[0].key, "observatoire metier proprete");
+        let (from, to) = named[0].range;
+        assert_eq!(&short[from..to], "observatoire propreté");
         assert_eq!(find(&searcher, field, "opco 2i")[0].key, "opco");
     }
 }

@@ -1490,6 +1490,12 @@ async fn a_publisher_named_finds_its_studies() {
     // The whole name, however typed, names the observatory; its words apart are a subject.
     let name = api(&app, "q=observatoire%20des%20metiers%20de%20la%20proprete").await;
     assert_eq!(sorted(&name), sorted(&opco), "{name}");
+    // Typed short, with words only its name holds, it is named; with words many names hold,
+    // no one is.
+    let short = api(&app, "q=observatoire%20propret%C3%A9").await;
+    assert_eq!(sorted(&short), sorted(&opco), "{short}");
+    let many = api(&app, "q=observatoire%20des%20m%C3%A9tiers").await;
+    assert_eq!(many["total"], 4, "{many}");
     // Its words apart are a subject: « métiers de la propreté » is not the observatory.
     let subject = titles(&api(&app, "q=m%C3%A9tiers%20de%20la%20propret%C3%A9").await);
     assert!(

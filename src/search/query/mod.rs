@@ -822,15 +822,19 @@ fn studies_of(cx: &Context<'_>, named: &publishers::Named) -> Box<dyn Query> {
 }
 
 /// A publisher named in the query: its studies (every one alike, its name is not in their
-/// text), and those that name it in their descriptive fields. It counts as one word, weighing
-/// what a word held by as many studies weighs: « études de l'OPTL » finds the OPTL's studies
-/// first, « OPIIEC cybersécurité » the OPIIEC's on cybersecurity, then the others'.
+/// text), and, when its whole name was typed, those that name it in their descriptive fields
+/// (a short form, « observatoire de l'emploi », says less in a text than in a query). It
+/// counts as one word, weighing what a word held by as many studies weighs: « études de
+/// l'OPTL » finds the OPTL's studies first, « OPIIEC cybersécurité » the OPIIEC's on
+/// cybersecurity, then the others'.
 fn publisher_query(cx: &Context<'_>, named: &publishers::Named, span: &str) -> Box<dyn Query> {
     let mut either: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
         studies_of(cx, named),
         cx.weight_of(named.doc_freq),
     ))];
-    either.extend(text_query(cx, span, &cx.ranking.descriptive()));
+    if named.whole {
+        either.extend(text_query(cx, span, &cx.ranking.descriptive()));
+    }
     Box::new(BoostQuery::new(
         Box::new(BooleanQuery::union(either)),
         cx.ranking.publisher,
