@@ -480,6 +480,7 @@ fn ranking(spec: Option<&str>) -> anyhow::Result<Ranking> {
             "subjects" => ranking.subjects = number()?,
             "year" => ranking.year = number()?,
             "publisher" => ranking.publisher = number()?,
+            "without" => ranking.without = number()?,
             "abstract_text" => ranking.abstract_text = number()?,
             "body" => ranking.body = number()?,
             "coordination" => ranking.coordination = number()?,

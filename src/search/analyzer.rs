@@ -32,6 +32,34 @@ pub fn pairs_of(terms: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// « sans » and the term that follows it, past an article (« sans diplôme », « sans le bac »,
+/// « sans-abri »), as one token of [`super::schema::Fields::body_pairs`]: « sans » is a stop
+/// word, and without it « jeunes sans diplôme » and « jeunes de niveau diplôme » are the same
+/// terms. Fed the words of a text in order, each with its term (`None` for a stop word); the
+/// documents and the queries read them alike.
+#[derive(Debug, Default)]
+pub struct Without {
+    /// « sans » was read, and only articles since.
+    pending: bool,
+}
+
+/// What may stand between « sans » and what it leaves out.
+const ARTICLES: [&str; 10] = ["le", "la", "les", "l", "un", "une", "de", "d", "du", "des"];
+
+impl Without {
+    /// The token « sans TERM » when `word` is the term that « sans » leaves out.
+    pub fn next(&mut self, word: &str, term: Option<&str>) -> Option<String> {
+        match term {
+            Some(term) => std::mem::take(&mut self.pending).then(|| format!("sans {term}")),
+            None => {
+                self.pending = word.eq_ignore_ascii_case("sans")
+                    || (self.pending && ARTICLES.iter().any(|a| word.eq_ignore_ascii_case(a)));
+                None
+            }
+        }
+    }
+}
+
 /// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words: the terms of
 /// `thesaurus::analysis::term`, so that index and queries agree.
 #[derive(Clone)]
@@ -128,6 +156,27 @@ mod tests {
             out.push(stream.token().text.clone());
         }
         out
+    }
+
+    fn left_out(text: &str) -> Vec<String> {
+        let mut without = Without::default();
+        crate::thesaurus::analysis::words(text)
+            .into_iter()
+            .filter_map(|(word, term)| without.next(word, term.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn sans_leaves_out_the_next_term_past_an_article() {
+        assert_eq!(left_out("jeunes sans diplôme"), ["sans diplom"]);
+        assert_eq!(
+            left_out("Sans le bac, sans-abri"),
+            ["sans bac", "sans abri"]
+        );
+        // Another stop word, a verb or the end: nothing is left out.
+        assert!(left_out("sans être médecin").is_empty());
+        assert!(left_out("diplôme sans").is_empty());
+        assert!(left_out("sans et diplôme").is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::analyzer::Without;
 use super::schema::{Fields, STORED_TEXT_LIMIT};
 use crate::thesaurus::analysis;
 use crate::thesaurus::snapshot::{ConceptIndex, LabelKind, Snapshot};
@@ -120,6 +121,17 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     if let Some(text) = &row.abstract_text {
         doc.add_text(fields.abstract_text, text);
     }
+    // What « sans » leaves out in the descriptive fields (their labels are phrases).
+    for text in [
+        Some(&row.title),
+        row.subtitle.as_ref(),
+        row.abstract_text.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        add_pairs(&mut doc, fields, pairs(text, None));
+    }
     for keyword in &row.keywords {
         doc.add_text(fields.keywords, keyword);
         doc.add_text(fields.folded, keyword);
@@ -131,10 +143,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     {
         doc.add_text(fields.body, text);
         doc.add_text(fields.body_text, stored_start(text));
-        let pairs = label_pairs(text, snapshot);
-        if !pairs.tokens.is_empty() {
-            doc.add_pre_tokenized_text(fields.body_pairs, pairs);
-        }
+        add_pairs(&mut doc, fields, pairs(text, Some(snapshot)));
     }
     for (id, name) in row.file_ids.iter().zip(&row.file_names) {
         doc.add_text(fields.file_ref, format!("{id} {name}"));
@@ -180,12 +189,19 @@ fn stored_start(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The pairs of consecutive terms of `text` that occur in a thesaurus label (see
-/// [`Fields::body_pairs`]).
+fn add_pairs(doc: &mut TantivyDocument, fields: &Fields, pairs: PreTokenizedString) {
+    if !pairs.tokens.is_empty() {
+        doc.add_pre_tokenized_text(fields.body_pairs, pairs);
+    }
+}
+
+/// The tokens of [`Fields::body_pairs`] in `text`: what « sans » leaves out (see
+/// [`Without`]) and, given the thesaurus's `labels`, the pairs of consecutive terms that occur
+/// in one of its labels.
 ///
 /// A long text repeats its vocabulary: each distinct word is analysed once, and each distinct
 /// pair of terms looked up once.
-fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
+fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
     type Fx = std::hash::BuildHasherDefault<super::snippet::FxHasher>;
     let mut terms: Vec<String> = Vec::new();
     let mut term_of: HashMap<&str, Option<u32>, Fx> = HashMap::default();
@@ -193,6 +209,14 @@ fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
     let mut tokens = Vec::new();
     let mut previous: Option<u32> = None;
     let mut pair = String::new();
+    let mut without = Without::default();
+    let mut push = |text: String| {
+        tokens.push(Token {
+            position: tokens.len(),
+            text,
+            ..Token::default()
+        })
+    };
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -203,10 +227,13 @@ fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
                 (terms.len() - 1) as u32
             })
         });
+        if let Some(left_out) = without.next(word, term.map(|t| terms[t as usize].as_str())) {
+            push(left_out);
+        }
         let Some(term) = term else {
             continue;
         };
-        if let Some(previous) = previous {
+        if let (Some(previous), Some(snapshot)) = (previous, labels) {
             let known = *is_pair.entry((previous, term)).or_insert_with(|| {
                 pair.clear();
                 pair.push_str(&terms[previous as usize]);
@@ -215,12 +242,10 @@ fn label_pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
                 snapshot.is_label_pair(&pair)
             });
             if known {
-                let text = format!("{} {}", terms[previous as usize], terms[term as usize]);
-                tokens.push(Token {
-                    position: tokens.len(),
-                    text,
-                    ..Token::default()
-                });
+                push(format!(
+                    "{} {}",
+                    terms[previous as usize], terms[term as usize]
+                ));
             }
         }
         previous = Some(term);

@@ -15,8 +15,8 @@ pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], of what a document holds, and of
 /// the terms `thesaurus::analysis` makes of words: 12 writes [`Fields::publisher`]'s keys as
-/// folded words, in the singular).
-pub const SCHEMA_VERSION: u32 = 12;
+/// folded words, in the singular; 13 what « sans » leaves out in [`Fields::body_pairs`]).
+pub const SCHEMA_VERSION: u32 = 13;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,9 @@ pub struct Fields {
     /// tantivy reads a stored byte string one byte at a time, slower than it checks UTF-8.)
     pub body_text: Field,
     /// The pairs of consecutive terms of [`Fields::body`] that occur in a thesaurus label:
-    /// a label is found in a long text by a few term lookups instead of a phrase query.
+    /// a label is found in a long text by a few term lookups instead of a phrase query. And
+    /// what « sans » leaves out, there and in the title, subtitle and abstract (« sans
+    /// diplom »: see [`super::analyzer::Without`]).
     pub body_pairs: Field,
     /// Each file as `id name`, in the order of its text in [`Fields::body`] (stored only).
     pub file_ref: Field,

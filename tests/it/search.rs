@@ -893,6 +893,35 @@ async fn words_that_link_the_others_do_not_decide_the_ranking() {
 }
 
 #[tokio::test]
+async fn what_sans_leaves_out_is_looked_for_as_such() {
+    let app = library_of(&[
+        "Jeunes diplômés : le diplôme et le premier emploi des jeunes",
+        "Les jeunes sans diplôme face à l'emploi",
+        "Les abris de chantier",
+        "L'hébergement des sans-abri",
+    ])
+    .await;
+    // « sans » is a stop word: without the pair, the study that repeats « jeunes » and
+    // « diplôme » ranked first.
+    for query in [
+        "jeunes%20sans%20dipl%C3%B4me",
+        "jeunes%20sans%20le%20diplome",
+    ] {
+        let found = api(&app, &format!("q={query}&expand=0")).await;
+        assert_eq!(
+            titles(&found)[0],
+            "Les jeunes sans diplôme face à l'emploi",
+            "{query}: {found}"
+        );
+    }
+    let found = api(&app, "q=sans-abri&expand=0").await;
+    assert_eq!(titles(&found)[0], "L'hébergement des sans-abri", "{found}");
+    // The word alone is a word like any other.
+    let plain = api(&app, "q=jeunes%20dipl%C3%B4me&expand=0").await;
+    assert_eq!(titles(&plain).len(), 2, "{plain}");
+}
+
+#[tokio::test]
 async fn after_combien_a_verb_of_earning_only_asks() {
     let app = library_of(&[
         "Les salaires des aides à domicile",

@@ -91,6 +91,9 @@ pub struct Ranking {
     /// l'OPTL »), a part of its own found in its studies (see [`publisher_query`]): 3, a
     /// match in the title; 0: its name's words are words like any other.
     pub publisher: f32,
+    /// The boost of what « sans » leaves out found as such (« sans diplôme »: see
+    /// [`left_out`]); 0: off.
+    pub without: f32,
 }
 
 impl Default for Ranking {
@@ -118,6 +121,7 @@ impl Default for Ranking {
             roots: 2.0,
             year: 0.5,
             publisher: 3.0,
+            without: 1.0,
         }
     }
 }
@@ -669,8 +673,9 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
         // Every word typed is nowhere in the library: nothing is found, not everything.
         return Some(Box::new(EmptyQuery));
     }
-    let proximity = proximity(cx, text);
-    combine(cx, parts, proximity)
+    let mut bonuses = proximity(cx, text);
+    bonuses.extend(left_out(cx, text, &story));
+    combine(cx, parts, bonuses)
 }
 
 /// The words of `text` that `story` refuses and that would have been searched, as typed.
@@ -962,6 +967,29 @@ fn proximity(cx: &Context<'_>, text: &str) -> Vec<Box<dyn Query>> {
                         boost * cx.ranking.proximity,
                     )) as Box<dyn Query>
                 })
+        })
+        .collect()
+}
+
+/// What « sans » leaves out in `text` (« sans diplôme », « sans le bac »), looked for as such
+/// (see [`super::analyzer::Without`]): the studies of the young without a diploma rank above
+/// those that only count diplomas, and the jobs open without one above those that require
+/// one. Only a bonus: the word itself is a part like any other.
+fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> {
+    if cx.ranking.without <= 0.0 {
+        return Vec::new();
+    }
+    let mut without = super::analyzer::Without::default();
+    analysis::words(text)
+        .into_iter()
+        .filter_map(|(word, term)| {
+            let pair = without.next(word, term.as_deref())?;
+            let sought = story.stance(offset_in(text, word)) == Stance::Sought;
+            (sought && !is_filler(text, word)).then(|| {
+                let term = Term::from_field_text(cx.fields.body_pairs, &pair);
+                let query = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                Box::new(BoostQuery::new(query, cx.ranking.without)) as Box<dyn Query>
+            })
         })
         .collect()
 }
