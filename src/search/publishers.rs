@@ -38,6 +38,10 @@ fn words(text: &str) -> Vec<(&str, String)> {
         .collect()
 }
 
+/// How many letters of a word typed for a name of several words the first of them has, at
+/// least (see [`Keys::joined`]).
+const JOINED_PREFIX: usize = 3;
+
 /// A publisher named in a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
@@ -62,6 +66,7 @@ pub fn find(searcher: &Searcher, field: Field, text: &str) -> Vec<Named> {
         match keys
             .longest_at(text, at)
             .or_else(|| keys.shortened_at(text, at))
+            .or_else(|| keys.joined_at(text, at))
         {
             Some((length, publisher)) => {
                 named.push(publisher);
@@ -161,6 +166,33 @@ impl Keys {
             };
             (length, named)
         })
+    }
+
+    /// A name of several words typed as one (« opco2i », « opcosanté »): its whole name.
+    fn joined_at(&self, text: &str, words: &[(&str, String)]) -> Option<(usize, Named)> {
+        let (word, folded) = words.first()?;
+        let (key, doc_freq) = self.joined(folded)?;
+        let start = offset_in(text, word);
+        let named = Named {
+            range: (start, start + word.len()),
+            key,
+            doc_freq,
+            whole: true,
+        };
+        Some((1, named))
+    }
+
+    /// The key of several words that are `word` (folded, in the singular) once joined, with
+    /// how many studies hold it: « Opco2i » is written as often as « OPCO 2i ». Its first
+    /// word has at least [`JOINED_PREFIX`] letters.
+    pub fn joined(&self, word: &str) -> Option<(String, u64)> {
+        if word.chars().count() <= JOINED_PREFIX {
+            return None;
+        }
+        let prefix: String = word.chars().take(JOINED_PREFIX).collect();
+        self.starting_with(&prefix)
+            .into_iter()
+            .find(|(key, _)| key.contains(' ') && key.replace(' ', "") == word)
     }
 
     /// The keys that start with `prefix`, with how many studies hold each.
@@ -263,5 +295,9 @@ mod tests {
         let (from, to) = named[0].range;
         assert_eq!(&short[from..to], "observatoire propreté");
         assert_eq!(find(&searcher, field, "opco 2i")[0].key, "opco");
+        // A name of several words typed as one.
+        let joined = find(&searcher, field, "rapport opcosanté");
+        assert_eq!(joined[0].key, "opco sante", "{joined:?}");
+        assert!(find(&searcher, field, "opcosant").is_empty());
     }
 }

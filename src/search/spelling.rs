@@ -335,14 +335,18 @@ impl Vocabulary {
     }
 
     /// Whether `word` (one word, as typed) needs no correction: its folded form is a word of
-    /// the folded field, of a thesaurus label or a publisher's one-word name, or its search
-    /// term (stemmed: "formations") is a word of the titles, subtitles, keywords, subjects or
-    /// abstracts, or of a label.
+    /// the folded field, of a thesaurus label or a publisher's name typed as one word
+    /// (« OPIIEC », « opco2i »), or its search term (stemmed: "formations") is a word of the
+    /// titles, subtitles, keywords, subjects or abstracts, or of a label.
     pub fn is_known(&self, word: &str) -> bool {
         let folded = fold(word);
         if self.labels.contains(&folded)
             || self.doc_freq(&folded) > 0
             || self.publishers.doc_freq(&folded) > 0
+            || self
+                .publishers
+                .joined(analysis::singular(&folded))
+                .is_some()
         {
             return true;
         }

@@ -1516,6 +1516,10 @@ async fn a_publisher_named_finds_its_studies() {
         ],
         "{opco}"
     );
+    // A name of several words typed as one, and not corrected into another word.
+    let joined = api(&app, "q=opcoatlas").await;
+    assert_eq!(sorted(&joined), sorted(&acronym), "{joined}");
+    assert_eq!(joined["corrected"], false, "{joined}");
     // The whole name, however typed, names the observatory; its words apart are a subject.
     let name = api(&app, "q=observatoire%20des%20metiers%20de%20la%20proprete").await;
     assert_eq!(sorted(&name), sorted(&opco), "{name}");
