@@ -121,15 +121,14 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     if let Some(text) = &row.abstract_text {
         doc.add_text(fields.abstract_text, text);
     }
-    // What « sans » leaves out in the descriptive fields (their labels are phrases).
-    for text in [
+    // What « sans » leaves out in the descriptive fields; not their label pairs, which the
+    // queries look for as phrases there.
+    let descriptive = [
         Some(&row.title),
         row.subtitle.as_ref(),
         row.abstract_text.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    ];
+    for text in descriptive.into_iter().flatten().chain(&row.keywords) {
         add_pairs(&mut doc, fields, pairs(text, None));
     }
     for keyword in &row.keywords {

@@ -38,8 +38,8 @@ fn words(text: &str) -> Vec<(&str, String)> {
         .collect()
 }
 
-/// How many letters of a word typed for a name of several words the first of them has, at
-/// least (see [`Keys::joined`]).
+/// The fewest letters of a name's first word for the name to be recognised typed as one word
+/// (see [`Keys::joined`]): the keys are looked for by that many first letters.
 const JOINED_PREFIX: usize = 3;
 
 /// A publisher named in a query.
@@ -168,31 +168,34 @@ impl Keys {
         })
     }
 
-    /// A name of several words typed as one (« opco2i », « opcosanté »): its whole name.
+    /// A name of several words typed as one (« opco2i », « opcosanté »). Found in its studies
+    /// only, as a short form is: the texts that name it write its words apart.
     fn joined_at(&self, text: &str, words: &[(&str, String)]) -> Option<(usize, Named)> {
-        let (word, folded) = words.first()?;
-        let (key, doc_freq) = self.joined(folded)?;
+        let (word, _) = words.first()?;
+        let (key, doc_freq) = self.joined(&fold(word))?;
         let start = offset_in(text, word);
         let named = Named {
             range: (start, start + word.len()),
             key,
             doc_freq,
-            whole: true,
+            whole: false,
         };
         Some((1, named))
     }
 
-    /// The key of several words that are `word` (folded, in the singular) once joined, with
-    /// how many studies hold it: « Opco2i » is written as often as « OPCO 2i ». Its first
-    /// word has at least [`JOINED_PREFIX`] letters.
+    /// The key of several words that `word` (folded) is once they are joined, in the singular
+    /// or not (keys are, word by word), with how many studies hold it: « Opco2i » is written as
+    /// often as « OPCO 2i ».
     pub fn joined(&self, word: &str) -> Option<(String, u64)> {
         if word.chars().count() <= JOINED_PREFIX {
             return None;
         }
+        let singular = analysis::singular(word);
         let prefix: String = word.chars().take(JOINED_PREFIX).collect();
-        self.starting_with(&prefix)
-            .into_iter()
-            .find(|(key, _)| key.contains(' ') && key.replace(' ', "") == word)
+        self.starting_with(&prefix).into_iter().find(|(key, _)| {
+            let joined = || key.split(' ').flat_map(str::chars);
+            key.contains(' ') && (joined().eq(word.chars()) || joined().eq(singular.chars()))
+        })
     }
 
     /// The keys that start with `prefix`, with how many studies hold each.

@@ -40,8 +40,8 @@ pub struct Fields {
     pub body_text: Field,
     /// The pairs of consecutive terms of [`Fields::body`] that occur in a thesaurus label:
     /// a label is found in a long text by a few term lookups instead of a phrase query. And
-    /// what « sans » leaves out, there and in the title, subtitle and abstract (« sans
-    /// diplom »: see [`super::analyzer::Without`]).
+    /// what « sans » leaves out, there and in the title, subtitle, abstract and keywords
+    /// (« sans diplom »: see [`super::analyzer::Without`]).
     pub body_pairs: Field,
     /// Each file as `id name`, in the order of its text in [`Fields::body`] (stored only).
     pub file_ref: Field,
@@ -97,7 +97,7 @@ pub fn build() -> (Schema, Fields) {
     );
     let pairs = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            // Values come pre-tokenized (see `documents::label_pairs`).
+            // Values come pre-tokenized (see `documents::pairs`).
             .set_tokenizer("raw")
             .set_index_option(IndexRecordOption::WithFreqs),
     );

@@ -336,17 +336,13 @@ impl Vocabulary {
 
     /// Whether `word` (one word, as typed) needs no correction: its folded form is a word of
     /// the folded field, of a thesaurus label or a publisher's name typed as one word
-    /// (« OPIIEC », « opco2i »), or its search term (stemmed: "formations") is a word of the
+    /// (« OPIIEC », « opcoatlas »), or its search term (stemmed: "formations") is a word of the
     /// titles, subtitles, keywords, subjects or abstracts, or of a label.
     pub fn is_known(&self, word: &str) -> bool {
         let folded = fold(word);
         if self.labels.contains(&folded)
             || self.doc_freq(&folded) > 0
             || self.publishers.doc_freq(&folded) > 0
-            || self
-                .publishers
-                .joined(analysis::singular(&folded))
-                .is_some()
         {
             return true;
         }
@@ -359,6 +355,7 @@ impl Vocabulary {
                 .stemmed
                 .iter()
                 .any(|inverted| matches!(inverted.terms().get(&stem), Ok(Some(_))))
+            || self.publishers.joined(&folded).is_some()
     }
 
     /// The closest known word to `word` (one word, as typed), or `None` when it is known, too
@@ -613,6 +610,8 @@ mod tests {
         title: String,
         keywords: Vec<String>,
         subjects: Vec<i64>,
+        /// Its publisher's name.
+        publisher: Option<&'static str>,
     }
 
     fn row(title: &str, keywords: &[&str], subjects: Vec<i64>) -> Row {
@@ -620,6 +619,7 @@ mod tests {
             title: title.into(),
             keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
             subjects,
+            publisher: None,
         }
     }
 
@@ -630,6 +630,9 @@ mod tests {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.title, &row.title);
         doc.add_text(fields.folded, &row.title);
+        if let Some(name) = row.publisher {
+            doc.add_text(fields.publisher, crate::search::publishers::key(name));
+        }
         for keyword in &row.keywords {
             doc.add_text(fields.keywords, keyword);
             doc.add_text(fields.folded, keyword);
@@ -823,6 +826,29 @@ mod tests {
         ] {
             assert_eq!(lib.suggest(&none, text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_publishers_name_typed_as_one_word_is_known() {
+        let none = Snapshot::default();
+        let lib = library(
+            &[
+                Row {
+                    publisher: Some("Opco Atlas"),
+                    ..row("Les métiers du conseil", &[], vec![])
+                },
+                Row {
+                    publisher: Some("OPIIEC"),
+                    ..row("Les métiers de l'ingénierie", &[], vec![])
+                },
+            ],
+            &none,
+        );
+        let vocabulary = Vocabulary::new(&lib.searcher(), &lib.fields, &none);
+        for name in ["opcoatlas", "OpcoAtlas", "opiiec"] {
+            assert!(vocabulary.is_known(name), "{name}");
+        }
+        assert!(!vocabulary.is_known("opcoatlax"));
     }
 
     #[test]

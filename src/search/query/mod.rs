@@ -91,8 +91,8 @@ pub struct Ranking {
     /// l'OPTL »), a part of its own found in its studies (see [`publisher_query`]): 3, a
     /// match in the title; 0: its name's words are words like any other.
     pub publisher: f32,
-    /// The boost of what « sans » leaves out found as such (« sans diplôme »: see
-    /// [`left_out`]); 0: off.
+    /// The bonus of what « sans » leaves out found as such (« sans diplôme »: see
+    /// [`left_out`]), as a share of the pair's weight; 0: off.
     pub without: f32,
 }
 
@@ -974,7 +974,9 @@ fn proximity(cx: &Context<'_>, text: &str) -> Vec<Box<dyn Query>> {
 /// What « sans » leaves out in `text` (« sans diplôme », « sans le bac »), looked for as such
 /// (see [`super::analyzer::Without`]): the studies of the young without a diploma rank above
 /// those that only count diplomas, and the jobs open without one above those that require
-/// one. Only a bonus: the word itself is a part like any other.
+/// one. Only a bonus, of the pair's weight (as a word held by as many studies) whatever the
+/// field and its length (a long report holds thousands of label pairs beside it): the word
+/// itself still counts as a word, and the bonus lets no study in.
 fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> {
     if cx.ranking.without <= 0.0 {
         return Vec::new();
@@ -987,8 +989,9 @@ fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> 
             let sought = story.stance(offset_in(text, word)) == Stance::Sought;
             (sought && !is_filler(text, word)).then(|| {
                 let term = Term::from_field_text(cx.fields.body_pairs, &pair);
-                let query = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                Box::new(BoostQuery::new(query, cx.ranking.without)) as Box<dyn Query>
+                let weight = cx.weight_of(cx.searcher.doc_freq(&term).unwrap_or(0));
+                let query = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                Box::new(ConstScoreQuery::new(query, weight * cx.ranking.without)) as Box<dyn Query>
             })
         })
         .collect()
