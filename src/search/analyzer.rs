@@ -60,6 +60,15 @@ impl Without {
     }
 }
 
+/// What « sans » leaves out in `text` (see [`Without`]): each word left out, with its token.
+pub fn left_out(text: &str) -> Vec<(&str, String)> {
+    let mut without = Without::default();
+    crate::thesaurus::analysis::words(text)
+        .into_iter()
+        .filter_map(|(word, term)| Some((word, without.next(word, term.as_deref())?)))
+        .collect()
+}
+
 /// Lowercase → stop words → plural → stemmer → accent folding, dropping stop words: the terms of
 /// `thesaurus::analysis::term`, so that index and queries agree.
 #[derive(Clone)]
@@ -158,25 +167,21 @@ mod tests {
         out
     }
 
-    fn left_out(text: &str) -> Vec<String> {
-        let mut without = Without::default();
-        crate::thesaurus::analysis::words(text)
-            .into_iter()
-            .filter_map(|(word, term)| without.next(word, term.as_deref()))
-            .collect()
+    fn tokens_left_out(text: &str) -> Vec<String> {
+        left_out(text).into_iter().map(|(_, token)| token).collect()
     }
 
     #[test]
     fn sans_leaves_out_the_next_term_past_an_article() {
-        assert_eq!(left_out("jeunes sans diplôme"), ["sans diplom"]);
+        assert_eq!(tokens_left_out("jeunes sans diplôme"), ["sans diplom"]);
         assert_eq!(
-            left_out("Sans le bac, sans-abri"),
+            tokens_left_out("Sans le bac, sans-abri"),
             ["sans bac", "sans abri"]
         );
         // Another stop word, a verb or the end: nothing is left out.
-        assert!(left_out("sans être médecin").is_empty());
-        assert!(left_out("diplôme sans").is_empty());
-        assert!(left_out("sans et diplôme").is_empty());
+        assert!(tokens_left_out("sans être médecin").is_empty());
+        assert!(tokens_left_out("diplôme sans").is_empty());
+        assert!(tokens_left_out("sans et diplôme").is_empty());
     }
 
     #[test]

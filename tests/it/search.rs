@@ -919,6 +919,21 @@ async fn what_sans_leaves_out_is_looked_for_as_such() {
     // Only a bonus: the study that only counts diplomas is still found.
     let both = api(&app, "q=jeunes%20sans%20dipl%C3%B4me&expand=0").await;
     assert_eq!(both["total"], 2, "{both}");
+    // Quoted, it is what is asked for; excluded, only what holds it is left out.
+    let quoted = api(&app, "q=%22sans%20dipl%C3%B4me%22").await;
+    assert_eq!(
+        titles(&quoted),
+        ["Les jeunes sans diplôme face à l'emploi"],
+        "{quoted}"
+    );
+    let excluded = api(&app, "q=abris%20-sans-abri&expand=0").await;
+    assert_eq!(titles(&excluded), ["Les abris"], "{excluded}");
+    let excluded = api(&app, "q=jeunes%20-%22sans%20dipl%C3%B4me%22&expand=0").await;
+    assert_eq!(
+        titles(&excluded),
+        ["Jeunes diplômés : le diplôme et le premier emploi des jeunes"],
+        "{excluded}"
+    );
 }
 
 #[tokio::test]

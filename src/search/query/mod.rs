@@ -445,7 +445,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
     for unit in units {
         match unit {
             Unit::Excluded(text) => {
-                must_not.extend(text_query(cx, text, &cx.ranking.fields()));
+                must_not.extend(phrase_query(cx, text, &cx.ranking.fields()));
                 must_not.extend(publishers_named(cx, text));
             }
             Unit::Field(Prefix::Title, text) => {
@@ -488,7 +488,7 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
 fn positive(unit: &Unit, cx: &Context<'_>, reading: &mut Reading) -> Option<Box<dyn Query>> {
     match unit {
         Unit::Words(text) => words_query(text, cx, reading),
-        Unit::Phrase(text) => text_query(cx, text, &cx.ranking.fields()),
+        Unit::Phrase(text) => phrase_query(cx, text, &cx.ranking.fields()),
         Unit::Either(list) => {
             let alternatives: Vec<(Occur, Box<dyn Query>)> = list
                 .iter()
@@ -981,11 +981,9 @@ fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> 
     if cx.ranking.without <= 0.0 {
         return Vec::new();
     }
-    let mut without = super::analyzer::Without::default();
-    analysis::words(text)
+    super::analyzer::left_out(text)
         .into_iter()
-        .filter_map(|(word, term)| {
-            let pair = without.next(word, term.as_deref())?;
+        .filter_map(|(word, pair)| {
             let sought = story.stance(offset_in(text, word)) == Stance::Sought;
             (sought && !is_filler(text, word)).then(|| {
                 let term = Term::from_field_text(cx.fields.body_pairs, &pair);
@@ -995,6 +993,30 @@ fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> 
             })
         })
         .collect()
+}
+
+/// A phrase (quoted, or one hyphenated word), its words in order in one of `targets`, and what
+/// « sans » leaves out in it held as such: « "sans diplôme" » and « -sans-abri » are not
+/// « diplôme » and « -abri ».
+fn phrase_query(
+    cx: &Context<'_>,
+    text: &str,
+    targets: &[(FieldName, f32)],
+) -> Option<Box<dyn Query>> {
+    let phrase = text_query(cx, text, targets)?;
+    let pairs = super::analyzer::left_out(text);
+    if pairs.is_empty() {
+        return Some(phrase);
+    }
+    let mut clauses = vec![(Occur::Must, phrase)];
+    clauses.extend(pairs.into_iter().map(|(_, pair)| {
+        let term = Term::from_field_text(cx.fields.body_pairs, &pair);
+        let held = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        // A condition, not a score: the phrase's words score.
+        let query: Box<dyn Query> = Box::new(ConstScoreQuery::new(held, 0.0));
+        (Occur::Must, query)
+    }));
+    Some(Box::new(BooleanQuery::new(clauses)))
 }
 
 /// The soft conjunction of the counted parts, with the others (fillers, proximity bonuses) as
