@@ -1371,6 +1371,52 @@ async fn a_year_typed_favours_that_year_and_decides_nothing() {
     );
 }
 
+#[tokio::test]
+async fn years_since_before_and_between_favour_those_years() {
+    let app = TestApp::new().await;
+    let o = observatory(&app.db, "obs", "Observatoire", None).await;
+    for (title, published) in [
+        ("L'apprentissage dans la coiffure", date!(2016 - 06 - 01)),
+        ("L'apprentissage dans le bâtiment", date!(2021 - 03 - 01)),
+        ("L'apprentissage dans les transports", date!(2024 - 01 - 15)),
+    ] {
+        PublicationBuilder::new(o)
+            .title(title)
+            .published_on(published)
+            .insert(&app.db, &app.storage)
+            .await;
+    }
+    app.index().await;
+    for (query, last) in [
+        (
+            "apprentissage%20depuis%202020",
+            "L'apprentissage dans la coiffure",
+        ),
+        (
+            "apprentissage%20avant%202022",
+            "L'apprentissage dans les transports",
+        ),
+        (
+            "apprentissage%20entre%202015%20et%202021",
+            "L'apprentissage dans les transports",
+        ),
+    ] {
+        let found = api(&app, &format!("q={query}&corriger=0")).await;
+        let ranked = titles(&found);
+        // The years only add: every study on apprenticeship is still found, those of the
+        // years first.
+        assert_eq!(ranked.len(), 3, "{query}: {found}");
+        assert_eq!(ranked[2], last, "{query}: {found}");
+        assert!(
+            found["hits"][1]["score"].as_f64() > found["hits"][2]["score"].as_f64(),
+            "{query}: {found}"
+        );
+    }
+    // One year is that year.
+    let one = titles(&api(&app, "q=apprentissage%202024&corriger=0").await);
+    assert_eq!(one[0], "L'apprentissage dans les transports", "{one:?}");
+}
+
 /// Imports the ROME fixtures into `app`'s thesaurus, after `edit` has changed a copy of them
 /// (a table added to, or one the fixtures lack).
 async fn import_rome_fixtures(app: &TestApp, name: &str, edit: impl FnOnce(&std::path::Path)) {

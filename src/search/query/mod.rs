@@ -1,9 +1,12 @@
 //! From what a user typed to a tantivy query: a lenient parser that never fails, thesaurus
 //! expansion of the recognised labels, and BM25 across boosted fields.
 
+use std::ops::Bound;
+
+use tantivy::collector::Count;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery,
-    Occur, PhraseQuery, Query, TermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -718,10 +721,15 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
             let term = term?;
             let stance = story.stance(offset_in(text, word));
             if stance == Stance::Sought
-                && let Some(year) = typed_year(text, word)
-                && let Some(bonus) = year_bonus(cx, word, year)
+                && let Some(years) = typed_years(text, word)
             {
-                return Some(Part::Filler(bonus));
+                if years == Years::Closing {
+                    // « entre 2015 et 2020 »: the first year said the span.
+                    return None;
+                }
+                if let Some(bonus) = year_bonus(cx, word, years) {
+                    return Some(Part::Filler(bonus));
+                }
             }
             match (stance, is_filler(text, word)) {
                 (Stance::Refused, _) => None,
@@ -757,17 +765,70 @@ fn typed_year(text: &str, word: &str) -> Option<i64> {
     (!previous.is_some_and(|w| is_branch_word(&w))).then_some(i64::from(year))
 }
 
+/// The years a year typed stands for, by the words around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Years {
+    /// That year (« rapport 2021 »).
+    One(i64),
+    /// From the first to the second, each included, when there is one (« depuis 2020 »,
+    /// « avant 2015 », « entre 2015 et 2020 »).
+    Span(Option<i64>, Option<i64>),
+    /// The second year of « entre 2015 et 2020 »: the first says the span.
+    Closing,
+}
+
+/// What the year `word` (a slice of `text`) stands for: « depuis 2020 » and « à partir de
+/// 2020 » are 2020 and after, « après 2020 » after 2020, « avant 2020 » before it,
+/// « jusqu'à 2020 » and « jusqu'en 2020 » 2020 and before, « entre 2015 et 2020 » both and
+/// those between.
+fn typed_years(text: &str, word: &str) -> Option<Years> {
+    let year = typed_year(text, word)?;
+    let start = offset_in(text, word);
+    let before: Vec<String> = analysis::words(&text[..start])
+        .iter()
+        .rev()
+        .take(3)
+        .map(|&(w, _)| crate::text::fold(w))
+        .collect();
+    let before = |i: usize| before.get(i).map(String::as_str);
+    let after = analysis::words(&text[start + word.len()..]);
+    let years = match (before(0), before(1), before(2)) {
+        (Some("depuis"), _, _) | (Some("de"), Some("partir"), _) => Years::Span(Some(year), None),
+        (Some("apres"), _, _) => Years::Span(Some(year + 1), None),
+        (Some("avant"), _, _) => Years::Span(None, Some(year - 1)),
+        (Some("a" | "en"), Some("jusqu"), _) => Years::Span(None, Some(year)),
+        (Some("et"), Some(first), Some("entre")) if parse_years(first).is_some() => Years::Closing,
+        (Some("entre"), _, _) => match after.as_slice() {
+            [(and, _), (last, _), ..] if crate::text::fold(and) == "et" => {
+                match typed_year(text, last) {
+                    Some(last) => Years::Span(Some(year.min(last)), Some(year.max(last))),
+                    None => Years::One(year),
+                }
+            }
+            _ => Years::One(year),
+        },
+        _ => Years::One(year),
+    };
+    Some(years)
+}
+
 /// A year typed among other words: people add it to what they look for (« chiffres clés
 /// 2022 », « rapport 2021 transport »). Counted as a word it would decide which studies are
 /// found: a study of the right subject that neither names the year nor is of it would be left
 /// out, and one that only names it let in. It only adds to the studies the others find: those
 /// of that year, and those that name it in their descriptive fields (not the full text, where
-/// recent years are everywhere). `None` when no study is of that year, or [`Ranking::year`] is
-/// 0: the number is then a word like any other (« article 2044 »).
-fn year_bonus(cx: &Context<'_>, word: &str, year: i64) -> Option<Box<dyn Query>> {
+/// recent years are everywhere); a span of years (« depuis 2020 ») to the studies of those
+/// years alone. `None` when no study is of those years, or [`Ranking::year`] is 0: the number
+/// is then a word like any other (« article 2044 »).
+fn year_bonus(cx: &Context<'_>, word: &str, years: Years) -> Option<Box<dyn Query>> {
     if cx.ranking.year <= 0.0 {
         return None;
     }
+    let year = match years {
+        Years::One(year) => year,
+        Years::Span(from, to) => return span_bonus(cx, from, to),
+        Years::Closing => return None,
+    };
     let published = Term::from_field_i64(cx.fields.year, year);
     let of_the_year = cx.searcher.doc_freq(&published).ok()?;
     if of_the_year == 0 {
@@ -782,6 +843,21 @@ fn year_bonus(cx: &Context<'_>, word: &str, year: i64) -> Option<Box<dyn Query>>
         Box::new(BooleanQuery::union(either)),
         cx.ranking.year,
     )))
+}
+
+/// The bonus of the studies published from `from` to `to` (each included; a missing one: no
+/// bound), weighing as much as a word held by as many studies, ×[`Ranking::year`].
+fn span_bonus(cx: &Context<'_>, from: Option<i64>, to: Option<i64>) -> Option<Box<dyn Query>> {
+    let bound = |year: Option<i64>| match year {
+        Some(year) => Bound::Included(Term::from_field_i64(cx.fields.year, year)),
+        None => Bound::Unbounded,
+    };
+    let published = RangeQuery::new(bound(from), bound(to));
+    let held = cx.searcher.search(&published, &Count).ok()?;
+    (held > 0).then(|| {
+        let weight = cx.weight_of(held as u64) * cx.ranking.year;
+        Box::new(ConstScoreQuery::new(Box::new(published), weight)) as Box<dyn Query>
+    })
 }
 
 /// The publishers `text` named, each as a part: counted where the user says what they look
@@ -1095,6 +1171,34 @@ mod tests {
             ("horizon 2101", "2101", None),
         ] {
             assert_eq!(typed_year(text, slice(text, word)), year, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_words_before_a_year_make_it_a_span() {
+        use Years::*;
+        for (text, word, years) in [
+            ("apprentissage 2020", "2020", Some(One(2020))),
+            (
+                "apprentissage depuis 2020",
+                "2020",
+                Some(Span(Some(2020), None)),
+            ),
+            ("à partir de 2020", "2020", Some(Span(Some(2020), None))),
+            ("apres 2020", "2020", Some(Span(Some(2021), None))),
+            ("études avant 2015", "2015", Some(Span(None, Some(2014)))),
+            ("jusqu'à 2019", "2019", Some(Span(None, Some(2019)))),
+            ("jusqu'en 2019", "2019", Some(Span(None, Some(2019)))),
+            (
+                "entre 2021 et 2015",
+                "2021",
+                Some(Span(Some(2015), Some(2021))),
+            ),
+            ("entre 2021 et 2015", "2015", Some(Closing)),
+            ("entre 2021 et les autres", "2021", Some(One(2021))),
+            ("depuis l'IDCC 1979", "1979", None),
+        ] {
+            assert_eq!(typed_years(text, slice(text, word)), years, "{text}");
         }
     }
 
