@@ -121,8 +121,8 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     if let Some(text) = &row.abstract_text {
         doc.add_text(fields.abstract_text, text);
     }
-    // What « sans » leaves out in the descriptive fields; not their label pairs, which the
-    // queries look for as phrases there.
+    // What « sans » leaves out in the descriptive fields (and in the subjects' labels, see
+    // `add_concepts`); not their label pairs, which the queries look for as phrases there.
     let descriptive = [
         Some(&row.title),
         row.subtitle.as_ref(),
@@ -201,6 +201,13 @@ fn add_pairs(doc: &mut TantivyDocument, fields: &Fields, pairs: PreTokenizedStri
 /// A long text repeats its vocabulary: each distinct word is analysed once, and each distinct
 /// pair of terms looked up once.
 fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
+    if labels.is_none() && !mentions_sans(text) {
+        // Most short texts: nothing to analyse.
+        return PreTokenizedString {
+            text: String::new(),
+            tokens: Vec::new(),
+        };
+    }
     type Fx = std::hash::BuildHasherDefault<super::snippet::FxHasher>;
     let mut terms: Vec<String> = Vec::new();
     let mut term_of: HashMap<&str, Option<u32>, Fx> = HashMap::default();
@@ -255,6 +262,13 @@ fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
     }
 }
 
+/// Whether « sans » may be in `text`, in any case: most texts need no analysis for it.
+fn mentions_sans(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"sans"))
+}
+
 /// Labels of the subjects and ROME codes, with their ancestors; theme facets; concept ids.
 fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot: &Snapshot) {
     let mut filed: BTreeSet<ConceptIndex> = row
@@ -275,6 +289,7 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
         // The concept itself: every label, job titles and abbreviations included.
         for label in snapshot.concept(concept).labels.iter() {
             doc.add_text(fields.subjects, &label.text);
+            add_pairs(doc, fields, pairs(&label.text, None));
             if label.kind != LabelKind::Hidden {
                 doc.add_text(fields.folded, &label.text);
             }
@@ -283,7 +298,9 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
     for &concept in ancestors.difference(&filed) {
         // Broader concepts: their preferred label only, so that a general word finds the
         // study without every synonym of every ancestor diluting the field.
-        doc.add_text(fields.subjects, &snapshot.concept(concept).pref);
+        let pref = &snapshot.concept(concept).pref;
+        doc.add_text(fields.subjects, pref);
+        add_pairs(doc, fields, pairs(pref, None));
     }
     for &concept in filed.union(&ancestors) {
         doc.add_i64(fields.concepts, snapshot.concept(concept).id);

@@ -934,6 +934,13 @@ async fn what_sans_leaves_out_is_looked_for_as_such() {
         ["Jeunes diplômés : le diplôme et le premier emploi des jeunes"],
         "{excluded}"
     );
+    // What is left out is not highlighted in what is found.
+    let page = app
+        .get("/recherche?q=jeunes%20-%22sans%20dipl%C3%B4me%22&expand=0")
+        .await
+        .text();
+    assert!(page.contains("<mark>Jeunes</mark>"), "{page}");
+    assert!(!page.contains("<mark>diplôme</mark>"), "{page}");
 }
 
 #[tokio::test]
@@ -1379,6 +1386,7 @@ async fn years_since_before_and_between_favour_those_years() {
         ("L'apprentissage dans la coiffure", date!(2016 - 06 - 01)),
         ("L'apprentissage dans le bâtiment", date!(2021 - 03 - 01)),
         ("L'apprentissage dans les transports", date!(2024 - 01 - 15)),
+        ("Partir travailler à l'étranger", date!(2022 - 09 - 01)),
     ] {
         PublicationBuilder::new(o)
             .title(title)
@@ -1412,6 +1420,31 @@ async fn years_since_before_and_between_favour_those_years() {
             "{query}: {found}"
         );
     }
+    // « à partir de » and « jusqu'à » only say when: counted, « partir » let in the study
+    // that holds only it.
+    for query in [
+        "apprentissage%20%C3%A0%20partir%20de%202021",
+        "apprentissage%20jusqu%27%C3%A0%202021",
+    ] {
+        let found = api(&app, &format!("q={query}")).await;
+        assert_eq!(titles(&found).len(), 3, "{query}: {found}");
+        assert_eq!(found["corrected"], false, "{query}: {found}");
+    }
+    // « depuis 2021 » holds 2021, « après 2021 » does not.
+    let since = api(&app, "q=apprentissage%20depuis%202021&corriger=0").await;
+    assert_eq!(
+        titles(&since)[2],
+        "L'apprentissage dans la coiffure",
+        "{since}"
+    );
+    assert!(since["hits"][1]["score"].as_f64() > since["hits"][2]["score"].as_f64());
+    let after = api(&app, "q=apprentissage%20apr%C3%A8s%202021&corriger=0").await;
+    assert_eq!(
+        titles(&after)[0],
+        "L'apprentissage dans les transports",
+        "{after}"
+    );
+    assert!(after["hits"][0]["score"].as_f64() > after["hits"][1]["score"].as_f64());
     // One year is that year.
     let one = titles(&api(&app, "q=apprentissage%202024&corriger=0").await);
     assert_eq!(one[0], "L'apprentissage dans les transports", "{one:?}");

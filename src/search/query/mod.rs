@@ -5,8 +5,8 @@ use std::ops::Bound;
 
 use tantivy::collector::Count;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery,
-    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, EnableScoring,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -95,7 +95,8 @@ pub struct Ranking {
     /// match in the title; 0: its name's words are words like any other.
     pub publisher: f32,
     /// The bonus of what « sans » leaves out found as such (« sans diplôme »: see
-    /// [`left_out`]), as a share of the pair's weight; 0: off.
+    /// [`left_out`]), as a share of the pair's weight; 0: no bonus (a quoted phrase still holds
+    /// its pairs, see [`phrase_query`]).
     pub without: f32,
 }
 
@@ -482,9 +483,30 @@ pub fn build(units: &[Unit], cx: &Context<'_>) -> Built {
     if clauses.is_empty() {
         clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
     }
-    clauses.extend(must_not.into_iter().map(|q| (Occur::MustNot, q)));
+    clauses.extend(must_not.into_iter().map(|q| {
+        let left_out: Box<dyn Query> = Box::new(Excluded(q));
+        (Occur::MustNot, left_out)
+    }));
     built.query = Some(Box::new(BooleanQuery::new(clauses)));
     built
+}
+
+/// What an exclusion (`-mot`) looks for: it leaves documents out, and its terms are not the
+/// query's, so the passages of the results do not highlight them.
+#[derive(Debug)]
+struct Excluded(Box<dyn Query>);
+
+impl Clone for Excluded {
+    fn clone(&self) -> Self {
+        Self(self.0.box_clone())
+    }
+}
+
+impl Query for Excluded {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        self.0.weight(scoring)
+    }
+    // `query_terms`: none.
 }
 
 /// The query of a unit that adds matches (words, phrases, alternatives).
@@ -516,6 +538,19 @@ pub fn is_filler(text: &str, word: &str) -> bool {
     asking
         || (roles.has(Roles::EARNING) && asks_how_much(text, word))
         || (is_branch_word(&folded) && introduces_a_number(text, word))
+        || (folded == "partir" && introduces_a_year(text, word))
+}
+
+/// Whether « de » and a year follow `word` (a slice of `text`): « à partir de 2020 » says
+/// when, and « partir » names nothing looked for.
+fn introduces_a_year(text: &str, word: &str) -> bool {
+    let rest = &text[offset_in(text, word) + word.len()..];
+    match analysis::words(rest).as_slice() {
+        [(de, _), (year, _), ..] => {
+            crate::text::fold(de) == "de" && typed_year(text, year).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// Whether the word right after `word` (a slice of `text`) is a number. After « IDCC », it
@@ -723,12 +758,18 @@ fn word_parts(cx: &Context<'_>, text: &str, range: (usize, usize), story: &Story
             if stance == Stance::Sought
                 && let Some(years) = typed_years(text, word)
             {
-                if years == Years::Closing {
-                    // « entre 2015 et 2020 »: the first year said the span.
-                    return None;
-                }
-                if let Some(bonus) = year_bonus(cx, word, years) {
-                    return Some(Part::Filler(bonus));
+                match years {
+                    // « entre 2015 et 2020 »: the first year said the span, when it has
+                    // studies; otherwise both are words like any other.
+                    Years::Closing(from, to) if span_bonus(cx, Some(from), Some(to)).is_some() => {
+                        return None;
+                    }
+                    Years::Closing(..) => {}
+                    years => {
+                        if let Some(bonus) = year_bonus(cx, word, years) {
+                            return Some(Part::Filler(bonus));
+                        }
+                    }
                 }
             }
             match (stance, is_filler(text, word)) {
@@ -773,8 +814,8 @@ enum Years {
     /// From the first to the second, each included, when there is one (« depuis 2020 »,
     /// « avant 2015 », « entre 2015 et 2020 »).
     Span(Option<i64>, Option<i64>),
-    /// The second year of « entre 2015 et 2020 »: the first says the span.
-    Closing,
+    /// The second year of « entre 2015 et 2020 », with the span: the first says it.
+    Closing(i64, i64),
 }
 
 /// What the year `word` (a slice of `text`) stands for: « depuis 2020 » and « à partir de
@@ -791,17 +832,26 @@ fn typed_years(text: &str, word: &str) -> Option<Years> {
         .map(|&(w, _)| crate::text::fold(w))
         .collect();
     let before = |i: usize| before.get(i).map(String::as_str);
-    let after = analysis::words(&text[start + word.len()..]);
+    let between = |first: i64, last: i64| (first.min(last), first.max(last));
     let years = match (before(0), before(1), before(2)) {
         (Some("depuis"), _, _) | (Some("de"), Some("partir"), _) => Years::Span(Some(year), None),
         (Some("apres"), _, _) => Years::Span(Some(year + 1), None),
         (Some("avant"), _, _) => Years::Span(None, Some(year - 1)),
         (Some("a" | "en"), Some("jusqu"), _) => Years::Span(None, Some(year)),
-        (Some("et"), Some(first), Some("entre")) if parse_years(first).is_some() => Years::Closing,
-        (Some("entre"), _, _) => match after.as_slice() {
+        (Some("et"), Some(first), Some("entre"))
+            if first.len() == 4
+                && let Some((first, _)) = parse_years(first) =>
+        {
+            let (from, to) = between(i64::from(first), year);
+            Years::Closing(from, to)
+        }
+        (Some("entre"), _, _) => match analysis::words(&text[start + word.len()..]).as_slice() {
             [(and, _), (last, _), ..] if crate::text::fold(and) == "et" => {
                 match typed_year(text, last) {
-                    Some(last) => Years::Span(Some(year.min(last)), Some(year.max(last))),
+                    Some(last) => {
+                        let (from, to) = between(year, last);
+                        Years::Span(Some(from), Some(to))
+                    }
                     None => Years::One(year),
                 }
             }
@@ -827,7 +877,7 @@ fn year_bonus(cx: &Context<'_>, word: &str, years: Years) -> Option<Box<dyn Quer
     let year = match years {
         Years::One(year) => year,
         Years::Span(from, to) => return span_bonus(cx, from, to),
-        Years::Closing => return None,
+        Years::Closing(..) => return None,
     };
     let published = Term::from_field_i64(cx.fields.year, year);
     let of_the_year = cx.searcher.doc_freq(&published).ok()?;
@@ -1073,7 +1123,9 @@ fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> 
 
 /// A phrase (quoted, or one hyphenated word), its words in order in one of `targets`, and what
 /// « sans » leaves out in it held as such: « "sans diplôme" » and « -sans-abri » are not
-/// « diplôme » and « -abri ».
+/// « diplôme » and « -abri ». The pair may be held in another field than the phrase: a study
+/// of « jeunes de niveau diplôme » in its title and « sans diplôme » in its text holds
+/// « "jeunes sans diplôme" ».
 fn phrase_query(
     cx: &Context<'_>,
     text: &str,
@@ -1194,7 +1246,15 @@ mod tests {
                 "2021",
                 Some(Span(Some(2015), Some(2021))),
             ),
-            ("entre 2021 et 2015", "2015", Some(Closing)),
+            ("entre 2021 et 2015", "2015", Some(Closing(2015, 2021))),
+            ("jusqu’à 2019", "2019", Some(Span(None, Some(2019)))),
+            (
+                "entre 2020 et 2020",
+                "2020",
+                Some(Span(Some(2020), Some(2020))),
+            ),
+            ("entre 2015 et IDCC 2120", "2015", Some(One(2015))),
+            ("entre 02015 et 2020", "2020", Some(One(2020))),
             ("entre 2021 et les autres", "2021", Some(One(2021))),
             ("depuis l'IDCC 1979", "1979", None),
         ] {

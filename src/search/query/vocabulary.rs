@@ -135,7 +135,7 @@ pub fn roles(folded: &str) -> Roles {
         | "toujours" | "tres" | "trop" | "vraiment" => R::DEGREE | R::LINK | R::FILLER,
         "cher" | "chere" | "mal" => R::DEGREE | R::LINK,
         "alors" | "apres" | "aussi" | "autre" | "autres" | "avant" | "ca" | "chaque" | "comme"
-        | "contre" | "deja" | "depuis" | "durant" | "entre" | "hors" | "ici" | "lors"
+        | "contre" | "deja" | "depuis" | "durant" | "entre" | "hors" | "ici" | "jusqu" | "lors"
         | "malgre" | "parmi" | "pendant" | "quelque" | "quelques" | "selon" | "tous" | "tout"
         | "toute" | "toutes" | "vers" | "via" => R::LINK | R::FILLER,
         "bien" => R::LINK,
