@@ -121,8 +121,11 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     if let Some(text) = &row.abstract_text {
         doc.add_text(fields.abstract_text, text);
     }
-    // What « sans » leaves out in the descriptive fields (and in the subjects' labels, see
-    // `add_concepts`); not their label pairs, which the queries look for as phrases there.
+    // What « sans » leaves out in the descriptive fields; not their label pairs, which the
+    // queries look for as phrases there. Not in the subjects' labels: the ROME's theme
+    // « Métiers accessibles sans diplôme et sans expérience » gave 179 fiches the bonus of
+    // « sans diplôme », which then outweighed the words of long queries that match weakly
+    // (BENCHMARKS.md, eighth session).
     let descriptive = [
         Some(&row.title),
         row.subtitle.as_ref(),
@@ -289,7 +292,6 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
         // The concept itself: every label, job titles and abbreviations included.
         for label in snapshot.concept(concept).labels.iter() {
             doc.add_text(fields.subjects, &label.text);
-            add_pairs(doc, fields, pairs(&label.text, None));
             if label.kind != LabelKind::Hidden {
                 doc.add_text(fields.folded, &label.text);
             }
@@ -298,9 +300,7 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
     for &concept in ancestors.difference(&filed) {
         // Broader concepts: their preferred label only, so that a general word finds the
         // study without every synonym of every ancestor diluting the field.
-        let pref = &snapshot.concept(concept).pref;
-        doc.add_text(fields.subjects, pref);
-        add_pairs(doc, fields, pairs(pref, None));
+        doc.add_text(fields.subjects, &snapshot.concept(concept).pref);
     }
     for &concept in filed.union(&ancestors) {
         doc.add_i64(fields.concepts, snapshot.concept(concept).id);
