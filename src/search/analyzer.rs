@@ -60,6 +60,13 @@ impl Without {
     }
 }
 
+/// The token of a pair of [`left_out`] held by a subject's label (« sans-emploi », a label of
+/// « chômage »): a quoted phrase finds the studies filed under it, and the bonus of a query's
+/// « sans » does not go to every fiche of a theme « Métiers accessibles sans diplôme ».
+pub fn in_subjects(pair: &str) -> String {
+    format!("sujet {pair}")
+}
+
 /// What « sans » leaves out in `text` (see [`Without`]): each word left out, with its token.
 pub fn left_out(text: &str) -> Vec<(&str, String)> {
     let mut without = Without::default();

@@ -122,10 +122,8 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         doc.add_text(fields.abstract_text, text);
     }
     // What « sans » leaves out in the descriptive fields; not their label pairs, which the
-    // queries look for as phrases there. Not in the subjects' labels: the ROME's theme
-    // « Métiers accessibles sans diplôme et sans expérience » gave 179 fiches the bonus of
-    // « sans diplôme », which then outweighed the words of long queries that match weakly
-    // (BENCHMARKS.md, eighth session).
+    // queries look for as phrases there. The subjects' labels hold theirs apart (see
+    // `add_subject_pairs`).
     let descriptive = [
         Some(&row.title),
         row.subtitle.as_ref(),
@@ -265,6 +263,33 @@ fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
     }
 }
 
+/// What « sans » leaves out in a subject's label, as tokens of their own
+/// ([`super::analyzer::in_subjects`]): given the bonus of a query's « sans », the ROME's theme
+/// « Métiers accessibles sans diplôme et sans expérience » gave 179 fiches that bonus, which
+/// then outweighed the words of long queries that match weakly (BENCHMARKS.md, eighth session).
+fn add_subject_pairs(doc: &mut TantivyDocument, fields: &Fields, label: &str) {
+    if !mentions_sans(label) {
+        return;
+    }
+    let tokens = super::analyzer::left_out(label)
+        .into_iter()
+        .enumerate()
+        .map(|(position, (_, pair))| Token {
+            position,
+            text: super::analyzer::in_subjects(&pair),
+            ..Token::default()
+        })
+        .collect();
+    add_pairs(
+        doc,
+        fields,
+        PreTokenizedString {
+            text: String::new(),
+            tokens,
+        },
+    );
+}
+
 /// Whether « sans » may be in `text`, in any case: most texts need no analysis for it.
 fn mentions_sans(text: &str) -> bool {
     text.as_bytes()
@@ -292,6 +317,7 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
         // The concept itself: every label, job titles and abbreviations included.
         for label in snapshot.concept(concept).labels.iter() {
             doc.add_text(fields.subjects, &label.text);
+            add_subject_pairs(doc, fields, &label.text);
             if label.kind != LabelKind::Hidden {
                 doc.add_text(fields.folded, &label.text);
             }
@@ -300,7 +326,9 @@ fn add_concepts(doc: &mut TantivyDocument, row: &Row, fields: &Fields, snapshot:
     for &concept in ancestors.difference(&filed) {
         // Broader concepts: their preferred label only, so that a general word finds the
         // study without every synonym of every ancestor diluting the field.
-        doc.add_text(fields.subjects, &snapshot.concept(concept).pref);
+        let pref = &snapshot.concept(concept).pref;
+        doc.add_text(fields.subjects, pref);
+        add_subject_pairs(doc, fields, pref);
     }
     for &concept in filed.union(&ancestors) {
         doc.add_i64(fields.concepts, snapshot.concept(concept).id);

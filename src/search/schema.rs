@@ -41,7 +41,8 @@ pub struct Fields {
     /// The pairs of consecutive terms of [`Fields::body`] that occur in a thesaurus label:
     /// a label is found in a long text by a few term lookups instead of a phrase query. And
     /// what « sans » leaves out, there and in the title, subtitle, abstract and keywords
-    /// (« sans diplom »: see [`super::analyzer::Without`]).
+    /// (« sans diplom »: see [`super::analyzer::Without`]), and in the subjects' labels
+    /// (« sujet sans emploi »: see [`super::analyzer::in_subjects`]).
     pub body_pairs: Field,
     /// Each file as `id name`, in the order of its text in [`Fields::body`] (stored only).
     pub file_ref: Field,

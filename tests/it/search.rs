@@ -934,6 +934,23 @@ async fn what_sans_leaves_out_is_looked_for_as_such() {
         ["Jeunes diplômés : le diplôme et le premier emploi des jeunes"],
         "{excluded}"
     );
+    // A subject's label holds its pair too: « sans-emploi » is a label of « chômage ».
+    let chomage: i64 = sqlx::query_scalar("select id from concept where uri = $1")
+        .bind("https://www.bibliotheque-observatoires.fr/thesaurus/themes/chomage")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into publication_subject (publication_id, concept_id) \
+         select id, $1 from publication where title = 'Les abris'",
+    )
+    .bind(chomage)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.index().await;
+    let filed = api(&app, "q=%22sans-emploi%22").await;
+    assert_eq!(titles(&filed), ["Les abris"], "{filed}");
     // What is left out is not highlighted in what is found.
     let page = app
         .get("/recherche?q=jeunes%20-%22sans%20dipl%C3%B4me%22&expand=0")

@@ -1138,9 +1138,13 @@ fn phrase_query(
     }
     let mut clauses = vec![(Occur::Must, phrase)];
     clauses.extend(pairs.into_iter().map(|(_, pair)| {
-        let term = Term::from_field_text(cx.fields.body_pairs, &pair);
-        let held = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        // In a text, or in the label of a subject the study is filed under.
+        let either = [pair.clone(), super::analyzer::in_subjects(&pair)].map(|token| {
+            let term = Term::from_field_text(cx.fields.body_pairs, &token);
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
+        });
         // A condition, not a score: the phrase's words score.
+        let held = Box::new(BooleanQuery::union(either.into()));
         let query: Box<dyn Query> = Box::new(ConstScoreQuery::new(held, 0.0));
         (Occur::Must, query)
     }));
