@@ -33,30 +33,46 @@ pub fn pairs_of(terms: &[String]) -> Vec<String> {
 }
 
 /// « sans » and the term that follows it, past an article (« sans diplôme », « sans le bac »,
-/// « sans-abri »), as one token of [`super::schema::Fields::body_pairs`]: « sans » is a stop
-/// word, and without it « jeunes sans diplôme » and « jeunes de niveau diplôme » are the same
-/// terms. Fed the words of a text in order, each with its term (`None` for a stop word); the
-/// documents and the queries read them alike.
+/// « sans-abri »), and after « ni » the next one (« sans diplôme ni expérience »), each as one
+/// token of [`super::schema::Fields::body_pairs`]: « sans » is a stop word, and without it
+/// « jeunes sans diplôme » and « jeunes de niveau diplôme » are the same terms. Fed the words
+/// of a text in order, each with its term (`None` for a stop word); the documents and the
+/// queries read them alike.
 #[derive(Debug, Default)]
 pub struct Without {
-    /// « sans » was read, and only articles since.
-    pending: bool,
+    state: Reading,
+}
+
+/// Where [`Without`] is in a text.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    #[default]
+    Elsewhere,
+    /// « sans » was read, and only articles since: the next term is left out.
+    LeavingOut,
+    /// A term was just left out: « ni » leaves out the next one too.
+    LeftOut,
 }
 
 /// What may stand between « sans » and what it leaves out.
 const ARTICLES: [&str; 10] = ["le", "la", "les", "l", "un", "une", "de", "d", "du", "des"];
 
 impl Without {
-    /// The token « sans TERM » when `word` is the term that « sans » leaves out.
+    /// The token « sans TERM » when `word` is a term that « sans » leaves out.
     pub fn next(&mut self, word: &str, term: Option<&str>) -> Option<String> {
-        match term {
-            Some(term) => std::mem::take(&mut self.pending).then(|| format!("sans {term}")),
-            None => {
-                self.pending = word.eq_ignore_ascii_case("sans")
-                    || (self.pending && ARTICLES.iter().any(|a| word.eq_ignore_ascii_case(a)));
-                None
+        let is = |w: &str| word.eq_ignore_ascii_case(w);
+        let (state, token) = match (self.state, term) {
+            (Reading::LeavingOut, Some(term)) => (Reading::LeftOut, Some(format!("sans {term}"))),
+            (_, Some(_)) => (Reading::Elsewhere, None),
+            (_, None) if is("sans") => (Reading::LeavingOut, None),
+            (Reading::LeavingOut, None) if ARTICLES.iter().any(|a| is(a)) => {
+                (Reading::LeavingOut, None)
             }
-        }
+            (Reading::LeftOut, None) if is("ni") => (Reading::LeavingOut, None),
+            (_, None) => (Reading::Elsewhere, None),
+        };
+        self.state = state;
+        token
     }
 }
 
@@ -181,6 +197,14 @@ mod tests {
     #[test]
     fn sans_leaves_out_the_next_term_past_an_article() {
         assert_eq!(tokens_left_out("jeunes sans diplôme"), ["sans diplom"]);
+        assert_eq!(
+            tokens_left_out("accessible sans diplôme ni expérience, ni bac"),
+            ["sans diplom", "sans experient", "sans bac"]
+        );
+        assert_eq!(
+            tokens_left_out("sans diplôme et expérience ni bac"),
+            ["sans diplom"]
+        );
         assert_eq!(
             tokens_left_out("Sans le bac, sans-abri"),
             ["sans bac", "sans abri"]
