@@ -130,7 +130,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
         row.abstract_text.as_ref(),
     ];
     for text in descriptive.into_iter().flatten().chain(&row.keywords) {
-        add_pairs(&mut doc, fields, pairs(text, None));
+        add_pairs(&mut doc, fields, left_out_tokens(text, |pair| pair));
     }
     for keyword in &row.keywords {
         doc.add_text(fields.keywords, keyword);
@@ -143,7 +143,7 @@ pub fn build(row: &Row, fields: &Fields, snapshot: &Snapshot) -> TantivyDocument
     {
         doc.add_text(fields.body, text);
         doc.add_text(fields.body_text, stored_start(text));
-        add_pairs(&mut doc, fields, pairs(text, Some(snapshot)));
+        add_pairs(&mut doc, fields, pairs(text, snapshot));
     }
     for (id, name) in row.file_ids.iter().zip(&row.file_names) {
         doc.add_text(fields.file_ref, format!("{id} {name}"));
@@ -195,20 +195,12 @@ fn add_pairs(doc: &mut TantivyDocument, fields: &Fields, pairs: PreTokenizedStri
     }
 }
 
-/// The tokens of [`Fields::body_pairs`] in `text`: what « sans » leaves out (see
-/// [`Without`]) and, given the thesaurus's `labels`, the pairs of consecutive terms that occur
-/// in one of its labels.
+/// The tokens of [`Fields::body_pairs`] in a long text: what « sans » leaves out (see
+/// [`Without`]) and the pairs of consecutive terms that occur in a thesaurus label.
 ///
 /// A long text repeats its vocabulary: each distinct word is analysed once, and each distinct
 /// pair of terms looked up once.
-fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
-    if labels.is_none() && !mentions_sans(text) {
-        // Most short texts: nothing to analyse.
-        return PreTokenizedString {
-            text: String::new(),
-            tokens: Vec::new(),
-        };
-    }
+fn pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
     type Fx = std::hash::BuildHasherDefault<super::snippet::FxHasher>;
     let mut terms: Vec<String> = Vec::new();
     let mut term_of: HashMap<&str, Option<u32>, Fx> = HashMap::default();
@@ -240,7 +232,7 @@ fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
         let Some(term) = term else {
             continue;
         };
-        if let (Some(previous), Some(snapshot)) = (previous, labels) {
+        if let Some(previous) = previous {
             let known = *is_pair.entry((previous, term)).or_insert_with(|| {
                 pair.clear();
                 pair.push_str(&terms[previous as usize]);
@@ -263,31 +255,36 @@ fn pairs(text: &str, labels: Option<&Snapshot>) -> PreTokenizedString {
     }
 }
 
+/// What « sans » leaves out in a short text (a title, a keyword, a subject's label), each pair
+/// as `token` writes it.
+fn left_out_tokens(text: &str, token: impl Fn(String) -> String) -> PreTokenizedString {
+    let tokens = if mentions_sans(text) {
+        super::analyzer::left_out(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, (_, pair))| Token {
+                position,
+                text: token(pair),
+                ..Token::default()
+            })
+            .collect()
+    } else {
+        // Most texts: nothing to analyse.
+        Vec::new()
+    };
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
+}
+
 /// What « sans » leaves out in a subject's label, as tokens of their own
 /// ([`super::analyzer::in_subjects`]): given the bonus of a query's « sans », the ROME's theme
 /// « Métiers accessibles sans diplôme et sans expérience » gave 179 fiches that bonus, which
 /// then outweighed the words of long queries that match weakly (BENCHMARKS.md, eighth session).
 fn add_subject_pairs(doc: &mut TantivyDocument, fields: &Fields, label: &str) {
-    if !mentions_sans(label) {
-        return;
-    }
-    let tokens = super::analyzer::left_out(label)
-        .into_iter()
-        .enumerate()
-        .map(|(position, (_, pair))| Token {
-            position,
-            text: super::analyzer::in_subjects(&pair),
-            ..Token::default()
-        })
-        .collect();
-    add_pairs(
-        doc,
-        fields,
-        PreTokenizedString {
-            text: String::new(),
-            tokens,
-        },
-    );
+    let tokens = left_out_tokens(label, |pair| super::analyzer::in_subjects(&pair));
+    add_pairs(doc, fields, tokens);
 }
 
 /// Whether « sans » may be in `text`, in any case: most texts need no analysis for it.

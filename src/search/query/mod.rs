@@ -1114,11 +1114,17 @@ fn left_out(cx: &Context<'_>, text: &str, story: &Story) -> Vec<Box<dyn Query>> 
             (sought && !is_filler(text, word)).then(|| {
                 let term = Term::from_field_text(cx.fields.body_pairs, &pair);
                 let weight = cx.weight_of(cx.searcher.doc_freq(&term).unwrap_or(0));
-                let query = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                let query = held(cx, &pair);
                 Box::new(ConstScoreQuery::new(query, weight * cx.ranking.without)) as Box<dyn Query>
             })
         })
         .collect()
+}
+
+/// The documents that hold `token` in [`Fields::body_pairs`].
+fn held(cx: &Context<'_>, token: &str) -> Box<dyn Query> {
+    let term = Term::from_field_text(cx.fields.body_pairs, token);
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
 /// A phrase (quoted, or one hyphenated word), its words in order in one of `targets`, and what
@@ -1139,10 +1145,10 @@ fn phrase_query(
     let mut clauses = vec![(Occur::Must, phrase)];
     clauses.extend(pairs.into_iter().map(|(_, pair)| {
         // In a text, or in the label of a subject the study is filed under.
-        let either = [pair.clone(), super::analyzer::in_subjects(&pair)].map(|token| {
-            let term = Term::from_field_text(cx.fields.body_pairs, &token);
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
-        });
+        let either = [
+            held(cx, &pair),
+            held(cx, &super::analyzer::in_subjects(&pair)),
+        ];
         // A condition, not a score: the phrase's words score.
         let held = Box::new(BooleanQuery::union(either.into()));
         let query: Box<dyn Query> = Box::new(ConstScoreQuery::new(held, 0.0));
