@@ -476,6 +476,9 @@ pub(crate) struct ApiResults {
     /// Les mots que le texte écarte, tels que tapés (« ne veut pas être vétérinaire ») : ils
     /// ne sont pas cherchés.
     refused: Vec<String>,
+    /// Les éditeurs que le texte nomme, tels que tapés (« OPIIEC », « études de l'OPTL ») :
+    /// leurs publications viennent en tête.
+    publishers: Vec<String>,
     /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
     #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]
     facets: BTreeMap<&'static str, Vec<service::FacetValue>>,
@@ -630,6 +633,7 @@ pub(crate) async fn api(State(state): State<AppState>, RawQuery(raw): RawQuery) 
                     .map(api_familiar)
                     .collect(),
                 refused: results.refused,
+                publishers: results.publishers,
                 facets: results
                     .facets
                     .into_iter()

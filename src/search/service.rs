@@ -83,6 +83,8 @@ pub struct SearchResults {
     pub expansion: Expansion,
     /// The words a story refuses (« ne veut pas être vétérinaire »), as typed: not searched.
     pub refused: Vec<String>,
+    /// The publishers the text names, as typed: their studies come first.
+    pub publishers: Vec<String>,
     pub facets: Vec<FacetGroup>,
     pub hits: Vec<Hit>,
     /// "Vouliez-vous dire …": the text with its unknown words corrected.
@@ -246,6 +248,7 @@ fn run_once(
         took: started.elapsed(),
         expansion: built.reading.expansion,
         refused: built.reading.refused,
+        publishers: built.reading.publishers,
         facets,
         hits,
         suggestion: None,

@@ -1647,7 +1647,23 @@ async fn a_publisher_named_finds_its_studies() {
         "{subject:?}"
     );
     // « études » is in every study: the publisher decides which come first.
-    let studies = titles(&api(&app, "q=%C3%A9tudes%20de%20l%27OPIIEC&corriger=0").await);
+    let named = api(&app, "q=%C3%A9tudes%20de%20l%27OPIIEC&corriger=0").await;
+    // The API and the page say which publisher was recognised.
+    assert_eq!(
+        named["publishers"],
+        serde_json::json!(["OPIIEC"]),
+        "{named}"
+    );
+    assert_eq!(
+        api(&app, "q=cybers%C3%A9curit%C3%A9").await["publishers"],
+        serde_json::json!([])
+    );
+    let page = app.get("/recherche?q=%C3%A9tudes%20de%20l%27OPIIEC").await;
+    assert_eq!(
+        page.texts(".reading"),
+        ["« OPIIEC » : un éditeur, ses publications viennent en tête."]
+    );
+    let studies = titles(&named);
     assert!(studies.len() >= 2, "{studies:?}");
     let mut first = studies[..2].to_vec();
     first.sort();
@@ -1680,15 +1696,19 @@ async fn a_publisher_named_finds_its_studies() {
         "{refused}"
     );
     // Where someone says where they are now, it weighs as little as the rest of that clause.
-    let story = titles(
-        &api(
-            &app,
-            "q=je%20suis%20%C3%A0%20l%27OPIIEC%20et%20je%20voudrais%20travailler%20\
-             dans%20la%20propret%C3%A9",
-        )
-        .await,
+    let story = api(
+        &app,
+        "q=je%20suis%20%C3%A0%20l%27OPIIEC%20et%20je%20voudrais%20travailler%20\
+         dans%20la%20propret%C3%A9",
+    )
+    .await;
+    assert_eq!(
+        titles(&story)[0],
+        "Étude sur les agents de propreté",
+        "{story}"
     );
-    assert_eq!(story[0], "Étude sur les agents de propreté", "{story:?}");
+    // Its studies do not come first: the page does not say they do.
+    assert_eq!(story["publishers"], serde_json::json!([]), "{story}");
     // An OPCO renamed: its studies are found by the new name once indexed.
     sqlx::query("update opco set name = 'Oprisa' where slug = 'akto'")
         .execute(&app.db)

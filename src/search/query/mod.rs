@@ -422,6 +422,8 @@ pub struct Reading {
     pub expansion: Expansion,
     /// The words a story refuses (« ne veut pas être vétérinaire »), as typed: not searched.
     pub refused: Vec<String>,
+    /// The publishers named (« OPIIEC », « études de l'OPTL »), as typed: their studies first.
+    pub publishers: Vec<String>,
 }
 
 /// The query for the text part of a search, and what its words were read as.
@@ -661,6 +663,13 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
     let mut cursor = 0;
     let mut used = Vec::new();
     let publishers = named_publishers(cx, text, &story);
+    // Those that count, not where someone says they are now (« je suis à l'OPIIEC »).
+    reading.publishers.extend(
+        publishers
+            .iter()
+            .filter(|(_, part)| matches!(part, Part::Counted(_)))
+            .map(|((from, to), _)| text[*from..*to].to_owned()),
+    );
     // A publisher's name is read whole: the labels among its words are not looked for.
     let labels: Vec<(usize, usize)> = found
         .ranges()
