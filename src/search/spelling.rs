@@ -26,7 +26,7 @@ use tantivy::{InvertedIndexReader, Searcher, Term};
 use super::publishers::Keys;
 use super::query::{is_plain_word, token_end};
 use super::schema::Fields;
-use crate::text::fold;
+use crate::text::{fold, offset_in};
 use crate::thesaurus::analysis;
 use crate::thesaurus::familiar::Lexicon;
 use crate::thesaurus::snapshot::Snapshot;
@@ -456,7 +456,8 @@ impl Vocabulary {
     /// misspelt « aires »), or a familiar word, which expansion reads (« fringues » is no
     /// misspelling).
     fn as_typed(&self, text: &str, word: &str) -> bool {
-        analysis::is_stop_word(&word.to_lowercase())
+        is_proper_name(text, word)
+            || analysis::is_stop_word(&word.to_lowercase())
             || super::query::is_filler(text, word)
             || super::query::is_link_word(word)
             || self.familiar.knows(word)
@@ -487,6 +488,20 @@ impl Vocabulary {
             self.suggest(word)
         })
     }
+}
+
+/// Whether `word` (a slice of `text`) is a name: capitalised (« Guérande », not « GPCE »),
+/// after the first word of a text written in lower case elsewhere (not « Métiers Du Bois »).
+/// A place or a person the library does not know is not a misspelt word it knows.
+fn is_proper_name(text: &str, word: &str) -> bool {
+    let mut letters = word.chars();
+    let capitalised =
+        letters.next().is_some_and(char::is_uppercase) && letters.any(char::is_lowercase);
+    let first = offset_in(text, word) == text.find(char::is_alphanumeric).unwrap_or(0);
+    let lower_elsewhere = text
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.starts_with(char::is_lowercase));
+    capitalised && !first && lower_elsewhere
 }
 
 /// The terms of `dict` that `automaton` accepts and whose first byte is `first`.
@@ -878,6 +893,36 @@ mod tests {
         assert_eq!(
             vocabulary.correction("quoi faire des peuax").as_deref(),
             Some("quoi faire des peaux")
+        );
+    }
+
+    #[test]
+    fn a_name_in_a_sentence_is_left_as_typed() {
+        let none = Snapshot::default();
+        let lib = library(
+            &[
+                row("Le métier de gérante de magasin", &["gérante"], vec![]),
+                row("Les paludiers et le sel", &["sel"], vec![]),
+            ],
+            &none,
+        );
+        let vocabulary = Vocabulary::new(&lib.searcher(), &lib.fields, &none);
+        // A place the library does not know is not a misspelt word it knows.
+        assert_eq!(vocabulary.correction("le sel de Guérande"), None);
+        assert_eq!(lib.suggest(&none, "paludier à Guérande"), None);
+        // First, or in a text capitalised throughout, a capital says nothing: corrected.
+        assert_eq!(
+            vocabulary.correction("Guérande").as_deref(),
+            Some("gerante")
+        );
+        assert_eq!(
+            vocabulary.correction("Le Sel De Guérande").as_deref(),
+            Some("Le Sel De gerante")
+        );
+        // A misspelt word in lower case is, as anywhere.
+        assert_eq!(
+            vocabulary.correction("la gérante du magazin").as_deref(),
+            Some("la gérante du magasin")
         );
     }
 

@@ -20,9 +20,9 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::common::TestApp;
 use crate::common::admin::pdf;
 use crate::common::builders;
+use crate::common::{TestApp, test_config};
 
 // ---------------------------------------------------------------------------------------------
 // A local web site
@@ -162,7 +162,8 @@ fn settings(allow_loopback: bool) -> ClientSettings {
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_secs(1),
         max_file_bytes: 200_000,
-        staging_dir: std::env::temp_dir().join(format!("harvest-{}", Uuid::new_v4().simple())),
+        // In the target's folder for tests, as the other tests' staging folders.
+        staging_dir: test_config().staging_dir,
     }
 }
 
