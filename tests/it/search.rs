@@ -809,6 +809,7 @@ async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
         "Les logisticiens de l'entrepôt",
         "La logistique urbaine",
         "Les informaticiens du secteur public",
+        "La navigation fluviale",
     ])
     .await;
     // « graphisme » and « graphiste » have different stems; they share their first letters.
@@ -828,6 +829,10 @@ async fn a_derivation_the_stemmer_keeps_apart_is_found_after_the_word_itself() {
     assert_eq!(titles(&unknown), ["Les informaticiens du secteur public"]);
     let as_typed = api(&app, "q=informatique&expand=0&corriger=0").await;
     assert_eq!(as_typed["total"], 0, "{as_typed}");
+    // Its root of six letters finding nothing (« navigu »), a shorter one does, rather than
+    // nothing at all.
+    let shorter = api(&app, "q=naviguer&expand=0").await;
+    assert_eq!(titles(&shorter), ["La navigation fluviale"], "{shorter}");
     // A word of a thesaurus label (« logistique », of the theme « transport et logistique »)
     // finds them with expansion as without: expansion only adds.
     for expand in [0, 1] {

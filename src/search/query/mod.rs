@@ -180,6 +180,10 @@ const LONG_QUERY: usize = 6;
 /// did less well on the realistic set's dev half (BENCHMARKS.md).
 const ROOT_LETTERS: usize = 6;
 
+/// The fewest letters of the root of a word that nothing holds, when its root of
+/// [`ROOT_LETTERS`] finds nothing either (see [`Context::root`]).
+const LAST_ROOT_LETTERS: usize = 5;
+
 /// The most letters a root leaves out at the end of a longer word: a derivation swaps a short
 /// suffix (« informatique », « informaticien »), and a root of six letters of a long word
 /// would reach other families (« inform » for « information »).
@@ -338,13 +342,25 @@ impl Context<'_> {
     /// The documents with a word of their title, keywords or subjects that starts with the
     /// root of `word` (see [`Ranking::roots`]), when some document has one. Roots are letters
     /// only: a code or a number is a word of its own.
-    fn root(&self, word: &str) -> Option<Root> {
+    fn root(&self, word: &str, held: bool) -> Option<Root> {
         if self.ranking.roots <= 0.0 {
             return None;
         }
         let folded = crate::text::fold(word);
         let letters = folded.chars().count();
         let keep = ROOT_LETTERS.max(letters.saturating_sub(SUFFIX_LETTERS));
+        let root = self.root_of(&folded, keep);
+        if root.is_some() || held || keep > ROOT_LETTERS {
+            return root;
+        }
+        // A word nothing holds, not even by its root, would be left out of the search: a
+        // shorter root, before that (« naviguer », that only a thesaurus label holds, finds
+        // « navigation »).
+        self.root_of(&folded, LAST_ROOT_LETTERS)
+    }
+
+    /// The documents with a word starting with the first `keep` letters of `folded`.
+    fn root_of(&self, folded: &str, keep: usize) -> Option<Root> {
         // Shorter words are their own root: their terms already find them.
         let (end, _) = folded.char_indices().nth(keep)?;
         let root = &folded[..end];
@@ -991,7 +1007,7 @@ fn word_query(cx: &Context<'_>, word: &str, term: &str) -> Option<(Box<dyn Query
     // A word no document holds, that the spelling correction left as it is, is held by its
     // derivations, and weighs what they weigh (not what a word found nowhere weighs: the most).
     let root = if held || cx.correct {
-        cx.root(word)
+        cx.root(word, held)
     } else {
         None
     };
