@@ -476,8 +476,8 @@ pub(crate) struct ApiResults {
     /// Les mots que le texte écarte, tels que tapés (« ne veut pas être vétérinaire ») : ils
     /// ne sont pas cherchés.
     refused: Vec<String>,
-    /// Les éditeurs que le texte nomme, tels que tapés (« OPIIEC », « études de l'OPTL ») :
-    /// leurs publications viennent en tête.
+    /// Les éditeurs que le texte nomme, tels que tapés, une fois chacun (« OPTL » dans
+    /// « études de l'OPTL ») : leurs publications sont mises en avant.
     publishers: Vec<String>,
     /// Par dimension (`theme`, `type`, `opco`, `observatoire`, `annee`, `region`, `branche`).
     #[schema(value_type = BTreeMap<String, Vec<service::FacetValue>>)]

@@ -498,8 +498,11 @@ fn is_proper_name(text: &str, word: &str) -> bool {
     let capitalised =
         letters.next().is_some_and(char::is_uppercase) && letters.any(char::is_lowercase);
     let first = offset_in(text, word) == text.find(char::is_alphanumeric).unwrap_or(0);
+    // Stop words say nothing: French titles keep them in lower case (« Les Métiers de la
+    // Forêt »).
     let lower_elsewhere = text
         .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !analysis::is_stop_word(w))
         .any(|w| w.starts_with(char::is_lowercase));
     capitalised && !first && lower_elsewhere
 }
@@ -918,6 +921,13 @@ mod tests {
         assert_eq!(
             vocabulary.correction("Le Sel De Guérande").as_deref(),
             Some("Le Sel De gerante")
+        );
+        // Nor do its stop words in lower case, as French titles write them.
+        assert_eq!(
+            vocabulary
+                .correction("Le Sel des Marais de Guérande")
+                .as_deref(),
+            Some("Le Sel des Marais de gerante")
         );
         // A misspelt word in lower case is, as anywhere.
         assert_eq!(

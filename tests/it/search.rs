@@ -1666,8 +1666,19 @@ async fn a_publisher_named_finds_its_studies() {
     let page = app.get("/recherche?q=%C3%A9tudes%20de%20l%27OPIIEC").await;
     assert_eq!(
         page.texts(".reading"),
-        ["« OPIIEC » : un éditeur, ses publications viennent en tête."]
+        ["« OPIIEC » est lu comme un éditeur : ses publications sont mises en avant."]
     );
+    // Named twice, said once; sorted by date, nothing is put forward.
+    let twice = api(&app, "q=OPIIEC%20cybers%C3%A9curit%C3%A9%20opiiec").await;
+    assert_eq!(
+        twice["publishers"],
+        serde_json::json!(["OPIIEC"]),
+        "{twice}"
+    );
+    let by_date = app
+        .get("/recherche?q=%C3%A9tudes%20de%20l%27OPIIEC&sort=date")
+        .await;
+    assert!(by_date.texts(".reading").is_empty());
     let studies = titles(&named);
     assert!(studies.len() >= 2, "{studies:?}");
     let mut first = studies[..2].to_vec();

@@ -348,20 +348,23 @@ impl Context<'_> {
         }
         let folded = crate::text::fold(word);
         let letters = folded.chars().count();
+        // Shorter words are their own root: their terms already find them.
+        if letters <= ROOT_LETTERS {
+            return None;
+        }
         let keep = ROOT_LETTERS.max(letters.saturating_sub(SUFFIX_LETTERS));
         let root = self.root_of(&folded, keep);
-        if root.is_some() || held || keep > ROOT_LETTERS {
+        if root.is_some() || held || letters - LAST_ROOT_LETTERS > SUFFIX_LETTERS {
             return root;
         }
         // A word nothing holds, not even by its root, would be left out of the search: a
-        // shorter root, before that (« naviguer », that only a thesaurus label holds, finds
-        // « navigation »).
+        // shorter root, before that, still leaving out no more than a suffix (« naviguer »,
+        // that only a thesaurus label holds, finds « navigation »).
         self.root_of(&folded, LAST_ROOT_LETTERS)
     }
 
     /// The documents with a word starting with the first `keep` letters of `folded`.
     fn root_of(&self, folded: &str, keep: usize) -> Option<Root> {
-        // Shorter words are their own root: their terms already find them.
         let (end, _) = folded.char_indices().nth(keep)?;
         let root = &folded[..end];
         if !root.chars().all(char::is_alphabetic) {
@@ -438,7 +441,8 @@ pub struct Reading {
     pub expansion: Expansion,
     /// The words a story refuses (« ne veut pas être vétérinaire »), as typed: not searched.
     pub refused: Vec<String>,
-    /// The publishers named (« OPIIEC », « études de l'OPTL »), as typed: their studies first.
+    /// The publishers named, as typed, once each (« OPTL » in « études de l'OPTL »): their
+    /// studies come first.
     pub publishers: Vec<String>,
 }
 
@@ -680,12 +684,13 @@ fn words_query(text: &str, cx: &Context<'_>, reading: &mut Reading) -> Option<Bo
     let mut used = Vec::new();
     let publishers = named_publishers(cx, text, &story);
     // Those that count, not where someone says they are now (« je suis à l'OPIIEC »).
-    reading.publishers.extend(
-        publishers
-            .iter()
-            .filter(|(_, part)| matches!(part, Part::Counted(_)))
-            .map(|((from, to), _)| text[*from..*to].to_owned()),
-    );
+    for ((from, to), part) in &publishers {
+        let typed = &text[*from..*to];
+        let said = |p: &String| crate::text::fold(p) == crate::text::fold(typed);
+        if matches!(part, Part::Counted(_)) && !reading.publishers.iter().any(said) {
+            reading.publishers.push(typed.to_owned());
+        }
+    }
     // A publisher's name is read whole: the labels among its words are not looked for.
     let labels: Vec<(usize, usize)> = found
         .ranges()

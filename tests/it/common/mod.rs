@@ -167,12 +167,17 @@ pub fn fresh_storage_dir() -> (Storage, PathBuf) {
     (Storage::local(&dir).expect("test file store"), dir)
 }
 
+/// A staging folder of the test's own, in the target's folder for tests.
+pub fn test_staging_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("staging")
+        .join(uuid::Uuid::new_v4().simple().to_string())
+}
+
 /// The default configuration, with a staging folder and a file store of the test's own.
 pub fn test_config() -> Config {
     Config {
-        staging_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("staging")
-            .join(uuid::Uuid::new_v4().simple().to_string()),
+        staging_dir: test_staging_dir(),
         file_store: FileStore::Local(fresh_storage_dir().1),
         ..Config::default()
     }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::common::admin::pdf;
 use crate::common::builders;
-use crate::common::{TestApp, test_config};
+use crate::common::{TestApp, test_staging_dir};
 
 // ---------------------------------------------------------------------------------------------
 // A local web site
@@ -162,8 +162,8 @@ fn settings(allow_loopback: bool) -> ClientSettings {
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_secs(1),
         max_file_bytes: 200_000,
-        // In the target's folder for tests, as the other tests' staging folders.
-        staging_dir: test_config().staging_dir,
+        // As the server stages its harvests (`Config::staging_dir`/harvest).
+        staging_dir: test_staging_dir().join("harvest"),
     }
 }
 
