@@ -37,10 +37,13 @@ pub fn pairs_of(terms: &[String]) -> Vec<String> {
 /// token of [`super::schema::Fields::body_pairs`]: « sans » is a stop word, and without it
 /// « jeunes sans diplôme » and « jeunes de niveau diplôme » are the same terms. Fed the words
 /// of a text in order, each with its term (`None` for a stop word); the documents and the
-/// queries read them alike.
+/// queries read them alike. A sentence's end stops it: « avec ou sans. Les jeunes… » leaves
+/// nothing out.
 #[derive(Debug, Default)]
 pub struct Without {
     state: Reading,
+    /// Where the last word read ends in the text.
+    end: usize,
 }
 
 /// Where [`Without`] is in a text.
@@ -58,8 +61,18 @@ enum Reading {
 const ARTICLES: [&str; 10] = ["le", "la", "les", "l", "un", "une", "de", "d", "du", "des"];
 
 impl Without {
-    /// The token « sans TERM » when `word` is a term that « sans » leaves out.
-    pub fn next(&mut self, word: &str, term: Option<&str>) -> Option<String> {
+    /// The token « sans TERM » when `word`, the next word of `text` (a slice of it), is a term
+    /// that « sans » leaves out.
+    pub fn next(&mut self, text: &str, word: &str, term: Option<&str>) -> Option<String> {
+        let start = crate::text::offset_in(text, word);
+        // A comma does not stop it (« sans diplôme ni expérience, ni bac »).
+        if text
+            .get(self.end.min(start)..start)
+            .is_some_and(|gap| gap.contains(['.', '!', '?', ';']))
+        {
+            self.state = Reading::Elsewhere;
+        }
+        self.end = start + word.len();
         let is = |w: &str| word.eq_ignore_ascii_case(w);
         let (state, token) = match (self.state, term) {
             (Reading::LeavingOut, Some(term)) => (Reading::LeftOut, Some(format!("sans {term}"))),
@@ -88,7 +101,7 @@ pub fn left_out(text: &str) -> Vec<(&str, String)> {
     let mut without = Without::default();
     crate::thesaurus::analysis::words(text)
         .into_iter()
-        .filter_map(|(word, term)| Some((word, without.next(word, term.as_deref())?)))
+        .filter_map(|(word, term)| Some((word, without.next(text, word, term.as_deref())?)))
         .collect()
 }
 
@@ -209,6 +222,9 @@ mod tests {
             tokens_left_out("Sans le bac, sans-abri"),
             ["sans bac", "sans abri"]
         );
+        // The end of a sentence stops it, a comma does not (above).
+        assert!(tokens_left_out("avec ou sans. Les jeunes").is_empty());
+        assert!(tokens_left_out("avec ou sans ; le bac").is_empty());
         // Another stop word, a verb or the end: nothing is left out.
         assert!(tokens_left_out("sans être médecin").is_empty());
         assert!(tokens_left_out("diplôme sans").is_empty());

@@ -226,7 +226,8 @@ fn pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
                 (terms.len() - 1) as u32
             })
         });
-        if let Some(left_out) = without.next(word, term.map(|t| terms[t as usize].as_str())) {
+        let term_text = term.map(|t| terms[t as usize].as_str());
+        if let Some(left_out) = without.next(text, word, term_text) {
             push(left_out);
         }
         let Some(term) = term else {
@@ -418,6 +419,23 @@ fn add_facets(doc: &mut TantivyDocument, row: &Row, fields: &Fields) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_sans_leaves_out_in_a_long_text_stops_at_a_sentences_end() {
+        let snapshot = Snapshot::default();
+        let tokens = |text: &str| -> Vec<String> {
+            pairs(text, &snapshot)
+                .tokens
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        assert_eq!(
+            tokens("Des jeunes sans diplôme, ni bac. Les autres"),
+            ["sans diplom", "sans bac"]
+        );
+        assert!(tokens("Avec ou sans. Les jeunes sortis tôt").is_empty());
+    }
 
     #[test]
     fn short_texts_are_stored_whole() {

@@ -15,8 +15,9 @@ pub const STORED_TEXT_LIMIT: usize = 16 * 1024;
 
 /// Bump on any change below (and of [`STORED_TEXT_LIMIT`], of what a document holds, and of
 /// the terms `thesaurus::analysis` makes of words: 12 writes [`Fields::publisher`]'s keys as
-/// folded words, in the singular; 13 what « sans » leaves out in [`Fields::body_pairs`]).
-pub const SCHEMA_VERSION: u32 = 13;
+/// folded words, in the singular; 13 what « sans » leaves out in [`Fields::body_pairs`]; 14 not
+/// past a sentence's end).
+pub const SCHEMA_VERSION: u32 = 14;
 
 /// The fields, resolved once.
 #[derive(Debug, Clone, Copy)]
