@@ -65,10 +65,12 @@ impl Without {
     /// that « sans » leaves out.
     pub fn next(&mut self, text: &str, word: &str, term: Option<&str>) -> Option<String> {
         let start = crate::text::offset_in(text, word);
-        // A comma does not stop it (« sans diplôme ni expérience, ni bac »).
+        // A sentence's end stops it; a comma does not (« sans diplôme ni expérience, ni bac »),
+        // nor a colon (« sans : le bac, le BEP… », a list), nor a line's or a page's end (a
+        // sentence goes on past them).
         if text
             .get(self.end.min(start)..start)
-            .is_some_and(|gap| gap.contains(['.', '!', '?', ';']))
+            .is_some_and(|gap| gap.contains(['.', '…', '!', '?', ';']))
         {
             self.state = Reading::Elsewhere;
         }
@@ -225,6 +227,8 @@ mod tests {
         // The end of a sentence stops it, a comma does not (above).
         assert!(tokens_left_out("avec ou sans. Les jeunes").is_empty());
         assert!(tokens_left_out("avec ou sans ; le bac").is_empty());
+        assert!(tokens_left_out("avec ou sans… Les jeunes").is_empty());
+        assert_eq!(tokens_left_out("sans\nle bac"), ["sans bac"]);
         // Another stop word, a verb or the end: nothing is left out.
         assert!(tokens_left_out("sans être médecin").is_empty());
         assert!(tokens_left_out("diplôme sans").is_empty());

@@ -226,6 +226,7 @@ fn pairs(text: &str, snapshot: &Snapshot) -> PreTokenizedString {
                 (terms.len() - 1) as u32
             })
         });
+        // `word`, not the key of `term_of` (an earlier occurrence): `Without` reads where it is.
         let term_text = term.map(|t| terms[t as usize].as_str());
         if let Some(left_out) = without.next(text, word, term_text) {
             push(left_out);
