@@ -497,14 +497,15 @@ fn is_proper_name(text: &str, word: &str) -> bool {
     let mut letters = word.chars();
     let capitalised =
         letters.next().is_some_and(char::is_uppercase) && letters.any(char::is_lowercase);
-    let first = offset_in(text, word) == text.find(char::is_alphanumeric).unwrap_or(0);
+    if !capitalised || offset_in(text, word) == text.find(char::is_alphanumeric).unwrap_or(0) {
+        return false;
+    }
     // Stop words say nothing: French titles keep them in lower case (« Les Métiers de la
     // Forêt »).
-    let lower_elsewhere = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !analysis::is_stop_word(w))
-        .any(|w| w.starts_with(char::is_lowercase));
-    capitalised && !first && lower_elsewhere
+    analysis::words(text)
+        .into_iter()
+        .filter(|(w, term)| term.is_some() && w.chars().count() >= 3)
+        .any(|(w, _)| w.starts_with(char::is_lowercase))
 }
 
 /// The terms of `dict` that `automaton` accepts and whose first byte is `first`.
