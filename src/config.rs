@@ -95,25 +95,16 @@ pub struct Config {
 pub enum FileStore {
     /// A folder: the `files/` folder of the data folder.
     Local(PathBuf),
-    /// An S3 bucket (`BIBLIOTHEQUE_S3_URL`: `s3://bucket[/prefix]`), in a build with the `s3`
-    /// feature.
-    #[cfg(feature = "s3")]
+    /// An S3 bucket (`BIBLIOTHEQUE_S3_URL`: `s3://bucket[/prefix]`).
     S3(String),
 }
 
 impl FileStore {
-    /// The store `BIBLIOTHEQUE_S3_URL` names, else the data folder's `files/`. A build without
-    /// the `s3` feature refuses the variable rather than silently write files elsewhere.
+    /// The store `BIBLIOTHEQUE_S3_URL` names, else the data folder's `files/`.
     pub fn from_vars(vars: &impl Variables, data_dir: &Path) -> Result<Self, ConfigError> {
         let local = Self::Local(data_dir.join("files"));
         setting(vars, "BIBLIOTHEQUE_S3_URL", local, |url| {
-            #[cfg(feature = "s3")]
-            return Ok(Self::S3(url.to_owned()));
-            #[cfg(not(feature = "s3"))]
-            return Err(format!(
-                "« {url} » : ce programme a été construit sans la fonctionnalité « s3 » \
-                 (cargo build --release --features s3)"
-            ));
+            Ok(Self::S3(url.to_owned()))
         })
     }
 
@@ -420,16 +411,9 @@ mod tests {
         let config = read([]).unwrap();
         assert_eq!(config.file_store, FileStore::Local("/d/files".into()));
         let bucket = read([("BIBLIOTHEQUE_S3_URL", "s3://etudes/prod")]);
-        #[cfg(feature = "s3")]
         assert_eq!(
             bucket.unwrap().file_store,
             FileStore::S3("s3://etudes/prod".into())
-        );
-        #[cfg(not(feature = "s3"))]
-        assert!(
-            bucket
-                .unwrap_err()
-                .contains("construit sans la fonctionnalité « s3 »")
         );
     }
 

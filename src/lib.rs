@@ -22,6 +22,7 @@ pub mod storage;
 pub mod tasks;
 pub mod text;
 pub mod thesaurus;
+pub mod tls;
 
 pub use http::app;
 pub use state::AppState;

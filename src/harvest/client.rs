@@ -330,8 +330,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: ClientSettings) -> anyhow::Result<Self> {
-        // ring rather than aws-lc (which needs a C toolchain); already installed is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::use_ring();
         let guard = Guard::new(settings.allow.clone());
         let on_redirect = guard.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -353,6 +352,8 @@ impl Client {
                 guard: guard.clone(),
             }))
             .no_proxy()
+            // reqwest is built with HTTP/2 for S3; harvested sites are read over HTTP/1.1.
+            .http1_only()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .pool_max_idle_per_host(2)

@@ -172,7 +172,6 @@ async fn open_index(data_dir: &Path) -> anyhow::Result<(Arc<SearchIndex>, bool)>
 pub fn storage(store: &FileStore) -> anyhow::Result<Storage> {
     match store {
         FileStore::Local(dir) => Storage::local(dir).context("dossier des fichiers"),
-        #[cfg(feature = "s3")]
         FileStore::S3(url) => Storage::s3(url).context("stockage S3"),
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
@@ -107,16 +108,20 @@ impl Storage {
 
     /// An S3-compatible bucket, from a URL such as `s3://bucket` or `s3://bucket/prefix` and
     /// the usual `AWS_*` variables (`AWS_ENDPOINT` for a non-AWS service, `AWS_ALLOW_HTTP=true`
-    /// for a local one). Built only with the `s3` feature, which brings an HTTP client and TLS.
+    /// for a local one).
+    pub fn s3(url: &str) -> Result<Self, StorageError> {
+        Self::s3_with(url, AmazonS3Builder::from_env())
+    }
+
+    /// An S3-compatible bucket, from its URL and settings given rather than read from the
+    /// environment.
     ///
     /// object_store reads only the bucket from such a URL: the prefix is applied here, so that
     /// two libraries sharing a bucket under two prefixes never see (nor sweep) each other's
     /// objects.
-    #[cfg(feature = "s3")]
-    pub fn s3(url: &str) -> Result<Self, StorageError> {
-        let bucket = object_store::aws::AmazonS3Builder::from_env()
-            .with_url(url)
-            .build()?;
+    pub fn s3_with(url: &str, settings: AmazonS3Builder) -> Result<Self, StorageError> {
+        crate::tls::use_ring();
+        let bucket = settings.with_url(url).build()?;
         let store: Arc<dyn ObjectStore> = match s3_prefix(url) {
             Some(prefix) => Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix)),
             None => Arc::new(bucket),
@@ -205,7 +210,6 @@ impl Storage {
 }
 
 /// The folder inside the bucket that an `s3://bucket/a/b/` URL names (`a/b`), if any.
-#[cfg_attr(not(feature = "s3"), allow(dead_code))]
 fn s3_prefix(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("s3://")

@@ -21,7 +21,6 @@ mod platform;
 mod priority;
 mod relevance;
 mod resilience;
-#[cfg(feature = "s3")]
 mod s3;
 mod search;
 mod security;

@@ -1,18 +1,18 @@
-//! Files in a real S3-compatible bucket (the `s3` feature): deposits, downloads, replacements,
-//! the orphan sweep, a backup restored into another bucket, and two `serve` processes sharing
-//! one bucket and one database.
+//! Files in a real S3-compatible bucket: deposits, downloads, replacements, the orphan sweep, a
+//! backup restored into another bucket, and two `serve` processes sharing one bucket and one
+//! database.
 //!
-//! Compiled with `--features s3` only, and then they need a server: `BIBLIOTHEQUE_TEST_S3_URL`
-//! names a bucket (`s3://bibliotheque-tests`) reached with the usual `AWS_*` variables
-//! (`AWS_ENDPOINT=http://127.0.0.1:PORT`, `AWS_ALLOW_HTTP=true`, keys, region). `.ci/run`
-//! starts moto's S3 server and sets them. Without the variable these tests fail, with how to
-//! set it: a build that asked for S3 never passes without having talked to a bucket.
-//! Each test works under a prefix of its own, so they run in parallel in one bucket.
+//! The bucket is the one `BIBLIOTHEQUE_TEST_S3_URL` names (`s3://bucket`), reached with the
+//! usual `AWS_*` variables. Without it the tests start moto's S3 server on 127.0.0.1 for the
+//! test process, as they start a private PostgreSQL: moto comes from PyPI into a virtualenv
+//! under the target folder, made on the first run (it needs python3 with venv). Each test works
+//! under a prefix of its own, so they run in parallel in one bucket.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bibliotheque::accounts::Access;
@@ -20,6 +20,7 @@ use bibliotheque::catalogue::extraction::extract_pending;
 use bibliotheque::catalogue::integrity::{check, remove_orphans};
 use bibliotheque::storage::{Storage, StorageKey};
 use bytes::Bytes;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use sha2::{Digest, Sha256};
 
 use crate::common::admin::{BOUNDARY, Part, login, multipart, pdf, user};
@@ -28,24 +29,126 @@ use crate::common::{TestApp, test_config};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bibliotheque");
 
+/// The tests' bucket and the `AWS_*` settings that reach it.
+struct Bucket {
+    url: String,
+    vars: Vec<(String, String)>,
+}
+
+/// moto's version, and the bucket the tests share on it.
+const MOTO: &str = "moto[server]==5.2.5";
+const MOTO_BUCKET: &str = "bibliotheque-tests";
+
+/// The bucket `BIBLIOTHEQUE_TEST_S3_URL` names, else one on moto started for this process.
+fn bucket() -> &'static Bucket {
+    static BUCKET: OnceLock<Bucket> = OnceLock::new();
+    BUCKET.get_or_init(|| match std::env::var("BIBLIOTHEQUE_TEST_S3_URL") {
+        Ok(url) => Bucket {
+            url,
+            vars: std::env::vars()
+                .filter(|(name, _)| name.starts_with("AWS_"))
+                .collect(),
+        },
+        Err(_) => start_moto(),
+    })
+}
+
+fn start_moto() -> Bucket {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-venv");
+    let server = venv.join("bin/moto_server");
+    if !server.exists() {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "python3 -m venv {} failed: the S3 tests need python3 with venv, or an S3 server \
+             named by BIBLIOTHEQUE_TEST_S3_URL and the AWS_* variables",
+            venv.display()
+        );
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", MOTO])
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "pip install {MOTO} failed (PyPI unreachable?)"
+        );
+    }
+    let port = free_port();
+    let log = std::fs::File::create(venv.join("moto.log")).expect("moto's log");
+    // moto lives as long as the test process: a thread that waits on it till the end starts
+    // it, and the kernel stops it when that thread goes (PR_SET_PDEATHSIG), however the
+    // process ends.
+    let (started, spawned) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut command = Command::new(server);
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log);
+        // SAFETY: prctl is async-signal-safe and touches only the child being set up.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                    .map_err(std::io::Error::from)
+            });
+        }
+        match command.spawn() {
+            Ok(mut moto) => {
+                let _ = started.send(Ok(()));
+                let _ = moto.wait();
+            }
+            Err(error) => {
+                let _ = started.send(Err(error));
+            }
+        }
+    });
+    spawned.recv().unwrap().expect("moto_server starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !http(port, "GET", "/", &[], b"").is_ok_and(|r| r.status == 200) {
+        assert!(
+            Instant::now() < deadline,
+            "moto did not answer on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let made = http(port, "PUT", &format!("/{MOTO_BUCKET}"), &[], b"").expect("moto answers");
+    assert_eq!(made.status, 200, "{}", made.text());
+    let vars = [
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "moto".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "moto".to_owned()),
+    ];
+    Bucket {
+        url: format!("s3://{MOTO_BUCKET}"),
+        vars: vars.map(|(name, value)| (name.to_owned(), value)).into(),
+    }
+}
+
 /// A bucket URL with a prefix no other test uses.
 fn fresh_s3_url() -> String {
-    let base = std::env::var("BIBLIOTHEQUE_TEST_S3_URL").unwrap_or_else(|_| {
-        panic!(
-            "BIBLIOTHEQUE_TEST_S3_URL is not set: these tests need an S3-compatible server \
-             (bash .ci/run starts one; or run moto_server and set BIBLIOTHEQUE_TEST_S3_URL=s3://BUCKET, \
-             AWS_ENDPOINT, AWS_ALLOW_HTTP=true, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)"
-        )
-    });
     format!(
         "{}/{}",
-        base.trim_end_matches('/'),
+        bucket().url.trim_end_matches('/'),
         uuid::Uuid::new_v4().simple()
     )
 }
 
+/// The store on `url`, set as `AmazonS3Builder::from_env` would set it from the variables.
 fn s3(url: &str) -> Storage {
-    Storage::s3(url).unwrap_or_else(|e| panic!("S3 store {url}: {e}"))
+    let settings = bucket()
+        .vars
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_ascii_lowercase().parse().ok()?, value)))
+        .fold(
+            AmazonS3Builder::new(),
+            |b, (key, value): (AmazonS3ConfigKey, _)| b.with_config(key, value),
+        );
+    Storage::s3_with(url, settings).unwrap_or_else(|e| panic!("S3 store {url}: {e}"))
 }
 
 /// The application on a bucket of its own; no folder holds its files.
@@ -252,6 +355,7 @@ fn run(dir: &Path, s3_url: &str, args: &[&str]) -> (bool, String) {
         .args(args)
         .env_remove("DATABASE_URL")
         .env("BIBLIOTHEQUE_S3_URL", s3_url)
+        .envs(bucket().vars.iter().cloned())
         .output()
         .expect("the binary runs");
     let said = format!(
@@ -331,6 +435,7 @@ impl Server {
             .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", database_url)
             .env("BIBLIOTHEQUE_S3_URL", s3_url)
+            .envs(bucket().vars.iter().cloned())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
