@@ -8,6 +8,7 @@ pub mod kind;
 pub mod sniff;
 pub mod upload;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -110,17 +111,36 @@ impl Storage {
     /// the usual `AWS_*` variables (`AWS_ENDPOINT` for a non-AWS service, `AWS_ALLOW_HTTP=true`
     /// for a local one).
     pub fn s3(url: &str) -> Result<Self, StorageError> {
-        Self::s3_with(url, AmazonS3Builder::from_env())
+        Self::s3_with(url, std::env::vars_os())
     }
 
-    /// An S3-compatible bucket, from its URL and settings given rather than read from the
-    /// environment.
+    /// [`Self::s3`] with the `AWS_*` variables given rather than the process's (others are
+    /// ignored, as are names object_store does not know).
     ///
     /// object_store reads only the bucket from such a URL: the prefix is applied here, so that
     /// two libraries sharing a bucket under two prefixes never see (nor sweep) each other's
     /// objects.
-    pub fn s3_with(url: &str, settings: AmazonS3Builder) -> Result<Self, StorageError> {
+    pub fn s3_with<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        url: &str,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, StorageError> {
         crate::tls::use_ring();
+        // As AmazonS3Builder::from_env reads the environment.
+        let settings = vars
+            .into_iter()
+            .fold(AmazonS3Builder::new(), |settings, (name, value)| {
+                let (Some(name), Some(value)) = (name.as_ref().to_str(), value.as_ref().to_str())
+                else {
+                    return settings;
+                };
+                match name
+                    .strip_prefix("AWS_")
+                    .and(name.to_ascii_lowercase().parse().ok())
+                {
+                    Some(key) => settings.with_config(key, value),
+                    None => settings,
+                }
+            });
         let bucket = settings.with_url(url).build()?;
         let store: Arc<dyn ObjectStore> = match s3_prefix(url) {
             Some(prefix) => Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix)),

@@ -10,6 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -20,7 +21,6 @@ use bibliotheque::catalogue::extraction::extract_pending;
 use bibliotheque::catalogue::integrity::{check, remove_orphans};
 use bibliotheque::storage::{Storage, StorageKey};
 use bytes::Bytes;
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use sha2::{Digest, Sha256};
 
 use crate::common::admin::{BOUNDARY, Part, login, multipart, pdf, user};
@@ -40,82 +40,113 @@ const MOTO: &str = "moto[server]==5.2.5";
 const MOTO_BUCKET: &str = "bibliotheque-tests";
 
 /// The bucket `BIBLIOTHEQUE_TEST_S3_URL` names, else one on moto started for this process.
+/// A failure is kept, so that each test says it at once rather than try again.
 fn bucket() -> &'static Bucket {
-    static BUCKET: OnceLock<Bucket> = OnceLock::new();
-    BUCKET.get_or_init(|| match std::env::var("BIBLIOTHEQUE_TEST_S3_URL") {
-        Ok(url) => Bucket {
+    static BUCKET: OnceLock<Result<Bucket, String>> = OnceLock::new();
+    let bucket = BUCKET.get_or_init(|| match std::env::var("BIBLIOTHEQUE_TEST_S3_URL") {
+        Ok(url) if !url.is_empty() => Ok(Bucket {
             url,
-            vars: std::env::vars()
+            vars: std::env::vars_os()
+                .filter_map(|(name, value)| {
+                    Some((name.into_string().ok()?, value.into_string().ok()?))
+                })
                 .filter(|(name, _)| name.starts_with("AWS_"))
                 .collect(),
-        },
-        Err(_) => start_moto(),
-    })
+        }),
+        _ => start_moto(),
+    });
+    bucket.as_ref().unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn start_moto() -> Bucket {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-venv");
-    let server = venv.join("bin/moto_server");
-    if !server.exists() {
+/// moto's server in a virtualenv under the target folder, made or brought to [`MOTO`] under a
+/// lock (two test processes may share the target folder).
+fn moto_server() -> Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let lock = std::fs::File::create(dir.join("moto.lock")).map_err(|e| e.to_string())?;
+    // SAFETY: flock on a descriptor we own; released when `lock` is closed.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+        return Err(format!("flock: {}", std::io::Error::last_os_error()));
+    }
+    let venv = dir.join("moto-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
         let made = Command::new("python3")
             .arg("-m")
             .arg("venv")
             .arg(&venv)
             .status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv {} failed: the S3 tests need python3 with venv, or an S3 server \
-             named by BIBLIOTHEQUE_TEST_S3_URL and the AWS_* variables",
-            venv.display()
-        );
-        let installed = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", MOTO])
-            .status();
-        assert!(
-            installed.is_ok_and(|s| s.success()),
-            "pip install {MOTO} failed (PyPI unreachable?)"
-        );
+        if !made.is_ok_and(|s| s.success()) {
+            return Err(format!(
+                "python3 -m venv {} failed: the S3 tests need python3 with venv, or an S3 \
+                 server named by BIBLIOTHEQUE_TEST_S3_URL and the AWS_* variables",
+                venv.display()
+            ));
+        }
     }
+    // Quick and offline when the pinned version is there already.
+    let installed = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            MOTO,
+        ])
+        .status();
+    if !installed.is_ok_and(|s| s.success()) {
+        return Err(format!("pip install {MOTO} failed (PyPI unreachable?)"));
+    }
+    Ok(venv.join("bin/moto_server"))
+}
+
+fn start_moto() -> Result<Bucket, String> {
+    let server = moto_server()?;
     let port = free_port();
-    let log = std::fs::File::create(venv.join("moto.log")).expect("moto's log");
+    let log_path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let said = || std::fs::read_to_string(&log_path).unwrap_or_default();
     // moto lives as long as the test process: a thread that waits on it till the end starts
     // it, and the kernel stops it when that thread goes (PR_SET_PDEATHSIG), however the
-    // process ends.
-    let (started, spawned) = std::sync::mpsc::channel();
+    // process ends. The thread says when it ended early.
+    let (started, ended) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut command = Command::new(server);
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(log);
-        // SAFETY: prctl is async-signal-safe and touches only the child being set up.
+        let parent = nix::unistd::getpid();
+        // SAFETY: prctl and getppid are async-signal-safe and touch only the child being set
+        // up; the check covers a parent gone between fork and prctl (as `db::cluster` does).
         unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
-                    .map_err(std::io::Error::from)
+            command.pre_exec(move || {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
+                if nix::unistd::getppid() != parent {
+                    return Err(std::io::Error::other("parent already gone"));
+                }
+                Ok(())
             });
         }
-        match command.spawn() {
-            Ok(mut moto) => {
-                let _ = started.send(Ok(()));
-                let _ = moto.wait();
-            }
-            Err(error) => {
-                let _ = started.send(Err(error));
-            }
-        }
+        let status = command.spawn().and_then(|mut moto| moto.wait());
+        let _ = started.send(status);
     });
-    spawned.recv().unwrap().expect("moto_server starts");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !http(port, "GET", "/", &[], b"").is_ok_and(|r| r.status == 200) {
-        assert!(
-            Instant::now() < deadline,
-            "moto did not answer on port {port}"
-        );
+        if let Ok(status) = ended.try_recv() {
+            return Err(format!("moto_server stopped ({status:?}): {}", said()));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("moto did not answer on port {port}: {}", said()));
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let made = http(port, "PUT", &format!("/{MOTO_BUCKET}"), &[], b"").expect("moto answers");
-    assert_eq!(made.status, 200, "{}", made.text());
+    let made =
+        http(port, "PUT", &format!("/{MOTO_BUCKET}"), &[], b"").map_err(|e| e.to_string())?;
+    if made.status != 200 {
+        return Err(format!("moto refused the bucket: {}", made.text()));
+    }
     let vars = [
         ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
         ("AWS_ALLOW_HTTP", "true".to_owned()),
@@ -123,10 +154,10 @@ fn start_moto() -> Bucket {
         ("AWS_ACCESS_KEY_ID", "moto".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "moto".to_owned()),
     ];
-    Bucket {
+    Ok(Bucket {
         url: format!("s3://{MOTO_BUCKET}"),
         vars: vars.map(|(name, value)| (name.to_owned(), value)).into(),
-    }
+    })
 }
 
 /// A bucket URL with a prefix no other test uses.
@@ -138,17 +169,22 @@ fn fresh_s3_url() -> String {
     )
 }
 
-/// The store on `url`, set as `AmazonS3Builder::from_env` would set it from the variables.
 fn s3(url: &str) -> Storage {
-    let settings = bucket()
-        .vars
-        .iter()
-        .filter_map(|(name, value)| Some((name.to_ascii_lowercase().parse().ok()?, value)))
-        .fold(
-            AmazonS3Builder::new(),
-            |b, (key, value): (AmazonS3ConfigKey, _)| b.with_config(key, value),
-        );
-    Storage::s3_with(url, settings).unwrap_or_else(|e| panic!("S3 store {url}: {e}"))
+    Storage::s3_with(url, bucket().vars.iter().map(|(n, v)| (n, v)))
+        .unwrap_or_else(|e| panic!("S3 store {url}: {e}"))
+}
+
+/// A command of the binary on the bucket at `url`, with the tests' `AWS_*` settings only: one
+/// inherited from the shell (`AWS_ENDPOINT_URL`…) would take it elsewhere.
+fn on_bucket(command: &mut Command, url: &str) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with("AWS_")) {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("BIBLIOTHEQUE_S3_URL", url)
+        .envs(bucket().vars.iter().cloned());
 }
 
 /// The application on a bucket of its own; no folder holds its files.
@@ -349,15 +385,14 @@ fn data_dir() -> PathBuf {
 }
 
 fn run(dir: &Path, s3_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .arg("--data-dir")
         .arg(dir)
         .args(args)
-        .env_remove("DATABASE_URL")
-        .env("BIBLIOTHEQUE_S3_URL", s3_url)
-        .envs(bucket().vars.iter().cloned())
-        .output()
-        .expect("the binary runs");
+        .env_remove("DATABASE_URL");
+    on_bucket(&mut command, s3_url);
+    let out = command.output().expect("the binary runs");
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -429,13 +464,13 @@ impl Server {
         let dir = data_dir();
         let port = free_port();
         let log = std::fs::File::create(dir.join("serve.log")).unwrap();
-        let child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        on_bucket(&mut command, s3_url);
+        let child = command
             .arg("--data-dir")
             .arg(&dir)
             .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", database_url)
-            .env("BIBLIOTHEQUE_S3_URL", s3_url)
-            .envs(bucket().vars.iter().cloned())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
