@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release --example realistic_relevance -- [--rome DIR] [--data DIR] [--rebuild]
-//!     [--queries FILE] [--half dev|test|all] [--worst N]
+//!     [--queries FILE]… [--half dev|test|all] [--worst N]
 //! ```
 //!
 //! The corpus is the ROME 4.0 open data of France Travail (`--rome`, by default
@@ -34,7 +34,7 @@
 //! `--half` picks the half reported (dev by default: the test half is for the final figures
 //! only); `--worst N` lists the N dev queries where (a) loses most against the best run.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -89,9 +89,10 @@ struct Args {
     /// The judged set (by default `eval/realistic/queries.json`; `eval/realistic/fresh.json`
     /// is a second set, all of it a test half, written after the ranking was tuned;
     /// `fresh2.json` a third and `long.json`, long queries only, a fourth, each with a dev half:
-    /// see `eval/realistic/README.md`).
+    /// see `eval/realistic/README.md`). Given several times, the sets are scored as one (their
+    /// ids are distinct): `--half test` over every file gives the pooled test halves.
     #[arg(long, value_name = "FILE")]
-    queries: Option<PathBuf>,
+    queries: Vec<PathBuf>,
     /// The half of the judged set to report.
     #[arg(long, value_enum, default_value_t = Half::Dev)]
     half: Half,
@@ -107,9 +108,10 @@ struct Args {
     query: Option<String>,
     /// Another engine's first pages over the same fiches, as a TREC run (`id Q0 code rank
     /// score tag`, e.g. `scripts/xapian-baseline.py run target/eval-rome/rome.jsonl QUERIES`):
-    /// scored as (e), beside the library's runs.
+    /// scored as (e), beside the library's runs. Given several times (one per judged set), the
+    /// runs are read as one.
     #[arg(long, value_name = "FILE")]
-    run: Option<PathBuf>,
+    run: Vec<PathBuf>,
     /// Ranking parameters to try instead of the defaults, for (a)–(c):
     /// `coordination=1.5,minimum_share=0.5` (the names of `search::query::Ranking`'s fields).
     #[arg(long, value_name = "NAME=VALUE,…")]
@@ -240,15 +242,22 @@ async fn main() -> anyhow::Result<()> {
         );
         std::process::exit(2);
     }
-    let queries = args
-        .queries
-        .clone()
-        .unwrap_or_else(|| root.join("eval/realistic/queries.json"));
-    let judged: Vec<Judged> = serde_json::from_str(
-        &std::fs::read_to_string(&queries)
-            .with_context(|| format!("lecture de {}", queries.display()))?,
-    )
-    .with_context(|| queries.display().to_string())?;
+    let queries = match args.queries.as_slice() {
+        [] => vec![root.join("eval/realistic/queries.json")],
+        files => files.to_vec(),
+    };
+    let mut judged: Vec<Judged> = Vec::new();
+    for file in &queries {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("lecture de {}", file.display()))?;
+        let set: Vec<Judged> =
+            serde_json::from_str(&text).with_context(|| file.display().to_string())?;
+        judged.extend(set);
+    }
+    let mut ids = HashSet::new();
+    if let Some(twice) = judged.iter().find(|j| !ids.insert(j.id)) {
+        anyhow::bail!("la requête {} figure deux fois dans les jeux donnés", twice.id);
+    }
     let fiches = read_fiches(&rome)?;
     check_judgments(&judged, &fiches)?;
 
@@ -313,7 +322,15 @@ async fn evaluate(
     );
 
     let ranking = ranking(args.ranking.as_deref())?;
-    let peer = args.run.as_deref().map(read_run).transpose()?;
+    let peer = if args.run.is_empty() {
+        None
+    } else {
+        let mut runs = HashMap::new();
+        for file in &args.run {
+            runs.extend(read_run(file)?);
+        }
+        Some(runs)
+    };
     // A run made on another judged set would score zeros without a word. (A query it does not
     // list is one the engine found nothing for: counted without result.)
     if let Some(peer) = &peer {
