@@ -256,7 +256,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut ids = HashSet::new();
     if let Some(twice) = judged.iter().find(|j| !ids.insert(j.id)) {
-        anyhow::bail!("la requête {} figure deux fois dans les jeux donnés", twice.id);
+        anyhow::bail!(
+            "la requête {} figure deux fois dans les jeux donnés",
+            twice.id
+        );
     }
     let fiches = read_fiches(&rome)?;
     check_judgments(&judged, &fiches)?;
